@@ -1,0 +1,75 @@
+import { Command, CommanderError } from "commander";
+import { registerAddServer } from "./commands/add-server.js";
+import { registerCheck } from "./commands/check.js";
+import { registerCreate } from "./commands/create.js";
+import { registerSync } from "./commands/sync.js";
+import { processContext, writeLine, type Context } from "./core/context.js";
+import { isUserError } from "./core/errors.js";
+import { VERSION } from "./version.js";
+
+/** Shared state a command sets: its exit code (0 unless it says otherwise). */
+export interface RunState {
+  exitCode: number;
+}
+
+/**
+ * Builds the commander program: `create-mcp-monorepo [dir]` plus the
+ * `add-server`, `sync` and `check` subcommands. Output goes to `ctx` streams;
+ * commander errors throw instead of exiting.
+ */
+export function buildProgram(ctx: Context, state: RunState): Command {
+  const program = new Command("create-mcp-monorepo")
+    .description("Scaffold and maintain a monorepo of FastMCP (Model Context Protocol) servers that deploy on the first try.")
+    .version(VERSION, "-v, --version", "print the version")
+    .option("--debug", "show stack traces for unexpected errors")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+    });
+  registerCreate(program, ctx, state);
+  registerAddServer(program, ctx, state);
+  registerSync(program, ctx, state);
+  registerCheck(program, ctx, state);
+  for (const sub of program.commands) {
+    sub.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
+  }
+  return program;
+}
+
+/**
+ * Runs the CLI once (STYLE.md §5: one error type, one catch).
+ *
+ * @param argv - arguments after the program name.
+ * @param ctx - injected I/O (defaults to the real process).
+ * @returns the process exit code: 0 ok, 1 user error or findings, 2 could not run, 130 cancelled.
+ */
+export async function run(argv: string[], ctx: Context = processContext()): Promise<number> {
+  const state: RunState = { exitCode: 0 };
+  const program = buildProgram(ctx, state);
+  const debug = argv.includes("--debug");
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return state.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help/version exit 0; usage errors were already printed by commander as one line.
+      return err.exitCode === 0 ? 0 : 1;
+    }
+    if (isUserError(err)) {
+      writeLine(ctx.stderr, `error: ${err.message}`);
+      return err.exitCode;
+    }
+    writeLine(ctx.stderr, `unexpected error, please report it: ${(err as Error)?.message ?? String(err)}`);
+    if (debug) writeLine(ctx.stderr, (err as Error)?.stack ?? String(err));
+    else writeLine(ctx.stderr, "(run again with --debug for the stack trace)");
+    return 1;
+  }
+}
+
+/** Entry point for the bin shim: runs with process I/O and exits with the code. */
+export async function main(): Promise<void> {
+  const code = await run(process.argv.slice(2));
+  process.exitCode = code;
+}

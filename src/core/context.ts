@@ -1,0 +1,40 @@
+import type { Readable, Writable } from "node:stream";
+
+/**
+ * Everything a command reads from or writes to the outside world, injected so
+ * tests can drive it (STYLE.md §6: clack's `input`/`output`, create-astro's mockPrompt).
+ */
+export interface Context {
+  /** Absolute working directory the command resolves relative paths against. */
+  cwd: string;
+  /** Where normal output goes (human text or `--json`). */
+  stdout: Writable;
+  /** Where warnings and errors go. */
+  stderr: Writable;
+  /** Prompt input stream (a TTY in real use; a PassThrough in tests). */
+  stdin: Readable;
+  /** True when prompts may be shown (stdin is a TTY and not in CI), unless a test forces it. */
+  interactive: boolean;
+  /** Environment variables (process.env in real use). */
+  env: NodeJS.ProcessEnv;
+  /** Current time; injected so output that mentions time is testable. */
+  now: () => Date;
+}
+
+/** Builds the real process context. */
+export function processContext(): Context {
+  return {
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    interactive: Boolean(process.stdin.isTTY) && !process.env.CI,
+    env: process.env,
+    now: () => new Date(),
+  };
+}
+
+/** Writes one line (adds the newline) to a stream. */
+export function writeLine(stream: Writable, line = ""): void {
+  stream.write(line + "\n");
+}

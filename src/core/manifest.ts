@@ -1,0 +1,178 @@
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { Document, isMap, isSeq, LineCounter, parseDocument, YAMLMap, YAMLSeq } from "yaml";
+import { z } from "zod";
+import { UserError } from "./errors.js";
+import { validateServerName } from "./names.js";
+
+/** The manifest's file name at the monorepo root. */
+export const MANIFEST_FILE = "mcp-monorepo.yaml";
+/** Manifest format this version reads and writes. */
+export const MANIFEST_FORMAT_VERSION = 1;
+
+/** Deployment targets the generator knows (seeds 000, 001, 002). */
+export const TARGETS = ["fastmcp-cloud", "docker", "k8s", "mcpb"] as const;
+export type Target = (typeof TARGETS)[number];
+
+/** Python versions offered; 3.12 is FastMCP Cloud's base image (seed 000, BUILD-FAIL-002). */
+export const PYTHON_VERSIONS = ["3.10", "3.11", "3.12", "3.13", "3.14"] as const;
+/** The Python runtime of FastMCP Cloud's base image `mcp-base-python3.12` (seed 000). */
+export const FASTMCP_CLOUD_PYTHON = "3.12";
+
+const serverSchema = z.object({
+  name: z.string().refine((n) => validateServerName(n) === true, { message: "invalid server name" }),
+  description: z.string(),
+  folder: z.string(),
+  entrypoint: z.string(),
+  requirements: z.string(),
+  transport: z.enum(["http", "streamable-http", "sse", "stdio"]).default("http"),
+});
+
+/** Schema of `mcp-monorepo.yaml` (zod). Unknown keys are kept by the Document API when writing. */
+export const manifestSchema = z.object({
+  formatVersion: z.literal(MANIFEST_FORMAT_VERSION),
+  generator: z.string().optional(),
+  project: z.string().min(1),
+  python: z.enum(PYTHON_VERSIONS),
+  repository: z.string().min(1),
+  branch: z.string().min(1),
+  targets: z.array(z.enum(TARGETS)).default(["fastmcp-cloud"]),
+  shared: z.string().default("shared"),
+  servers: z.array(serverSchema),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type ManifestServer = Manifest["servers"][number];
+
+/** A manifest read from disk, with its YAML document (comments and formatting kept) for edits. */
+export interface LoadedManifest {
+  /** Absolute monorepo root (the folder holding the manifest). */
+  root: string;
+  /** Absolute path of the manifest file. */
+  file: string;
+  /** Raw text as read. */
+  text: string;
+  manifest: Manifest;
+  doc: Document;
+}
+
+/**
+ * Walks up from `start` to the first folder holding {@link MANIFEST_FILE}.
+ *
+ * @returns the absolute root, or null when none is found up to the filesystem root.
+ */
+export async function findRoot(start: string): Promise<string | null> {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (await fs.stat(path.join(dir, MANIFEST_FILE)).then((s) => s.isFile(), () => false)) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+/**
+ * Finds and loads the manifest above `start`.
+ *
+ * @throws UserError "not inside an mcp-monorepo" naming the file looked for and where from.
+ */
+export async function loadManifestFrom(start: string): Promise<LoadedManifest> {
+  const root = await findRoot(start);
+  if (!root) {
+    throw new UserError(`not inside an mcp-monorepo: no ${MANIFEST_FILE} in ${path.resolve(start)} or any parent folder (use --cwd DIR)`);
+  }
+  return loadManifest(root);
+}
+
+/**
+ * Parses and validates `<root>/mcp-monorepo.yaml`.
+ *
+ * @throws UserError naming the file, line and problem for unreadable YAML or a schema violation.
+ */
+export async function loadManifest(root: string): Promise<LoadedManifest> {
+  const file = path.join(root, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch (err) {
+    throw new UserError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseManifest(text, root);
+}
+
+/**
+ * Parses manifest text (see {@link loadManifest}).
+ *
+ * @param text - YAML text.
+ * @param root - absolute root it belongs to (used in messages and the result).
+ */
+export function parseManifest(text: string, root: string): LoadedManifest {
+  const file = path.join(root, MANIFEST_FILE);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, keepSourceTokens: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0]?.line;
+    throw new UserError(`${MANIFEST_FILE}${line ? `:${line}` : ""}: invalid YAML: ${e.message.split("\n")[0]}`);
+  }
+  const result = manifestSchema.safeParse(doc.toJS());
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const keyPath = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+    let line: number | undefined;
+    for (let n = keyPath.length; n >= 0 && line === undefined; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(keyPath.slice(0, n), true);
+      const range = (node as { range?: [number, number, number] } | undefined)?.range;
+      if (range) line = lineCounter.linePos(range[0]).line;
+    }
+    const where = keyPath.length ? keyPath.join(".") : "(top level)";
+    throw new UserError(`${MANIFEST_FILE}${line ? `:${line}` : ""}: ${where}: ${issue.message}`);
+  }
+  void file;
+  return { root, file, text, manifest: result.data, doc };
+}
+
+/** Header comment written at the top of a new manifest. */
+const MANIFEST_HEADER =
+  " mcp-monorepo manifest: read by `mcp-monorepo add-server`, `sync` and `check`.\n" +
+  " Edit freely (comments are kept); servers are listed in the order they were added.";
+
+/**
+ * Renders a new manifest as YAML text (for `create`). Strings are quoted by the
+ * YAML library as needed, so any description round-trips.
+ */
+export function renderManifest(manifest: Manifest): string {
+  const doc = new Document(manifest);
+  doc.commentBefore = MANIFEST_HEADER;
+  return doc.toString({ lineWidth: 0 });
+}
+
+/**
+ * Appends a server to a loaded manifest's document, keeping every comment and
+ * the formatting of the rest of the file (yaml Document API).
+ *
+ * @returns the new YAML text.
+ * @throws UserError if `servers` is not a sequence.
+ */
+export function appendServerToManifest(loaded: LoadedManifest, server: ManifestServer): string {
+  const doc = loaded.doc.clone();
+  const servers = doc.get("servers", true);
+  if (!isSeq(servers)) throw new UserError(`${MANIFEST_FILE}: "servers" must be a list`);
+  const node = doc.createNode(server) as YAMLMap;
+  (servers as YAMLSeq).add(node);
+  if (!isMap(doc.contents)) throw new UserError(`${MANIFEST_FILE}: top level must be a mapping`);
+  return doc.toString({ lineWidth: 0 });
+}
+
+/** Default server entry for a name (folder, entrypoint and requirements follow CONTRACT.md's layout). */
+export function serverEntry(name: string, description: string): ManifestServer {
+  const folder = `server-${name}`;
+  return {
+    name,
+    description,
+    folder,
+    entrypoint: `${folder}/src/server.py:mcp`,
+    requirements: `${folder}/requirements.txt`,
+    transport: "http",
+  };
+}

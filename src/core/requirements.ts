@@ -1,0 +1,92 @@
+/**
+ * requirements.txt rules shared by create, add-server, sync and check.
+ *
+ * Source: seed 002 "Dependency Management" (FastMCP Cloud installs from PyPI only:
+ * no `-e`, no git URLs, no relative paths, no `file:` URLs) and CONTRACT rule 2.
+ */
+
+/** The FastMCP range generated servers are tested with (FastMCP 4.x from PyPI). */
+export const FASTMCP_REQUIREMENT = "fastmcp>=4.0,<5";
+
+/** First line of the block `sync` manages inside each server's requirements.txt. */
+export const SHARED_BLOCK_BEGIN = "# >>> shared requirements: managed by `mcp-monorepo sync`, edit shared/requirements.txt instead >>>";
+/** Last line of the managed block. */
+export const SHARED_BLOCK_END = "# <<< shared requirements <<<";
+
+/** A requirement line that FastMCP Cloud cannot install. `line` is 1-based. */
+export interface RequirementProblem {
+  line: number;
+  text: string;
+  message: string;
+}
+
+const INDEX_OPTIONS = /^(--?(index-url|extra-index-url|find-links|trusted-host|no-index|i|f)\b)/;
+
+/**
+ * Finds every line of a requirements file that is not a plain PyPI requirement.
+ *
+ * Flags: editable installs (`-e`, `--editable`), VCS URLs (`git+`, `hg+`, ...),
+ * any URL (`https://`, `file:`), PEP 508 direct references (`name @ url`),
+ * relative or absolute paths, local archives/wheels, nested `-r`/`-c` files
+ * (they may point anywhere; the platform only reads the one file) and
+ * index options (`--index-url`, `--extra-index-url`, `--find-links`, `--no-index`).
+ *
+ * @param text - the file's contents.
+ * @returns problems in line order; empty when every line is PyPI-only.
+ */
+export function findNonPypiLines(text: string): RequirementProblem[] {
+  const problems: RequirementProblem[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/(^|\s)#.*$/, "").trim();
+    if (!line) return;
+    const add = (message: string) => problems.push({ line: i + 1, text: raw.trim(), message });
+    if (/^(-e|--editable)(\s|=|$)/.test(line)) return add("editable install (-e): FastMCP Cloud installs from PyPI only");
+    if (INDEX_OPTIONS.test(line)) return add("package index option: FastMCP Cloud installs from PyPI only");
+    if (/^(-r|-c|--requirement|--constraint)(\s|=|$)/.test(line)) return add("nested requirements file: only this file is read at deploy time; list the packages here");
+    if (/^-/.test(line)) return add(`pip option "${line.split(/\s/)[0]}" is not a PyPI requirement`);
+    if (/^(git|hg|svn|bzr)\+/.test(line)) return add("VCS URL: publish the package to PyPI or vendor it (seed 002)");
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(line) || /^file:/i.test(line)) return add("URL requirement: FastMCP Cloud installs from PyPI only");
+    if (/^[A-Za-z0-9._-]+(\[[^\]]*\])?\s*@/.test(line)) return add("direct reference (name @ url): FastMCP Cloud installs from PyPI only");
+    if (/^(\.{1,2}[\\/]|[\\/]|~|[A-Za-z]:[\\/])/.test(line) || line === "." || line === "..") return add("local path: embed shared code in the server instead (seed 002)");
+    if (/\.(whl|tar\.gz|zip|tgz)$/i.test(line) || /[\\/]/.test(line.split(/[<>=!~;\s]/)[0]!)) return add("local file or path: FastMCP Cloud installs from PyPI only");
+  });
+  return problems;
+}
+
+/**
+ * The distribution name of a requirement line, normalised per PEP 503
+ * (lower-case, runs of `-_.` → `-`), or null for blank/comment/option lines.
+ */
+export function requirementName(raw: string): string | null {
+  const line = raw.replace(/(^|\s)#.*$/, "").trim();
+  if (!line || line.startsWith("-")) return null;
+  const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(line);
+  return m ? m[1]!.toLowerCase().replace(/[-_.]+/g, "-") : null;
+}
+
+/**
+ * Renders a server's requirements.txt: FastMCP, the managed shared block, then
+ * the server's own requirements.
+ *
+ * @param serverFolder - e.g. `server-ops`, named in the header comment.
+ * @param sharedRequirements - contents of canonical `shared/requirements.txt`.
+ * @param own - the server's own requirement lines.
+ */
+export function renderServerRequirements(serverFolder: string, sharedRequirements: string, own: string[] = []): string {
+  const sharedLines = sharedRequirements
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
+  return [
+    `# ${serverFolder}: PyPI-only requirements (FastMCP Cloud installs nothing else).`,
+    FASTMCP_REQUIREMENT,
+    "",
+    SHARED_BLOCK_BEGIN,
+    ...sharedLines,
+    SHARED_BLOCK_END,
+    "",
+    "# This server's own requirements:",
+    ...own,
+    "",
+  ].join("\n");
+}

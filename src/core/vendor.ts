@@ -1,0 +1,183 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { glob } from "tinyglobby";
+import { UserError } from "./errors.js";
+import { isTransientName } from "./plan.js";
+
+/**
+ * The canonical shared package and its vendored copies.
+ *
+ * Seed 002 ("Handling Shared Code", option 1) requires shared code to be
+ * embedded in each server (`server-x/src/shared/`), never referenced by path.
+ * `shared/` at the root is the source of truth; `sync` copies it and records
+ * what it wrote in {@link LOCK_FILE}.
+ */
+
+/** Root folder of the canonical shared package. */
+export const SHARED_DIR = "shared";
+/** Where each server holds its vendored copy, relative to the server folder. */
+export const VENDORED_DIR = "src/shared";
+/** The sync state file at the monorepo root (JSON, see {@link SyncLock}). */
+export const LOCK_FILE = "mcp-monorepo.lock.json";
+
+/**
+ * Glob patterns (relative to `shared/`) that are never vendored:
+ * bytecode, secrets (`.env`, `.env.*` but not `.env.example`), editor and OS junk.
+ */
+export const NEVER_VENDORED = [
+  "**/__pycache__/**",
+  "**/*.py[cod]",
+  "**/.env",
+  "**/.env.!(example)",
+  "**/.DS_Store",
+  "**/Thumbs.db",
+  "**/desktop.ini",
+  "**/*~",
+  "**/*.sw[op]",
+  "**/.#*",
+  "**/#*#",
+  "**/.idea/**",
+  "**/.vscode/**",
+  "**/.mypy_cache/**",
+  "**/.pytest_cache/**",
+  "**/.ruff_cache/**",
+  "**/*.mcpm-*",
+];
+
+/**
+ * Files of `shared/requirements.txt` kind that belong to the canonical package
+ * but are not copied into servers (merged into each server's requirements.txt instead).
+ */
+export const NOT_COPIED = new Set(["requirements.txt"]);
+
+/** One file of the canonical shared package. */
+export interface SharedFile {
+  /** POSIX path relative to `shared/`. */
+  path: string;
+  content: Buffer;
+  /** Permission bits, e.g. 0o644. */
+  mode: number;
+  /** Lower-case hex SHA-256 of `content`. */
+  sha256: string;
+}
+
+/** Lower-case hex SHA-256 of some bytes (node:crypto). */
+export function sha256(content: Buffer | string): string {
+  return createHash("sha256").update(content).digest("hex");
+}
+
+/**
+ * Lists files under `dir` (recursively, dot-files included) that are not
+ * {@link NEVER_VENDORED}. Symlinks are returned too so callers can vet them.
+ *
+ * @returns POSIX relative paths, sorted.
+ */
+export async function listVendorableFiles(dir: string): Promise<string[]> {
+  const found = await glob(["**/*"], {
+    cwd: dir,
+    dot: true,
+    onlyFiles: true,
+    followSymbolicLinks: false,
+    ignore: NEVER_VENDORED,
+    expandDirectories: false,
+  });
+  return found.filter((p) => !isTransientName(path.posix.basename(p))).sort();
+}
+
+/**
+ * Reads the canonical `shared/` package of a monorepo: every vendorable file
+ * with its bytes, mode and hash. Symlinks inside `shared/` are followed only
+ * when they point inside `shared/`.
+ *
+ * @param root - absolute monorepo root.
+ * @param opts.includeNotCopied - also return {@link NOT_COPIED} files (default false).
+ * @throws UserError if `shared/` is missing or a symlink points outside it.
+ */
+export async function readCanonicalShared(root: string, opts: { includeNotCopied?: boolean } = {}): Promise<SharedFile[]> {
+  const dir = path.join(root, SHARED_DIR);
+  const st = await fs.stat(dir).catch(() => null);
+  if (!st?.isDirectory()) throw new UserError(`canonical shared package not found: ${dir}`);
+  const realDir = await fs.realpath(dir);
+  const out: SharedFile[] = [];
+  for (const rel of await listVendorableFiles(dir)) {
+    if (!opts.includeNotCopied && NOT_COPIED.has(rel)) continue;
+    const abs = path.join(dir, ...rel.split("/"));
+    const lst = await fs.lstat(abs);
+    if (lst.isSymbolicLink()) {
+      const target = await fs.realpath(abs).catch(() => null);
+      const inside = target !== null && (target === realDir || target.startsWith(realDir + path.sep));
+      if (!inside) throw new UserError(`${SHARED_DIR}/${rel} is a symlink that points outside ${SHARED_DIR}/; replace it with a real file`);
+      const tst = await fs.stat(abs);
+      if (!tst.isFile()) continue;
+    }
+    const content = await fs.readFile(abs);
+    const mode = (await fs.stat(abs)).mode & 0o777;
+    out.push({ path: rel, content, mode, sha256: sha256(content) });
+  }
+  return out;
+}
+
+/** What `sync` last wrote into one server's vendored copy. */
+export interface VendoredState {
+  /** POSIX path relative to the server's `src/shared/` → hash and mode written. */
+  files: Record<string, { sha256: string; mode: number }>;
+}
+
+/** The sync state kept in {@link LOCK_FILE}. */
+export interface SyncLock {
+  lockVersion: 1;
+  /** Keyed by server name (not folder). */
+  servers: Record<string, VendoredState>;
+}
+
+/** An empty lock. */
+export function emptyLock(): SyncLock {
+  return { lockVersion: 1, servers: {} };
+}
+
+/** The lock entry describing a vendored copy written from `files`. */
+export function vendoredStateOf(files: SharedFile[]): VendoredState {
+  const entries: VendoredState["files"] = {};
+  for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) entries[f.path] = { sha256: f.sha256, mode: f.mode };
+  return { files: entries };
+}
+
+/** Serialises a lock deterministically (servers and files sorted, 2-space JSON, trailing newline). */
+export function serializeLock(lock: SyncLock): string {
+  const servers: SyncLock["servers"] = {};
+  for (const name of Object.keys(lock.servers).sort()) {
+    const files: VendoredState["files"] = {};
+    const state = lock.servers[name]!;
+    for (const p of Object.keys(state.files).sort()) files[p] = state.files[p]!;
+    servers[name] = { files };
+  }
+  return JSON.stringify({ lockVersion: 1, servers }, null, 2) + "\n";
+}
+
+/**
+ * Reads the lock at the monorepo root; a missing lock is an empty one.
+ *
+ * @throws UserError if the file exists but is not a valid lock.
+ */
+export async function readLock(root: string): Promise<SyncLock> {
+  const file = path.join(root, LOCK_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyLock();
+    throw err;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${LOCK_FILE} is not valid JSON (${(err as Error).message}); delete it and run \`mcp-monorepo sync --force\``);
+  }
+  const lock = data as SyncLock;
+  if (!lock || lock.lockVersion !== 1 || typeof lock.servers !== "object" || lock.servers === null) {
+    throw new UserError(`${LOCK_FILE} has an unknown format (expected lockVersion 1)`);
+  }
+  return lock;
+}
