@@ -1,15 +1,80 @@
+import path from "node:path";
 import type { Command } from "commander";
 import type { RunState } from "../cli.js";
-import type { Context } from "../core/context.js";
+import { writeLine, type Context } from "../core/context.js";
 import { UserError } from "../core/errors.js";
+import { loadManifestFrom } from "../core/manifest.js";
+import { readLock, SHARED_DIR } from "../core/vendor.js";
+import { applySync, type SyncApplyResult } from "../sync/apply.js";
+import { planSync } from "../sync/plan.js";
+import { formatSyncReport, syncExitCode, syncJson, type SyncMode } from "../sync/report.js";
 
-/** Placeholder until the `sync` command lands. */
-export function registerSync(program: Command, _ctx: Context, _state: RunState): void {
+/** Options of `sync` as commander parses them. */
+export interface SyncCliOptions {
+  server: string[];
+  check?: boolean;
+  dryRun?: boolean;
+  force?: boolean;
+  json?: boolean;
+  cwd?: string;
+}
+
+/**
+ * Registers `sync` (issue 4): copies canonical `shared/` into every server's
+ * `src/shared/`, merges `shared/requirements.txt` into each server's managed
+ * block, and records what it wrote in `mcp-monorepo.lock.json`.
+ *
+ * Options: `--server NAME` (repeatable), `--check` (write nothing; exit 1 unless all
+ * in sync: what CI and pre-commit run), `--dry-run`, `--force` (overwrite hand edits,
+ * printing what is discarded), `--json`, `--cwd DIR`.
+ * Sets `state.exitCode = 1` for conflicts, requirement errors and failed checks.
+ */
+export function registerSync(program: Command, ctx: Context, state: RunState): void {
   program
     .command("sync")
-    .description("(sync: not built yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UserError("sync is not built yet");
+    .description("copy the canonical shared/ package into every server's src/shared/ and merge shared/requirements.txt")
+    .option("--server <name>", "sync only this server (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("--check", "write nothing; exit 1 if any server is out of date, has a conflict or unmanaged files (for CI and pre-commit)")
+    .option("--dry-run", "print what would change; write nothing")
+    .option("--force", "overwrite vendored files edited by hand (prints what it discards)")
+    .option("--json", "print the result as JSON")
+    .option("--cwd <dir>", "run as if started in <dir>")
+    .action(async (_opts: SyncCliOptions, cmd: Command) => {
+      const opts = cmd.optsWithGlobals() as SyncCliOptions;
+      state.exitCode = await runSync(ctx, opts);
     });
+}
+
+/**
+ * The `sync` command body: validates options, plans, prints, applies.
+ *
+ * @returns the exit code (0 ok or already in sync; 1 conflicts, requirement errors or a failed `--check`).
+ * @throws UserError for bad option combinations, a missing manifest or `shared/`, an unknown server.
+ */
+export async function runSync(ctx: Context, opts: SyncCliOptions): Promise<number> {
+  if (opts.check && opts.force) throw new UserError("--check and --force cannot be used together (--check never writes)");
+  if (opts.check && opts.dryRun) throw new UserError("--check and --dry-run cannot be used together (--check already writes nothing)");
+  const start = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
+  const loaded = await loadManifestFrom(start);
+  if (loaded.manifest.shared !== SHARED_DIR) {
+    throw new UserError(`mcp-monorepo.yaml sets shared: "${loaded.manifest.shared}", but sync only supports "${SHARED_DIR}"`);
+  }
+  const mode: SyncMode = opts.check ? "check" : opts.dryRun ? "dry-run" : "sync";
+  const lock = await readLock(loaded.root);
+  const plan = await planSync({ root: loaded.root, servers: loaded.manifest.servers, lock, only: opts.server, force: Boolean(opts.force) });
+  let result: SyncApplyResult | null = null;
+  const color = !opts.json && Boolean((ctx.stdout as { isTTY?: boolean }).isTTY) && !ctx.env.NO_COLOR;
+  if (mode === "sync" && !opts.json) {
+    // Print first, so the discarded edits of --force are on screen before they are overwritten.
+    for (const line of formatSyncReport(plan, mode, null, { color }).slice(0, -1)) writeLine(ctx.stdout, line);
+  }
+  if (mode === "sync") result = await applySync(loaded.root, plan);
+  if (opts.json) {
+    writeLine(ctx.stdout, JSON.stringify(syncJson(plan, mode, result), null, 2));
+  } else if (mode === "sync") {
+    writeLine(ctx.stdout, formatSyncReport(plan, mode, result).at(-1));
+  } else {
+    for (const line of formatSyncReport(plan, mode, null, { color })) writeLine(ctx.stdout, line);
+  }
+  return syncExitCode(plan, mode);
 }

@@ -1,0 +1,68 @@
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { isUserError, UserError } from "../core/errors.js";
+import { applyChanges, resolveInside, type FileChange } from "../core/plan.js";
+import { VENDORED_DIR } from "../core/vendor.js";
+import type { SyncPlan } from "./types.js";
+
+/** What {@link applySync} did. */
+export interface SyncApplyResult {
+  /** Files created or rewritten (root-relative), the lock included. */
+  written: string[];
+  /** Files removed (root-relative), leftovers excluded. */
+  deleted: string[];
+  /** Transient leftovers of a killed run that were removed. */
+  leftoversRemoved: string[];
+}
+
+/**
+ * Applies a sync plan: removes transient leftovers of killed runs, then writes
+ * `plan.changes` with `applyChanges` (each file staged under a temporary name and
+ * renamed into place, lock file last, full rollback on error), then removes
+ * vendored folders that the deletions left empty. Writes nothing when the plan
+ * has no changes and no leftovers.
+ *
+ * @param root - absolute monorepo root.
+ * @param plan - from `planSync`; its blocked servers have no entries in `changes`.
+ * @param hooks - passed to `applyChanges` (fault injection in tests).
+ * @throws UserError when a file cannot be written (after the rollback: nothing changed).
+ */
+export async function applySync(
+  root: string,
+  plan: SyncPlan,
+  hooks: { beforeCommit?: (change: FileChange) => void | Promise<void> } = {},
+): Promise<SyncApplyResult> {
+  const leftoversRemoved: string[] = [];
+  for (const l of plan.leftovers) {
+    await fs.rm(resolveInside(root, l.path), { force: true });
+    leftoversRemoved.push(l.path);
+  }
+  const active = plan.changes.filter((c) => c.kind === "create" || c.kind === "update" || c.kind === "delete");
+  if (active.length > 0) {
+    try {
+      await applyChanges(root, active, hooks);
+    } catch (err) {
+      if (isUserError(err)) throw err;
+      const e = err as NodeJS.ErrnoException;
+      throw new UserError(`sync could not write ${e.path ? path.relative(root, e.path) : "a file"} (${e.code ?? e.message}); every change was rolled back`);
+    }
+  }
+  const deleted = active.filter((c) => c.kind === "delete").map((c) => c.path);
+  await pruneEmptyDirs(root, deleted);
+  return { written: active.filter((c) => c.kind !== "delete").map((c) => c.path), deleted, leftoversRemoved };
+}
+
+/** Removes folders inside a vendored `src/shared/` that became empty after deletions (never `src/shared/` itself). */
+async function pruneEmptyDirs(root: string, deleted: string[]): Promise<void> {
+  const dirs = new Set<string>();
+  for (const p of deleted) {
+    const marker = `/${VENDORED_DIR}/`;
+    const at = p.indexOf(marker);
+    if (at < 0) continue;
+    const base = p.slice(0, at + marker.length - 1);
+    for (let d = path.posix.dirname(p); d.length > base.length && d.startsWith(base + "/"); d = path.posix.dirname(d)) dirs.add(d);
+  }
+  for (const d of [...dirs].sort((a, b) => b.length - a.length)) {
+    await fs.rmdir(resolveInside(root, d)).catch(() => undefined);
+  }
+}

@@ -1,0 +1,216 @@
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { UserError } from "../core/errors.js";
+import type { FileChange } from "../core/plan.js";
+import { LOCK_FILE, readCanonicalShared, serializeLock, SHARED_DIR, VENDORED_DIR, type SharedFile, type SyncLock } from "../core/vendor.js";
+import { planVendoredFiles, sameVendoredState } from "./classify.js";
+import { conflictDiff } from "./conflict-diff.js";
+import { checkSharedRequirements, mergeRequirements } from "./requirements-merge.js";
+import { findLeftovers, scanVendored } from "./scan.js";
+import type { Leftover, PlanSyncOptions, RequirementError, ServerSyncPlan, SyncConflict, SyncPlan, UnmanagedFile } from "./types.js";
+
+/** Root-relative path of the canonical shared requirements. */
+export const SHARED_REQUIREMENTS = `${SHARED_DIR}/requirements.txt`;
+
+/**
+ * Plans a sync (issue 4) without writing anything or printing: reads canonical
+ * `shared/`, each selected server's `src/shared/` and requirements.txt, and the lock,
+ * and decides every file (see `planVendoredFiles` for the rules).
+ *
+ * A server with a conflict (unless `force`) or a requirements problem is
+ * `blocked`: none of its changes are in `changes` and its lock entry is kept,
+ * so each vendored copy is always one coherent snapshot. A problem in
+ * `shared/requirements.txt` blocks every server.
+ *
+ * @returns the plan; `changes` lists the writes in apply order with the lock file last.
+ * @throws UserError when `shared/` is missing or holds a symlink to outside it, a `--server`
+ *   name is unknown, a server folder is missing or outside the root.
+ */
+export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
+  const { root, lock, force } = opts;
+  const selected = selectServers(opts);
+  const canonicalFiles = await readCanonicalShared(root);
+  const canonical = new Map(canonicalFiles.map((f) => [f.path, { sha256: f.sha256, mode: f.mode }]));
+  const byPath = new Map(canonicalFiles.map((f) => [f.path, f]));
+  const sharedText = await readTextOrNull(path.join(root, ...SHARED_REQUIREMENTS.split("/")));
+  const sharedProblems = checkSharedRequirements(sharedText ?? "", SHARED_REQUIREMENTS).map<RequirementError>((p) => ({ server: null, ...p }));
+
+  const perServer: InternalServerPlan[] = [];
+  for (const server of selected) {
+    perServer.push(await planServer(root, server, { canonical, byPath, lock, force, sharedText, sharedBlocked: sharedProblems.length > 0 }));
+  }
+
+  const newLock: SyncLock = { lockVersion: 1, servers: {} };
+  const selectedNames = new Set(selected.map((s) => s.name));
+  const known = new Set(opts.servers.map((s) => s.name));
+  for (const [name, state] of Object.entries(lock.servers)) {
+    // Keep entries of servers not synced this time; drop servers no longer in the manifest on a full sync.
+    if (!selectedNames.has(name) && (opts.only?.length || known.has(name))) newLock.servers[name] = state;
+  }
+  const changes: FileChange[] = [];
+  const leftovers: Leftover[] = [];
+  let lockChanged = Object.keys(lock.servers).some((n) => !known.has(n)) && !opts.only?.length;
+  for (const s of perServer) {
+    leftovers.push(...s.leftovers);
+    if (s.status === "blocked") {
+      if (lock.servers[s.name]) newLock.servers[s.name] = lock.servers[s.name]!;
+      continue;
+    }
+    changes.push(...s.changes);
+    newLock.servers[s.name] = s.lockStateAfter;
+    if (s.lockChanged) lockChanged = true;
+  }
+  const lockLeftovers = (await findLeftovers(root, { deep: false })).filter((p) => p.startsWith(`.${LOCK_FILE}.`));
+  leftovers.push(...lockLeftovers.map((p) => ({ server: null, path: p })));
+  const lockFileExists = await fs.stat(path.join(root, LOCK_FILE)).then(() => true, () => false);
+  if (lockChanged || (!lockFileExists && Object.keys(newLock.servers).length > 0 && changes.length > 0)) {
+    lockChanged = true;
+    changes.push({ path: LOCK_FILE, kind: lockFileExists ? "update" : "create", content: Buffer.from(serializeLock(newLock)), mode: 0o644 });
+  }
+  const conflicts = perServer.flatMap((s) => s.conflicts);
+  const unmanaged = perServer.flatMap((s) => s.unmanaged);
+  const requirementErrors = [...sharedProblems, ...perServer.flatMap((s) => s.requirementErrors)];
+  const inSync =
+    perServer.every((s) => s.status === "in-sync") && !lockChanged && leftovers.length === 0 && unmanaged.length === 0 && requirementErrors.length === 0;
+  return {
+    perServer: perServer.map(({ lockStateAfter: _, ...rest }) => rest),
+    changes,
+    leftovers,
+    conflicts,
+    unmanaged,
+    requirementErrors,
+    lock: newLock,
+    lockChanged,
+    canonicalFileCount: canonicalFiles.length,
+    inSync,
+  };
+}
+
+function selectServers(opts: PlanSyncOptions): PlanSyncOptions["servers"] {
+  if (!opts.only?.length) return opts.servers;
+  const known = new Map(opts.servers.map((s) => [s.name, s]));
+  const unknown = opts.only.filter((n) => !known.has(n));
+  if (unknown.length) {
+    throw new UserError(`unknown server ${unknown.map((n) => `"${n}"`).join(", ")} (servers in mcp-monorepo.yaml: ${[...known.keys()].join(", ") || "none"})`);
+  }
+  return [...new Set(opts.only)].map((n) => known.get(n)!);
+}
+
+interface ServerContext {
+  canonical: Map<string, { sha256: string; mode: number }>;
+  byPath: Map<string, SharedFile>;
+  lock: SyncLock;
+  force: boolean;
+  sharedText: string | null;
+  sharedBlocked: boolean;
+}
+
+type InternalServerPlan = ServerSyncPlan & { lockStateAfter: SyncLock["servers"][string] };
+
+async function planServer(root: string, server: PlanSyncOptions["servers"][number], sc: ServerContext): Promise<InternalServerPlan> {
+  const folder = toPosixInside(root, server.folder, `server "${server.name}" folder`);
+  const folderStat = await fs.stat(path.join(root, ...folder.split("/"))).catch(() => null);
+  if (!folderStat?.isDirectory()) {
+    throw new UserError(`${folder}/ (server "${server.name}" in mcp-monorepo.yaml) does not exist; restore it or remove the server from the manifest`);
+  }
+  const vendoredRel = `${folder}/${VENDORED_DIR}`;
+  const vendoredAbs = path.join(root, ...vendoredRel.split("/"));
+  const disk = await scanVendored(vendoredAbs);
+  const plan = planVendoredFiles({ canonical: sc.canonical, lock: sc.lock.servers[server.name], disk, force: sc.force });
+
+  const changes: FileChange[] = [];
+  const conflicts: SyncConflict[] = [];
+  const unmanaged: UnmanagedFile[] = [];
+  for (const d of plan.decisions) {
+    const rel = `${vendoredRel}/${d.path}`;
+    const c = sc.byPath.get(d.path);
+    switch (d.action) {
+      case "create":
+      case "update":
+      case "forced-update":
+        changes.push({ path: rel, kind: d.action === "create" ? "create" : "update", content: c!.content, mode: c!.mode, reason: d.reason });
+        break;
+      case "delete":
+      case "forced-delete":
+        changes.push({ path: rel, kind: "delete", reason: d.reason });
+        break;
+      case "unmanaged":
+        unmanaged.push({ server: server.name, path: rel });
+        break;
+      default:
+        break;
+    }
+    if (d.action === "conflict" || d.action === "forced-update" || d.action === "forced-delete") {
+      const vendoredBytes = await readVendoredForDiff(path.join(vendoredAbs, ...d.path.split("/")));
+      const canonicalName = c ? `${SHARED_DIR}/${d.path}` : null;
+      conflicts.push({
+        server: server.name,
+        path: rel,
+        canonical: canonicalName,
+        reason: d.reason ?? "edited by hand",
+        diff: conflictDiff(rel, vendoredBytes, canonicalName, c?.content ?? null),
+        forced: d.action !== "conflict",
+      });
+    }
+  }
+
+  const requirementErrors: RequirementError[] = [];
+  const reqRel = toPosixInside(root, server.requirements, `server "${server.name}" requirements`);
+  const reqAbs = path.join(root, ...reqRel.split("/"));
+  const serverText = await readTextOrNull(reqAbs);
+  let requirementsChanged = false;
+  if (sc.sharedText !== null || serverText !== null) {
+    const merged = mergeRequirements({ sharedText: sc.sharedText ?? "", sharedFile: SHARED_REQUIREMENTS, serverText, serverFile: reqRel, serverFolder: folder });
+    requirementErrors.push(...merged.problems.map((p) => ({ server: server.name, ...p })));
+    if (merged.text !== null && merged.text !== serverText) {
+      requirementsChanged = true;
+      changes.push({ path: reqRel, kind: serverText === null ? "create" : "update", content: Buffer.from(merged.text, "utf8") });
+    }
+  }
+
+  const leftovers: Leftover[] = (await findLeftovers(vendoredAbs)).map((p) => ({ server: server.name, path: `${vendoredRel}/${p}` }));
+  const reqDir = path.posix.dirname(reqRel);
+  const reqLeft = (await findLeftovers(path.join(root, ...reqDir.split("/")), { deep: false })).filter((p) => p.startsWith(`.${path.posix.basename(reqRel)}.`));
+  leftovers.push(...reqLeft.map((p) => ({ server: server.name, path: reqDir === "." ? p : `${reqDir}/${p}` })));
+
+  const lockChanged = !sameVendoredState(sc.lock.servers[server.name], plan.lockState);
+  const blocked = conflicts.some((c) => !c.forced) || requirementErrors.length > 0 || sc.sharedBlocked;
+  const status = blocked ? "blocked" : changes.length > 0 || lockChanged ? "out-of-date" : "in-sync";
+  return {
+    name: server.name,
+    folder,
+    status,
+    changes,
+    decisions: plan.decisions,
+    conflicts,
+    unmanaged,
+    requirementErrors,
+    leftovers,
+    lockChanged,
+    requirementsChanged,
+    lockStateAfter: plan.lockState,
+  };
+}
+
+/** Normalises a manifest path to POSIX relative to the root, refusing one that leaves it. */
+function toPosixInside(root: string, p: string, what: string): string {
+  const abs = path.resolve(root, p);
+  const rel = path.relative(root, abs);
+  if (!rel || rel.startsWith("..") || path.isAbsolute(rel)) throw new UserError(`${what} "${p}" in mcp-monorepo.yaml is not inside the monorepo`);
+  return rel.split(path.sep).join("/");
+}
+
+async function readTextOrNull(file: string): Promise<string | null> {
+  try {
+    return await fs.readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
+  }
+}
+
+async function readVendoredForDiff(file: string): Promise<Buffer> {
+  const lst = await fs.lstat(file);
+  if (lst.isSymbolicLink()) return Buffer.from(`(symlink to ${await fs.readlink(file)})\n`);
+  return fs.readFile(file);
+}
