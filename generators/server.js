@@ -1,0 +1,22 @@
+// Generator "server": one server-<name>/ folder, used by both `create` and `add-server`
+// (one source of truth). Data: see ServerData in src/core/render.ts. The vendored
+// src/shared/ copy and requirements.txt come from the canonical shared/ (src/core/server-files.ts).
+
+/** @param {import("node-plop").NodePlopAPI} plop */
+export default function (plop) {
+  const t = (file) => `../templates/server/${file}.hbs`;
+  const dir = "{{server.folder}}";
+  plop.setGenerator("server", {
+    description: "one FastMCP server folder: factory + module-level mcp, tests, fastmcp.json",
+    prompts: [],
+    actions: [
+      { type: "render", path: `${dir}/src/server.py`, templateFile: t("src/server.py") },
+      { type: "render", path: `${dir}/fastmcp.json`, templateFile: t("fastmcp.json") },
+      { type: "render", path: `${dir}/.env.example`, templateFile: t("env.example") },
+      { type: "render", path: `${dir}/pytest.ini`, templateFile: t("pytest.ini") },
+      { type: "render", path: `${dir}/requirements-dev.txt`, templateFile: t("requirements-dev.txt") },
+      { type: "render", path: `${dir}/tests/test_import.py`, templateFile: t("tests/test_import.py") },
+      { type: "render", path: `${dir}/tests/test_tools.py`, templateFile: t("tests/test_tools.py") },
+    ],
+  });
+}

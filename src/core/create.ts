@@ -1,0 +1,191 @@
+import { execFile } from "node:child_process";
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { z } from "zod";
+import { VERSION } from "../version.js";
+import { UserError } from "./errors.js";
+import { FASTMCP_CLOUD_PYTHON, MANIFEST_FORMAT_VERSION, PYTHON_VERSIONS, renderManifest, serverEntry, TARGETS, type Manifest } from "./manifest.js";
+import { toTitle, validateServerNames } from "./names.js";
+import { diffAgainstDisk, writeTreeAtomically, type DesiredFile, type FileChange } from "./plan.js";
+import { renderDeploymentTable } from "./readme.js";
+import { renderGenerator } from "./render.js";
+import { serverData, serverFiles } from "./server-files.js";
+import { LOCK_FILE, SHARED_DIR, NOT_COPIED, serializeLock, sha256, vendoredStateOf, type SharedFile, type SyncLock } from "./vendor.js";
+
+const execFileP = promisify(execFile);
+
+/** The servers `--yes` creates: the three of seed 002's recommended layout. */
+export const DEFAULT_SERVERS: ReadonlyArray<{ name: string; description: string }> = [
+  { name: "ops", description: "Operations tools: service health, incidents and runbooks." },
+  { name: "customer", description: "Customer tools: accounts, orders and support tickets." },
+  { name: "finance", description: "Finance tools: invoices, payments and reports." },
+];
+/** Default Python: FastMCP Cloud's base image runtime (seed 000). */
+export const DEFAULT_PYTHON = FASTMCP_CLOUD_PYTHON;
+/** Default target folder name. */
+export const DEFAULT_DIR = "my-mcp-servers";
+/** Longest description accepted (characters). */
+export const MAX_DESCRIPTION_LENGTH = 500;
+
+const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** Validated options of {@link createMonorepo} (zod). */
+export const createOptionsSchema = z
+  .object({
+    /** Absolute path of the folder to create. */
+    targetDir: z.string().refine((p) => path.isAbsolute(p), "target directory must be an absolute path"),
+    /** Project name (defaults to the folder's name). */
+    project: z.string().regex(PROJECT_NAME, "project name may hold letters, digits, '.', '_' and '-' (at most 100, starting with a letter or digit)"),
+    servers: z
+      .array(
+        z.object({
+          name: z.string(),
+          description: z.string().max(MAX_DESCRIPTION_LENGTH, `a server description is longer than ${MAX_DESCRIPTION_LENGTH} characters`),
+        }),
+      )
+      .min(1, "at least one server is needed"),
+    python: z.enum(PYTHON_VERSIONS, { message: `Python version must be one of ${PYTHON_VERSIONS.join(", ")}` }),
+    /** Run `git init` in the new folder. */
+    git: z.boolean(),
+    /** GitHub `owner/name` shown in the Deployment table. */
+    repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "repository must look like owner/name"),
+    branch: z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, "branch may hold letters, digits, '.', '_', '/' and '-'"),
+    targets: z.array(z.enum(TARGETS)).min(1),
+  })
+  .superRefine((o, ctx) => {
+    const ok = validateServerNames(o.servers.map((s) => s.name));
+    if (ok !== true) ctx.addIssue({ code: "custom", message: ok, path: ["servers"] });
+  });
+
+export type CreateOptions = z.infer<typeof createOptionsSchema>;
+
+/** What `create` did or would do. */
+export interface CreateResult {
+  /** Absolute monorepo root. */
+  root: string;
+  /** One `create` change per file, sorted by path. */
+  changes: FileChange[];
+  /** True when nothing was written (`--dry-run`). */
+  dryRun: boolean;
+  /** `initialized`, `skipped` (not asked or dry run), `existing` (a .git was there) or `unavailable` (git not found). */
+  git: "initialized" | "skipped" | "existing" | "unavailable";
+  /** Advice worth showing (e.g. Python beyond FastMCP Cloud's base image). */
+  warnings: string[];
+  manifest: Manifest;
+}
+
+/**
+ * Validates raw options and fills the derived defaults.
+ *
+ * @throws UserError with the first problem as one line.
+ */
+export function parseCreateOptions(raw: unknown): CreateOptions {
+  const result = createOptionsSchema.safeParse(raw);
+  if (!result.success) throw new UserError(result.error.issues[0]!.message);
+  return result.data;
+}
+
+/** The manifest a new monorepo starts with. */
+export function initialManifest(opts: CreateOptions): Manifest {
+  return {
+    formatVersion: MANIFEST_FORMAT_VERSION,
+    generator: `create-mcp-monorepo@${VERSION}`,
+    project: opts.project,
+    python: opts.python,
+    repository: opts.repository,
+    branch: opts.branch,
+    targets: opts.targets,
+    shared: SHARED_DIR,
+    servers: opts.servers.map((s) => serverEntry(s.name, s.description || `${toTitle(s.name)} MCP server.`)),
+  };
+}
+
+/** Refuses a target that exists and holds anything but `.git`. */
+async function assertTargetUsable(targetDir: string): Promise<"absent" | "empty" | "git-only"> {
+  const st = await fs.stat(targetDir).catch(() => null);
+  if (!st) return "absent";
+  if (!st.isDirectory()) throw new UserError(`${targetDir} exists and is not a folder`);
+  const entries = await fs.readdir(targetDir);
+  const foreign = entries.filter((e) => e !== ".git");
+  if (foreign.length > 0) {
+    const shown = foreign.slice(0, 3).join(", ") + (foreign.length > 3 ? ", ..." : "");
+    throw new UserError(`${targetDir} is not empty (${shown}); pick a new folder, nothing was written`);
+  }
+  return entries.length === 0 ? "empty" : "git-only";
+}
+
+/**
+ * Renders every file of a new monorepo (writes nothing).
+ *
+ * @returns POSIX relative path → file, and the manifest.
+ */
+export async function renderMonorepo(opts: CreateOptions): Promise<{ files: Map<string, DesiredFile>; manifest: Manifest }> {
+  const manifest = initialManifest(opts);
+  const servers = manifest.servers.map((s) => serverData(s.name, s.description));
+  const files = await renderGenerator("monorepo", {
+    project: manifest.project,
+    python: manifest.python,
+    generatorVersion: VERSION,
+    servers,
+    deploymentTable: renderDeploymentTable(manifest),
+  });
+  const shared: SharedFile[] = [];
+  let sharedRequirements = "";
+  for (const [p, f] of files) {
+    if (!p.startsWith(`${SHARED_DIR}/`)) continue;
+    const rel = p.slice(SHARED_DIR.length + 1);
+    const content = Buffer.from(f.content);
+    if (NOT_COPIED.has(rel)) sharedRequirements = content.toString("utf8");
+    else shared.push({ path: rel, content, mode: f.mode ?? 0o644, sha256: sha256(content) });
+  }
+  const lock: SyncLock = { lockVersion: 1, servers: {} };
+  for (const server of servers) {
+    for (const [p, f] of await serverFiles(server, manifest.python, shared, sharedRequirements)) files.set(p, f);
+    lock.servers[server.name] = vendoredStateOf(shared);
+  }
+  files.set("mcp-monorepo.yaml", { content: renderManifest(manifest), mode: 0o644 });
+  files.set(LOCK_FILE, { content: serializeLock(lock), mode: 0o644 });
+  return { files, manifest };
+}
+
+async function gitInit(root: string): Promise<"initialized" | "unavailable"> {
+  try {
+    await execFileP("git", ["init", "-q", "-b", "main"], { cwd: root }).catch(() => execFileP("git", ["init", "-q"], { cwd: root }));
+    return "initialized";
+  } catch {
+    return "unavailable";
+  }
+}
+
+/**
+ * Creates a compliant monorepo (the core of `create-mcp-monorepo [dir]`; never prompts).
+ * Renders a plan first; with `dryRun` returns it and writes nothing; otherwise
+ * writes it atomically (staging folder renamed into place) and optionally runs `git init`.
+ *
+ * @param raw - options, validated by {@link createOptionsSchema}.
+ * @param opts.dryRun - plan only.
+ * @throws UserError for invalid options or a target folder that holds anything but `.git`.
+ */
+export async function createMonorepo(raw: unknown, opts: { dryRun?: boolean } = {}): Promise<CreateResult> {
+  const options = parseCreateOptions(raw);
+  const state = await assertTargetUsable(options.targetDir);
+  const { files, manifest } = await renderMonorepo(options);
+  const changes = await diffAgainstDisk(options.targetDir, files);
+  const warnings: string[] = [];
+  if (options.targets.includes("fastmcp-cloud") && options.python !== FASTMCP_CLOUD_PYTHON) {
+    const newer = Number(options.python.split(".")[1]) > Number(FASTMCP_CLOUD_PYTHON.split(".")[1]);
+    if (newer) {
+      warnings.push(
+        `Python ${options.python} is newer than FastMCP Cloud's base image (Python ${FASTMCP_CLOUD_PYTHON}, seed 000 RCA): deploy as a custom container, or choose --python ${FASTMCP_CLOUD_PYTHON}`,
+      );
+    }
+  }
+  const base = { root: options.targetDir, changes, warnings, manifest };
+  if (opts.dryRun) return { ...base, dryRun: true, git: "skipped" };
+  await writeTreeAtomically(options.targetDir, files);
+  let git: CreateResult["git"] = "skipped";
+  if (state === "git-only") git = "existing";
+  else if (options.git) git = await gitInit(options.targetDir);
+  return { ...base, dryRun: false, git };
+}

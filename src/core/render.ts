@@ -1,0 +1,103 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import Handlebars from "handlebars";
+import nodePlop, { type NodePlopAPI } from "node-plop";
+import { PACKAGE_ROOT } from "../version.js";
+import { commentText, jsonValue, markdownInline, pyDocText, pyString, yamlScalar } from "./escape.js";
+import type { DesiredFile } from "./plan.js";
+
+/** Template data for one server (names are already validated). */
+export interface ServerData {
+  name: string;
+  description: string;
+  /** `server-<name>` */
+  folder: string;
+  /** Human title, e.g. `Ops Team`. */
+  title: string;
+  /** Env var the server's hello tool reads, e.g. `OPS_GREETING`. */
+  greetingVar: string;
+}
+
+/** Template data for the `monorepo` generator. */
+export interface MonorepoData {
+  project: string;
+  python: string;
+  generatorVersion: string;
+  servers: ServerData[];
+  /** The marked README Deployment table (src/core/readme.ts). */
+  deploymentTable: string;
+}
+
+/** Template data for the `server` generator. */
+export interface ServerGeneratorData {
+  server: ServerData;
+  python: string;
+  generatorVersion: string;
+}
+
+const PLOPFILE = path.join(PACKAGE_ROOT, "generators", "plopfile.js");
+const PARTIALS: Record<string, string> = {
+  sharedEnv: "templates/partials/shared-env.hbs",
+  rootEnvServer: "templates/partials/root-env-server.hbs",
+};
+
+const safe = (fn: (s: string) => string) => (value: unknown) => new Handlebars.SafeString(fn(String(value ?? "")));
+
+/** Escaping helpers available in every template (each returns a SafeString, so `{{helper x}}` is not HTML-escaped). */
+export const TEMPLATE_HELPERS: Record<string, (value: unknown) => Handlebars.SafeString> = {
+  pyStr: safe(pyString),
+  pyDoc: safe(pyDocText),
+  comment: safe(commentText),
+  md: safe(markdownInline),
+  yaml: safe(yamlScalar),
+  json: (value: unknown) => new Handlebars.SafeString(jsonValue(value)),
+};
+
+async function loadPlop(collect: Map<string, DesiredFile>): Promise<NodePlopAPI> {
+  const plop = await nodePlop(PLOPFILE, { destBasePath: PACKAGE_ROOT, force: false });
+  for (const [name, fn] of Object.entries(TEMPLATE_HELPERS)) plop.setHelper(name, fn);
+  for (const [name, file] of Object.entries(PARTIALS)) {
+    plop.setPartial(name, await readFile(path.join(PACKAGE_ROOT, file), "utf8"));
+  }
+  plop.setActionType("render", async (answers, config, api) => {
+    const templateFile = path.resolve(api.getPlopfilePath(), String(config.templateFile));
+    const template = await readFile(templateFile, "utf8");
+    const outPath = api.renderString(String(config.path), answers);
+    collect.set(outPath, { content: api.renderString(template, answers), mode: 0o644 });
+    return outPath;
+  });
+  return plop;
+}
+
+/**
+ * Runs a node-plop generator and collects what it renders, writing nothing
+ * (STYLE.md §2: plan, then apply).
+ *
+ * @param generator - `monorepo` or `server` (generators/*.js).
+ * @param data - the generator's template data.
+ * @returns POSIX relative path → rendered file.
+ * @throws Error if any action fails (a template bug, not a user error).
+ */
+export async function renderGenerator(generator: "monorepo", data: MonorepoData): Promise<Map<string, DesiredFile>>;
+export async function renderGenerator(generator: "server", data: ServerGeneratorData): Promise<Map<string, DesiredFile>>;
+export async function renderGenerator(generator: string, data: object): Promise<Map<string, DesiredFile>> {
+  const files = new Map<string, DesiredFile>();
+  const plop = await loadPlop(files);
+  const { failures } = await plop.getGenerator(generator).runActions({ ...data });
+  if (failures.length > 0) {
+    throw new Error(`generator ${generator} failed: ${failures.map((f) => `${f.path}: ${f.error || f.message}`).join("; ")}`);
+  }
+  return files;
+}
+
+/**
+ * Renders one partial (e.g. `rootEnvServer`) with data, for updates that append
+ * a section to an existing file (add-server).
+ */
+export async function renderPartial(name: keyof typeof PARTIALS | string, data: object): Promise<string> {
+  const file = PARTIALS[name];
+  if (!file) throw new Error(`unknown partial ${name}`);
+  const hb = Handlebars.create();
+  for (const [helper, fn] of Object.entries(TEMPLATE_HELPERS)) hb.registerHelper(helper, fn);
+  return hb.compile(await readFile(path.join(PACKAGE_ROOT, file), "utf8"))(data);
+}
