@@ -1,0 +1,70 @@
+"""Analyzer behind ``create-mcp-monorepo check``: reads a JSON request on stdin, writes JSON facts on stdout.
+
+Run as ``python -E -B path/to/python/mcpm_check`` (this folder is then first on ``sys.path``).
+
+Request::
+
+    {"files": [{"id": str, "path": str, "module": "shared.config", "isPackage": bool}],
+     "specs": [{"id": str, "raw": str, "kind": "pep440" | "request"}],
+     "pyprojects": [{"id": str, "path": str}],
+     "runtimes": ["3.12.12", "3.13"],
+     "importNames": ["yaml", ...]}
+
+Response::
+
+    {"python": {"version": "3.12.3", "executable": str},
+     "stdlib": [module names], "files": {id: facts}, "specs": {id: result},
+     "pyprojects": {id: result}, "distributions": {import name: [distribution names]}}
+
+Exit status is 0 whenever a response was written; anything else is a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+if sys.version_info < (3, 10):  # sys.stdlib_module_names and the ast used here need 3.10
+    sys.stderr.write(f"check needs Python 3.10 or newer to analyze server code; this is {sys.version.split()[0]}\n")
+    sys.exit(3)
+
+import mcpm_facts  # noqa: E402
+import mcpm_versions  # noqa: E402
+
+
+def _distributions(names: list[str]) -> dict[str, list[str]]:
+    """Installed distributions providing each import name (``importlib.metadata``), when known here."""
+    try:
+        from importlib.metadata import packages_distributions
+
+        known = packages_distributions()
+    except Exception:  # noqa: BLE001 - best effort only
+        return {}
+    return {n: sorted(set(known[n])) for n in names if n in known}
+
+
+def main() -> int:
+    request = json.load(sys.stdin)
+    runtimes = request.get("runtimes", [])
+    files = {}
+    for f in request.get("files", []):
+        try:
+            with open(f["path"], "rb") as fh:
+                source = fh.read()
+            files[f["id"]] = mcpm_facts.analyze_source(source, f["module"], bool(f.get("isPackage")))
+        except OSError as e:
+            files[f["id"]] = {"parseError": {"line": 1, "message": f"cannot read file: {e.strerror}"}}
+    response = {
+        "python": {"version": ".".join(map(str, sys.version_info[:3])), "executable": sys.executable},
+        "stdlib": sorted(sys.stdlib_module_names),
+        "files": files,
+        "specs": {s["id"]: mcpm_versions.check_spec(s["raw"], s["kind"], runtimes) for s in request.get("specs", [])},
+        "pyprojects": {p["id"]: mcpm_versions.read_pyproject(p["path"], runtimes) for p in request.get("pyprojects", [])},
+        "distributions": _distributions(request.get("importNames", [])),
+    }
+    json.dump(response, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+/**
+ * Shapes exchanged with the Python analyzer (`python/mcpm_check/__main__.py`, whose
+ * docstring is the protocol). Lines are 1-based. Scopes: `module` (runs at import),
+ * `main` (inside `if __name__ == "__main__":`, never run by `fastmcp run` or FastMCP Cloud),
+ * `class` (a class body, runs at import), `function` (runs when called).
+ */
+
+export type Scope = "module" | "main" | "class" | "function";
+
+/** One file to parse; `module` is its dotted name under `src/` (`shared.config`). */
+export interface AnalyzerFile {
+  id: string;
+  path: string;
+  module: string;
+  isPackage: boolean;
+}
+
+/** What `check` asks the analyzer. */
+export interface AnalyzerRequest {
+  files: AnalyzerFile[];
+  /** Python version declarations to evaluate: `pep440` (requires-python) or `request` (uv request: fastmcp.json, .python-version). */
+  specs: { id: string; raw: string; kind: "pep440" | "request" }[];
+  pyprojects: { id: string; path: string }[];
+  /** Runtimes to test each declaration against, e.g. `3.12.12` (exact) or `3.13` (any patch). */
+  runtimes: string[];
+  /** Import names to look up in the interpreter's installed distributions. */
+  importNames: string[];
+}
+
+export interface ImportFact {
+  /** Top-level name for absolute imports; null for relative ones. */
+  top: string | null;
+  module: string;
+  /** 0 absolute, ≥1 relative. */
+  level: number;
+  line: number;
+  scope: Scope;
+  /** Inside `try:` with an `except ImportError`-like handler. */
+  guarded: boolean;
+  /** Under `if TYPE_CHECKING:` (never imported at runtime). */
+  typeChecking: boolean;
+  /** Number of package components of the importing module (0 for top-level modules such as `server`). */
+  packageDepth: number;
+}
+
+/** A name bound at module level (or under the main guard). */
+export interface BindingFact {
+  name: string;
+  line: number;
+  scope: "module" | "main";
+  /** call, await, ref, import, def, async-def, class, none, lambda, annotation, other. */
+  kind: string;
+  callee?: string | null;
+  /** For `asyncio.run(f())`: the inner callee `f`. */
+  inner?: string | null;
+  /** The call constructs a FastMCP server directly. */
+  server?: boolean;
+  ref?: string | null;
+  source?: string | null;
+}
+
+export interface FileFacts {
+  parseError?: { line: number; message: string };
+  imports: ImportFact[];
+  bindings: BindingFact[];
+  defs: { name: string; line: number; async: boolean; scope: "module" | "main" }[];
+  classes: { name: string; line: number; hasValidate: boolean; scope: "module" | "main" }[];
+  /** Calls that construct a FastMCP server, with where they happen. `attr` is set for `self.<attr> = FastMCP(...)`. */
+  serverConstructions: { line: number; scope: Scope; func: string | null; cls: string | null; callee: string; attr: string | null }[];
+  /** Calls made under the main guard. */
+  mainCalls: { callee: string; line: number }[];
+  /** Environment reads; `name` is null when not a string literal. */
+  envReads: { name: string | null; line: number; kind: string; hasDefault: boolean; scope: Scope; guarded: boolean }[];
+  sysPath: { line: number; what: string }[];
+  asyncClients: { line: number; callee: string; scope: Scope }[];
+  blocking: { line: number; callee: string; func: string | null }[];
+  deprecated: { line: number; call: string }[];
+  /** Attribute reads evaluated at import time (`Config.X` at module level or in a class body). */
+  attrReads: { obj: string; attr: string; line: number; scope: Scope }[];
+  /** `X.validate()` calls made at import time. */
+  validateCalls: { obj: string; line: number; scope: Scope }[];
+  /** Module-level `from … import name`: local name → qualified source (for resolving re-exports). */
+  reexports: Record<string, string>;
+}
+
+export interface SpecResult {
+  spec?: string;
+  admits?: Record<string, boolean>;
+  error?: string;
+}
+
+export interface AnalyzerResponse {
+  python: { version: string; executable: string };
+  stdlib: string[];
+  files: Record<string, FileFacts>;
+  specs: Record<string, SpecResult>;
+  pyprojects: Record<string, SpecResult & { requiresPython?: string | null; line?: number }>;
+  distributions: Record<string, string[]>;
+}

@@ -1,0 +1,81 @@
+import type { Target } from "../core/manifest.js";
+
+/**
+ * The data model of `check` (STYLE.md §4: results are data; printing is the CLI's job).
+ */
+
+/** `error` fails the check (exit 1); `warning` fails it only under `--strict`. */
+export type Severity = "error" | "warning";
+
+/**
+ * Stable rule ids, one per rule of issue 5 (and CONTRACT.md "Rules every server must satisfy"),
+ * plus `server-layout` (a server folder misses a file every rule needs) and `python-syntax`
+ * (a file Python's own parser rejects, so no other rule could read it).
+ */
+export const RULE_IDS = [
+  "server-object",
+  "pypi-only",
+  "undeclared-dependency",
+  "shared-drift",
+  "path-import",
+  "env-undocumented",
+  "env-required",
+  "async-client-at-import",
+  "blocking-call-in-async",
+  "deprecated-call",
+  "python-version",
+  "fastmcp-json",
+  "shadowed-module",
+  "config-before-validate",
+  "server-layout",
+  "python-syntax",
+] as const;
+export type RuleId = (typeof RULE_IDS)[number];
+
+/** One problem `check` found. */
+export interface Finding {
+  /** Stable rule id (see {@link RULE_IDS}). */
+  rule: RuleId;
+  severity: Severity;
+  /** Server name (manifest name, or the folder name of a discovered server); null for monorepo-wide findings. */
+  server: string | null;
+  /** POSIX path relative to the monorepo root. */
+  file: string;
+  /** 1-based line, or null when the finding is about the whole file (or a missing one). */
+  line: number | null;
+  /** One line: what is wrong and why it matters. */
+  message: string;
+  /** One line: how to fix it. */
+  fix: string;
+}
+
+/** One server as `check` sees it. */
+export interface CheckedServer {
+  /** Manifest name, or the folder name when discovered. */
+  name: string;
+  /** POSIX folder relative to the root, e.g. `server-ops`. */
+  folder: string;
+  /** Absolute folder. */
+  dir: string;
+  /** Entrypoint file relative to the server folder (POSIX), e.g. `src/server.py`. */
+  entryFile: string;
+  /** Object the manifest's entrypoint names (`server.py:mcp` → `mcp`), if any. */
+  entryObject: string | null;
+}
+
+/** Everything `check` reports. */
+export interface CheckReport {
+  /** Absolute monorepo root. */
+  root: string;
+  /** True when no `mcp-monorepo.yaml` was found and servers were discovered from the layout. */
+  discovered: boolean;
+  /** Targets checked (python-version rule). */
+  targets: Target[];
+  /** Servers checked, in order. */
+  servers: string[];
+  /** Interpreter that parsed the code. */
+  python: { executable: string; version: string };
+  /** Findings, sorted by server, file, line. */
+  findings: Finding[];
+  summary: { errors: number; warnings: number; servers: number };
+}
