@@ -39,10 +39,27 @@ export function registerSync(program: Command, ctx: Context, state: RunState): v
     .option("--force", "overwrite vendored files edited by hand (prints what it discards)")
     .option("--json", "print the result as JSON")
     .option("--cwd <dir>", "run as if started in <dir>")
-    .action(async (_opts: SyncCliOptions, cmd: Command) => {
-      const opts = cmd.optsWithGlobals() as SyncCliOptions;
-      state.exitCode = await runSync(ctx, opts);
+    .action(async (own: SyncCliOptions, cmd: Command) => {
+      state.exitCode = await runSync(ctx, mergeProgramOptions(own, cmd.parent?.opts() ?? {}));
     });
+}
+
+/**
+ * Commander lets the program's own options (create's `--server`, `--dry-run`) capture the same
+ * flags written after `sync` unless positional options are enabled; this takes them back, so
+ * `sync --server a --dry-run` means the same either way. Program `--server` values may be
+ * create's `{name}` objects.
+ */
+function mergeProgramOptions(own: SyncCliOptions, parent: Record<string, unknown>): SyncCliOptions {
+  const fromParent = Array.isArray(parent.server)
+    ? parent.server.map((v: unknown) => (typeof v === "string" ? v : String((v as { name?: unknown })?.name ?? ""))).filter(Boolean)
+    : [];
+  return {
+    ...own,
+    server: [...new Set([...(own.server ?? []), ...fromParent])],
+    dryRun: Boolean(own.dryRun || parent.dryRun),
+    cwd: own.cwd ?? (typeof parent.cwd === "string" ? parent.cwd : undefined),
+  };
 }
 
 /**

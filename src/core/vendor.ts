@@ -78,7 +78,8 @@ export async function listVendorableFiles(dir: string): Promise<string[]> {
     cwd: dir,
     dot: true,
     onlyFiles: true,
-    followSymbolicLinks: false,
+    // Symlinks must be listed so callers can vet them: tinyglobby drops them entirely when not following.
+    followSymbolicLinks: true,
     ignore: NEVER_VENDORED,
     expandDirectories: false,
   });
@@ -103,14 +104,12 @@ export async function readCanonicalShared(root: string, opts: { includeNotCopied
   for (const rel of await listVendorableFiles(dir)) {
     if (!opts.includeNotCopied && NOT_COPIED.has(rel)) continue;
     const abs = path.join(dir, ...rel.split("/"));
-    const lst = await fs.lstat(abs);
-    if (lst.isSymbolicLink()) {
-      const target = await fs.realpath(abs).catch(() => null);
-      const inside = target !== null && (target === realDir || target.startsWith(realDir + path.sep));
-      if (!inside) throw new UserError(`${SHARED_DIR}/${rel} is a symlink that points outside ${SHARED_DIR}/; replace it with a real file`);
-      const tst = await fs.stat(abs);
-      if (!tst.isFile()) continue;
-    }
+    // Every path is vetted, not only symlinks: a file reached through a symlinked folder can escape too.
+    const target = await fs.realpath(abs).catch(() => null);
+    const inside = target !== null && target.startsWith(realDir + path.sep);
+    if (!inside) throw new UserError(`${SHARED_DIR}/${rel} is a symlink (or inside a symlinked folder) that points outside ${SHARED_DIR}/; replace it with a real file`);
+    const tst = await fs.stat(abs);
+    if (!tst.isFile()) continue;
     const content = await fs.readFile(abs);
     const mode = (await fs.stat(abs)).mode & 0o777;
     out.push({ path: rel, content, mode, sha256: sha256(content) });
