@@ -65,13 +65,20 @@ export interface ServedServer {
  * and waits until the HTTP endpoint accepts connections.
  *
  * @param serverDir - absolute `server-<name>` folder.
- * @param opts.args - replaces the default `fastmcp run` arguments (port is appended).
+ * @param opts.command - program to start (default: the venv's `fastmcp`).
+ * @param opts.args - replaces the default `fastmcp run` arguments.
+ * @param opts.portVia - `arg` (default): `--port P` is appended; `env`: `PORT=P` is set instead.
  * @throws if the process exits or does not listen within `timeoutMs` (default 60 s).
  */
-export async function serveHttp(serverDir: string, opts: { args?: string[]; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ServedServer> {
+export async function serveHttp(
+  serverDir: string,
+  opts: { command?: string; args?: string[]; env?: Record<string, string>; portVia?: "arg" | "env"; timeoutMs?: number } = {},
+): Promise<ServedServer> {
   const port = await freePort();
-  const args = [...(opts.args ?? ["run", "fastmcp.json", "--skip-env", "--transport", "http", "--no-banner", "--host", "127.0.0.1"]), "--port", String(port)];
-  const proc = spawn(FASTMCP, args, { cwd: serverDir, env: pyEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
+  const base = opts.args ?? ["run", "fastmcp.json", "--skip-env", "--transport", "http", "--no-banner", "--host", "127.0.0.1"];
+  const args = opts.portVia === "env" ? base : [...base, "--port", String(port)];
+  const env = opts.portVia === "env" ? { ...opts.env, PORT: String(port) } : opts.env;
+  const proc = spawn(opts.command ?? FASTMCP, args, { cwd: serverDir, env: pyEnv(env), stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));
   proc.stderr!.on("data", (d) => (out += d));
