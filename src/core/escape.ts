@@ -26,7 +26,7 @@ export function pyString(s: string): string {
     else if (ch === "\r") out += "\\r";
     else if (ch === "\t") out += "\\t";
     else if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(ch)) out += pyControl(ch);
-    else if (/[\ud800-\udfff]/.test(ch)) out += `\\u${ch.charCodeAt(0).toString(16)}`;
+    else if (ch.length === 1 && /[\ud800-\udfff]/.test(ch)) out += `\\u${ch.charCodeAt(0).toString(16)}`; // lone surrogate
     else out += ch;
   }
   return out + '"';
@@ -45,7 +45,7 @@ export function pyDocText(s: string): string {
     else if (ch === '"') out += '\\"';
     else if (ch === "\n" || ch === "\t") out += ch;
     else if (/[\u0000-\u001f\u007f]/.test(ch)) out += pyControl(ch);
-    else if (/[\ud800-\udfff]/.test(ch)) out += "\ufffd";
+    else if (ch.length === 1 && /[\ud800-\udfff]/.test(ch)) out += "\ufffd"; // lone surrogate
     else out += ch;
   }
   return out;
