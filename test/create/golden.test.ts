@@ -1,0 +1,37 @@
+// Golden tree of `--yes` output: every generated file is compared with a committed
+// snapshot (generator version normalised), so template changes show up in review.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { VERSION } from "../../src/version.js";
+import { hashTree, listTree, runCli, tempDir } from "../helpers/cli.js";
+
+describe("golden tree of `create-mcp-monorepo demo --yes --no-git`", async () => {
+  const parent = await tempDir("mcpm-golden-");
+  const res = await runCli(["demo", "--yes", "--no-git"], { cwd: parent });
+  const root = path.join(parent, "demo");
+  const entries = res.code === 0 ? await listTree(root) : [];
+
+  it("exits 0 and lists the layout of CONTRACT.md", () => {
+    expect(res.code).toBe(0);
+    expect(entries).toMatchSnapshot();
+  });
+
+  const files = res.code === 0 ? Object.keys(await hashTree(root)).sort() : [];
+  it.each(files)("%s", async (rel) => {
+    const text = (await readFile(path.join(root, rel), "utf8")).replaceAll(VERSION, "<VERSION>");
+    await expect(text).toMatchFileSnapshot(path.join(import.meta.dirname, "__golden__", "demo", rel + ".snap"));
+  });
+});
+
+describe("--dry-run", () => {
+  it("prints the plan and writes nothing", async () => {
+    const parent = await tempDir("mcpm-dry-");
+    const res = await runCli(["demo", "--yes", "--dry-run"], { cwd: parent });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^Dry run: would create 48 files in demo\/ \(nothing written\)$/m);
+    expect(res.stdout).toMatch(/^CREATE\s+demo\/server-ops\/src\/server\.py$/m);
+    expect(res.stdout).toMatch(/^CREATE\s+demo\/mcp-monorepo\.yaml$/m);
+    expect(await listTree(parent)).toEqual([]);
+  });
+});
