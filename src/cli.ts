@@ -4,7 +4,7 @@ import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
 import { registerSync } from "./commands/sync.js";
 import { processContext, writeLine, type Context } from "./core/context.js";
-import { isUserError } from "./core/errors.js";
+import { CancelledError, isUserError } from "./core/errors.js";
 import { VERSION } from "./version.js";
 
 /** Shared state a command sets: its exit code (0 unless it says otherwise). */
@@ -57,6 +57,7 @@ export async function run(argv: string[], ctx: Context = processContext()): Prom
       // help/version exit 0; usage errors were already printed by commander as one line.
       return err.exitCode === 0 ? 0 : 1;
     }
+    if (err instanceof CancelledError) return err.exitCode; // the prompt already said so
     if (isUserError(err)) {
       writeLine(ctx.stderr, `error: ${err.message}`);
       return err.exitCode;

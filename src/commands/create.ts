@@ -134,12 +134,12 @@ export function registerCreate(program: Command, ctx: Context, _state: RunState)
       if (result.git === "unavailable") writeLine(ctx.stderr, "warning: git was not found, so no repository was initialized");
       if (result.dryRun) return;
       if (interactive) {
-        p.note(equivalentCommand(shownDir, answers.servers, answers.python, answers.git), "Same result in one command", { output: ctx.stdout });
-        p.note(nextSteps(result, shownDir).join("\n"), "Next steps", { output: ctx.stdout });
-        p.outro("Done. Deploy: see the Deployment table in README.md", { output: ctx.stdout });
-      } else {
-        writeLine(ctx.stdout, "\nNext steps:");
-        for (const line of nextSteps(result, shownDir)) writeLine(ctx.stdout, `  ${line}`);
+        p.outro(`Created ${shownDir}/ with ${result.manifest.servers.length} servers. Deploy: see the Deployment table in README.md`, { output: ctx.stdout });
+        // Plain lines (not a clack note) so long commands are not wrapped and copy-paste intact.
+        writeLine(ctx.stdout, "Same result in one command:");
+        writeLine(ctx.stdout, `  ${equivalentCommand(shownDir, answers.servers, answers.python, answers.git)}`);
       }
+      writeLine(ctx.stdout, "\nNext steps:");
+      for (const line of nextSteps(result, shownDir)) writeLine(ctx.stdout, `  ${line}`);
     });
 }
