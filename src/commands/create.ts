@@ -83,7 +83,7 @@ export function registerCreate(program: Command, ctx: Context, _state: RunState)
         python: flags.python,
         git: flags.git,
       };
-      const interactive = ctx.interactive && !flags.yes && !flags.dryRun;
+      const interactive = ctx.interactive && !flags.yes;
       let answers;
       if (interactive) {
         answers = await promptCreate(ctx, given, VERSION);
@@ -100,7 +100,7 @@ export function registerCreate(program: Command, ctx: Context, _state: RunState)
       }
       const targetDir = path.resolve(ctx.cwd, answers.dir);
       const project = path.basename(targetDir);
-      const spin = interactive ? p.spinner({ output: ctx.stdout }) : null;
+      const spin = interactive && !flags.dryRun ? p.spinner({ output: ctx.stdout }) : null;
       spin?.start("Writing files");
       let result: CreateResult;
       try {

@@ -35,3 +35,13 @@ describe("--dry-run", () => {
     expect(await listTree(parent)).toEqual([]);
   });
 });
+
+describe("git init", () => {
+  it("initializes a repository by default, and not with --no-git", async () => {
+    const parent = await tempDir("mcpm-gitinit-");
+    expect((await runCli(["with-git", "--yes"], { cwd: parent })).code).toBe(0);
+    expect((await runCli(["without-git", "--yes", "--no-git"], { cwd: parent })).code).toBe(0);
+    expect(await listTree(path.join(parent, "with-git"))).toContain(".git/HEAD");
+    expect(await listTree(path.join(parent, "without-git"))).not.toContain(".git");
+  });
+});
