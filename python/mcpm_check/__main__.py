@@ -8,7 +8,7 @@ Request::
      "specs": [{"id": str, "raw": str, "kind": "pep440" | "request"}],
      "pyprojects": [{"id": str, "path": str}],
      "runtimes": ["3.12.12", "3.13"],
-     "importNames": ["yaml", ...]}
+     "importNames": ["yaml", ...]}   # looked up in addition to every third-party import found
 
 Response::
 
@@ -43,6 +43,16 @@ def _distributions(names: list[str]) -> dict[str, list[str]]:
     return {n: sorted(set(known[n])) for n in names if n in known}
 
 
+def _third_party_tops(files: dict) -> set[str]:
+    """Top-level names of absolute imports that are not in the standard library."""
+    tops = set()
+    for facts in files.values():
+        for imp in facts.get("imports", []):
+            if imp["level"] == 0 and imp["top"] and imp["top"] not in sys.stdlib_module_names:
+                tops.add(imp["top"])
+    return tops
+
+
 def main() -> int:
     request = json.load(sys.stdin)
     runtimes = request.get("runtimes", [])
@@ -60,7 +70,7 @@ def main() -> int:
         "files": files,
         "specs": {s["id"]: mcpm_versions.check_spec(s["raw"], s["kind"], runtimes) for s in request.get("specs", [])},
         "pyprojects": {p["id"]: mcpm_versions.read_pyproject(p["path"], runtimes) for p in request.get("pyprojects", [])},
-        "distributions": _distributions(request.get("importNames", [])),
+        "distributions": _distributions(sorted(set(request.get("importNames", [])) | _third_party_tops(files))),
     }
     json.dump(response, sys.stdout)
     return 0

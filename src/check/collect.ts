@@ -2,6 +2,7 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { glob } from "tinyglobby";
 import type { FileFacts } from "./facts.js";
+import { parseLocatedJson, type LocatedJson } from "./json-lines.js";
 import type { CheckedServer } from "./types.js";
 
 /**
@@ -29,6 +30,18 @@ export interface TextFile {
   text: string;
 }
 
+/** Where a server's FastMCP object is imported from. */
+export interface EntryPoint {
+  /** Root-relative POSIX path of the entry file. */
+  rel: string;
+  /** Analyzer id of the entry file, or null when it does not exist. */
+  sourceId: string | null;
+  /** Objects explicitly named as the entrypoint, with where they were named. */
+  objects: { name: string; from: string }[];
+  /** Where the entry file came from: the manifest, fastmcp.json, or the default `src/server.py`. */
+  from: "mcp-monorepo.yaml" | "fastmcp.json" | "default";
+}
+
 /** Everything read from one server folder; `facts` is filled in once the analyzer has run. */
 export interface ServerData {
   server: CheckedServer;
@@ -42,6 +55,10 @@ export interface ServerData {
   /** The server's `.env.example`, else the root's (seed 002 keeps one at the root). */
   envExample: TextFile | null;
   fastmcpJson: TextFile | null;
+  /** fastmcp.json parsed (null when there is none). */
+  fastmcpConfig: LocatedJson | null;
+  /** The file FastMCP imports and the objects named as entrypoints (manifest `path:obj`, fastmcp.json `source.entrypoint`). */
+  entry: EntryPoint;
   pythonVersionFile: TextFile | null;
   /** Root-relative path of `pyproject.toml` in the server folder, if any. */
   pyproject: string | null;
@@ -106,6 +123,9 @@ export async function collectServer(root: string, server: CheckedServer, index: 
     const text = await readText(path.join(root, ".env.example"));
     if (text !== null) envExample = { rel: ".env.example", text };
   }
+  const fastmcpJson = await read("fastmcp.json");
+  const fastmcpConfig = fastmcpJson ? parseLocatedJson(fastmcpJson.text) : null;
+  const entry = await resolveEntry(root, server, fastmcpConfig, sources, index);
   const pyprojectAbs = path.join(server.dir, "pyproject.toml");
   const hasPyproject = await fs.stat(pyprojectAbs).then((s) => s.isFile(), () => false);
   return {
@@ -116,9 +136,49 @@ export async function collectServer(root: string, server: CheckedServer, index: 
     localModules,
     requirements: await read("requirements.txt"),
     envExample,
-    fastmcpJson: await read("fastmcp.json"),
+    fastmcpJson,
+    fastmcpConfig,
+    entry,
     pythonVersionFile: await read(".python-version"),
     pyproject: hasPyproject ? relPosix(root, pyprojectAbs) : null,
     facts: new Map(),
   };
+}
+
+/** `src/server.py:mcp` → file and object (FastMCP's `path:object` syntax; a Windows drive colon is not a separator). */
+export function splitPathObject(p: string): { file: string; object: string | null } {
+  const body = /^[A-Za-z]:/.test(p) ? p.slice(2) : p;
+  const i = body.lastIndexOf(":");
+  if (i < 0) return { file: p, object: null };
+  const cut = p.length - body.length + i;
+  return { file: p.slice(0, cut), object: p.slice(cut + 1) || null };
+}
+
+async function resolveEntry(root: string, server: CheckedServer, config: LocatedJson | null, sources: SourceFile[], index: number): Promise<EntryPoint> {
+  const objects: EntryPoint["objects"] = [];
+  let file = "src/server.py";
+  let from: EntryPoint["from"] = "default";
+  const source = (config?.data as { source?: { path?: unknown; entrypoint?: unknown } } | undefined)?.source;
+  if (source && typeof source.path === "string") {
+    const split = splitPathObject(source.path);
+    file = split.file.replace(/^\.\//, "");
+    from = "fastmcp.json";
+    const obj = typeof source.entrypoint === "string" ? source.entrypoint : split.object;
+    if (obj) objects.push({ name: obj, from: "fastmcp.json" });
+  }
+  if (server.entryObject !== null || from === "default") {
+    if (server.entryObject !== null) {
+      file = server.entryFile;
+      from = "mcp-monorepo.yaml";
+      objects.unshift({ name: server.entryObject, from: "mcp-monorepo.yaml" });
+    }
+  }
+  const abs = path.resolve(server.dir, file);
+  const rel = relPosix(root, abs);
+  let hit = sources.find((s) => s.rel === rel);
+  if (!hit && (await fs.stat(abs).then((s) => s.isFile(), () => false))) {
+    hit = { id: `${index}:entry`, abs, rel, srcRel: path.basename(abs), module: path.basename(abs).replace(/\.py$/, ""), isPackage: false };
+    sources.push(hit);
+  }
+  return { rel, sourceId: hit?.id ?? null, objects, from };
 }

@@ -1,0 +1,46 @@
+import type { Manifest, Target } from "../core/manifest.js";
+import type { SharedFile, SyncLock } from "../core/vendor.js";
+import type { ServerData } from "./collect.js";
+import type { AnalyzerResponse, FileFacts } from "./facts.js";
+import type { Finding, RuleId, Severity } from "./types.js";
+
+/** What every rule may read besides the server itself. */
+export interface RuleContext {
+  /** Absolute monorepo root. */
+  root: string;
+  manifest: Manifest | null;
+  targets: Target[];
+  analyzer: AnalyzerResponse;
+  /** `sys.stdlib_module_names` of the analyzing interpreter. */
+  stdlib: Set<string>;
+  /** Canonical `shared/` files (without requirements.txt), or null when the monorepo has no `shared/`. */
+  canonical: SharedFile[] | null;
+  /** Text of canonical `shared/requirements.txt`, or null. */
+  canonicalRequirements: string | null;
+  /** The sync lock, or null when there is none. */
+  lock: SyncLock | null;
+}
+
+/** A rule: server inputs in, findings out (STYLE.md §4). */
+export type Rule = (server: ServerData, ctx: RuleContext) => Finding[] | Promise<Finding[]>;
+
+/** Builds a finding for a server. */
+export function finding(
+  rule: RuleId,
+  severity: Severity,
+  server: ServerData,
+  file: string,
+  line: number | null,
+  message: string,
+  fix: string,
+): Finding {
+  return { rule, severity, server: server.server.name, file, line, message, fix };
+}
+
+/** Facts of each parsed source file of a server (files Python could not parse are skipped; see `python-syntax`). */
+export function* parsedSources(server: ServerData): Generator<{ rel: string; srcRel: string; module: string; facts: FileFacts }> {
+  for (const src of server.sources) {
+    const facts = server.facts.get(src.id);
+    if (facts && !facts.parseError) yield { rel: src.rel, srcRel: src.srcRel, module: src.module, facts };
+  }
+}

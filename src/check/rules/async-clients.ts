@@ -1,0 +1,46 @@
+import { finding, parsedSources, type Rule } from "../rule.js";
+import type { Finding } from "../types.js";
+
+/**
+ * Rules `async-client-at-import` and `blocking-call-in-async` (issue 5 rule 6; CONTRACT rule 5).
+ *
+ * Source: seed 002 "Common Pitfalls": 3. "Global Client Issues" (`client = httpx.AsyncClient()`
+ * at module level "creates the client before event loop exists"; create it lazily) and
+ * 2. "Async/Sync Mixing" (`requests.get(url)` inside an `async def` tool blocks the event loop).
+ * Async clients are `httpx.AsyncClient`, `aiohttp.ClientSession`, `openai.AsyncOpenAI`, ... (the
+ * analyzer's `ASYNC_CLIENTS`) created at import time (module level or a class body). Blocking calls
+ * are `requests.*`, httpx's sync API, `urllib.request.urlopen` and `time.sleep` inside `async def`.
+ */
+export const asyncClientsRule: Rule = (server) => {
+  const out: Finding[] = [];
+  for (const src of parsedSources(server)) {
+    for (const c of src.facts.asyncClients) {
+      out.push(
+        finding(
+          "async-client-at-import",
+          "error",
+          server,
+          src.rel,
+          c.line,
+          `${c.callee}() is created at import time, before FastMCP's event loop exists ("Global Client Issues"): requests fail or hang once the server runs`,
+          "create it lazily inside the tool or a getter (`_client = None` at module level; build it on first use), or use `async with` per request",
+        ),
+      );
+    }
+    for (const b of src.facts.blocking) {
+      const sleep = b.callee === "time.sleep";
+      out.push(
+        finding(
+          "blocking-call-in-async",
+          "warning",
+          server,
+          src.rel,
+          b.line,
+          `${b.callee}() inside async def ${b.func ?? ""}() blocks the event loop: every other request waits`.replace(" ()", ""),
+          sleep ? "use `await asyncio.sleep(...)`" : "use an async client (`async with httpx.AsyncClient() as client: await client.get(...)`) or `await asyncio.to_thread(...)`",
+        ),
+      );
+    }
+  }
+  return out;
+};

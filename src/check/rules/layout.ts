@@ -1,0 +1,40 @@
+import { finding, type Rule } from "../rule.js";
+import type { Finding } from "../types.js";
+
+/**
+ * Rules `server-layout` and `python-syntax`: the files every other rule reads.
+ *
+ * Source: seed 002 "Deployment Configuration" (FastMCP Cloud asks for an entrypoint file and a
+ * requirements file per server) and CONTRACT.md's layout. A file Python's own parser rejects
+ * fails to import on every platform, and no other rule can read it.
+ */
+export const layoutRule: Rule = (server, ctx) => {
+  const out: Finding[] = [];
+  const folder = server.folder;
+  if (!server.entry.sourceId) {
+    out.push(
+      finding("server-layout", "error", server, server.entry.rel, null, `entry file ${server.entry.rel} does not exist (named by ${server.entry.from === "default" ? "the default layout" : server.entry.from})`, `create it, or fix the entrypoint in ${server.entry.from === "default" ? "mcp-monorepo.yaml or fastmcp.json" : server.entry.from}`),
+    );
+  }
+  if (!server.requirements) {
+    out.push(
+      finding("server-layout", "error", server, `${folder}/requirements.txt`, null, "requirements.txt is missing: FastMCP Cloud installs the server's dependencies from it", "add requirements.txt with `fastmcp>=4.0,<5` and every PyPI package the server imports"),
+    );
+  }
+  for (const src of server.sources) {
+    const facts = server.facts.get(src.id);
+    if (!facts?.parseError) continue;
+    out.push(
+      finding(
+        "python-syntax",
+        "error",
+        server,
+        src.rel,
+        facts.parseError.line,
+        `Python ${ctx.analyzer.python.version} cannot parse this file: ${facts.parseError.message}`,
+        `fix the syntax; if it is valid in a newer Python, run check with --python pointing at that interpreter`,
+      ),
+    );
+  }
+  return out;
+};

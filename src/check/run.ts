@@ -1,0 +1,124 @@
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { readCanonicalShared, readLock, SHARED_DIR, type SharedFile, type SyncLock } from "../core/vendor.js";
+import { UserError } from "../core/errors.js";
+import { collectServer, type ServerData } from "./collect.js";
+import type { AnalyzerRequest } from "./facts.js";
+import { CANNOT_RUN, runAnalyzer } from "./python.js";
+import type { Rule, RuleContext } from "./rule.js";
+import { asyncClientsRule } from "./rules/async-clients.js";
+import { configOrderRule } from "./rules/config-order.js";
+import { dependenciesRule } from "./rules/dependencies.js";
+import { deprecatedRule } from "./rules/deprecated.js";
+import { envRule } from "./rules/env.js";
+import { fastmcpJsonRule } from "./rules/fastmcp-json.js";
+import { layoutRule } from "./rules/layout.js";
+import { pathImportRule } from "./rules/path-import.js";
+import { pypiOnlyRule } from "./rules/pypi-only.js";
+import { addPythonVersionRequests, pythonVersionRule, runtimeFor } from "./rules/python-version.js";
+import { serverObjectRule } from "./rules/server-object.js";
+import { shadowingRule } from "./rules/shadowing.js";
+import { sharedDriftRule } from "./rules/shared-drift.js";
+import type { CheckReport, Finding } from "./types.js";
+import { loadWorkspace, resolveTargets } from "./workspace.js";
+
+/** Every rule, in the order of issue 5's list (layout first: it explains what the others skip). */
+export const RULES: Rule[] = [
+  layoutRule,
+  serverObjectRule,
+  pypiOnlyRule,
+  dependenciesRule,
+  sharedDriftRule,
+  pathImportRule,
+  envRule,
+  asyncClientsRule,
+  deprecatedRule,
+  pythonVersionRule,
+  fastmcpJsonRule,
+  shadowingRule,
+  configOrderRule,
+];
+
+/** Options of {@link runCheck} (the `check` command's flags, validated). */
+export interface CheckOptions {
+  /** Absolute folder to start from (walks up to the monorepo root). */
+  start: string;
+  /** `--server` names or folders; empty for all. */
+  servers?: string[];
+  /** `--target` values; empty for the manifest's targets (else fastmcp-cloud). */
+  targets?: string[];
+  /** `--python` interpreter for the analyzer. */
+  python?: string;
+  /** Environment (PATH and MCPM_PYTHON are read). */
+  env: NodeJS.ProcessEnv;
+}
+
+/** Sort key: server, then file, then line. */
+function compareFindings(order: Map<string, number>): (a: Finding, b: Finding) => number {
+  return (a, b) =>
+    (order.get(a.server ?? "") ?? -1) - (order.get(b.server ?? "") ?? -1) ||
+    a.file.localeCompare(b.file) ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    a.rule.localeCompare(b.rule);
+}
+
+/**
+ * The `check` core (STYLE.md §1: a plain function over validated options that never prints).
+ *
+ * @returns the report: findings sorted by server, file and line, and a summary.
+ * @throws UserError with exit code 2 when it cannot run: no monorepo, bad manifest, unknown
+ *   `--server`/`--target`, no usable Python, or an unreadable canonical `shared/`.
+ */
+export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
+  const ws = await loadWorkspace(opts.start, opts.servers ?? []);
+  const targets = resolveTargets(opts.targets ?? [], ws.manifest);
+  const data: ServerData[] = [];
+  for (const [i, s] of ws.servers.entries()) data.push(await collectServer(ws.root, s, i));
+
+  const runtimes = [...new Set(targets.map((t) => runtimeFor(t, ws.manifest)).filter((r): r is string => r !== null))];
+  const request: AnalyzerRequest = { files: [], specs: [], pyprojects: [], runtimes, importNames: [] };
+  for (const d of data) {
+    for (const src of d.sources) request.files.push({ id: src.id, path: src.abs, module: src.module, isPackage: src.isPackage });
+    addPythonVersionRequests(request, d, ws.root);
+  }
+  const analyzer = await runAnalyzer(request, { python: opts.python, env: opts.env });
+  for (const d of data) {
+    for (const src of d.sources) {
+      const facts = analyzer.files[src.id];
+      if (facts) d.facts.set(src.id, facts);
+    }
+  }
+  const stdlib = new Set(analyzer.stdlib);
+
+  let canonical: SharedFile[] | null = null;
+  let canonicalRequirements: string | null = null;
+  let lock: SyncLock | null = null;
+  const sharedDir = path.join(ws.root, SHARED_DIR);
+  if (await fs.stat(sharedDir).then((s) => s.isDirectory(), () => false)) {
+    try {
+      canonical = await readCanonicalShared(ws.root);
+      lock = await readLock(ws.root);
+    } catch (err) {
+      if (err instanceof UserError) throw new UserError(err.message, CANNOT_RUN);
+      throw err;
+    }
+    canonicalRequirements = await fs.readFile(path.join(sharedDir, "requirements.txt"), "utf8").catch(() => null);
+    if (Object.keys(lock.servers).length === 0) lock = null;
+  }
+
+  const ctx: RuleContext = { root: ws.root, manifest: ws.manifest, targets, analyzer, stdlib, canonical, canonicalRequirements, lock };
+  const findings: Finding[] = [];
+  for (const d of data) for (const rule of RULES) findings.push(...(await rule(d, ctx)));
+  const order = new Map(ws.servers.map((s, i) => [s.name, i]));
+  findings.sort(compareFindings(order));
+  const errors = findings.filter((f) => f.severity === "error").length;
+  return {
+    root: ws.root,
+    discovered: ws.manifest === null,
+    targets,
+    servers: ws.servers.map((s) => s.name),
+    python: { executable: analyzer.python.executable, version: analyzer.python.version },
+    findings,
+    summary: { errors, warnings: findings.length - errors, servers: ws.servers.length },
+  };
+}
