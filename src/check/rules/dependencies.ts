@@ -34,6 +34,7 @@ export const dependenciesRule: Rule = (server, ctx) => {
       const top = imp.top;
       if (top === "__future__" || ctx.stdlib.has(top) || server.localModules.has(top)) continue;
       if (top === "shared") continue; // not vendored: reported by path-import
+      if (top === "fastmcp") continue; // checked above, once
       const prev = seen.get(top);
       if (prev) prev.count++;
       else seen.set(top, { rel: src.rel, line: imp.line, module: imp.module, count: 1 });

@@ -122,14 +122,15 @@ export const serverObjectRule: Rule = (server) => {
   for (const obj of entry.objects) {
     if (lastBinding(facts, obj.name, "module")) continue;
     const inMain = lastBinding(facts, obj.name, "main");
+    const inJson = obj.from === "fastmcp.json" && server.fastmcpJson && server.fastmcpConfig;
     out.push(
       finding(
         "server-object",
         "error",
         server,
-        entry.rel,
-        inMain?.line ?? null,
-        `the entrypoint in ${obj.from} names \`${obj.name}\`, which ${entry.rel.split("/").pop()} does not define at module level${inMain ? ` (only under \`if __name__ == "__main__"\`)` : ""}`,
+        inJson ? server.fastmcpJson!.rel : entry.rel,
+        inJson ? server.fastmcpConfig!.lineOf(["source", "entrypoint"]) : (inMain?.line ?? null),
+        `the entrypoint in ${obj.from} names \`${obj.name}\`, which ${entry.rel} does not define at module level${inMain ? ` (only under \`if __name__ == "__main__"\`)` : ""}`,
         `define \`${obj.name}\` at module level, or point the entrypoint at the module-level server object (e.g. \`:mcp\`)`,
       ),
     );
