@@ -1,0 +1,218 @@
+// Safety (issue 4): a sync killed at any moment leaves every file old or new, never torn,
+// and a re-run converges with no false conflicts and nothing lost.
+import { execFile, spawn } from "node:child_process";
+import * as fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isTransientName } from "../../src/core/plan.js";
+import { LOCK_FILE } from "../../src/core/vendor.js";
+import { makeFixture, readTree, writeTree, type Tree } from "./fixture.js";
+
+const execFileP = promisify(execFile);
+const REPO = path.resolve(import.meta.dirname, "..", "..");
+const BIN = path.join(REPO, "bin", "create-mcp-monorepo.js");
+const SERVERS = ["alpha", "beta", "gamma", "delta"];
+const ITERATIONS = 30;
+/** Every CONVERGE_EVERY-th killed tree is then synced to the end and checked. */
+const CONVERGE_EVERY = 4;
+
+function content(name: string, version: number): string {
+  const body = Array.from({ length: 40 }, (_, i) => `    # ${name} v${version} line ${i} ${"x".repeat(20)}`).join("\n");
+  return `def f_${name.replace(/\W/g, "_")}():\n${body}\n    return ${version}\n`;
+}
+
+function sharedTree(version: 1 | 2): Tree {
+  const tree: Tree = { "__init__.py": `VERSION = ${version}\n`, "requirements.txt": version === 1 ? "httpx>=0.27\n" : "httpx>=0.28\nanyio>=4\n" };
+  for (let i = 0; i < 100; i++) {
+    if (version === 2 && i < 15) continue; // removed in v2
+    tree[`pkg${i % 6}/mod${i}.py`] = content(`mod${i}`, version);
+  }
+  if (version === 2) for (let i = 0; i < 25; i++) tree[`added/new${i}.py`] = content(`new${i}`, 2);
+  tree["data/blob.bin"] = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * (version === 1 ? 7 : 11)) % 256));
+  return tree;
+}
+
+let template: string;
+let oldFiles: Map<string, Buffer>; // vendored path (relative to src/shared) -> v1 bytes
+let newFiles: Map<string, Buffer>;
+let oldTexts: Map<string, Buffer>; // root-relative lock / requirements -> old bytes
+let newTexts: Map<string, Buffer>;
+const work: string[] = [];
+
+function runSync(cwd: string): Promise<{ code: number | null; stdout: string; ms: number }> {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const p = spawn(process.execPath, [BIN, "sync"], { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (out += d));
+    p.on("exit", (code) => resolve({ code, stdout: out, ms: Date.now() - t0 }));
+  });
+}
+
+/** The first folder sync stages files in (plan order: first server, paths sorted). */
+const FIRST_DIR = path.join("server-alpha", "src", "shared");
+
+/**
+ * Spawns a sync and SIGKILLs it `delayMs` after its first staged temp file appears
+ * (so node's start-up time, which varies a lot, does not decide where the kill lands).
+ * Resolves with the exit info and whether the process was still writing when killed.
+ */
+function killWhileWriting(cwd: string, delayMs: number): Promise<{ killed: boolean; sawWrite: boolean }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BIN, "sync"], { cwd, stdio: "ignore" });
+    let exited = false;
+    let sawWrite = false;
+    const dir = path.join(cwd, FIRST_DIR);
+    const poll = async () => {
+      while (!exited && !sawWrite) {
+        const names = await fs.readdir(dir).catch(() => [] as string[]);
+        if (names.some((n) => n.includes(".mcpm-"))) sawWrite = true;
+        else await new Promise((r) => setTimeout(r, 1));
+      }
+      if (sawWrite && !exited) setTimeout(() => p.kill("SIGKILL"), delayMs);
+    };
+    void poll();
+    p.on("exit", (_code, signal) => {
+      exited = true;
+      resolve({ killed: signal === "SIGKILL", sawWrite });
+    });
+  });
+}
+
+/** Asserts every managed file is byte-equal to its old or its new version; returns how many are new. */
+async function assertOldOrNew(root: string): Promise<{ newCount: number; total: number; leftovers: number }> {
+  let newCount = 0;
+  let total = 0;
+  let leftovers = 0;
+  for (const s of SERVERS) {
+    const dir = path.join(root, `server-${s}`, "src", "shared");
+    const disk = await readTree(dir);
+    for (const [rel, bytes] of disk) {
+      if (isTransientName(path.posix.basename(rel))) {
+        leftovers++;
+        continue;
+      }
+      if (rel === "NOTES.md") {
+        expect(bytes.toString(), "unmanaged file kept").toBe("mine, not sync's\n");
+        continue;
+      }
+      const o = oldFiles.get(rel);
+      const n = newFiles.get(rel);
+      const isOld = o?.equals(bytes) ?? false;
+      const isNew = n?.equals(bytes) ?? false;
+      expect(isOld || isNew, `server-${s}/src/shared/${rel} is neither old nor new (torn?)`).toBe(true);
+      total++;
+      if (isNew && !isOld) newCount++;
+    }
+    for (const rel of new Set([...oldFiles.keys()].filter((k) => newFiles.has(k)))) {
+      // Present in both versions: must never be missing.
+      expect(disk.has(rel), `server-${s}/src/shared/${rel} went missing`).toBe(true);
+    }
+    const req = `server-${s}/requirements.txt`;
+    const reqNow = await fs.readFile(path.join(root, req));
+    expect(reqNow.equals(oldTexts.get(req)!) || reqNow.equals(newTexts.get(req)!), `${req} torn`).toBe(true);
+  }
+  const lockNow = await fs.readFile(path.join(root, LOCK_FILE));
+  expect(lockNow.equals(oldTexts.get(LOCK_FILE)!) || lockNow.equals(newTexts.get(LOCK_FILE)!), "lock torn").toBe(true);
+  for (const e of await fs.readdir(root)) if (isTransientName(e)) leftovers++;
+  return { newCount, total, leftovers };
+}
+
+/** A plain re-run finishes the job with no false conflicts, nothing lost, and then is a no-op. */
+async function assertConverges(root: string, thenNoop: boolean): Promise<void> {
+  const done = await runSync(root);
+  expect(done.code, done.stdout).toBe(0);
+  expect(done.stdout).not.toContain("CONFLICT");
+  for (const s of SERVERS) {
+    const disk = await readTree(path.join(root, `server-${s}`, "src", "shared"));
+    if (s === "beta") expect(disk.get("NOTES.md")?.toString()).toBe("mine, not sync's\n");
+    disk.delete("NOTES.md");
+    expect([...disk.keys()].sort()).toEqual([...newFiles.keys()].sort());
+    for (const [rel, bytes] of disk) expect(bytes.equals(newFiles.get(rel)!), rel).toBe(true);
+    expect((await fs.readFile(path.join(root, `server-${s}/requirements.txt`))).equals(newTexts.get(`server-${s}/requirements.txt`)!)).toBe(true);
+  }
+  expect((await fs.readFile(path.join(root, LOCK_FILE))).equals(newTexts.get(LOCK_FILE)!)).toBe(true);
+  if (!thenNoop) return;
+  const again = await runSync(root);
+  expect(again.stdout).toContain("already in sync (1 unmanaged file left alone)");
+}
+
+beforeAll(async () => {
+  // The spawned CLI runs the built dist/ (tsc emits even if an unrelated file has type errors).
+  await execFileP("npx", ["tsc", "-p", "tsconfig.json"], { cwd: REPO }).catch(() => undefined);
+  await fs.access(path.join(REPO, "dist", "sync", "plan.js"));
+  const f = await makeFixture({ servers: SERVERS, shared: sharedTree(1) });
+  template = f.root;
+  await writeTree(template, { "server-beta/src/shared/NOTES.md": "mine, not sync's\n" });
+  oldFiles = await readTree(path.join(template, "shared"));
+  oldFiles.delete("requirements.txt");
+  oldTexts = new Map();
+  oldTexts.set(LOCK_FILE, await fs.readFile(path.join(template, LOCK_FILE)));
+  for (const s of SERVERS) oldTexts.set(`server-${s}/requirements.txt`, await fs.readFile(path.join(template, `server-${s}/requirements.txt`)));
+  // Canonical moves to v2: every file changed, 15 removed, 25 added, requirements changed.
+  await fs.rm(path.join(template, "shared"), { recursive: true });
+  await writeTree(path.join(template, "shared"), sharedTree(2));
+  newFiles = await readTree(path.join(template, "shared"));
+  newFiles.delete("requirements.txt");
+  // The expected end state: one uninterrupted run on a copy.
+  const ref = await fs.mkdtemp(path.join(os.tmpdir(), "mcpm-kill-ref-"));
+  work.push(ref);
+  await fs.cp(template, ref, { recursive: true });
+  const r = await runSync(ref);
+  expect(r.code, r.stdout).toBe(0);
+  newTexts = new Map();
+  newTexts.set(LOCK_FILE, await fs.readFile(path.join(ref, LOCK_FILE)));
+  for (const s of SERVERS) newTexts.set(`server-${s}/requirements.txt`, await fs.readFile(path.join(ref, `server-${s}/requirements.txt`)));
+}, 180_000);
+
+afterAll(async () => {
+  for (const d of [template, ...work]) if (d) await fs.rm(d, { recursive: true, force: true });
+});
+
+describe("sync killed at random points", () => {
+  it(`leaves every file old or new over ${ITERATIONS} kills, and a re-run converges`, async () => {
+    const started = Date.now();
+    // How long the writing takes here (from the first staged file to exit), to spread the kills over it.
+    const probe = await fs.mkdtemp(path.join(os.tmpdir(), "mcpm-kill-probe-"));
+    work.push(probe);
+    await fs.cp(template, probe, { recursive: true });
+    const t0 = Date.now();
+    let writeStart = 0;
+    const probeRun = runSync(probe);
+    while (!writeStart) {
+      const names = await fs.readdir(path.join(probe, FIRST_DIR)).catch(() => [] as string[]);
+      if (names.some((n) => n.includes(".mcpm-"))) writeStart = Date.now() - t0;
+      else if (Date.now() - t0 > 30_000) break;
+      else await new Promise((r) => setTimeout(r, 1));
+    }
+    const full = (await probeRun).ms;
+    const writing = Math.max(20, full - writeStart);
+
+    const stats = { killed: 0, beforeAnyCommit: 0, mixed: 0, complete: 0, leftovers: 0 };
+    // Two lanes in parallel (each its own monorepo copy) keep the test well under a minute.
+    const lane = async (laneNo: number) => {
+      for (let i = laneNo; i < ITERATIONS; i += 2) {
+        // Each kill starts from the old state, so every run has the whole job to do.
+        const root = await fs.mkdtemp(path.join(os.tmpdir(), "mcpm-kill-"));
+        await fs.cp(template, root, { recursive: true });
+        const r = await killWhileWriting(root, Math.floor(Math.random() * writing * 1.1));
+        if (r.killed) stats.killed++;
+        const seen = await assertOldOrNew(root);
+        stats.leftovers += seen.leftovers;
+        if (seen.newCount === 0) stats.beforeAnyCommit++;
+        else if (seen.newCount < seen.total) stats.mixed++;
+        else stats.complete++;
+        if (i % CONVERGE_EVERY === CONVERGE_EVERY - 1 || i === laneNo) await assertConverges(root, i === laneNo);
+        await fs.rm(root, { recursive: true, force: true });
+      }
+    };
+    await Promise.all([lane(0), lane(1)]);
+    console.log(`kill-safety: writing phase ${writing} ms of a ${full} ms run; ${ITERATIONS} runs: ${JSON.stringify(stats)}; ${Date.now() - started} ms`);
+    // The kills must have landed while sync was writing, or the test proves little.
+    expect(stats.killed).toBeGreaterThan(ITERATIONS / 2);
+    expect(stats.mixed + stats.leftovers).toBeGreaterThan(0);
+}, 180_000);
+});
