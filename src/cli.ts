@@ -1,4 +1,4 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { registerAddServer } from "./commands/add-server.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
@@ -23,6 +23,9 @@ export function buildProgram(ctx: Context, state: RunState): Command {
     .version(VERSION, "-v, --version", "print the version")
     .option("--debug", "show stack traces for unexpected errors")
     .showSuggestionAfterError(true)
+    // Options after a subcommand's name belong to the subcommand: without this the
+    // default command's `--description`/`--server`/`--yes` would swallow them.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.stdout.write(s),
@@ -33,6 +36,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   registerSync(program, ctx, state);
   registerCheck(program, ctx, state);
   for (const sub of program.commands) {
+    if (!sub.options.some((o) => o.long === "--debug")) sub.addOption(new Option("--debug", "show stack traces for unexpected errors").hideHelp());
     sub.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
   }
   return program;
