@@ -366,7 +366,7 @@ class FileFacts:
         elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and ctx.import_time:
             base = self.qual(node.value)
             if base and isinstance(node.value, (ast.Name, ast.Attribute)):
-                self.facts["attrReads"].append({"obj": base, "attr": node.attr, "line": node.lineno, "scope": ctx.scope})
+                self.facts["attrReads"].append({"obj": base, "text": ast.unparse(node.value), "attr": node.attr, "line": node.lineno, "scope": ctx.scope})
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
                 self._expr(child, ctx)
@@ -411,7 +411,7 @@ class FileFacts:
         if isinstance(node.func, ast.Attribute) and node.func.attr == "validate" and ctx.import_time:
             target = self.qual(node.func.value)
             if target:
-                f["validateCalls"].append({"obj": target, "line": line, "scope": ctx.scope})
+                f["validateCalls"].append({"obj": target, "text": ast.unparse(node.func.value), "line": line, "scope": ctx.scope})
 
     @staticmethod
     def _is_async_client(callee: str) -> bool:

@@ -75,10 +75,10 @@ export interface FileFacts {
   asyncClients: { line: number; callee: string; scope: Scope }[];
   blocking: { line: number; callee: string; func: string | null }[];
   deprecated: { line: number; call: string }[];
-  /** Attribute reads evaluated at import time (`Config.X` at module level or in a class body). */
-  attrReads: { obj: string; attr: string; line: number; scope: Scope }[];
+  /** Attribute reads evaluated at import time (`Config.X` at module level or in a class body); `obj` is qualified, `text` as written. */
+  attrReads: { obj: string; text: string; attr: string; line: number; scope: Scope }[];
   /** `X.validate()` calls made at import time. */
-  validateCalls: { obj: string; line: number; scope: Scope }[];
+  validateCalls: { obj: string; text: string; line: number; scope: Scope }[];
   /** Module-level `from … import name`: local name → qualified source (for resolving re-exports). */
   reexports: Record<string, string>;
 }

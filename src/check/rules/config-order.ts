@@ -85,8 +85,8 @@ export const configOrderRule: Rule = (server) => {
           server,
           f.rel,
           r.line,
-          `${r.obj}.${r.attr} is read at import time ${at === undefined ? `but ${r.obj}.validate() is never called at module level here` : `before ${r.obj}.validate() (line ${at})`}: the setting may not be validated yet`,
-          `call \`${r.obj}.validate()\` right after the import, before the first read (seed 002 "Import Order Issues")`,
+          `${r.text}.${r.attr} is read at import time ${at === undefined ? `but ${r.text}.validate() is never called at module level in this file` : `before ${r.text}.validate() (line ${at})`}: the setting may not be validated yet`,
+          `call \`${r.text}.validate()\` right after the import, before the first read (seed 002 "Import Order Issues")`,
         ),
       );
     }

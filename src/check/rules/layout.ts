@@ -11,7 +11,8 @@ import type { Finding } from "../types.js";
 export const layoutRule: Rule = (server, ctx) => {
   const out: Finding[] = [];
   const folder = server.folder;
-  if (!server.entry.sourceId) {
+  // A missing source.path of fastmcp.json is reported by the fastmcp-json rule.
+  if (!server.entry.sourceId && server.entry.from !== "fastmcp.json") {
     out.push(
       finding("server-layout", "error", server, server.entry.rel, null, `entry file ${server.entry.rel} does not exist (named by ${server.entry.from === "default" ? "the default layout" : server.entry.from})`, `create it, or fix the entrypoint in ${server.entry.from === "default" ? "mcp-monorepo.yaml or fastmcp.json" : server.entry.from}`),
     );

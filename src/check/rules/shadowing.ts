@@ -25,13 +25,13 @@ export const shadowingRule: Rule = (server, ctx) => {
     fromRequirements.add(dist.replace(/-/g, "_"));
     for (const [mod, dists] of Object.entries(IMPORT_TO_DISTRIBUTIONS)) if (dists.includes(dist)) fromRequirements.add(mod);
   }
-  const entryModule = server.entry.rel.split("/").pop()!.replace(/\.py$/, "");
   for (const [name, local] of server.localModules) {
-    if (name === "shared" || (name === "server" && entryModule === "server")) continue;
+    if (name === "shared" || name === "server") continue;
     const dependency = (SHADOWED_MODULES.has(name) && !ctx.stdlib.has(name)) || fromRequirements.has(name) || fromRequirements.has(normalizeDistribution(name).replace(/-/g, "_"));
     const stdlib = ctx.stdlib.has(name);
     if (!dependency && !stdlib) continue;
-    const what = dependency ? `the installed package "${name}"` : `the standard-library module "${name}"`;
+    const what = dependency ? `the package "${name}"` : `the standard-library module "${name}"`;
+    const shown = `src/${name}${local.kind === "module" ? ".py" : "/"}`;
     const namespace = local.kind === "namespace";
     out.push(
       finding(
@@ -40,7 +40,7 @@ export const shadowingRule: Rule = (server, ctx) => {
         server,
         local.rel,
         null,
-        `${local.rel} shadows ${what}: fastmcp run puts src/ first on sys.path${namespace ? " (a folder without __init__.py loses to installed packages today, but not once it gets one)" : ", so `import " + name + "` loads this instead"}`,
+        `${shown} shadows ${what}: fastmcp run puts src/ first on sys.path${namespace ? " (a folder without __init__.py loses to installed packages today, but not once it gets one)" : ", so `import " + name + "` loads this instead"}`,
         `rename it (e.g. ${name}_tools${local.kind === "module" ? ".py" : "/"}) and update its imports`,
       ),
     );
