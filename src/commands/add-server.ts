@@ -1,15 +1,94 @@
+import * as p from "@clack/prompts";
 import type { Command } from "commander";
+import path from "node:path";
+import pc from "picocolors";
 import type { RunState } from "../cli.js";
-import type { Context } from "../core/context.js";
+import { addServer } from "../add-server/add-server.js";
+import { formatAddServerReport } from "../add-server/report.js";
+import type { AddServerResult } from "../add-server/types.js";
+import { writeLine, type Context } from "../core/context.js";
 import { UserError } from "../core/errors.js";
+import { loadManifestFrom } from "../core/manifest.js";
+import { promptAddServer } from "../prompts/add-server.js";
 
-/** Placeholder until the `add-server` command lands. */
-export function registerAddServer(program: Command, _ctx: Context, _state: RunState): void {
+/** Options of `add-server` as commander parses them. */
+export interface AddServerFlags {
+  description?: string;
+  cwd?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+  allowDirty?: boolean;
+}
+
+/**
+ * Registers `add-server [name]` (issue 3): adds one compliant server to an
+ * existing monorepo, created exactly as `create` would, and updates every place
+ * that lists servers (manifest, README Deployment table, root `.env.example`, lock),
+ * all or nothing.
+ *
+ * Options: `-d, --description <text>`, `--cwd <dir>` (start the search for
+ * `mcp-monorepo.yaml` there), `-y, --yes` (no prompts; default description),
+ * `--dry-run` (print CREATE/UPDATE lines, write nothing), `--allow-dirty` (write
+ * even over uncommitted git changes). Prompts (clack) for a missing name or
+ * description when `ctx.interactive`; otherwise a missing name is a one-line error.
+ * Every refusal is a `UserError` (one line, exit 1, nothing written).
+ */
+export function registerAddServer(program: Command, ctx: Context, _state: RunState): void {
   program
     .command("add-server")
-    .description("(add-server: not built yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UserError("add-server is not built yet");
+    .description("add a FastMCP server to this monorepo (server-<name>/ plus manifest, README table, .env.example and sync state)")
+    .argument("[name]", "server name: lowercase letters, digits and hyphens (folder server-<name>/)")
+    .option("-d, --description <text>", "one-line description of the server")
+    .option("--cwd <dir>", "run as if started in <dir> (any folder inside the monorepo)")
+    .option("-y, --yes", "do not prompt; use the default description when none is given")
+    .option("--dry-run", "print the files that would be created and updated; write nothing")
+    .option("--allow-dirty", "write even if files add-server modifies have uncommitted git changes")
+    .addHelpText(
+      "after",
+      `\nExamples:\n  npx create-mcp-monorepo add-server billing --description "Billing tools: invoices and refunds"\n  npx create-mcp-monorepo add-server billing --dry-run\n  npx create-mcp-monorepo add-server --cwd path/to/monorepo billing --yes`,
+    )
+    .action(async (nameArg: string | undefined, flags: AddServerFlags) => {
+      await runAddServer(ctx, nameArg, flags);
     });
+}
+
+/**
+ * The `add-server` command body: finds the monorepo, prompts for what is missing
+ * (interactive only), runs the core, prints the plan or result and next steps.
+ *
+ * @throws UserError for every refusal (see `addServer`), or a missing name without prompts.
+ */
+export async function runAddServer(ctx: Context, nameArg: string | undefined, flags: AddServerFlags): Promise<AddServerResult> {
+  const start = flags.cwd ? path.resolve(ctx.cwd, flags.cwd) : ctx.cwd;
+  const loaded = await loadManifestFrom(start);
+  const interactive = ctx.interactive && !flags.yes && !flags.dryRun;
+  let name = nameArg;
+  let description = flags.description;
+  if (interactive && (name === undefined || description === undefined)) {
+    const answers = await promptAddServer(ctx, { name, description }, loaded.manifest.servers.map((s) => s.name), loaded.manifest.project);
+    name = answers.name;
+    description = answers.description;
+  }
+  if (name === undefined) {
+    throw new UserError("no server name given: run `add-server NAME` (prompts need a terminal)");
+  }
+  const spin = interactive ? p.spinner({ output: ctx.stdout }) : null;
+  spin?.start(flags.dryRun ? "Planning" : "Writing files");
+  let result: AddServerResult;
+  try {
+    result = await addServer({ cwd: start, name, description }, { dryRun: flags.dryRun, allowDirty: flags.allowDirty, loaded });
+  } catch (err) {
+    spin?.error("Nothing was written");
+    throw err;
+  }
+  spin?.stop(`Added ${result.server.folder}/`);
+  const color = Boolean((ctx.stdout as { isTTY?: boolean }).isTTY) && !ctx.env.NO_COLOR;
+  const report = formatAddServerReport(result, ctx.cwd, { color });
+  for (const line of report.summary) writeLine(ctx.stdout, line);
+  for (const line of report.notices) writeLine(ctx.stderr, `${color ? pc.yellow("note") : "note"}: ${line}`);
+  if (result.dryRun) return result;
+  writeLine(ctx.stdout, "\nNext steps:");
+  for (const line of report.next) writeLine(ctx.stdout, `  ${line}`);
+  if (interactive) p.outro("Done. Deploy: see the Deployment table in README.md", { output: ctx.stdout });
+  return result;
 }

@@ -1,0 +1,43 @@
+import path from "node:path";
+import { z } from "zod";
+import { MAX_DESCRIPTION_LENGTH } from "../core/create.js";
+import { UserError } from "../core/errors.js";
+import { toTitle, validateServerName } from "../core/names.js";
+
+/**
+ * Validated options of the `add-server` core (zod), as the CLI layer hands them over
+ * after parsing flags and prompting.
+ */
+export const addServerOptionsSchema = z.object({
+  /** Absolute folder to start from: the monorepo root or any folder inside it (the root is found by walking up to `mcp-monorepo.yaml`). */
+  cwd: z.string().refine((p) => path.isAbsolute(p), "cwd must be an absolute path"),
+  /** The new server's name (same rules as `create`; clashes are checked against the monorepo later). */
+  name: z.string().superRefine((n, ctx) => {
+    const ok = validateServerName(n);
+    if (ok !== true) ctx.addIssue({ code: "custom", message: ok });
+  }),
+  /** One-line description; empty or missing → `<Title> MCP server.` as `create` does. */
+  description: z.string().max(MAX_DESCRIPTION_LENGTH, `a server description is longer than ${MAX_DESCRIPTION_LENGTH} characters`).optional(),
+});
+
+/** Options of `addServer` / `planAddServer` after validation (description filled in). */
+export type AddServerOptions = Required<z.infer<typeof addServerOptionsSchema>>;
+
+/**
+ * Validates raw options and fills the default description.
+ *
+ * @param raw - `{ cwd, name, description? }`.
+ * @returns options with `description` always set.
+ * @throws UserError with the first problem as one line (e.g. an invalid server name).
+ */
+export function parseAddServerOptions(raw: unknown): AddServerOptions {
+  const result = addServerOptionsSchema.safeParse(raw);
+  if (!result.success) throw new UserError(result.error.issues[0]!.message);
+  const { cwd, name, description } = result.data;
+  return { cwd, name, description: description?.trim() ? description : defaultDescription(name) };
+}
+
+/** The description `create` uses when none is given: `ops-team` → `Ops Team MCP server.` */
+export function defaultDescription(name: string): string {
+  return `${toTitle(name)} MCP server.`;
+}

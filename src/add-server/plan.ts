@@ -1,0 +1,72 @@
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { UserError } from "../core/errors.js";
+import { loadManifestFrom, serverEntry, type LoadedManifest } from "../core/manifest.js";
+import { diffAgainstDisk, type DesiredFile, type FileChange } from "../core/plan.js";
+import { serverData, serverFiles } from "../core/server-files.js";
+import { readCanonicalShared, SHARED_DIR } from "../core/vendor.js";
+import { parseAddServerOptions } from "./options.js";
+import { assertServerCanBeAdded } from "./preflight.js";
+import { readTextOrNull, renderRootUpdates, rootFileOrder } from "./root-updates.js";
+import type { AddServerPlan } from "./types.js";
+
+/**
+ * Plans `add-server` (issue 3) without writing anything or prompting: finds the
+ * monorepo above `cwd`, runs every refusal, renders the new `server-<name>/` with
+ * the same functions `create` uses (src/core/server-files.ts: the node-plop `server`
+ * generator, a vendored copy of the **current** canonical `shared/`, requirements.txt
+ * with `shared/requirements.txt` in the managed block), and computes the updates
+ * of the manifest, README table, root `.env.example` and lock.
+ *
+ * @param raw - `{ cwd, name, description? }`, validated by `addServerOptionsSchema`.
+ * @returns the plan (changes in commit order, lock last).
+ * @throws UserError for: not inside a monorepo (names the file looked for and where from);
+ *   an unreadable or invalid manifest (file:line: problem); an invalid or clashing name;
+ *   a server folder deleted by hand; an existing unlisted folder; a missing `shared/`.
+ */
+export async function planAddServer(raw: unknown): Promise<AddServerPlan> {
+  const opts = parseAddServerOptions(raw);
+  const loaded = await loadManifestFrom(opts.cwd);
+  return planAddServerIn(loaded, opts.name, opts.description);
+}
+
+/**
+ * {@link planAddServer} for a manifest already loaded (the CLI loads it first to validate prompts).
+ *
+ * @param loaded - from `loadManifestFrom` / `loadManifest`.
+ * @param name - the new server's name.
+ * @param description - its one-line description (already defaulted).
+ */
+export async function planAddServerIn(loaded: LoadedManifest, name: string, description: string): Promise<AddServerPlan> {
+  const warnings = await assertServerCanBeAdded(loaded, name);
+  const { root } = loaded;
+  const entry = serverEntry(name, description);
+  const server = serverData(name, description);
+
+  const vendored = await readCanonicalShared(root);
+  const sharedRequirements = (await readTextOrNull(path.join(root, SHARED_DIR, "requirements.txt"))) ?? "";
+  const files = await serverFiles(server, loaded.manifest.python, vendored, sharedRequirements);
+  const serverChanges = await diffAgainstDisk(root, files);
+  const existing = serverChanges.find((c) => c.kind !== "create");
+  if (existing) throw new UserError(`${existing.path} already exists; add-server never overwrites files: move it away or pick another name`);
+
+  const { updates, manifest, notes } = await renderRootUpdates(loaded, entry, server, vendored);
+  const rootChanges: FileChange[] = [];
+  for (const [rel, text] of rootFileOrder(updates)) {
+    rootChanges.push(...(await diffAgainstDisk(root, new Map<string, DesiredFile>([[rel, { content: text, mode: await keepMode(root, rel) }]]))));
+  }
+  if (updates.readmeCreated) notes.push("README.md did not exist; it is created with just the Deployment table");
+  return {
+    root,
+    server: entry,
+    manifest,
+    changes: [...serverChanges, ...rootChanges],
+    readmeAppended: updates.readmeAppended,
+    warnings: [...warnings, ...notes],
+  };
+}
+
+/** The mode to plan for a root file: kept when it exists (undefined), 0o644 when new. */
+async function keepMode(root: string, rel: string): Promise<number | undefined> {
+  return fs.stat(path.join(root, rel)).then(() => undefined, () => 0o644);
+}

@@ -1,0 +1,65 @@
+import * as p from "@clack/prompts";
+import type { Context } from "../core/context.js";
+import { MAX_DESCRIPTION_LENGTH } from "../core/create.js";
+import { CancelledError } from "../core/errors.js";
+import { toTitle, validateServerNames } from "../core/names.js";
+
+/** What the `add-server` prompts collect (only what flags left open). */
+export interface AddServerAnswers {
+  name?: string;
+  description?: string;
+}
+
+/** Unwraps a clack answer; Ctrl-C / Esc throws {@link CancelledError} after clack's cancel message. */
+function answered<T>(value: T | symbol, ctx: Context): Exclude<T, symbol> {
+  if (p.isCancel(value)) {
+    p.cancel("Cancelled, nothing was written.", { output: ctx.stdout });
+    throw new CancelledError();
+  }
+  return value as Exclude<T, symbol>;
+}
+
+/**
+ * Asks, with @clack/prompts on the context's streams (`ctx.stdin`/`ctx.stdout`),
+ * for the new server's name (validated as `create` does, and against the servers
+ * already in the monorepo) and its one-line description, whichever `known` lacks.
+ *
+ * @param ctx - injected I/O.
+ * @param known - what flags already gave.
+ * @param existing - names of the servers in `mcp-monorepo.yaml`.
+ * @param project - the monorepo's project name, shown in the intro.
+ * @returns name and description (an empty description answer becomes `<Title> MCP server.`).
+ * @throws CancelledError when the user cancels a prompt (nothing written yet).
+ */
+export async function promptAddServer(ctx: Context, known: AddServerAnswers, existing: string[], project: string): Promise<Required<AddServerAnswers>> {
+  const io = { input: ctx.stdin, output: ctx.stdout };
+  p.intro(`add-server to ${project}`, { output: ctx.stdout });
+  const name =
+    known.name ??
+    answered(
+      await p.text({
+        ...io,
+        message: "Name of the new server (server-<name>/)",
+        placeholder: "billing",
+        validate: (v) => {
+          const ok = validateServerNames([v ?? ""], existing);
+          return ok === true ? undefined : ok;
+        },
+      }),
+      ctx,
+    );
+  const fallback = `${toTitle(name)} MCP server.`;
+  const description =
+    known.description ??
+    answered(
+      await p.text({
+        ...io,
+        message: `One-line description of ${name}`,
+        placeholder: fallback,
+        defaultValue: fallback,
+        validate: (v) => ((v ?? "").length > MAX_DESCRIPTION_LENGTH ? `at most ${MAX_DESCRIPTION_LENGTH} characters` : undefined),
+      }),
+      ctx,
+    );
+  return { name, description };
+}
