@@ -27,7 +27,7 @@ export const dependenciesRule: Rule = (server, ctx) => {
       finding("undeclared-dependency", "error", server, server.requirements.rel, null, "fastmcp is not in requirements.txt: FastMCP Cloud installs only what this file lists", "add `fastmcp>=4.0,<5`"),
     );
   }
-  const seen = new Map<string, { rel: string; line: number; module: string; count: number }>();
+  const seen = new Map<string, { rel: string; line: number; module: string; count: number; shared: boolean }>();
   for (const src of parsedSources(server)) {
     for (const imp of src.facts.imports) {
       if (imp.level !== 0 || !imp.top || imp.typeChecking || imp.guarded) continue;
@@ -37,7 +37,7 @@ export const dependenciesRule: Rule = (server, ctx) => {
       if (top === "fastmcp") continue; // checked above, once
       const prev = seen.get(top);
       if (prev) prev.count++;
-      else seen.set(top, { rel: src.rel, line: imp.line, module: imp.module, count: 1 });
+      else seen.set(top, { rel: src.rel, line: imp.line, module: imp.module, count: 1, shared: src.srcRel.startsWith("shared/") });
     }
   }
   for (const [top, at] of seen) {
@@ -54,7 +54,7 @@ export const dependenciesRule: Rule = (server, ctx) => {
           at.rel,
           at.line,
           `\`import ${at.module}\` needs ${transitive}, which is not in requirements.txt; it is installed today only because fastmcp depends on it${more}`,
-          `add \`${transitive}\` to ${server.requirements.rel}`,
+          at.shared ? `add \`${transitive}\` to shared/requirements.txt, then run \`mcp-monorepo sync\`` : `add \`${transitive}\` to ${server.requirements.rel}`,
         ),
       );
     } else {
@@ -66,7 +66,7 @@ export const dependenciesRule: Rule = (server, ctx) => {
           at.rel,
           at.line,
           `\`import ${at.module}\` needs ${candidates.join(" or ")}, which is not in requirements.txt: the deployed server fails with ModuleNotFoundError${more}`,
-          `add \`${candidates[0]}\` to ${server.requirements.rel} (shared code: to shared/requirements.txt, then run \`mcp-monorepo sync\`)`,
+          at.shared ? `add \`${candidates[0]}\` to shared/requirements.txt, then run \`mcp-monorepo sync\`` : `add \`${candidates[0]}\` to ${server.requirements.rel}`,
         ),
       );
     }
