@@ -1,0 +1,90 @@
+// Drives the real @clack/prompts of add-server through injected streams (STYLE.md §6).
+import path from "node:path";
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { run } from "../../src/cli.js";
+import type { Context } from "../../src/core/context.js";
+import { makeMonorepo, read, snapshot } from "./fixture.js";
+
+const ENTER = "\r";
+const CTRL_C = "\x03";
+const BACKSPACE = "\x7f";
+
+/** A scripted terminal: waits for text on stdout, then types keys one by one. */
+function terminal(cwd: string) {
+  const stdin = new PassThrough();
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let screen = "";
+  let consumed = 0;
+  stdout.on("data", (d) => (screen += String(d)));
+  stderr.on("data", (d) => (screen += String(d)));
+  const ctx: Context = { cwd, stdin, stdout, stderr, interactive: true, env: {}, now: () => new Date(0) };
+  return {
+    ctx,
+    screen: () => screen,
+    async answer(text: string, keys: string[]) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const at = screen.indexOf(text, consumed);
+        if (at !== -1) {
+          consumed = at + text.length;
+          break;
+        }
+        if (Date.now() > deadline) throw new Error(`"${text}" never appeared; screen:\n${screen}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      for (const k of keys) {
+        stdin.write(k);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+  };
+}
+
+describe("interactive add-server (real clack prompts)", () => {
+  it("asks for the name (rejecting one already used) and the description, then adds the server", async () => {
+    const root = await makeMonorepo();
+    const t = terminal(path.join(root, "server-ops"));
+    const done = run(["add-server"], t.ctx);
+    await t.answer("Name of the new server", [..."ops", ENTER]);
+    await t.answer('server name "ops" is already used', [BACKSPACE, BACKSPACE, BACKSPACE, ..."billing", ENTER]);
+    await t.answer("One-line description of billing", [..."Invoices and refunds", ENTER]);
+    const code = await done;
+    expect(code, t.screen()).toBe(0);
+    expect(t.screen()).toContain("add-server to demo");
+    expect(t.screen()).toContain("Next steps:");
+    expect(t.screen()).toContain("cd ../server-billing");
+    expect(await read(root, "mcp-monorepo.yaml")).toContain("  - name: billing\n    description: Invoices and refunds\n");
+    expect(await read(root, "server-billing/src/server.py")).toContain('SERVER_DESCRIPTION = "Invoices and refunds"');
+  });
+
+  it("with the name on the command line, asks only for the description (Enter takes the default)", async () => {
+    const root = await makeMonorepo();
+    const t = terminal(root);
+    const done = run(["add-server", "support-desk"], t.ctx);
+    await t.answer("One-line description of support-desk", [ENTER]);
+    expect(await done, t.screen()).toBe(0);
+    expect(t.screen()).not.toContain("Name of the new server");
+    expect(await read(root, "mcp-monorepo.yaml")).toContain("description: Support Desk MCP server.");
+  });
+
+  it("Ctrl-C at a prompt exits 130 having written nothing", async () => {
+    const root = await makeMonorepo();
+    const before = await snapshot(root);
+    const t = terminal(root);
+    const done = run(["add-server"], t.ctx);
+    await t.answer("Name of the new server", [..."bil", CTRL_C]);
+    expect(await done).toBe(130);
+    expect(t.screen()).toContain("Cancelled, nothing was written.");
+    expect(await snapshot(root)).toEqual(before);
+  });
+
+  it("--yes never prompts", async () => {
+    const root = await makeMonorepo();
+    const t = terminal(root);
+    expect(await run(["add-server", "billing", "--yes"], t.ctx), t.screen()).toBe(0);
+    expect(t.screen()).not.toContain("One-line description");
+    expect(await read(root, "mcp-monorepo.yaml")).toContain("description: Billing MCP server.");
+  });
+});
