@@ -45,6 +45,33 @@ export const NEVER_VENDORED = [
   "**/*.mcpm-*",
 ];
 
+/** Folder names whose whole subtree is never vendored (the `/**` entries of {@link NEVER_VENDORED}). */
+const NEVER_VENDORED_DIRS = new Set(["__pycache__", ".idea", ".vscode", ".mypy_cache", ".pytest_cache", ".ruff_cache"]);
+
+/**
+ * True when a POSIX path relative to a shared folder matches {@link NEVER_VENDORED}
+ * (the same rules, written as plain string tests so a 30,000-file scan needs no glob engine;
+ * `test/sync/never-vendored.test.ts` checks both agree).
+ */
+export function isNeverVendored(rel: string): boolean {
+  const parts = rel.split("/");
+  for (let i = 0; i < parts.length - 1; i++) if (NEVER_VENDORED_DIRS.has(parts[i]!)) return true;
+  const name = parts[parts.length - 1]!;
+  return (
+    /\.py[cod]$/.test(name) ||
+    name === ".env" ||
+    (name.startsWith(".env.") && name !== ".env.example") ||
+    name === ".DS_Store" ||
+    name === "Thumbs.db" ||
+    name === "desktop.ini" ||
+    name.endsWith("~") ||
+    /\.sw[op]$/.test(name) ||
+    name.startsWith(".#") ||
+    (name.length >= 2 && name.startsWith("#") && name.endsWith("#")) ||
+    name.includes(".mcpm-")
+  );
+}
+
 /**
  * Files of `shared/requirements.txt` kind that belong to the canonical package
  * but are not copied into servers (merged into each server's requirements.txt instead).

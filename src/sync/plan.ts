@@ -60,7 +60,7 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
     newLock.servers[s.name] = s.lockStateAfter;
     if (s.lockChanged) lockChanged = true;
   }
-  const lockLeftovers = (await findLeftovers(root, { deep: false })).filter((p) => p.startsWith(`.${LOCK_FILE}.`));
+  const lockLeftovers = findLeftovers(root, LOCK_FILE);
   leftovers.push(...lockLeftovers.map((p) => ({ server: null, path: p })));
   const lockFileExists = await fs.stat(path.join(root, LOCK_FILE)).then(() => true, () => false);
   if (lockChanged || (!lockFileExists && Object.keys(newLock.servers).length > 0 && changes.length > 0)) {
@@ -115,7 +115,7 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
   }
   const vendoredRel = `${folder}/${VENDORED_DIR}`;
   const vendoredAbs = path.join(root, ...vendoredRel.split("/"));
-  const disk = await scanVendored(vendoredAbs);
+  const { files: disk, leftovers: vendoredLeftovers } = scanVendored(vendoredAbs, sc.byPath);
   const plan = planVendoredFiles({ canonical: sc.canonical, lock: sc.lock.servers[server.name], disk, force: sc.force });
 
   const changes: FileChange[] = [];
@@ -168,9 +168,9 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
     }
   }
 
-  const leftovers: Leftover[] = (await findLeftovers(vendoredAbs)).map((p) => ({ server: server.name, path: `${vendoredRel}/${p}` }));
+  const leftovers: Leftover[] = vendoredLeftovers.map((p) => ({ server: server.name, path: `${vendoredRel}/${p}` }));
   const reqDir = path.posix.dirname(reqRel);
-  const reqLeft = (await findLeftovers(path.join(root, ...reqDir.split("/")), { deep: false })).filter((p) => p.startsWith(`.${path.posix.basename(reqRel)}.`));
+  const reqLeft = findLeftovers(path.join(root, ...reqDir.split("/")), path.posix.basename(reqRel));
   leftovers.push(...reqLeft.map((p) => ({ server: server.name, path: reqDir === "." ? p : `${reqDir}/${p}` })));
 
   const lockChanged = !sameVendoredState(sc.lock.servers[server.name], plan.lockState);

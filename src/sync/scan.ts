@@ -1,8 +1,7 @@
-import * as fs from "node:fs/promises";
+import * as fs from "node:fs";
 import path from "node:path";
-import { glob } from "tinyglobby";
 import { isTransientName } from "../core/plan.js";
-import { listVendorableFiles, sha256 } from "../core/vendor.js";
+import { isNeverVendored, sha256 } from "../core/vendor.js";
 import type { FileFingerprint } from "./types.js";
 
 /**
@@ -10,25 +9,50 @@ import type { FileFingerprint } from "./types.js";
  * transient leftovers a killed write may have left.
  */
 
-/** Most files read at once (keeps the file-descriptor count low on 100-server monorepos). */
-const CONCURRENCY = 64;
-
 /**
- * Runs `fn` over `items` with at most `limit` calls in flight.
+ * Lists the vendorable files under `dir` (recursively, dot-files included) with their
+ * type, skipping {@link isNeverVendored} paths and transient names. Symlinks are listed,
+ * never followed. Synchronous on purpose: on a warm cache a 30,000-file scan is several
+ * times faster than with promise-based fs calls (see bench/README.md).
  *
- * @returns results in input order.
+ * @returns `files`: POSIX relative paths, sorted, each with `symlink` true for a symbolic link;
+ *   `leftovers`: transient files of a killed write (`.<name>.mcpm-tmp-xxxxxxxx`), sorted.
  */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
+export function listVendoredSync(dir: string): { files: Array<{ path: string; symlink: boolean }>; leftovers: string[] } {
+  const files: Array<{ path: string; symlink: boolean }> = [];
+  const leftovers: string[] = [];
+  const walk = (abs: string, rel: string) => {
+    for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (!isNeverVendored(`${r}/x`)) walk(path.join(abs, e.name), r);
+      } else if (isTransientName(e.name)) {
+        if (e.isFile()) leftovers.push(r);
+      } else if ((e.isFile() || e.isSymbolicLink()) && !isNeverVendored(r)) {
+        files.push({ path: r, symlink: e.isSymbolicLink() });
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
+  walk(dir, "");
+  const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return { files: files.sort((a, b) => byPath(a.path, b.path)), leftovers: leftovers.sort(byPath) };
+}
+
+function readWithMode(abs: string): { content: Buffer; mode: number } {
+  const fd = fs.openSync(abs, "r");
+  try {
+    const st = fs.fstatSync(fd);
+    const content = Buffer.allocUnsafe(st.size);
+    let off = 0;
+    while (off < st.size) {
+      const n = fs.readSync(fd, content, off, st.size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return { content: off === st.size ? content : content.subarray(0, off), mode: st.mode & 0o777 };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**
@@ -38,32 +62,46 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
  * equals a file. A missing folder is empty.
  *
  * @param dir - absolute vendored folder.
- * @returns POSIX path relative to `dir` → fingerprint.
+ * @param expected - canonical files by relative path: a file byte-equal to its canonical
+ *   counterpart takes the canonical hash without being hashed again (the no-op fast path).
+ * @returns `files`: POSIX path relative to `dir` → fingerprint; `leftovers`: transient files found.
  */
-export async function scanVendored(dir: string): Promise<Map<string, FileFingerprint>> {
-  const st = await fs.lstat(dir).catch(() => null);
-  if (!st?.isDirectory()) return new Map();
-  const rels = await listVendorableFiles(dir);
-  const prints = await mapLimit(rels, CONCURRENCY, async (rel) => {
-    const abs = path.join(dir, ...rel.split("/"));
-    const lst = await fs.lstat(abs);
-    if (lst.isSymbolicLink()) return { sha256: `symlink:${await fs.readlink(abs)}`, mode: lst.mode & 0o777 };
-    return { sha256: sha256(await fs.readFile(abs)), mode: lst.mode & 0o777 };
-  });
-  return new Map(rels.map((r, i) => [r, prints[i]!]));
+export function scanVendored(dir: string, expected?: Map<string, { content: Buffer; sha256: string }>): { files: Map<string, FileFingerprint>; leftovers: string[] } {
+  const st = fs.lstatSync(dir, { throwIfNoEntry: false });
+  if (!st?.isDirectory()) return { files: new Map(), leftovers: [] };
+  const out = new Map<string, FileFingerprint>();
+  const listed = listVendoredSync(dir);
+  for (const entry of listed.files) {
+    const abs = path.join(dir, ...entry.path.split("/"));
+    if (entry.symlink) {
+      out.set(entry.path, { sha256: `symlink:${fs.readlinkSync(abs)}`, mode: fs.lstatSync(abs).mode & 0o777 });
+      continue;
+    }
+    const { content, mode } = readWithMode(abs);
+    const want = expected?.get(entry.path);
+    out.set(entry.path, { sha256: want && want.content.equals(content) ? want.sha256 : sha256(content), mode });
+  }
+  return { files: out, leftovers: listed.leftovers };
 }
 
 /**
- * Lists the transient files a killed `applyChanges` left in a folder tree
+ * Lists the transient files a killed `applyChanges` left directly in a folder
  * (`.<name>.mcpm-tmp-xxxxxxxx`, `.<name>.mcpm-bak-xxxxxxxx`); they are never user files.
  *
  * @param dir - absolute folder (missing: none).
- * @param opts.deep - search subfolders too (default true).
- * @returns POSIX paths relative to `dir`, sorted.
+ * @param forName - only leftovers of this file name (e.g. `requirements.txt`).
+ * @returns names, sorted.
  */
-export async function findLeftovers(dir: string, opts: { deep?: boolean } = {}): Promise<string[]> {
-  const st = await fs.lstat(dir).catch(() => null);
-  if (!st?.isDirectory()) return [];
-  const found = await glob([opts.deep === false ? ".*.mcpm-*" : "**/.*.mcpm-*"], { cwd: dir, dot: true, onlyFiles: true, followSymbolicLinks: false, expandDirectories: false });
-  return found.filter((p) => isTransientName(path.posix.basename(p))).sort();
+export function findLeftovers(dir: string, forName?: string): string[] {
+  let names: fs.Dirent[];
+  try {
+    names = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return [];
+    throw err;
+  }
+  return names
+    .filter((e) => e.isFile() && isTransientName(e.name) && (!forName || e.name.startsWith(`.${forName}.mcpm-`)))
+    .map((e) => e.name)
+    .sort();
 }
