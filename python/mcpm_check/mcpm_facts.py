@@ -79,6 +79,18 @@ def _handler_names(handler: ast.ExceptHandler) -> set[str]:
     return out
 
 
+def _assigned_globals(fn: ast.AST) -> list[str]:
+    """Names a function declares ``global`` and assigns (``global mcp; mcp = FastMCP()``)."""
+    declared = {n for g in ast.walk(fn) if isinstance(g, ast.Global) for n in g.names}
+    assigned = set()
+    for node in ast.walk(fn):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+        for t in targets:
+            if isinstance(t, ast.Name) and t.id in declared:
+                assigned.add(t.id)
+    return sorted(assigned)
+
+
 class _Ctx:
     """Where the walker is: scope kind, owning function/class, guards in force."""
 
@@ -115,7 +127,7 @@ class FileFacts:
         self.aliases: dict[str, str] = {}
         self.facts: dict[str, Any] = {
             "imports": [], "bindings": [], "defs": [], "classes": [], "serverConstructions": [],
-            "mainCalls": [], "envReads": [], "sysPath": [], "asyncClients": [], "blocking": [],
+            "mainCalls": [], "moduleCalls": [], "envReads": [], "sysPath": [], "asyncClients": [], "blocking": [],
             "deprecated": [], "attrReads": [], "validateCalls": [], "reexports": {},
         }
         self._collect_aliases(tree)
@@ -168,7 +180,8 @@ class FileFacts:
                 self._expr(d, ctx)
             is_async = isinstance(node, ast.AsyncFunctionDef)
             if ctx.scope in ("module", "main"):
-                f["defs"].append({"name": node.name, "line": node.lineno, "async": is_async, "scope": ctx.scope})
+                f["defs"].append({"name": node.name, "line": node.lineno, "async": is_async, "scope": ctx.scope,
+                                  "setsGlobals": _assigned_globals(node)})
                 self._bind(node.name, node.lineno, {"kind": "async-def" if is_async else "def"}, ctx)
             if ctx.scope == "class":
                 if node.name == "validate":
@@ -386,6 +399,8 @@ class FileFacts:
             f["serverConstructions"].append({"line": line, "scope": ctx.scope, "func": ctx.outer, "cls": ctx.cls, "callee": callee, "attr": None})
         if ctx.scope == "main":
             f["mainCalls"].append({"callee": callee, "line": line})
+        elif ctx.scope == "module" and "." not in callee:
+            f["moduleCalls"].append({"callee": callee, "line": line})
         if callee in _ENV_GETTERS:
             arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in ("key", "k")), None)
             name = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None

@@ -47,6 +47,8 @@ export interface ServerData {
   server: CheckedServer;
   /** POSIX folder relative to root. */
   folder: string;
+  /** False when the server folder itself is missing (a manifest entry without a folder). */
+  dirExists: boolean;
   srcDirExists: boolean;
   sources: SourceFile[];
   /** Top-level module and package names found directly under `src/` → kind. */
@@ -128,9 +130,11 @@ export async function collectServer(root: string, server: CheckedServer, index: 
   const entry = await resolveEntry(root, server, fastmcpConfig, sources, index);
   const pyprojectAbs = path.join(server.dir, "pyproject.toml");
   const hasPyproject = await fs.stat(pyprojectAbs).then((s) => s.isFile(), () => false);
+  const dirExists = await fs.stat(server.dir).then((s) => s.isDirectory(), () => false);
   return {
     server,
     folder: server.folder,
+    dirExists,
     srcDirExists,
     sources,
     localModules,

@@ -63,12 +63,15 @@ export interface FileFacts {
   parseError?: { line: number; message: string };
   imports: ImportFact[];
   bindings: BindingFact[];
-  defs: { name: string; line: number; async: boolean; scope: "module" | "main" }[];
+  /** Module-level functions; `setsGlobals` lists names they declare `global` and assign. */
+  defs: { name: string; line: number; async: boolean; scope: "module" | "main"; setsGlobals: string[] }[];
   classes: { name: string; line: number; hasValidate: boolean; scope: "module" | "main" }[];
   /** Calls that construct a FastMCP server, with where they happen. `attr` is set for `self.<attr> = FastMCP(...)`. */
   serverConstructions: { line: number; scope: Scope; func: string | null; cls: string | null; callee: string; attr: string | null }[];
   /** Calls made under the main guard. */
   mainCalls: { callee: string; line: number }[];
+  /** Calls of plain (undotted) names made at module level (e.g. `init()`). */
+  moduleCalls: { callee: string; line: number }[];
   /** Environment reads; `name` is null when not a string literal. */
   envReads: { name: string | null; line: number; kind: string; hasDefault: boolean; scope: Scope; guarded: boolean }[];
   sysPath: { line: number; what: string }[];

@@ -45,7 +45,8 @@ export function formatCheck(report: CheckReport, opts: { color: boolean; strict:
     const key = f.server ?? "(monorepo)";
     byServer.set(key, [...(byServer.get(key) ?? []), f]);
   }
-  for (const name of report.servers) {
+  const groups = byServer.has("(monorepo)") ? [...report.servers, "(monorepo)"] : report.servers;
+  for (const name of groups) {
     const list = byServer.get(name) ?? [];
     lines.push("");
     if (list.length === 0) {

@@ -53,10 +53,10 @@ export interface CheckOptions {
   env: NodeJS.ProcessEnv;
 }
 
-/** Sort key: server, then file, then line. */
+/** Sort key: server (in manifest order; monorepo-wide findings last), then file, then line. */
 function compareFindings(order: Map<string, number>): (a: Finding, b: Finding) => number {
   return (a, b) =>
-    (order.get(a.server ?? "") ?? -1) - (order.get(b.server ?? "") ?? -1) ||
+    (order.get(a.server ?? "") ?? order.size) - (order.get(b.server ?? "") ?? order.size) ||
     a.file.localeCompare(b.file) ||
     (a.line ?? 0) - (b.line ?? 0) ||
     a.rule.localeCompare(b.rule);
@@ -109,6 +109,19 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
   const ctx: RuleContext = { root: ws.root, manifest: ws.manifest, targets, analyzer, stdlib, canonical, canonicalRequirements, lock };
   const findings: Finding[] = [];
   for (const d of data) for (const rule of RULES) findings.push(...(await rule(d, ctx)));
+  if (!opts.servers?.length) {
+    for (const folder of ws.unlisted) {
+      findings.push({
+        rule: "server-layout",
+        severity: "warning",
+        server: null,
+        file: `${folder}/src/server.py`,
+        line: null,
+        message: `${folder}/ looks like a server but is not in mcp-monorepo.yaml, so check and sync skip it`,
+        fix: `add it to mcp-monorepo.yaml (servers:), or move it out of the monorepo root`,
+      });
+    }
+  }
   const order = new Map(ws.servers.map((s, i) => [s.name, i]));
   findings.sort(compareFindings(order));
   const errors = findings.filter((f) => f.severity === "error").length;

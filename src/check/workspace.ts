@@ -23,6 +23,8 @@ export interface Workspace {
   servers: CheckedServer[];
   /** Every server folder found (before `--server` filtering). */
   allServers: CheckedServer[];
+  /** With a manifest: folders that look like servers (`<folder>/src/server.py`) but are not listed in it. */
+  unlisted: string[];
 }
 
 const IGNORED_DIRS = ["**/node_modules/**", "**/.venv/**", "**/venv/**", "**/.git/**", "**/__pycache__/**", "**/.tox/**", "**/dist/**", "**/build/**"];
@@ -102,7 +104,13 @@ export async function loadWorkspace(start: string, only: string[]): Promise<Work
     }
     servers = all.filter((s) => only.includes(s.name) || only.includes(s.folder));
   }
-  return { root, manifest, servers, allServers: all };
+  let unlisted: string[] = [];
+  if (manifest) {
+    const listed = new Set(all.map((s) => s.folder));
+    const hits = await glob(["*/src/server.py"], { cwd: root, onlyFiles: true, ignore: IGNORED_DIRS, expandDirectories: false });
+    unlisted = hits.map((h) => h.split("/")[0]!).filter((f) => !listed.has(f)).sort();
+  }
+  return { root, manifest, servers, allServers: all, unlisted };
 }
 
 /**

@@ -11,6 +11,10 @@ import type { Finding } from "../types.js";
 export const layoutRule: Rule = (server, ctx) => {
   const out: Finding[] = [];
   const folder = server.folder;
+  if (!server.dirExists) {
+    out.push(finding("server-layout", "error", server, `${folder}/`, null, `${folder}/ is listed in mcp-monorepo.yaml but does not exist`, "restore the folder, or remove the server from mcp-monorepo.yaml"));
+    return out;
+  }
   // A missing source.path of fastmcp.json is reported by the fastmcp-json rule.
   if (!server.entry.sourceId && server.entry.from !== "fastmcp.json") {
     out.push(

@@ -20,7 +20,12 @@ export const SERVER_NAMES = ["mcp", "server", "app"] as const;
 type Verdict = { ok: true } | { ok: false; message: string; fix: string };
 
 function lastBinding(facts: FileFacts, name: string, scope: "module" | "main"): BindingFact | undefined {
-  return facts.bindings.filter((b) => b.name === name && b.scope === scope && b.kind !== "annotation").at(-1);
+  const direct = facts.bindings.filter((b) => b.name === name && b.scope === scope && b.kind !== "annotation").at(-1);
+  // `def init(): global mcp; mcp = FastMCP(...)` called as `init()` at module level binds mcp too.
+  const calls = scope === "module" ? facts.moduleCalls : facts.mainCalls;
+  const viaGlobal = calls.filter((c) => facts.defs.some((d) => d.name === c.callee && d.setsGlobals.includes(name))).at(-1);
+  if (viaGlobal && (!direct || viaGlobal.line > direct.line)) return { name, line: viaGlobal.line, scope, kind: "other" };
+  return direct;
 }
 
 /** Judges what a module-level binding holds: a server instance, or something FastMCP cannot use. */

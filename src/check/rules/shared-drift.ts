@@ -18,7 +18,7 @@ import type { Finding } from "../types.js";
  */
 export const sharedDriftRule: Rule = async (server, ctx) => {
   const out: Finding[] = [];
-  if (!ctx.canonical) return out;
+  if (!ctx.canonical || !server.dirExists) return out;
   const vendoredDir = path.join(server.server.dir, ...VENDORED_DIR.split("/"));
   const vendoredRel = `${server.folder}/${VENDORED_DIR}`;
   const exists = await fs.stat(vendoredDir).then((s) => s.isDirectory(), () => false);

@@ -1,0 +1,172 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { AnalyzerResponse, FileFacts } from "../../src/check/facts.js";
+import { runAnalyzer } from "../../src/check/python.js";
+import { PYTHON } from "../helpers/python.js";
+import { tempDir } from "./helpers.js";
+
+// Unit tests of the Python analyzer (python/mcpm_check) through its JSON protocol: the facts
+// every rule is built on, read with Python's own ast.
+
+let dir: string;
+const env = { ...process.env, MCPM_PYTHON: PYTHON };
+
+async function analyze(files: Record<string, string>, extra: Partial<Parameters<typeof runAnalyzer>[0]> = {}): Promise<AnalyzerResponse> {
+  const list = [];
+  for (const [name, text] of Object.entries(files)) {
+    const abs = path.join(dir, name);
+    await mkdir(path.dirname(abs), { recursive: true });
+    await writeFile(abs, text);
+    const parts = name.replace(/\.py$/, "").split("/");
+    const isPackage = parts.at(-1) === "__init__";
+    if (isPackage) parts.pop();
+    list.push({ id: name, path: abs, module: parts.join("."), isPackage });
+  }
+  return runAnalyzer({ files: list, specs: [], pyprojects: [], runtimes: [], importNames: [], ...extra }, { env });
+}
+
+async function facts(source: string, name = "server.py"): Promise<FileFacts> {
+  return (await analyze({ [name]: source })).files[name]!;
+}
+
+beforeAll(async () => {
+  dir = await tempDir();
+});
+
+describe("python analyzer facts", () => {
+  it("resolves import aliases before matching calls (datetime, hashlib, httpx)", async () => {
+    const f = await facts(
+      [
+        "import datetime as dt",
+        "import hashlib as h",
+        "from httpx import AsyncClient as AC",
+        "a = dt.datetime.utcnow()",
+        "b = dt.datetime.utcfromtimestamp(0)",
+        "c = h.md5(b'x')",
+        "d = h.new('md5', b'x')",
+        "e = h.md5(b'x', usedforsecurity=False)",
+        "client = AC()",
+      ].join("\n"),
+    );
+    expect(f.deprecated.map((d) => `${d.call}@${d.line}`)).toEqual(["datetime.datetime.utcnow@4", "datetime.datetime.utcfromtimestamp@5", "hashlib.md5@6", "hashlib.new@7"]);
+    expect(f.asyncClients).toMatchObject([{ callee: "httpx.AsyncClient", line: 9 }]);
+  });
+
+  it("only import-time code creates module-level clients: function bodies and the main guard do not", async () => {
+    const f = await facts(
+      [
+        "import httpx",
+        "class Holder:",
+        "    client = httpx.AsyncClient()  # class body: runs at import",
+        "def make():",
+        "    return httpx.AsyncClient()",
+        "if __name__ == '__main__':",
+        "    c = httpx.AsyncClient()",
+      ].join("\n"),
+    );
+    expect(f.asyncClients.map((c) => `${c.scope}@${c.line}`)).toEqual(["class@3"]);
+  });
+
+  it("tells guarded environment reads from crashing ones", async () => {
+    const f = await facts(
+      [
+        "import os",
+        "from os import environ, getenv",
+        "A = os.environ['A']",
+        "B = environ.get('B')",
+        "C = getenv('C', 'x')",
+        "try:",
+        "    D = os.environ['D']",
+        "except KeyError:",
+        "    D = None",
+        "if 'E' in os.environ:",
+        "    E = os.environ['E']",
+        "F = os.environ['F'] if 'F' in os.environ else None",
+        "os.environ['G'] = '1'  # a write, not a read",
+        "name = 'H'",
+        "H = os.getenv(name)  # dynamic name",
+      ].join("\n"),
+    );
+    expect(f.envReads.map((r) => `${r.name}:${r.kind}:${r.hasDefault}:${r.guarded}`)).toEqual([
+      "A:os.environ[]:false:false",
+      "B:os.environ.get:false:true",
+      "C:os.getenv:true:true",
+      "D:os.environ[]:false:true",
+      "E:os.environ[]:false:true",
+      "F:os.environ[]:false:true",
+      "null:os.getenv:false:true",
+    ]);
+  });
+
+  it("records imports with their kind: relative depth, TYPE_CHECKING, optional", async () => {
+    const r = await analyze({
+      "pkg/__init__.py": "from . import sub\nfrom .. import up\n",
+      "pkg/sub.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import boto3\ntry:\n    import ujson\nexcept ImportError:\n    ujson = None\n",
+    });
+    expect(r.files["pkg/__init__.py"]!.imports.map((i) => `${i.level}/${i.packageDepth}`)).toEqual(["1/1", "2/1"]);
+    const sub = r.files["pkg/sub.py"]!.imports;
+    expect(sub.find((i) => i.top === "boto3")).toMatchObject({ typeChecking: true, guarded: false });
+    expect(sub.find((i) => i.top === "ujson")).toMatchObject({ typeChecking: false, guarded: true });
+  });
+
+  it("sees sys.path edits in every spelling", async () => {
+    const f = await facts(
+      [
+        "import sys, os, site",
+        "from sys import path as p",
+        "sys.path.insert(0, '..')",
+        "p.append('src')",
+        "sys.path += ['x']",
+        "sys.path[0:0] = ['y']",
+        "site.addsitedir('z')",
+        "os.environ['PYTHONPATH'] = '..'",
+      ].join("\n"),
+    );
+    expect(f.sysPath.map((s) => s.line)).toEqual([3, 4, 5, 6, 7, 8]);
+  });
+
+  it("a function that sets a global server, called at module level, counts as a module-level binding", async () => {
+    const f = await facts("from fastmcp import FastMCP\nmcp = None\ndef init():\n    global mcp\n    mcp = FastMCP('x')\ninit()\n");
+    expect(f.defs).toMatchObject([{ name: "init", setsGlobals: ["mcp"] }]);
+    expect(f.moduleCalls).toMatchObject([{ callee: "init", line: 6 }]);
+  });
+
+  it("reports a syntax error with its line instead of failing", async () => {
+    const f = await facts("def f(:\n    pass\n");
+    expect(f.parseError).toMatchObject({ line: 1 });
+  });
+
+  it("evaluates Python version declarations with PEP 440 (uv requests and requires-python)", async () => {
+    await writeFile(path.join(dir, "pyproject.toml"), '[project]\nname = "x"\nversion = "1"\n\nrequires-python = ">=3.10,<3.12"\n');
+    const r = await analyze(
+      {},
+      {
+        runtimes: ["3.12.12", "3.13"],
+        specs: [
+          { id: "plain", raw: "3.12", kind: "request" },
+          { id: "patch", raw: "3.12.4", kind: "request" },
+          { id: "impl", raw: "cpython@3.13", kind: "request" },
+          { id: "ft", raw: "3.13t", kind: "request" },
+          { id: "range", raw: ">=3.12,<3.14", kind: "request" },
+          { id: "bad", raw: "latest", kind: "request" },
+        ],
+        pyprojects: [{ id: "pp", path: path.join(dir, "pyproject.toml") }],
+      },
+    );
+    expect(r.specs.plain).toEqual({ spec: "==3.12.*", admits: { "3.12.12": true, "3.13": false } });
+    expect(r.specs.patch!.admits).toEqual({ "3.12.12": false, "3.13": false });
+    expect(r.specs.impl!.admits).toEqual({ "3.12.12": false, "3.13": true });
+    expect(r.specs.ft!.spec).toBe("==3.13.*");
+    expect(r.specs.range!.admits).toEqual({ "3.12.12": true, "3.13": true });
+    expect(r.specs.bad!.error).toContain("latest");
+    expect(r.pyprojects.pp).toMatchObject({ requiresPython: ">=3.10,<3.12", line: 5, admits: { "3.12.12": false, "3.13": false } });
+  });
+
+  it("names the interpreter and the standard library it knows", async () => {
+    const r = await analyze({});
+    expect(r.python.version).toMatch(/^3\.\d+\.\d+$/);
+    expect(r.stdlib).toContain("asyncio");
+    expect(r.stdlib).not.toContain("httpx");
+  });
+});
