@@ -4,6 +4,7 @@ import path from "node:path";
 import pc from "picocolors";
 import type { RunState } from "../cli.js";
 import { addServer } from "../add-server/add-server.js";
+import { checkNewServerName, gatherNameFacts } from "../add-server/preflight.js";
 import { formatAddServerReport } from "../add-server/report.js";
 import type { AddServerResult } from "../add-server/types.js";
 import { writeLine, type Context } from "../core/context.js";
@@ -65,7 +66,8 @@ export async function runAddServer(ctx: Context, nameArg: string | undefined, fl
   let name = nameArg;
   let description = flags.description;
   if (interactive && (name === undefined || description === undefined)) {
-    const answers = await promptAddServer(ctx, { name, description }, loaded.manifest.servers.map((s) => s.name), loaded.manifest.project);
+    const facts = await gatherNameFacts(loaded);
+    const answers = await promptAddServer(ctx, { name, description }, (n) => checkNewServerName(n, facts), loaded.manifest.project);
     name = answers.name;
     description = answers.description;
   }

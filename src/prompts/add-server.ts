@@ -2,7 +2,7 @@ import * as p from "@clack/prompts";
 import type { Context } from "../core/context.js";
 import { MAX_DESCRIPTION_LENGTH } from "../core/create.js";
 import { CancelledError } from "../core/errors.js";
-import { toTitle, validateServerNames } from "../core/names.js";
+import { toTitle } from "../core/names.js";
 
 /** What the `add-server` prompts collect (only what flags left open). */
 export interface AddServerAnswers {
@@ -21,17 +21,23 @@ function answered<T>(value: T | symbol, ctx: Context): Exclude<T, symbol> {
 
 /**
  * Asks, with @clack/prompts on the context's streams (`ctx.stdin`/`ctx.stdout`),
- * for the new server's name (validated as `create` does, and against the servers
- * already in the monorepo) and its one-line description, whichever `known` lacks.
+ * for the new server's name (validated by `check`, which add-server's core uses too:
+ * `create`'s rules plus clashes with the monorepo) and its one-line description,
+ * whichever `known` lacks.
  *
  * @param ctx - injected I/O.
  * @param known - what flags already gave.
- * @param existing - names of the servers in `mcp-monorepo.yaml`.
+ * @param check - name validator: `true` or a one-line problem (`checkNewServerName` with the monorepo's facts).
  * @param project - the monorepo's project name, shown in the intro.
  * @returns name and description (an empty description answer becomes `<Title> MCP server.`).
  * @throws CancelledError when the user cancels a prompt (nothing written yet).
  */
-export async function promptAddServer(ctx: Context, known: AddServerAnswers, existing: string[], project: string): Promise<Required<AddServerAnswers>> {
+export async function promptAddServer(
+  ctx: Context,
+  known: AddServerAnswers,
+  check: (name: string) => true | string,
+  project: string,
+): Promise<Required<AddServerAnswers>> {
   const io = { input: ctx.stdin, output: ctx.stdout };
   p.intro(`add-server to ${project}`, { output: ctx.stdout });
   const name =
@@ -42,7 +48,7 @@ export async function promptAddServer(ctx: Context, known: AddServerAnswers, exi
         message: "Name of the new server (server-<name>/)",
         placeholder: "billing",
         validate: (v) => {
-          const ok = validateServerNames([v ?? ""], existing);
+          const ok = check(v ?? "");
           return ok === true ? undefined : ok;
         },
       }),

@@ -1,4 +1,5 @@
 // Drives the real @clack/prompts of add-server through injected streams (STYLE.md §6).
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
@@ -57,6 +58,21 @@ describe("interactive add-server (real clack prompts)", () => {
     expect(t.screen()).toContain("cd ../server-billing");
     expect(await read(root, "mcp-monorepo.yaml")).toContain("  - name: billing\n    description: Invoices and refunds\n");
     expect(await read(root, "server-billing/src/server.py")).toContain('SERVER_DESCRIPTION = "Invoices and refunds"');
+  });
+
+  it("the name prompt also rejects an unlisted server-<name>/ folder on disk and a deleted server's name", async () => {
+    const root = await makeMonorepo();
+    await mkdir(path.join(root, "server-billing"));
+    await rm(path.join(root, "server-finance"), { recursive: true });
+    const t = terminal(root);
+    const done = run(["add-server", "--description", "Payments"], t.ctx);
+    await t.answer("Name of the new server", [..."billing", ENTER]);
+    await t.answer("server-billing/ already exists but is not listed", [...Array(7).fill(BACKSPACE), ..."finance", ENTER]);
+    await t.answer('server "finance" is still listed in mcp-monorepo.yaml', [...Array(7).fill(BACKSPACE), ..."payments", ENTER]);
+    expect(await done, t.screen()).toBe(0);
+    expect(t.screen()).not.toContain("One-line description");
+    expect(await read(root, "mcp-monorepo.yaml")).toContain("  - name: payments\n    description: Payments\n");
+    expect(t.screen()).toContain('note: server "finance" is listed in mcp-monorepo.yaml but server-finance/ is missing');
   });
 
   it("with the name on the command line, asks only for the description (Enter takes the default)", async () => {
