@@ -1,9 +1,11 @@
 // Unit tests of the pure parts of add-server, and the core called directly.
+import { execFile } from "node:child_process";
 import * as fs from "node:fs/promises";
 import path from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { addServer } from "../../src/add-server/add-server.js";
-import { parsePorcelainZ } from "../../src/add-server/git.js";
+import { parsePorcelainZ, uncommittedChanges } from "../../src/add-server/git.js";
 import { appendServerPreservingText } from "../../src/add-server/manifest-append.js";
 import { parseAddServerOptions } from "../../src/add-server/options.js";
 import { planAddServer } from "../../src/add-server/plan.js";
@@ -11,6 +13,7 @@ import { appendEnvSection, definesVariable } from "../../src/add-server/root-fil
 import { parseManifest, serverEntry } from "../../src/core/manifest.js";
 import { makeMonorepo, read, snapshot, write } from "./fixture.js";
 
+const execFileP = promisify(execFile);
 const BASE = 'formatVersion: 1\nproject: demo\npython: "3.12"\nrepository: a/b\nbranch: main\n';
 const OPS = { name: "ops", description: "d", folder: "server-ops", entrypoint: "server-ops/src/server.py:mcp", requirements: "server-ops/requirements.txt" };
 
@@ -61,6 +64,22 @@ describe("appendEnvSection / definesVariable", () => {
   it("recognises an existing assignment", () => {
     expect(definesVariable("# X_GREETING=1\nexport X_GREETING=2\n", "X_GREETING")).toBe(true);
     expect(definesVariable("# X_GREETING=1\nXX_GREETING=2\n", "X_GREETING")).toBe(false);
+  });
+});
+
+describe("uncommittedChanges", () => {
+  it("is not checked (null) outside a git work tree, or when git is not installed", async () => {
+    const root = await makeMonorepo();
+    expect(await uncommittedChanges(root, ["README.md"])).toBeNull();
+    await execFileP("git", ["init", "-q"], { cwd: root });
+    expect(await uncommittedChanges(root, ["README.md", "server-new"])).toEqual(["README.md"]);
+    const savedPath = process.env.PATH;
+    process.env.PATH = path.join(root, "no-such-bin");
+    try {
+      expect(await uncommittedChanges(root, ["README.md"])).toBeNull();
+    } finally {
+      process.env.PATH = savedPath;
+    }
   });
 });
 
