@@ -14,8 +14,14 @@ try:
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
     from packaging.version import Version
 except ImportError:  # pragma: no cover - depends on the interpreter
-    from pip._vendor.packaging.specifiers import InvalidSpecifier, SpecifierSet  # type: ignore[no-redef]
-    from pip._vendor.packaging.version import Version  # type: ignore[no-redef]
+    try:
+        from pip._vendor.packaging.specifiers import InvalidSpecifier, SpecifierSet  # type: ignore[no-redef]
+        from pip._vendor.packaging.version import Version  # type: ignore[no-redef]
+    except ImportError:
+        SpecifierSet = None  # type: ignore[assignment,misc]
+        InvalidSpecifier = ValueError  # type: ignore[assignment,misc]
+
+UNAVAILABLE = "this Python has neither `packaging` nor pip's vendored copy to evaluate version specifiers; pip install packaging, or pass --python"
 
 
 def _load_toml(text: str) -> dict[str, Any]:
@@ -71,6 +77,8 @@ def admits(spec: str, runtime: str) -> bool:
 
 def check_spec(raw: str, kind: str, runtimes: list[str]) -> dict[str, Any]:
     """``{"spec": normalised, "admits": {runtime: bool}}`` or ``{"error": message}``."""
+    if SpecifierSet is None:
+        return {"error": UNAVAILABLE}
     try:
         spec = to_specifier(raw, kind)
         SpecifierSet(spec)

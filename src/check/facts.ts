@@ -5,6 +5,7 @@
  * `class` (a class body, runs at import), `function` (runs when called).
  */
 
+/** Where a statement runs (see the module comment). */
 export type Scope = "module" | "main" | "class" | "function";
 
 /** One file to parse; `module` is its dotted name under `src/` (`shared.config`). */
@@ -27,6 +28,7 @@ export interface AnalyzerRequest {
   importNames: string[];
 }
 
+/** One `import`/`from … import` statement. */
 export interface ImportFact {
   /** Top-level name for absolute imports; null for relative ones. */
   top: string | null;
@@ -59,6 +61,7 @@ export interface BindingFact {
   source?: string | null;
 }
 
+/** Everything the analyzer read from one file (or only `parseError` when Python could not parse it). */
 export interface FileFacts {
   parseError?: { line: number; message: string };
   imports: ImportFact[];
@@ -86,12 +89,14 @@ export interface FileFacts {
   reexports: Record<string, string>;
 }
 
+/** A Python version declaration evaluated as PEP 440: the normalised `spec` and, per runtime, whether it admits it; or an `error`. */
 export interface SpecResult {
   spec?: string;
   admits?: Record<string, boolean>;
   error?: string;
 }
 
+/** What the analyzer answers (see `python/mcpm_check/__main__.py`). */
 export interface AnalyzerResponse {
   python: { version: string; executable: string };
   stdlib: string[];

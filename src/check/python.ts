@@ -88,6 +88,11 @@ export async function runAnalyzer(request: AnalyzerRequest, opts: { python?: str
       continue;
     }
     if (r.code === 3) {
+      // Too old (the analyzer's own check). On PATH, try the next name; an explicit choice is final.
+      if (source === "PATH") {
+        tried.push(`${cmd} (${/this is (\S+)/.exec(r.stderr)?.[1] ?? "too old"})`);
+        continue;
+      }
       throw new UserError(`${r.stderr.trim()} (${cmd}); pass --python PATH or set MCPM_PYTHON to a Python 3.10+`, CANNOT_RUN);
     }
     if (r.code !== 0) {

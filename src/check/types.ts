@@ -30,6 +30,7 @@ export const RULE_IDS = [
   "server-layout",
   "python-syntax",
 ] as const;
+/** One of {@link RULE_IDS}. */
 export type RuleId = (typeof RULE_IDS)[number];
 
 /** One problem `check` found. */

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
@@ -153,5 +153,23 @@ describe("check exits 2 when it cannot run, with the reason", () => {
     const { code, json } = await checkJson(dir);
     expect(code).toBe(1);
     expect(json.findings).toMatchObject([{ rule: "python-syntax", severity: "error", file: "server-x/src/server.py", line: 2 }]);
+  });
+});
+
+describe("check finds a Python 3.10+ on PATH", () => {
+  it("skips a python3 that is too old and uses python; says so when none will do", async () => {
+    const bin = await tempDir();
+    const old = path.join(bin, "python3");
+    await writeFile(old, "#!/bin/sh\necho 'check needs Python 3.10 or newer to analyze server code; this is 3.9.18' >&2\nexit 3\n", { mode: 0o755 });
+    await symlink(PYTHON, path.join(bin, "python"));
+    const ok = await cli(["check", "--json", "--cwd", fixture("server-object", "pass")], { env: { PATH: bin } });
+    expect(ok.code).toBe(0);
+    await rm(path.join(bin, "python"));
+    const none = await cli(["check", "--cwd", fixture("server-object", "pass")], { env: { PATH: bin } });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("tried python3 (3.9.18), python (not found)");
+    const explicit = await cli(["check", "--python", old, "--cwd", fixture("server-object", "pass")]);
+    expect(explicit.code).toBe(2);
+    expect(explicit.stderr).toContain("check needs Python 3.10 or newer to analyze server code; this is 3.9.18");
   });
 });

@@ -41,6 +41,7 @@ function qualifyIn(m: string, facts: FileFacts, name: string): string {
   return local ? `${m}.${name}` : name;
 }
 
+/** The `config-before-validate` rule (warning; see the module comment). */
 export const configOrderRule: Rule = (server) => {
   const out: Finding[] = [];
   const modules: Modules = new Map();

@@ -9,6 +9,7 @@ import type { Finding } from "../types.js";
  * `hashlib.md5(data)` without `usedforsecurity=False` fails on FIPS-mode hosts. Calls are matched
  * after import aliases are resolved (`from datetime import datetime`, `import datetime as dt`).
  */
+/** Message and fix per deprecated call (qualified name after alias resolution). */
 const FIXES: Record<string, { message: string; fix: string }> = {
   "datetime.datetime.utcnow": {
     message: "datetime.utcnow() is deprecated since Python 3.12 and returns a naive datetime",
@@ -28,6 +29,7 @@ const FIXES: Record<string, { message: string; fix: string }> = {
   },
 };
 
+/** The `deprecated-call` rule (warnings). */
 export const deprecatedRule: Rule = (server) => {
   const out: Finding[] = [];
   for (const src of parsedSources(server)) {

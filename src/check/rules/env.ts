@@ -22,6 +22,7 @@ export function documentedNames(text: string): Set<string> {
   return names;
 }
 
+/** The `env-required` (error) and `env-undocumented` (warning) rules. */
 export const envRule: Rule = (server) => {
   const out: Finding[] = [];
   const documented = server.envExample ? documentedNames(server.envExample.text) : new Set<string>();

@@ -89,6 +89,7 @@ export function unknownKeys(data: unknown, node: SchemaNode = schema as SchemaNo
   return out;
 }
 
+/** The `fastmcp-json` rule (errors; unknown keys are warnings). */
 export const fastmcpJsonRule: Rule = (server) => {
   const out: Finding[] = [];
   const file = server.fastmcpJson;

@@ -80,6 +80,7 @@ function fixFor(target: Target): string {
     : "change the declared range or the manifest's python so they agree";
 }
 
+/** The `python-version` rule (error per declaration and target it excludes). */
 export const pythonVersionRule: Rule = (server, ctx) => {
   const out: Finding[] = [];
   const id = ids(server);
