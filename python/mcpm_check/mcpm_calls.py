@@ -1,0 +1,115 @@
+"""Call facts for ``check``: which calls construct servers, read the environment, edit
+``sys.path``, create async clients, block the event loop or are deprecated (seed 002).
+
+A mixin of :class:`mcpm_facts.FileFacts`; every callee is a qualified name after import
+aliases are resolved (``dt.datetime.utcnow`` → ``datetime.datetime.utcnow``).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from mcpm_scope import Ctx
+
+# Callables that construct a FastMCP server (qualified names after alias resolution).
+SERVER_CLASSES = ("FastMCP", "MCPServer")
+SERVER_FACTORIES = ("from_openapi", "from_fastapi", "as_proxy")
+
+# Async clients that must not be created at import time (seed 002, "Global Client Issues").
+ASYNC_CLIENTS = {
+    "httpx.AsyncClient",
+    "aiohttp.ClientSession",
+    "aiohttp.TCPConnector",
+    "openai.AsyncOpenAI",
+    "openai.AsyncAzureOpenAI",
+    "anthropic.AsyncAnthropic",
+    "redis.asyncio.Redis",
+    "redis.asyncio.from_url",
+    "redis.asyncio.client.Redis",
+    "motor.motor_asyncio.AsyncIOMotorClient",
+    "sqlalchemy.ext.asyncio.create_async_engine",
+    "elasticsearch.AsyncElasticsearch",
+    "asyncpg.create_pool",
+}
+
+# Blocking calls that stall the event loop inside ``async def`` (seed 002, "Async/Sync Mixing").
+_BLOCKING_MODULE_FUNCS = {
+    "requests": {"get", "post", "put", "patch", "delete", "head", "options", "request", "Session"},
+    "httpx": {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "Client"},
+    "urllib.request": {"urlopen"},
+    "time": {"sleep"},
+}
+
+_ENV_GETTERS = {"os.getenv": 1, "os.environ.get": 1, "os.environ.setdefault": 1}
+_SYS_PATH_CALLS = {"sys.path.append", "sys.path.insert", "sys.path.extend", "site.addsitedir"}
+KEYERROR_CATCHERS = {"KeyError", "LookupError", "Exception", "BaseException"}
+IMPORTERROR_CATCHERS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+
+
+class CallFacts:
+    """Classifies calls; uses ``self.facts`` and ``self.qual()`` of :class:`mcpm_facts.FileFacts`."""
+
+    @staticmethod
+    def _is_server_ctor(callee: str | None) -> bool:
+        if not callee:
+            return False
+        parts = callee.split(".")
+        if parts[-1] in SERVER_CLASSES:
+            return True
+        return len(parts) >= 2 and parts[-2] in SERVER_CLASSES and parts[-1] in SERVER_FACTORIES
+
+    def _env_membership(self, test: ast.expr) -> frozenset[str]:
+        """Names checked with ``"X" in os.environ`` inside an ``if`` test."""
+        out = set()
+        for n in ast.walk(test):
+            if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], ast.In):
+                if isinstance(n.left, ast.Constant) and isinstance(n.left.value, str) and self.qual(n.comparators[0]) == "os.environ":
+                    out.add(n.left.value)
+        return frozenset(out)
+
+    # ---- expressions -------------------------------------------------------------------------
+    def _call(self, node: ast.Call, ctx: Ctx) -> None:
+        f = self.facts
+        callee = self.qual(node.func)
+        line = node.lineno
+        if callee is None:
+            return
+        if self._is_server_ctor(callee):
+            f["serverConstructions"].append({"line": line, "scope": ctx.scope, "func": ctx.outer, "cls": ctx.cls, "callee": callee, "attr": None})
+        if ctx.scope == "main":
+            f["mainCalls"].append({"callee": callee, "line": line})
+        elif ctx.scope == "module" and "." not in callee:
+            f["moduleCalls"].append({"callee": callee, "line": line})
+        if callee in _ENV_GETTERS:
+            arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in ("key", "k")), None)
+            name = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
+            has_default = len(node.args) >= 2 or any(k.arg == "default" for k in node.keywords)
+            f["envReads"].append({"name": name, "line": line, "kind": callee, "hasDefault": has_default, "scope": ctx.scope, "guarded": True})
+        if callee in _SYS_PATH_CALLS:
+            f["sysPath"].append({"line": line, "what": f"{callee}()"})
+        if callee == "os.putenv" and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value == "PYTHONPATH":
+            f["sysPath"].append({"line": line, "what": "os.putenv(\"PYTHONPATH\")"})
+        if ctx.import_time and self._is_async_client(callee):
+            f["asyncClients"].append({"line": line, "callee": callee, "scope": ctx.scope})
+        if ctx.scope == "function" and ctx.is_async:
+            mod, _, fn = callee.rpartition(".")
+            if fn in _BLOCKING_MODULE_FUNCS.get(mod, ()):
+                f["blocking"].append({"line": line, "callee": callee, "func": ctx.func})
+        if callee in ("datetime.datetime.utcnow", "datetime.datetime.utcfromtimestamp"):
+            f["deprecated"].append({"line": line, "call": callee})
+        if callee == "hashlib.md5" or (callee == "hashlib.new" and node.args and isinstance(node.args[0], ast.Constant)
+                                       and str(node.args[0].value).lower() == "md5"):
+            kw = next((k for k in node.keywords if k.arg == "usedforsecurity"), None)
+            if kw is None or (isinstance(kw.value, ast.Constant) and kw.value.value is not False):
+                f["deprecated"].append({"line": line, "call": callee})
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "validate" and ctx.import_time:
+            target = self.qual(node.func.value)
+            if target:
+                f["validateCalls"].append({"obj": target, "text": ast.unparse(node.func.value), "line": line, "scope": ctx.scope})
+
+    @staticmethod
+    def _is_async_client(callee: str) -> bool:
+        if callee in ASYNC_CLIENTS:
+            return True
+        last = callee.rsplit(".", 1)[-1]
+        return "." in callee and last.startswith("Async") and last.endswith(("Client", "Session"))
