@@ -15,7 +15,14 @@ import { fastmcpJsonRule } from "./rules/fastmcp-json.js";
 import { layoutRule } from "./rules/layout.js";
 import { pathImportRule } from "./rules/path-import.js";
 import { pypiOnlyRule } from "./rules/pypi-only.js";
-import { addPythonVersionRequests, pythonVersionRule, runtimeFor } from "./rules/python-version.js";
+import {
+  addPythonVersionRequests,
+  addRootPythonVersionRequests,
+  pythonVersionRule,
+  readRootPythonFiles,
+  rootPythonVersionFindings,
+  runtimeFor,
+} from "./rules/python-version.js";
 import { serverObjectRule } from "./rules/server-object.js";
 import { shadowingRule } from "./rules/shadowing.js";
 import { sharedDriftRule } from "./rules/shared-drift.js";
@@ -81,6 +88,8 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     for (const src of d.sources) request.files.push({ id: src.id, path: src.abs, module: src.module, isPackage: src.isPackage });
     addPythonVersionRequests(request, d, ws.root);
   }
+  const rootPython = await readRootPythonFiles(ws.root);
+  addRootPythonVersionRequests(request, rootPython, ws.root);
   const analyzer = await runAnalyzer(request, { python: opts.python, env: opts.env });
   for (const d of data) {
     for (const src of d.sources) {
@@ -110,6 +119,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
   const findings: Finding[] = [];
   for (const d of data) for (const rule of RULES) findings.push(...(await rule(d, ctx)));
   if (!opts.servers?.length) {
+    findings.push(...rootPythonVersionFindings(rootPython, ctx));
     for (const folder of ws.unlisted) {
       findings.push({
         rule: "server-layout",

@@ -162,6 +162,15 @@ describe("python-version (rule 8)", () => {
     expect(json.findings[0]!.message).toContain('">=3.13"');
   });
 
+  it("reads the monorepo root's pyproject.toml too (seed 000's requires-python >=3.13), as a monorepo-wide finding", async () => {
+    const { code, json } = await checkJson(fixture("python-version", "root"));
+    expect(code).toBe(1);
+    expect(json.findings).toMatchObject([{ rule: "python-version", server: null, file: "pyproject.toml", line: 5 }]);
+    expect(json.findings[0]!.message).toBe(
+      'pyproject.toml requires-python ">=3.13" excludes Python 3.12.12, the runtime of FastMCP Cloud\'s base image mcp-base-python3.12 (seed 000: the platform ignores the declared version when it picks the image)',
+    );
+  });
+
   it("accepts ranges that admit 3.12", async () => {
     const { json } = await checkJson(fixture("python-version", "pass"));
     expect(json.findings).toEqual([]);

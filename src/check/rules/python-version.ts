@@ -1,8 +1,9 @@
+import * as fs from "node:fs/promises";
 import path from "node:path";
 import { FASTMCP_CLOUD_PYTHON, type Manifest, type Target } from "../../core/manifest.js";
-import type { ServerData } from "../collect.js";
+import type { ServerData, TextFile } from "../collect.js";
 import type { AnalyzerRequest } from "../facts.js";
-import { finding, type Rule } from "../rule.js";
+import type { Rule, RuleContext } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**
@@ -15,7 +16,9 @@ import type { Finding } from "../types.js";
  * runtime is the manifest's `python` (the `python:<version>-slim` image, seed 001's runtime tag).
  *
  * Declarations read: `fastmcp.json` `environment.python` and `.python-version` (uv Python
- * requests: `3.12` means any 3.12.x) and `pyproject.toml` `[project] requires-python` (PEP 440).
+ * requests: `3.12` means any 3.12.x) and `pyproject.toml` `[project] requires-python` (PEP 440),
+ * in each server folder and (`.python-version`, `pyproject.toml`) at the monorepo root, where the
+ * RCA's project declared it; root findings have `server: null`.
  * Specifiers are evaluated in Python (`packaging.specifiers`), never by string comparison.
  */
 
@@ -80,36 +83,82 @@ function fixFor(target: Target): string {
     : "change the declared range or the manifest's python so they agree";
 }
 
-/** The `python-version` rule (error per declaration and target it excludes). */
-export const pythonVersionRule: Rule = (server, ctx) => {
+/** One declared Python version, located, with what the analyzer made of it. */
+interface Declaration {
+  label: string;
+  file: string;
+  line: number;
+  raw: string;
+  result: { spec?: string; admits?: Record<string, boolean>; error?: string } | undefined;
+}
+
+/** Findings for declarations that cannot be read or exclude a target's runtime. */
+function judge(decls: Declaration[], ctx: RuleContext, server: string | null): Finding[] {
   const out: Finding[] = [];
-  const id = ids(server);
-  const decls: { label: string; file: string; line: number; result: { spec?: string; admits?: Record<string, boolean>; error?: string } | undefined; raw: string }[] = [];
-  const jsonPython = fastmcpJsonPython(server);
-  if (jsonPython !== null && server.fastmcpJson) {
-    decls.push({ label: "fastmcp.json environment.python", file: server.fastmcpJson.rel, line: server.fastmcpConfig!.lineOf(["environment", "python"]), result: ctx.analyzer.specs[id.json], raw: jsonPython });
-  }
-  const pv = server.pythonVersionFile ? pythonVersionLine(server.pythonVersionFile.text) : null;
-  if (pv && server.pythonVersionFile) {
-    decls.push({ label: ".python-version", file: server.pythonVersionFile.rel, line: pv.line, result: ctx.analyzer.specs[id.file], raw: pv.raw });
-  }
-  const pp = server.pyproject ? ctx.analyzer.pyprojects[id.pyproject] : undefined;
-  if (server.pyproject && pp && (pp.requiresPython || pp.error)) {
-    decls.push({ label: "pyproject.toml requires-python", file: server.pyproject, line: pp.line ?? 1, result: pp, raw: pp.requiresPython ?? "" });
-  }
+  const make = (file: string, line: number, message: string, fix: string): Finding => ({ rule: "python-version", severity: "error", server, file, line, message, fix });
   for (const d of decls) {
     if (!d.result) continue;
     if (d.result.error) {
-      out.push(finding("python-version", "error", server, d.file, d.line, `${d.label} ${JSON.stringify(d.raw)} cannot be read: ${d.result.error}`, "use a version like \"3.12\" or a PEP 440 range like \">=3.12\""));
+      out.push(make(d.file, d.line, `${d.label} ${JSON.stringify(d.raw)} cannot be read: ${d.result.error}`, "use a version like \"3.12\" or a PEP 440 range like \">=3.12\""));
       continue;
     }
     for (const target of ctx.targets) {
       const runtime = runtimeFor(target, ctx.manifest);
       if (!runtime || d.result.admits?.[runtime] !== false) continue;
-      out.push(
-        finding("python-version", "error", server, d.file, d.line, `${d.label} ${JSON.stringify(d.raw)} excludes ${describeTarget(target, runtime)}`, fixFor(target)),
-      );
+      out.push(make(d.file, d.line, `${d.label} ${JSON.stringify(d.raw)} excludes ${describeTarget(target, runtime)}`, fixFor(target)));
     }
   }
   return out;
+}
+
+/** `.python-version` and `pyproject.toml` declarations of a folder (server or monorepo root). */
+function fileDeclarations(pythonVersionFile: TextFile | null, pyproject: string | null, id: { file: string; pyproject: string }, ctx: RuleContext): Declaration[] {
+  const decls: Declaration[] = [];
+  const pv = pythonVersionFile ? pythonVersionLine(pythonVersionFile.text) : null;
+  if (pv && pythonVersionFile) decls.push({ label: ".python-version", file: pythonVersionFile.rel, line: pv.line, result: ctx.analyzer.specs[id.file], raw: pv.raw });
+  const pp = pyproject ? ctx.analyzer.pyprojects[id.pyproject] : undefined;
+  if (pyproject && pp && (pp.requiresPython || pp.error)) {
+    decls.push({ label: "pyproject.toml requires-python", file: pyproject, line: pp.line ?? 1, result: pp, raw: pp.requiresPython ?? "" });
+  }
+  return decls;
+}
+
+/** The `python-version` rule (error per declaration and target it excludes). */
+export const pythonVersionRule: Rule = (server, ctx) => {
+  const id = ids(server);
+  const decls: Declaration[] = [];
+  const jsonPython = fastmcpJsonPython(server);
+  if (jsonPython !== null && server.fastmcpJson) {
+    decls.push({ label: "fastmcp.json environment.python", file: server.fastmcpJson.rel, line: server.fastmcpConfig!.lineOf(["environment", "python"]), result: ctx.analyzer.specs[id.json], raw: jsonPython });
+  }
+  decls.push(...fileDeclarations(server.pythonVersionFile, server.pyproject, id, ctx));
+  return judge(decls, ctx, server.server.name);
 };
+
+/** Python version files at the monorepo root (seed 000's RCA changed the root `pyproject.toml`). */
+export interface RootPythonFiles {
+  pythonVersionFile: TextFile | null;
+  /** Root-relative path (`pyproject.toml`) or null. */
+  pyproject: string | null;
+}
+
+const ROOT_IDS = { file: "<root>|.python-version", pyproject: "<root>|pyproject.toml" };
+
+/** Reads the root's `.python-version` and notes its `pyproject.toml`. */
+export async function readRootPythonFiles(root: string): Promise<RootPythonFiles> {
+  const text = await fs.readFile(path.join(root, ".python-version"), "utf8").catch(() => null);
+  const hasPyproject = await fs.stat(path.join(root, "pyproject.toml")).then((s) => s.isFile(), () => false);
+  return { pythonVersionFile: text === null ? null : { rel: ".python-version", text }, pyproject: hasPyproject ? "pyproject.toml" : null };
+}
+
+/** Adds the root's declarations to the analyzer request. */
+export function addRootPythonVersionRequests(request: AnalyzerRequest, files: RootPythonFiles, root: string): void {
+  const pv = files.pythonVersionFile ? pythonVersionLine(files.pythonVersionFile.text) : null;
+  if (pv) request.specs.push({ id: ROOT_IDS.file, raw: pv.raw, kind: "request" });
+  if (files.pyproject) request.pyprojects.push({ id: ROOT_IDS.pyproject, path: path.join(root, files.pyproject) });
+}
+
+/** Monorepo-wide `python-version` findings (server: null) for the root's declarations. */
+export function rootPythonVersionFindings(files: RootPythonFiles, ctx: RuleContext): Finding[] {
+  return judge(fileDeclarations(files.pythonVersionFile, files.pyproject, ROOT_IDS, ctx), ctx, null);
+}
