@@ -16,7 +16,7 @@ const BIN = path.join(REPO, "bin", "create-mcp-monorepo.js");
 const SERVERS = ["alpha", "beta", "gamma", "delta"];
 const ITERATIONS = 30;
 /** Every CONVERGE_EVERY-th killed tree is then synced to the end and checked. */
-const CONVERGE_EVERY = 4;
+const CONVERGE_EVERY = 6;
 
 function content(name: string, version: number): string {
   const body = Array.from({ length: 40 }, (_, i) => `    # ${name} v${version} line ${i} ${"x".repeat(20)}`).join("\n");
@@ -55,31 +55,50 @@ function runSync(cwd: string): Promise<{ code: number | null; stdout: string; ms
 /** The first folder sync stages files in (plan order: first server, paths sorted). */
 const FIRST_DIR = path.join("server-alpha", "src", "shared");
 
+/** A phase of the write, recognised by the temporary names `applyChanges` makes in the first folder. */
+type Phase = "staging" | "commit";
+/** First temp file = staging began; first backup (`.mcpm-bak-`) = renames into place began. */
+const MARK: Record<Phase, string> = { staging: ".mcpm-tmp-", commit: ".mcpm-bak-" };
+
 /**
- * Spawns a sync and SIGKILLs it `delayMs` after its first staged temp file appears
- * (so node's start-up time, which varies a lot, does not decide where the kill lands).
- * Resolves with the exit info and whether the process was still writing when killed.
+ * Spawns a sync and SIGKILLs it `delayMs` after `phase` begins (so node's start-up time,
+ * which varies a lot, does not decide where the kill lands).
  */
-function killWhileWriting(cwd: string, delayMs: number): Promise<{ killed: boolean; sawWrite: boolean }> {
+function killDuring(cwd: string, phase: Phase, delayMs: number): Promise<{ killed: boolean }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [BIN, "sync"], { cwd, stdio: "ignore" });
     let exited = false;
-    let sawWrite = false;
     const dir = path.join(cwd, FIRST_DIR);
     const poll = async () => {
-      while (!exited && !sawWrite) {
+      while (!exited) {
         const names = await fs.readdir(dir).catch(() => [] as string[]);
-        if (names.some((n) => n.includes(".mcpm-"))) sawWrite = true;
-        else await new Promise((r) => setTimeout(r, 1));
+        if (names.some((n) => n.includes(MARK[phase]))) {
+          setTimeout(() => p.kill("SIGKILL"), delayMs);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 1));
       }
-      if (sawWrite && !exited) setTimeout(() => p.kill("SIGKILL"), delayMs);
     };
     void poll();
     p.on("exit", (_code, signal) => {
       exited = true;
-      resolve({ killed: signal === "SIGKILL", sawWrite });
+      resolve({ killed: signal === "SIGKILL" });
     });
   });
+}
+
+/** Runs a sync on `cwd` and returns when each phase was first seen and when it exited (ms from spawn). */
+async function timePhases(cwd: string): Promise<Record<Phase | "exit", number>> {
+  const t0 = Date.now();
+  const seen: Record<Phase | "exit", number> = { staging: 0, commit: 0, exit: 0 };
+  const run = runSync(cwd).then((r) => (seen.exit = r.ms));
+  while (!seen.exit) {
+    const names = await fs.readdir(path.join(cwd, FIRST_DIR)).catch(() => [] as string[]);
+    for (const ph of ["staging", "commit"] as const) if (!seen[ph] && names.some((n) => n.includes(MARK[ph]))) seen[ph] = Date.now() - t0;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await run;
+  return seen;
 }
 
 /** Asserts every managed file is byte-equal to its old or its new version; returns how many are new. */
@@ -175,21 +194,19 @@ afterAll(async () => {
 describe("sync killed at random points", () => {
   it(`leaves every file old or new over ${ITERATIONS} kills, and a re-run converges`, async () => {
     const started = Date.now();
-    // How long the writing takes here (from the first staged file to exit), to spread the kills over it.
+    // How long each write phase takes here, to spread the kills over it.
     const probe = await fs.mkdtemp(path.join(os.tmpdir(), "mcpm-kill-probe-"));
     work.push(probe);
     await fs.cp(template, probe, { recursive: true });
-    const t0 = Date.now();
-    let writeStart = 0;
-    const probeRun = runSync(probe);
-    while (!writeStart) {
-      const names = await fs.readdir(path.join(probe, FIRST_DIR)).catch(() => [] as string[]);
-      if (names.some((n) => n.includes(".mcpm-"))) writeStart = Date.now() - t0;
-      else if (Date.now() - t0 > 30_000) break;
-      else await new Promise((r) => setTimeout(r, 1));
+    let t = await timePhases(probe);
+    for (let attempt = 0; attempt < 2 && !(t.staging && t.commit); attempt++) {
+      // A busy machine can hide a phase from the 1 ms poll; measure again on a fresh copy.
+      await fs.rm(probe, { recursive: true, force: true });
+      await fs.cp(template, probe, { recursive: true });
+      t = await timePhases(probe);
     }
-    const full = (await probeRun).ms;
-    const writing = Math.max(20, full - writeStart);
+    expect(t.staging && t.commit, `the probe saw both write phases: ${JSON.stringify(t)}`).toBeGreaterThan(0);
+    const span: Record<Phase, number> = { staging: Math.max(10, t.commit - t.staging), commit: Math.max(10, t.exit - t.commit) };
 
     const stats = { killed: 0, beforeAnyCommit: 0, mixed: 0, complete: 0, leftovers: 0 };
     // Two lanes in parallel (each its own monorepo copy) keep the test well under a minute.
@@ -198,7 +215,9 @@ describe("sync killed at random points", () => {
         // Each kill starts from the old state, so every run has the whole job to do.
         const root = await fs.mkdtemp(path.join(os.tmpdir(), "mcpm-kill-"));
         await fs.cp(template, root, { recursive: true });
-        const r = await killWhileWriting(root, Math.floor(Math.random() * writing * 1.1));
+        // Even runs die while staging temp files, odd runs while renaming them into place.
+        const phase: Phase = i % 2 === 0 ? "staging" : "commit";
+        const r = await killDuring(root, phase, Math.floor(Math.random() * span[phase] * 1.1));
         if (r.killed) stats.killed++;
         const seen = await assertOldOrNew(root);
         stats.leftovers += seen.leftovers;
@@ -210,7 +229,7 @@ describe("sync killed at random points", () => {
       }
     };
     await Promise.all([lane(0), lane(1)]);
-    console.log(`kill-safety: writing phase ${writing} ms of a ${full} ms run; ${ITERATIONS} runs: ${JSON.stringify(stats)}; ${Date.now() - started} ms`);
+    console.log(`kill-safety: phases ${JSON.stringify(t)} ms; ${ITERATIONS} runs: ${JSON.stringify(stats)}; ${Date.now() - started} ms`);
     // The kills must have landed while sync was writing, or the test proves little.
     expect(stats.killed).toBeGreaterThan(ITERATIONS / 2);
     expect(stats.mixed + stats.leftovers).toBeGreaterThan(0);
