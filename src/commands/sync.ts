@@ -33,7 +33,7 @@ export function registerSync(program: Command, ctx: Context, state: RunState): v
   program
     .command("sync")
     .description("copy the canonical shared/ package into every server's src/shared/ and merge shared/requirements.txt")
-    .option("--server <name>", "sync only this server (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("-s, --server <name>", "sync only this server (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option("--check", "write nothing; exit 1 if any server is out of date, has a conflict or unmanaged files (for CI and pre-commit)")
     .option("--dry-run", "print what would change; write nothing")
     .option("--force", "overwrite vendored files edited by hand (prints what it discards)")

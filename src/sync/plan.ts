@@ -4,7 +4,6 @@ import { UserError } from "../core/errors.js";
 import type { FileChange } from "../core/plan.js";
 import { LOCK_FILE, readCanonicalShared, serializeLock, SHARED_DIR, VENDORED_DIR, type SharedFile, type SyncLock } from "../core/vendor.js";
 import { planVendoredFiles, sameVendoredState } from "./classify.js";
-import { conflictDiff } from "./conflict-diff.js";
 import { checkSharedRequirements, mergeRequirements } from "./requirements-merge.js";
 import { findLeftovers, scanVendored } from "./scan.js";
 import type { Leftover, PlanSyncOptions, RequirementError, ServerSyncPlan, SyncConflict, SyncPlan, UnmanagedFile } from "./types.js";
@@ -141,6 +140,8 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
         break;
     }
     if (d.action === "conflict" || d.action === "forced-update" || d.action === "forced-delete") {
+      // Loaded on demand: the diff library is only needed when there is a conflict to show.
+      const { conflictDiff } = await import("./conflict-diff.js");
       const vendoredBytes = await readVendoredForDiff(path.join(vendoredAbs, ...d.path.split("/")));
       const canonicalName = c ? `${SHARED_DIR}/${d.path}` : null;
       conflicts.push({

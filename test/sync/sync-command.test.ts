@@ -101,6 +101,15 @@ describe("sync: canonical changes", () => {
     expect(bad.stderr).toBe('error: unknown server "nope" (servers in mcp-monorepo.yaml: alpha, beta)\n');
   });
 
+  it("-s is short for --server", async () => {
+    const f = await fixture();
+    await f.write("shared/config.py", "VALUE = 5\n");
+    expect((await cli(f.root, "sync", "-s", "alpha", "--dry-run")).stdout).not.toContain("server-beta");
+    expect((await cli(f.root, "sync", "-s", "alpha")).code).toBe(0);
+    expect(await f.read("server-alpha/src/shared/config.py")).toBe("VALUE = 5\n");
+    expect(await f.read("server-beta/src/shared/config.py")).not.toBe("VALUE = 5\n");
+  });
+
   it("--dry-run prints the plan and writes nothing", async () => {
     const f = await fixture();
     await f.write("shared/config.py", "VALUE = 4\n");
@@ -214,6 +223,18 @@ describe("sync: hand edits", () => {
     const check = await cli(f.root, "sync", "--check");
     expect(check.code).toBe(1);
     expect(check.stdout).toContain("1 unmanaged file");
+  });
+
+  it("a vendored file replaced by a symlink is a conflict, never followed", async () => {
+    const f = await fixture();
+    await fs.rm(f.abs("server-alpha/src/shared/config.py"));
+    await fs.symlink("../../../shared/config.py", f.abs("server-alpha/src/shared/config.py"));
+    const r = await cli(f.root, "sync");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("CONFLICT  server-alpha/src/shared/config.py  (replaced by a symlink by hand since the last sync)");
+    expect((await fs.lstat(f.abs("server-alpha/src/shared/config.py"))).isSymbolicLink()).toBe(true);
+    await cli(f.root, "sync", "--force");
+    expect((await fs.lstat(f.abs("server-alpha/src/shared/config.py"))).isFile()).toBe(true);
   });
 
   it("a deleted lock converges without false conflicts; a lock naming a removed server is cleaned", async () => {
