@@ -40,6 +40,8 @@ export interface EntryPoint {
   objects: { name: string; from: string }[];
   /** Where the entry file came from: the manifest, fastmcp.json, or the default `src/server.py`. */
   from: "mcp-monorepo.yaml" | "fastmcp.json" | "default";
+  /** Root-relative file fastmcp.json's `source.path` names (null without one). */
+  fastmcpJsonFile: string | null;
 }
 
 /** Everything read from one server folder; `facts` is filled in once the analyzer has run. */
@@ -160,22 +162,21 @@ export function splitPathObject(p: string): { file: string; object: string | nul
 
 async function resolveEntry(root: string, server: CheckedServer, config: LocatedJson | null, sources: SourceFile[], index: number): Promise<EntryPoint> {
   const objects: EntryPoint["objects"] = [];
-  let file = "src/server.py";
-  let from: EntryPoint["from"] = "default";
+  let file = server.entryFile;
+  let from: EntryPoint["from"] = server.entryFromManifest ? "mcp-monorepo.yaml" : "default";
+  if (server.entryObject !== null) objects.push({ name: server.entryObject, from: "mcp-monorepo.yaml" });
+  let jsonRel: string | null = null;
   const source = (config?.data as { source?: { path?: unknown; entrypoint?: unknown } } | undefined)?.source;
   if (source && typeof source.path === "string") {
     const split = splitPathObject(source.path);
-    file = split.file.replace(/^\.\//, "");
-    from = "fastmcp.json";
+    jsonRel = relPosix(root, path.resolve(server.dir, split.file));
     const obj = typeof source.entrypoint === "string" ? source.entrypoint : split.object;
-    if (obj) objects.push({ name: obj, from: "fastmcp.json" });
-  }
-  if (server.entryObject !== null || from === "default") {
-    if (server.entryObject !== null) {
-      file = server.entryFile;
-      from = "mcp-monorepo.yaml";
-      objects.unshift({ name: server.entryObject, from: "mcp-monorepo.yaml" });
+    const sameFile = jsonRel === relPosix(root, path.resolve(server.dir, file));
+    if (!server.entryFromManifest) {
+      file = split.file;
+      from = "fastmcp.json";
     }
+    if (obj && (sameFile || !server.entryFromManifest)) objects.push({ name: obj, from: "fastmcp.json" });
   }
   const abs = path.resolve(server.dir, file);
   const rel = relPosix(root, abs);
@@ -184,5 +185,5 @@ async function resolveEntry(root: string, server: CheckedServer, config: Located
     hit = { id: `${index}:entry`, abs, rel, srcRel: path.basename(abs), module: path.basename(abs).replace(/\.py$/, ""), isPackage: false };
     sources.push(hit);
   }
-  return { rel, sourceId: hit?.id ?? null, objects, from };
+  return { rel, sourceId: hit?.id ?? null, objects, from, fastmcpJsonFile: jsonRel };
 }

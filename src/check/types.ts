@@ -62,6 +62,8 @@ export interface CheckedServer {
   entryFile: string;
   /** Object the manifest's entrypoint names (`server.py:mcp` → `mcp`), if any. */
   entryObject: string | null;
+  /** True when the entry file comes from `mcp-monorepo.yaml` (false: discovered, `src/server.py` unless fastmcp.json says otherwise). */
+  entryFromManifest: boolean;
 }
 
 /** Everything `check` reports. */

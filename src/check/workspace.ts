@@ -47,7 +47,7 @@ async function discover(start: string): Promise<{ root: string; servers: Checked
       const folder = hit.split("/")[0]!;
       const hasReq = await fs.stat(path.join(dir, folder, "requirements.txt")).then((s) => s.isFile(), () => false);
       if (!hasReq) continue;
-      servers.push({ name: folder, folder, dir: path.join(dir, folder), entryFile: "src/server.py", entryObject: null });
+      servers.push({ name: folder, folder, dir: path.join(dir, folder), entryFile: "src/server.py", entryObject: null, entryFromManifest: false });
     }
     if (servers.length > 0) return { root: dir, servers };
     const parent = path.dirname(dir);
@@ -82,7 +82,7 @@ export async function loadWorkspace(start: string, only: string[]): Promise<Work
     all = manifest.servers.map((s) => {
       const folder = s.folder.replace(/\\/g, "/").replace(/\/+$/, "");
       const entry = splitEntrypoint(s.entrypoint, folder);
-      return { name: s.name, folder, dir: path.join(root, folder), entryFile: entry.file, entryObject: entry.object };
+      return { name: s.name, folder, dir: path.join(root, folder), entryFile: entry.file, entryObject: entry.object, entryFromManifest: true };
     });
   } else {
     const found = await discover(start);

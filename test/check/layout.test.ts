@@ -47,6 +47,18 @@ describe("server-layout", () => {
   });
 });
 
+describe("manifest and fastmcp.json disagree", () => {
+  it("warns when fastmcp.json runs another file than the manifest deploys; the manifest's file is the one checked", async () => {
+    const dir = await copyFixture("python-version/docker");
+    const json = path.join(dir, "server-new", "fastmcp.json");
+    await writeFile(json, (await readFile(json, "utf8")).replace('"path": "src/server.py"', '"path": "src/app.py"').replace('"entrypoint": "mcp"', '"entrypoint": "application"'));
+    await writeFile(path.join(dir, "server-new", "src", "app.py"), "from fastmcp import FastMCP\n\napplication = FastMCP('a')\n");
+    const r = await checkJson(dir);
+    expect(r.json.findings).toMatchObject([{ rule: "fastmcp-json", severity: "warning", file: "server-new/fastmcp.json", line: 5 }]);
+    expect(r.json.findings[0]!.message).toContain("source.path names server-new/src/app.py, but mcp-monorepo.yaml deploys server-new/src/server.py");
+  });
+});
+
 describe("server-object edge cases", () => {
   it("accepts an instance set through `global` by a function called at module level, an imported instance, and `server`/`app` names", async () => {
     const dir = await tempDir();

@@ -115,6 +115,10 @@ export const fastmcpJsonRule: Rule = (server) => {
       out.push(finding("fastmcp-json", "error", server, file.rel, parsed.lineOf(["source", "path"]), `source.path "${target}" does not exist relative to ${server.folder}/ (fastmcp run fastmcp.json resolves it from the server folder)`, `point source.path at the entry file, e.g. "src/server.py"`));
     }
   }
+  const entry = server.entry;
+  if (entry.from === "mcp-monorepo.yaml" && entry.fastmcpJsonFile && entry.fastmcpJsonFile !== entry.rel) {
+    out.push(finding("fastmcp-json", "warning", server, file.rel, parsed.lineOf(["source", "path"]), `source.path names ${entry.fastmcpJsonFile}, but mcp-monorepo.yaml deploys ${entry.rel}: \`fastmcp run fastmcp.json\` runs a different file than FastMCP Cloud`, "make source.path and the manifest's entrypoint name the same file"));
+  }
   if (typeof data?.environment?.requirements === "string" && !existsSync(path.resolve(server.server.dir, data.environment.requirements))) {
     out.push(finding("fastmcp-json", "error", server, file.rel, parsed.lineOf(["environment", "requirements"]), `environment.requirements "${data.environment.requirements}" does not exist relative to ${server.folder}/`, `point it at the server's requirements file, e.g. "requirements.txt"`));
   }
