@@ -127,7 +127,9 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
       case "create":
       case "update":
       case "forced-update":
-        changes.push({ path: rel, kind: d.action === "create" ? "create" : "update", content: c!.content, mode: c!.mode, reason: d.reason });
+        // Modes are kept, except that the owner may always write: a read-only vendored copy
+        // would make every later sync of it fail (applyChanges refuses read-only files).
+        changes.push({ path: rel, kind: d.action === "create" ? "create" : "update", content: c!.content, mode: c!.mode | 0o200, reason: d.reason });
         break;
       case "delete":
       case "forced-delete":
