@@ -36,6 +36,9 @@ describe("add-server keeps hand edits", () => {
     const { before, after } = aroundTable(await read(root, "README.md"));
     const prose = before + "(we removed the generated table)" + after;
     await write(root, "README.md", prose);
+    const planned = await addServerCli(root, "billing", "--dry-run");
+    expect(planned.stderr).toBe("note: README.md had no Deployment table markers, so a fresh marked table would be appended at its end (the rest of README.md is unchanged)\n");
+    expect(await read(root, "README.md")).toBe(prose);
     const r = await addServerCli(root, "billing");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("note: README.md had no Deployment table markers, so a fresh marked table was appended at its end");
