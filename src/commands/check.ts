@@ -30,7 +30,7 @@ export function registerCheck(program: Command, ctx: Context, state: RunState): 
   program
     .command("check")
     .description("lint every server against the deployment checklist (FastMCP Cloud, docker, k8s, mcpb) before you push")
-    .option("--server <name>", "check only this server (repeatable)", collect, [] as string[])
+    .option("-s, --server <name>", "check only this server (repeatable)", collect, [] as string[])
     .option("--target <target>", `deployment target to check for: ${TARGETS.join(", ")} (repeatable; default: the manifest's targets, else fastmcp-cloud)`, collect, [] as string[])
     .option("--json", "print the findings as JSON")
     .option("--strict", "exit 1 on warnings too")

@@ -77,8 +77,8 @@ describe("check exit codes and human output", () => {
     expect(strict.stdout).toContain("(--strict: warnings fail)");
   });
 
-  it("--server limits the check (by name or folder, repeatable)", async () => {
-    const { json } = await checkJson(fixture("server-object", "fail"), ["--server", "server-main-only", "--server", "server-async-no-run"]);
+  it("--server (-s) limits the check (by name or folder, repeatable)", async () => {
+    const { json } = await checkJson(fixture("server-object", "fail"), ["--server", "server-main-only", "-s", "server-async-no-run"]);
     expect(json.servers).toEqual(["server-async-no-run", "server-main-only"]);
     expect(new Set(json.findings.map((f) => f.server))).toEqual(new Set(["server-async-no-run", "server-main-only"]));
   });
