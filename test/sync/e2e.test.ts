@@ -80,6 +80,14 @@ describe("sync end to end on a generated monorepo", () => {
     expect(r.code).toBe(0);
   });
 
+  it("is still clean after add-server (it writes the new server's vendored copy and lock entry)", async () => {
+    const add = await cli(root, "add-server", "billing", "--yes", "--allow-dirty");
+    expect(add.code, add.stdout + add.stderr).toBe(0);
+    const r = await cli(root, "sync", "--check");
+    expect(r.stdout.trim()).toBe("already in sync");
+    expect(r.code).toBe(0);
+  });
+
   it("a shared/config.py change reaches the server's tests and a real HTTP tools/call", async () => {
     const manifest = await fs.readFile(path.join(root, "mcp-monorepo.yaml"), "utf8");
     const folder = /folder: (server-[a-z0-9-]+)/.exec(manifest)![1]!;
