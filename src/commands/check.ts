@@ -8,15 +8,15 @@ import { TARGETS } from "../core/manifest.js";
 
 /** Options of `check` as commander parses them. */
 export interface CheckCliOptions {
-  server: string[];
-  target: string[];
+  server?: string[];
+  target?: string[];
   json?: boolean;
   strict?: boolean;
   cwd?: string;
   python?: string;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /**
  * Registers `check` (issue 5): the seeds' deployment checklist as a linter.
@@ -30,16 +30,22 @@ export function registerCheck(program: Command, ctx: Context, state: RunState): 
   program
     .command("check")
     .description("lint every server against the deployment checklist (FastMCP Cloud, docker, k8s, mcpb) before you push")
-    .option("-s, --server <name>", "check only this server (repeatable)", collect, [] as string[])
-    .option("--target <target>", `deployment target to check for: ${TARGETS.join(", ")} (repeatable; default: the manifest's targets, else fastmcp-cloud)`, collect, [] as string[])
+    .option("-s, --server <name>", "check only this server (repeatable)", collect)
+    .option("--target <target>", `deployment target to check for: ${TARGETS.join(", ")} (repeatable; default: the manifest's targets, else fastmcp-cloud)`, collect)
     .option("--json", "print the findings as JSON")
     .option("--strict", "exit 1 on warnings too")
     .option("--cwd <dir>", "run as if started in <dir>")
     .option("--python <path>", "Python 3.10+ interpreter that parses the code (default: $MCPM_PYTHON, else python3/python on PATH)")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 no errors (warnings fail only with --strict), 1 findings that fail, 2 could not run.\n" +
+        "Works without mcp-monorepo.yaml too: servers are then discovered as <folder>/src/server.py + <folder>/requirements.txt.\n\n" +
+        "Examples:\n  npx create-mcp-monorepo check\n  npx create-mcp-monorepo check --server ops --target docker --json",
+    )
     .action(async (_opts: CheckCliOptions, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as CheckCliOptions;
       const start = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
-      const report = await runCheck({ start, servers: opts.server, targets: opts.target, python: opts.python, env: ctx.env });
+      const report = await runCheck({ start, servers: opts.server ?? [], targets: opts.target ?? [], python: opts.python, env: ctx.env });
       const code = checkExitCode(report, Boolean(opts.strict));
       if (opts.json) {
         writeLine(ctx.stdout, JSON.stringify(checkJson(report, code), null, 2));
