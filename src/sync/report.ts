@@ -45,13 +45,14 @@ export function formatSyncReport(plan: SyncPlan, mode: SyncMode, result: SyncApp
     const noisy = s.status !== "in-sync" || s.unmanaged.length > 0 || s.leftovers.length > 0;
     if (!noisy) continue;
     out.push(serverHeadline(s));
-    out.push(...formatPlan(s.changes.filter((c) => !conflictPaths.has(c.path)), { color: opts.color }).map((l) => "  " + l));
+    const held = s.status === "blocked" ? "  (held back until the problems below are fixed)" : "";
+    out.push(...formatPlan(s.changes.filter((c) => !conflictPaths.has(c.path)), { color: opts.color }).map((l) => "  " + l + held));
     for (const c of s.conflicts) {
       const label = c.forced ? (c.canonical ? "OVERWRITE" : "REMOVE   ") : "CONFLICT ";
       out.push(`  ${label} ${c.path}  (${c.reason}${c.forced ? "; --force discards the edit below" : ""})`);
       out.push(...indent(c.diff));
     }
-    for (const u of s.unmanaged) out.push(`  UNMANAGED ${u.path}  (not written by sync and not in shared/; left alone)`);
+    for (const u of s.unmanaged) out.push(`  UNMANAGED ${u.path}  (not written by sync and not in shared/; left alone: move it into shared/ or delete it)`);
     for (const l of s.leftovers) out.push(`  CLEANUP   ${l.path}  (temporary file of an interrupted sync)`);
   }
   for (const l of plan.leftovers.filter((x) => x.server === null)) out.push(`CLEANUP   ${l.path}  (temporary file of an interrupted sync)`);
