@@ -36,6 +36,14 @@ describe("add-server on a monorepo made by create", () => {
   });
 });
 
+describe("the monorepo as a whole after add-server", () => {
+  it("passes `check` (the deployment checklist) for all four servers", async () => {
+    const r = await runCli(["check"], { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("billing-ops");
+  });
+});
+
 describe.each(ALL)("server-%s after add-server, on real FastMCP", (name) => {
   const dir = () => path.join(root, `server-${name}`);
 
