@@ -56,6 +56,17 @@ describe("add-server refusals (nothing written)", () => {
     await expectRefusal(root, root, ["billing"], new RegExp(`^error: mcp-monorepo\\.yaml:${line}: python: `));
   });
 
+  // Root reads any file whatever its mode, so this runs only as an ordinary user.
+  it.skipIf(process.getuid?.() === 0)("a manifest it cannot read: file and reason", async () => {
+    const root = await makeMonorepo();
+    await fs.chmod(path.join(root, "mcp-monorepo.yaml"), 0o000);
+    try {
+      await expectRefusal(root, root, ["billing"], `cannot read ${path.join(root, "mcp-monorepo.yaml")}: EACCES`);
+    } finally {
+      await fs.chmod(path.join(root, "mcp-monorepo.yaml"), 0o644);
+    }
+  });
+
   it.each([
     ["Billing", "must start with a lowercase letter"],
     ["bill_ing", "may only hold lowercase letters, digits and hyphens"],
