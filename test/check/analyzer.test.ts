@@ -1,8 +1,9 @@
+import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { AnalyzerResponse, FileFacts } from "../../src/check/facts.js";
-import { runAnalyzer } from "../../src/check/python.js";
+import { ANALYZER_DIR, runAnalyzer } from "../../src/check/python.js";
 import { PYTHON } from "../helpers/python.js";
 import { tempDir } from "./helpers.js";
 
@@ -168,5 +169,10 @@ describe("python analyzer facts", () => {
     expect(r.python.version).toMatch(/^3\.\d+\.\d+$/);
     expect(r.stdlib).toContain("asyncio");
     expect(r.stdlib).not.toContain("httpx");
+  });
+
+  it("never writes bytecode into the installed package (runs with -B)", async () => {
+    await analyze({ "x.py": "import os\n" });
+    expect(existsSync(path.join(ANALYZER_DIR, "__pycache__"))).toBe(false);
   });
 });
