@@ -5,6 +5,8 @@ import { loadManifestFrom, serverEntry, type LoadedManifest } from "../core/mani
 import { diffAgainstDisk, type DesiredFile, type FileChange } from "../core/plan.js";
 import { serverData, serverFiles } from "../core/server-files.js";
 import { readCanonicalShared, SHARED_DIR } from "../core/vendor.js";
+import { SHARED_REQUIREMENTS } from "../sync/plan.js";
+import { checkSharedRequirements } from "../sync/requirements-merge.js";
 import { parseAddServerOptions } from "./options.js";
 import { assertServerCanBeAdded } from "./preflight.js";
 import { readTextOrNull, renderRootUpdates, rootFileOrder } from "./root-updates.js";
@@ -22,7 +24,8 @@ import type { AddServerPlan } from "./types.js";
  * @returns the plan (changes in commit order, lock last).
  * @throws UserError for: not inside a monorepo (names the file looked for and where from);
  *   an unreadable or invalid manifest (file:line: problem); an invalid or clashing name;
- *   a server folder deleted by hand; an existing unlisted folder; a missing `shared/`.
+ *   a server folder deleted by hand; an existing unlisted folder; a missing `shared/`;
+ *   a `shared/requirements.txt` line FastMCP Cloud cannot install (the rules `sync` applies).
  */
 export async function planAddServer(raw: unknown): Promise<AddServerPlan> {
   const opts = parseAddServerOptions(raw);
@@ -45,6 +48,10 @@ export async function planAddServerIn(loaded: LoadedManifest, name: string, desc
 
   const vendored = await readCanonicalShared(root);
   const sharedRequirements = (await readTextOrNull(path.join(root, SHARED_DIR, "requirements.txt"))) ?? "";
+  const problem = checkSharedRequirements(sharedRequirements, SHARED_REQUIREMENTS)[0];
+  if (problem) {
+    throw new UserError(`${problem.file}:${problem.line}: ${problem.message}; fix it first: the new server would inherit it (sync refuses it too)`);
+  }
   const files = await serverFiles(server, loaded.manifest.python, vendored, sharedRequirements);
   const serverChanges = await diffAgainstDisk(root, files);
   const existing = serverChanges.find((c) => c.kind !== "create");

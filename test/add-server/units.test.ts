@@ -11,6 +11,7 @@ import { parseAddServerOptions } from "../../src/add-server/options.js";
 import { planAddServer } from "../../src/add-server/plan.js";
 import { appendEnvSection, definesVariable } from "../../src/add-server/root-files.js";
 import { parseManifest, serverEntry } from "../../src/core/manifest.js";
+import { runCli } from "../helpers/cli.js";
 import { makeMonorepo, read, snapshot, write } from "./fixture.js";
 
 const execFileP = promisify(execFile);
@@ -129,6 +130,19 @@ describe("the core, called directly", () => {
     expect(Object.keys(lock.servers.billing.files)).toContain("util/__init__.py");
     // The originals were not synced: their lock entries are as before (sync's business, not add-server's).
     expect(Object.keys(lock.servers.ops.files)).not.toContain("util/__init__.py");
+    // ...while the new server is exactly what sync would have written.
+    const check = await runCli(["sync", "--check", "--server", "billing"], { cwd: root });
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+
+  it("refuses a shared/requirements.txt line FastMCP Cloud cannot install (file:line)", async () => {
+    const root = await makeMonorepo();
+    const reqs = await read(root, "shared/requirements.txt");
+    await write(root, "shared/requirements.txt", reqs + "git+https://github.com/example/lib.git\n");
+    const line = (reqs + "x").split("\n").length;
+    const before = await snapshot(root);
+    await expect(addServer({ cwd: root, name: "billing" })).rejects.toThrow(new RegExp(`^shared/requirements\\.txt:${line}: git\\+https://github\\.com/example/lib\\.git: VCS URL`));
+    expect(await snapshot(root)).toEqual(before);
   });
 
   it("warns (does not refuse) when another server's folder is missing", async () => {
