@@ -81,7 +81,7 @@ class FileFacts(CallFacts):
             is_async = isinstance(node, ast.AsyncFunctionDef)
             if ctx.scope in ("module", "main"):
                 f["defs"].append({"name": node.name, "line": node.lineno, "async": is_async, "scope": ctx.scope,
-                                  "setsGlobals": assigned_globals(node)})
+                                  "setsGlobals": assigned_globals(node), "validates": self._validates(node)})
                 self._bind(node.name, node.lineno, {"kind": "async-def" if is_async else "def"}, ctx)
             if ctx.scope == "class":
                 if node.name == "validate":
@@ -177,6 +177,16 @@ class FileFacts(CallFacts):
             for n in ast.walk(node.target):
                 if isinstance(n, ast.Name):
                     self._bind(n.id, node.lineno, {"kind": "other"}, ctx)
+
+    def _validates(self, fn: ast.AST) -> list[str]:
+        """Qualified objects whose ``.validate()`` a function calls (``Config.validate()`` inside ``create_server``)."""
+        out = []
+        for n in ast.walk(fn):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "validate":
+                q = self.qual(n.func.value)
+                if q and q not in out:
+                    out.append(q)
+        return out
 
     def _import(self, top: str | None, full: str, level: int, line: int, ctx: Ctx) -> None:
         self.facts["imports"].append({

@@ -66,8 +66,11 @@ export interface FileFacts {
   parseError?: { line: number; message: string };
   imports: ImportFact[];
   bindings: BindingFact[];
-  /** Module-level functions; `setsGlobals` lists names they declare `global` and assign. */
-  defs: { name: string; line: number; async: boolean; scope: "module" | "main"; setsGlobals: string[] }[];
+  /**
+   * Module-level functions; `setsGlobals` lists names they declare `global` and assign,
+   * `validates` the (qualified) objects whose `.validate()` they call.
+   */
+  defs: { name: string; line: number; async: boolean; scope: "module" | "main"; setsGlobals: string[]; validates: string[] }[];
   classes: { name: string; line: number; hasValidate: boolean; scope: "module" | "main" }[];
   /** Calls that construct a FastMCP server, with where they happen. `attr` is set for `self.<attr> = FastMCP(...)`. */
   serverConstructions: { line: number; scope: Scope; func: string | null; cls: string | null; callee: string; attr: string | null }[];

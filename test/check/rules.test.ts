@@ -1,6 +1,7 @@
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkJson, FIXTURES, ruleLines } from "./helpers.js";
+import { checkJson, copyFixture, FIXTURES, ruleLines } from "./helpers.js";
 
 // One fixture per rule (test/fixtures/check/<rule>/{fail,pass}), laid out as in seed 002 (no
 // manifest: servers are discovered) unless the rule needs a manifest. The ❌ and ✅ snippets of
@@ -235,6 +236,30 @@ describe("config-before-validate (rule 11)", () => {
     const { json } = await checkJson(fixture("config-order", "fail"));
     expect(json.findings.map((f) => `${f.rule}:${f.severity}@${f.line}`)).toEqual(["config-before-validate:warning@6"]);
     expect(json.findings[0]!.message).toContain("Config.API_URL");
+  });
+
+  it("counts a validate() inside a factory called at module level", async () => {
+    const dir = await copyFixture("config-order/pass");
+    await writeFile(
+      path.join(dir, "server-config", "src", "server.py"),
+      [
+        "from fastmcp import FastMCP",
+        "",
+        "from shared import Config",
+        "",
+        "",
+        "def create_server() -> FastMCP:",
+        "    Config.validate()",
+        '    return FastMCP(name="config")',
+        "",
+        "",
+        "mcp = create_server()",
+        "API_URL = Config.API_URL  # after create_server() validated",
+        "",
+      ].join("\n"),
+    );
+    const { json } = await checkJson(dir);
+    expect(json.findings).toEqual([]);
   });
 
   it("accepts seed 002's validate-first order (and reads inside functions)", async () => {

@@ -10,8 +10,8 @@ import type { Finding } from "../types.js";
  * Applies when the code under `src/` (normally the vendored shared config) defines a class with a
  * `validate` method, or a module-level instance of one. Reads inside functions run later and are
  * fine; reads at import time (module level, class bodies, default arguments, decorators) must come
- * after a module-level `validate()` call in the same module, unless the defining module validates
- * on import. Names are followed through re-exports (`from shared import Config` → `shared.config.Config`).
+ * after a module-level `validate()` call in the same module (directly, or inside a function called
+ * at module level such as `create_server()`), unless the defining module validates on import. Names are followed through re-exports (`from shared import Config` → `shared.config.Config`).
  */
 
 type Modules = Map<string, FileFacts>;
@@ -66,10 +66,15 @@ export const configOrderRule: Rule = (server) => {
   }
   for (const f of files) {
     const firstValidate = new Map<string, number>();
-    for (const v of f.facts.validateCalls) {
-      if (v.scope !== "module") continue;
-      const target = canonicalName(qualifyIn(f.module, f.facts, v.obj), modules);
-      if (!firstValidate.has(target)) firstValidate.set(target, v.line);
+    const validateAt = (obj: string, line: number) => {
+      const target = canonicalName(qualifyIn(f.module, f.facts, obj), modules);
+      const prev = firstValidate.get(target);
+      if (prev === undefined || line < prev) firstValidate.set(target, line);
+    };
+    for (const v of f.facts.validateCalls) if (v.scope === "module") validateAt(v.obj, v.line);
+    // `mcp = create_server()` at module level, where create_server() calls Config.validate().
+    for (const call of f.facts.moduleCalls) {
+      for (const obj of f.facts.defs.find((d) => d.name === call.callee && d.scope === "module")?.validates ?? []) validateAt(obj, call.line);
     }
     const reported = new Set<string>();
     for (const r of f.facts.attrReads) {
