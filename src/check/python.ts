@@ -97,7 +97,8 @@ export async function runAnalyzer(request: AnalyzerRequest, opts: { python?: str
     }
     if (r.code !== 0) {
       const last = r.stderr.trim().split("\n").pop() ?? "";
-      if (source === "PATH" && /No such file|not recognized|was not found/i.test(r.stderr)) {
+      // A shim that cannot find a real interpreter (pyenv: exit 127 "command not found"; Windows store alias).
+      if (source === "PATH" && (r.code === 127 || /No such file|not recognized|was not found|command not found/i.test(r.stderr))) {
         tried.push(`${cmd} (${last})`);
         continue;
       }
