@@ -83,15 +83,15 @@ export async function runSync(ctx: Context, opts: SyncCliOptions): Promise<numbe
   const color = !opts.json && Boolean((ctx.stdout as { isTTY?: boolean }).isTTY) && !ctx.env.NO_COLOR;
   if (mode === "sync" && !opts.json) {
     // Print first, so the discarded edits of --force are on screen before they are overwritten.
-    for (const line of formatSyncReport(plan, mode, null, { color }).slice(0, -1)) writeLine(ctx.stdout, line);
+    for (const line of formatSyncReport(plan, mode, { color }).slice(0, -1)) writeLine(ctx.stdout, line);
   }
   if (mode === "sync") result = await applySync(loaded.root, plan);
   if (opts.json) {
     writeLine(ctx.stdout, JSON.stringify(syncJson(plan, mode, result), null, 2));
   } else if (mode === "sync") {
-    writeLine(ctx.stdout, formatSyncReport(plan, mode, result).at(-1));
+    writeLine(ctx.stdout, formatSyncReport(plan, mode).at(-1));
   } else {
-    for (const line of formatSyncReport(plan, mode, null, { color })) writeLine(ctx.stdout, line);
+    for (const line of formatSyncReport(plan, mode, { color })) writeLine(ctx.stdout, line);
   }
   return syncExitCode(plan, mode);
 }

@@ -38,7 +38,7 @@ function serverHeadline(s: ServerSyncPlan): string {
  * (for `--force`, "OVERWRITE"/"REMOVE" with the discarded edit), unmanaged files and leftovers;
  * then requirement errors as `file:line: message`, then one summary line.
  */
-export function formatSyncReport(plan: SyncPlan, mode: SyncMode, result: SyncApplyResult | null, opts: { color?: boolean } = {}): string[] {
+export function formatSyncReport(plan: SyncPlan, mode: SyncMode, opts: { color?: boolean } = {}): string[] {
   const out: string[] = [];
   for (const s of plan.perServer) {
     const conflictPaths = new Set(s.conflicts.map((c) => c.path));
@@ -58,11 +58,11 @@ export function formatSyncReport(plan: SyncPlan, mode: SyncMode, result: SyncApp
   for (const l of plan.leftovers.filter((x) => x.server === null)) out.push(`CLEANUP   ${l.path}  (temporary file of an interrupted sync)`);
   for (const e of plan.requirementErrors) out.push(`error: ${formatRequirementError(e)}`);
   if (plan.lockChanged && plan.changes.length > 0) out.push(...formatPlan([plan.changes[plan.changes.length - 1]!], { color: opts.color }));
-  out.push(summaryLine(plan, mode, result));
+  out.push(summaryLine(plan, mode));
   return out;
 }
 
-function summaryLine(plan: SyncPlan, mode: SyncMode, result: SyncApplyResult | null): string {
+function summaryLine(plan: SyncPlan, mode: SyncMode): string {
   const unforced = plan.conflicts.filter((c) => !c.forced).length;
   const problems: string[] = [];
   if (unforced) problems.push(`${unforced} conflict${unforced === 1 ? "" : "s"} left untouched: move the edit into shared/ and run sync again, or overwrite with \`mcp-monorepo sync --force\``);
@@ -82,7 +82,6 @@ function summaryLine(plan: SyncPlan, mode: SyncMode, result: SyncApplyResult | n
   const synced = plan.perServer.filter((s) => s.status === "out-of-date").length;
   const what = `${writes} file${writes === 1 ? "" : "s"} written, ${deletes} deleted, ${synced} server${synced === 1 ? "" : "s"} updated`;
   if (mode === "dry-run") return `dry run: would have ${what.replace("written", "to write").replace("deleted", "to delete").replace("updated", "to update")}; nothing was written${unmanaged}${tail}`;
-  void result;
   return `synced: ${what}${unmanaged}${tail}`;
 }
 
