@@ -58,6 +58,32 @@ class CallFacts:
             return True
         return len(parts) >= 2 and parts[-2] in SERVER_CLASSES and parts[-1] in SERVER_FACTORIES
 
+    def _env_missing(self, test: ast.expr) -> frozenset[str]:
+        """Names an ``if`` test finds unset: ``"X" not in os.environ``, ``not os.getenv("X")``,
+        ``os.environ.get("X") is None``, joined with ``or``."""
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+            out: frozenset[str] = frozenset()
+            for v in test.values:
+                out |= self._env_missing(v)
+            return out
+        if isinstance(test, ast.Compare) and len(test.ops) == 1:
+            op, right = test.ops[0], test.comparators[0]
+            if isinstance(op, ast.NotIn) and isinstance(test.left, ast.Constant) and isinstance(test.left.value, str) and self.qual(right) == "os.environ":
+                return frozenset([test.left.value])
+            if isinstance(op, ast.Is) and isinstance(right, ast.Constant) and right.value is None:
+                return self._getter_name(test.left)
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            return self._getter_name(test.operand)
+        return frozenset()
+
+    def _getter_name(self, node: ast.expr) -> frozenset[str]:
+        """``{"X"}`` for ``os.getenv("X")`` / ``os.environ.get("X")``, else empty."""
+        if isinstance(node, ast.Call) and self.qual(node.func) in ("os.getenv", "os.environ.get") and node.args:
+            arg = node.args[0]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                return frozenset([arg.value])
+        return frozenset()
+
     def _env_membership(self, test: ast.expr) -> frozenset[str]:
         """Names checked with ``"X" in os.environ`` inside an ``if`` test."""
         out = set()

@@ -17,6 +17,18 @@ from typing import Any
 from mcpm_calls import IMPORTERROR_CATCHERS, KEYERROR_CATCHERS, CallFacts
 from mcpm_scope import Ctx, assigned_globals, handler_names, is_main_guard, is_type_checking
 
+def _terminates(body: list[ast.stmt]) -> bool:
+    """True when a block ends by leaving: ``raise``, ``return``, ``sys.exit()``/``exit()``/``os._exit()``."""
+    last = body[-1] if body else None
+    if isinstance(last, (ast.Raise, ast.Return)):
+        return True
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        f = last.value.func
+        name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+        return name in ("exit", "_exit", "quit")
+    return False
+
+
 class FileFacts(CallFacts):
     """Collects the facts of one module. ``module`` is its dotted name under ``src/`` (e.g. ``shared.config``)."""
 
@@ -31,8 +43,7 @@ class FileFacts(CallFacts):
             "deprecated": [], "attrReads": [], "validateCalls": [], "reexports": {},
         }
         self._collect_aliases(tree)
-        for stmt in tree.body:
-            self._stmt(stmt, Ctx())
+        self._block(tree.body, Ctx())
 
     # ---- names -------------------------------------------------------------------------------
     def _resolve_relative(self, level: int, module: str | None) -> str | None:
@@ -71,6 +82,15 @@ class FileFacts(CallFacts):
         return None
 
     # ---- statements --------------------------------------------------------------------------
+    def _block(self, stmts: list[ast.stmt], ctx: Ctx) -> None:
+        """Visits statements in order; after ``if "X" not in os.environ: raise ...`` reads of X are validated."""
+        for stmt in stmts:
+            self._stmt(stmt, ctx)
+            if isinstance(stmt, ast.If) and _terminates(stmt.body):
+                missing = self._env_missing(stmt.test)
+                if missing:
+                    ctx = ctx.but(env_checks=ctx.env_checks | missing)
+
     def _stmt(self, node: ast.stmt, ctx: Ctx) -> None:
         f = self.facts
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -89,9 +109,8 @@ class FileFacts(CallFacts):
                         if c["name"] == ctx.cls:
                             c["hasValidate"] = True
             inner = ctx.but(scope="function", func=node.name, outer=node.name if ctx.scope != "function" else ctx.outer,
-                            is_async=is_async, catches=frozenset(), env_checks=frozenset())
-            for s in node.body:
-                self._stmt(s, inner)
+                            is_async=is_async, catches=frozenset())
+            self._block(node.body, inner)
             return
         if isinstance(node, ast.ClassDef):
             for d in node.decorator_list + node.bases:
@@ -100,35 +119,27 @@ class FileFacts(CallFacts):
                 f["classes"].append({"name": node.name, "line": node.lineno, "hasValidate": False, "scope": ctx.scope})
                 self._bind(node.name, node.lineno, {"kind": "class"}, ctx)
             inner = ctx.but(scope="class" if ctx.import_time else ctx.scope, cls=node.name)
-            for s in node.body:
-                self._stmt(s, inner)
+            self._block(node.body, inner)
             return
         if isinstance(node, ast.If):
             if ctx.scope == "module" and is_main_guard(node.test):
-                for s in node.body:
-                    self._stmt(s, ctx.but(scope="main"))
-                for s in node.orelse:
-                    self._stmt(s, ctx)
+                self._block(node.body, ctx.but(scope="main"))
+                self._block(node.orelse, ctx)
                 return
             self._expr(node.test, ctx)
             checks = ctx.env_checks | self._env_membership(node.test)
             body_ctx = ctx.but(env_checks=checks, type_checking=ctx.type_checking or is_type_checking(node.test))
-            for s in node.body:
-                self._stmt(s, body_ctx)
-            for s in node.orelse:
-                self._stmt(s, ctx)
+            self._block(node.body, body_ctx)
+            self._block(node.orelse, ctx)
             return
         if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
             caught: set[str] = set()
             for h in node.handlers:
                 caught |= handler_names(h)
-            for s in node.body:
-                self._stmt(s, ctx.but(catches=ctx.catches | caught))
+            self._block(node.body, ctx.but(catches=ctx.catches | caught))
             for h in node.handlers:
-                for s in h.body:
-                    self._stmt(s, ctx)
-            for s in node.orelse + node.finalbody:
-                self._stmt(s, ctx)
+                self._block(h.body, ctx)
+            self._block(node.orelse + node.finalbody, ctx)
             return
         if isinstance(node, ast.Import):
             for a in node.names:
@@ -158,21 +169,22 @@ class FileFacts(CallFacts):
             for t in targets:
                 self._target(t, value, node, ctx)
             return
-        # Everything else: visit child statements with the same context and expressions.
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.stmt):
-                self._stmt(child, ctx)
-            elif isinstance(child, ast.expr):
-                self._expr(child, ctx)
-            elif isinstance(child, (ast.withitem,)):
-                self._expr(child.context_expr, ctx)
-                if child.optional_vars is not None and ctx.scope in ("module", "main"):
-                    for n in ast.walk(child.optional_vars):
-                        if isinstance(n, ast.Name):
-                            self._bind(n.id, node.lineno, {"kind": "other"}, ctx)
-            elif hasattr(ast, "match_case") and isinstance(child, ast.match_case):
-                for s in child.body:
-                    self._stmt(s, ctx)
+        # Everything else: visit child statement blocks and expressions with the same context.
+        for _field, value in ast.iter_fields(node):
+            if isinstance(value, list) and value and all(isinstance(v, ast.stmt) for v in value):
+                self._block(value, ctx)
+                continue
+            for child in value if isinstance(value, list) else [value]:
+                if isinstance(child, ast.expr):
+                    self._expr(child, ctx)
+                elif isinstance(child, ast.withitem):
+                    self._expr(child.context_expr, ctx)
+                    if child.optional_vars is not None and ctx.scope in ("module", "main"):
+                        for n in ast.walk(child.optional_vars):
+                            if isinstance(n, ast.Name):
+                                self._bind(n.id, node.lineno, {"kind": "other"}, ctx)
+                elif hasattr(ast, "match_case") and isinstance(child, ast.match_case):
+                    self._block(child.body, ctx)
         if isinstance(node, (ast.For, ast.AsyncFor)) and ctx.scope in ("module", "main"):
             for n in ast.walk(node.target):
                 if isinstance(n, ast.Name):

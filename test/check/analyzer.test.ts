@@ -100,6 +100,29 @@ describe("python analyzer facts", () => {
     ]);
   });
 
+  it("a startup check that stops the program validates later reads (and functions defined after it)", async () => {
+    const f = await facts(
+      [
+        "import os, sys",
+        "if 'K' not in os.environ:",
+        "    raise RuntimeError('K is required')",
+        "K = os.environ['K']",
+        "if not os.getenv('L') or os.environ.get('M') is None:",
+        "    sys.exit('L and M are required')",
+        "L = os.environ['L']",
+        "M = os.environ['M']",
+        "if 'N' not in os.environ:",
+        "    print('N is missing')  # does not stop: not a validation",
+        "N = os.environ['N']",
+        "def f():",
+        "    return os.environ['K']  # defined after the import-time check: covered",
+        "def g():",
+        "    return os.environ['P']",
+      ].join("\n"),
+    );
+    expect(f.envReads.filter((r) => r.kind === "os.environ[]").map((r) => `${r.name}@${r.line}:${r.guarded}`)).toEqual(["K@4:true", "L@7:true", "M@8:true", "N@11:false", "K@13:true", "P@15:false"]);
+  });
+
   it("records imports with their kind: relative depth, TYPE_CHECKING, optional", async () => {
     const r = await analyze({
       "pkg/__init__.py": "from . import sub\nfrom .. import up\n",

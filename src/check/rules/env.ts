@@ -8,8 +8,10 @@ import type { Finding } from "../types.js";
  * "Will crash if not set": KeyError at import), validate on startup, and document every
  * variable in `.env.example`. Reads are `os.getenv`, `os.environ.get`, `os.environ.setdefault`
  * and `os.environ[...]` anywhere under `src/` (vendored shared code included). A subscript read
- * is accepted inside `try:` with an `except KeyError` (or broader) handler, or under
- * `if "X" in os.environ:`. The server's own `.env.example` is used, else the root one.
+ * is accepted inside `try:` with an `except KeyError` (or broader) handler, under
+ * `if "X" in os.environ:`, or after a startup check that stops the program
+ * (`if "X" not in os.environ: raise ...`, `if not os.getenv("X"): sys.exit(...)`).
+ * The server's own `.env.example` is used, else the root one.
  */
 
 /** Variable names a `.env.example` documents: `NAME=...`, `export NAME=...`, and commented-out `# NAME=...`. */
