@@ -292,12 +292,19 @@ class FileFacts(CallFacts):
             elif isinstance(child, ast.keyword):
                 self._expr(child.value, ctx)
 
-def analyze_source(source: str, module: str, is_package: bool) -> dict[str, Any]:
-    """Parses ``source`` and returns its facts, or ``{"parseError": {line, message}}``."""
+def analyze_source(source: str | bytes, module: str, is_package: bool) -> dict[str, Any]:
+    """Parses ``source`` and returns its facts, or ``{"parseError": {line, message}}``.
+
+    Never raises for bad input: a file too deeply nested for the recursive walker is reported
+    the same way, so one odd file cannot stop the whole check.
+    """
     try:
         tree = ast.parse(source)
     except SyntaxError as e:
         return {"parseError": {"line": e.lineno or 1, "message": e.msg}}
-    except ValueError as e:  # e.g. null bytes
-        return {"parseError": {"line": 1, "message": str(e)}}
-    return FileFacts(tree, module, is_package).facts
+    except (ValueError, RecursionError, MemoryError) as e:  # null bytes, absurd nesting
+        return {"parseError": {"line": 1, "message": f"could not parse: {type(e).__name__}: {e}"}}
+    try:
+        return FileFacts(tree, module, is_package).facts
+    except RecursionError:
+        return {"parseError": {"line": 1, "message": "too deeply nested for check's analyzer"}}
