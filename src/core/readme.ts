@@ -4,7 +4,8 @@ import type { Manifest } from "./manifest.js";
 /**
  * The README's Deployment table: what FastMCP Cloud asks for per server
  * (seed 002, "Deployment Configuration": Repository, Branch, Entrypoint,
- * Requirements), plus Python and transport. It lives between two markers so
+ * Requirements), plus the description, Python and transport, so the list of
+ * servers in the README never goes stale. It lives between two markers so
  * `add-server` can regenerate it without touching a byte of user prose.
  */
 
@@ -24,6 +25,7 @@ export function renderDeploymentTable(manifest: Manifest): string {
   const rows = manifest.servers.map((s) =>
     [
       `**${markdownInline(s.name)}**`,
+      markdownInline(s.description),
       code(manifest.repository),
       code(manifest.branch),
       code(s.entrypoint),
@@ -34,8 +36,8 @@ export function renderDeploymentTable(manifest: Manifest): string {
   );
   return [
     TABLE_START,
-    "| Server | Repository | Branch | Entrypoint | Requirements | Python | Transport |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
+    "| Server | Description | Repository | Branch | Entrypoint | Requirements | Python | Transport |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows.map((r) => `| ${r} |`),
     TABLE_END,
   ].join("\n");

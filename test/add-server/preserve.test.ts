@@ -27,7 +27,7 @@ describe("add-server keeps hand edits", () => {
     const after = aroundTable(await read(root, "README.md"));
     expect(after.before).toBe(above);
     expect(after.after).toBe(below);
-    expect(after.table).toContain("| **billing** | `example/demo` | `main` | `server-billing/src/server.py:mcp` | `server-billing/requirements.txt` | 3.12 | streamable HTTP (`/mcp`) |");
+    expect(after.table).toContain("| **billing** | Billing \\| refunds | `example/demo` | `main` | `server-billing/src/server.py:mcp` | `server-billing/requirements.txt` | 3.12 | streamable HTTP (`/mcp`) |");
     expect(after.table.split("\n").filter((l) => l.startsWith("| **"))).toHaveLength(4);
   });
 

@@ -119,7 +119,7 @@ describe("README Deployment table", () => {
     repository: "acme/servers",
     branch: "main",
     python: "3.12",
-    servers: [{ name: "ops", entrypoint: "server-ops/src/server.py:mcp", requirements: "server-ops/requirements.txt", transport: "http" }],
+    servers: [{ name: "ops", description: "Ops | tools", entrypoint: "server-ops/src/server.py:mcp", requirements: "server-ops/requirements.txt", transport: "http" }],
   } as unknown as Manifest;
 
   it("replaces only what is between the markers", () => {
@@ -128,7 +128,7 @@ describe("README Deployment table", () => {
     expect(appended).toBe(false);
     expect(text.startsWith("# Mine\n\nprose above\n" + TABLE_START)).toBe(true);
     expect(text.endsWith(TABLE_END + "\nprose below\n")).toBe(true);
-    expect(text).toContain("| **ops** | `acme/servers` | `main` | `server-ops/src/server.py:mcp` |");
+    expect(text).toContain("| **ops** | Ops \\| tools | `acme/servers` | `main` | `server-ops/src/server.py:mcp` |");
   });
 
   it("appends a fresh marked table when the markers are gone", () => {

@@ -116,12 +116,13 @@ describe("any description text yields valid Python, JSON, YAML, .env and Markdow
       }
     }
 
-    // Markdown: the description stays on its one list line, with HTML and table pipes escaped.
+    // Markdown: the description stays inside its one table row, with HTML and pipes escaped.
     const readme = await readFile(path.join(root, "README.md"), "utf8");
-    const line = readme.split("\n").find((l) => l.startsWith("- **weird**"))!;
-    expect(line).toContain("\\<b\\>html\\</b\\>");
-    expect(line).toContain("\\| pipe");
-    expect(line).not.toContain("\n");
+    const row = readme.split("\n").find((l) => l.startsWith("| **weird** |"))!;
+    expect(row).toContain("\\<b\\>html\\</b\\>");
+    expect(row).toContain("\\| pipe");
+    // 8 columns: exactly 9 unescaped pipes.
+    expect(row.match(/(?<!\\)\|/g)).toHaveLength(9);
     expect(readme).not.toContain("<b>");
   });
 });
