@@ -168,7 +168,7 @@ describe("python-version (rule 8)", () => {
     expect(code).toBe(1);
     expect(json.findings).toMatchObject([{ rule: "python-version", server: null, file: "pyproject.toml", line: 5 }]);
     expect(json.findings[0]!.message).toBe(
-      'pyproject.toml requires-python ">=3.13" excludes Python 3.12.12, the runtime of FastMCP Cloud\'s base image mcp-base-python3.12 (seed 000: the platform ignores the declared version when it picks the image)',
+      'pyproject.toml requires-python ">=3.13" excludes Python 3.12.12, the runtime of FastMCP Cloud\'s base image mcp-base-python3.12 (seed 000: the platform ignores the declared version when it picks the image); lower the requirement or deploy as a custom container',
     );
   });
 

@@ -105,7 +105,8 @@ function judge(decls: Declaration[], ctx: RuleContext, server: string | null): F
     for (const target of ctx.targets) {
       const runtime = runtimeFor(target, ctx.manifest);
       if (!runtime || d.result.admits?.[runtime] !== false) continue;
-      out.push(make(d.file, d.line, `${d.label} ${JSON.stringify(d.raw)} excludes ${describeTarget(target, runtime)}`, fixFor(target)));
+      const waysOut = target === "fastmcp-cloud" ? "; lower the requirement or deploy as a custom container" : "";
+      out.push(make(d.file, d.line, `${d.label} ${JSON.stringify(d.raw)} excludes ${describeTarget(target, runtime)}${waysOut}`, fixFor(target)));
     }
   }
   return out;
