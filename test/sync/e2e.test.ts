@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { firstText, withMcpClient } from "../helpers/mcp-client.js";
 import { runTool, serveHttp } from "../helpers/python.js";
+import { ensureBuilt } from "./build.js";
 
 const execFileP = promisify(execFile);
 const REPO = path.resolve(import.meta.dirname, "..", "..");
@@ -62,7 +63,7 @@ let tmp: string;
 let root: string;
 
 beforeAll(async () => {
-  await execFileP("npx", ["tsc", "-p", "tsconfig.json"], { cwd: REPO }).catch(() => undefined);
+  await ensureBuilt();
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), "mcpm-sync-e2e-"));
   root = path.join(tmp, "demo");
   const r = await cli(tmp, root, "--yes", "--no-git");

@@ -1,16 +1,15 @@
 // Safety (issue 4): a sync killed at any moment leaves every file old or new, never torn,
 // and a re-run converges with no false conflicts and nothing lost.
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isTransientName } from "../../src/core/plan.js";
 import { LOCK_FILE } from "../../src/core/vendor.js";
+import { ensureBuilt } from "./build.js";
 import { makeFixture, readTree, writeTree, type Tree } from "./fixture.js";
 
-const execFileP = promisify(execFile);
 const REPO = path.resolve(import.meta.dirname, "..", "..");
 const BIN = path.join(REPO, "bin", "create-mcp-monorepo.js");
 const SERVERS = ["alpha", "beta", "gamma"];
@@ -160,9 +159,7 @@ async function assertConverges(root: string, thenNoop: boolean): Promise<void> {
 }
 
 beforeAll(async () => {
-  // The spawned CLI runs the built dist/ (tsc emits even if an unrelated file has type errors).
-  await execFileP("npx", ["tsc", "-p", "tsconfig.json"], { cwd: REPO }).catch(() => undefined);
-  await fs.access(path.join(REPO, "dist", "sync", "plan.js"));
+  await ensureBuilt();
   const f = await makeFixture({ servers: SERVERS, shared: sharedTree(1) });
   template = f.root;
   await writeTree(template, { "server-beta/src/shared/NOTES.md": "mine, not sync's\n" });
