@@ -11,7 +11,7 @@ import { formatSyncReport, syncExitCode, syncJson, type SyncMode } from "../sync
 
 /** Options of `sync` as commander parses them. */
 export interface SyncCliOptions {
-  server: string[];
+  server?: string[];
   check?: boolean;
   dryRun?: boolean;
   force?: boolean;
@@ -33,12 +33,26 @@ export function registerSync(program: Command, ctx: Context, state: RunState): v
   program
     .command("sync")
     .description("copy the canonical shared/ package into every server's src/shared/ and merge shared/requirements.txt")
-    .option("-s, --server <name>", "sync only this server (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("-s, --server <name>", "sync only this server (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
     .option("--check", "write nothing; exit 1 if any server is out of date, has a conflict or unmanaged files (for CI and pre-commit)")
     .option("--dry-run", "print what would change; write nothing")
     .option("--force", "overwrite vendored files edited by hand (prints what it discards)")
     .option("--json", "print the result as JSON")
     .option("--cwd <dir>", "run as if started in <dir>")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "A vendored file edited by hand is a conflict: it is shown as a diff and left alone (exit 1);",
+        "move the edit into shared/ and run sync again, or use --force to overwrite it.",
+        "State is kept in mcp-monorepo.lock.json: commit it with the vendored copies.",
+        "",
+        "Examples:",
+        "  mcp-monorepo sync                 update every server",
+        "  mcp-monorepo sync --check         what CI and pre-commit run (writes nothing)",
+        "  mcp-monorepo sync -s ops --dry-run",
+      ].join("\n"),
+    )
     .action(async (own: SyncCliOptions, cmd: Command) => {
       state.exitCode = await runSync(ctx, mergeProgramOptions(own, cmd.parent?.opts() ?? {}));
     });
