@@ -113,8 +113,9 @@ describe("sync end to end on a generated monorepo", () => {
     expect(await fs.readFile(path.join(serverDir, "src", "shared", "config.py"), "utf8")).toContain("def shout(");
     expect((await cli(root, "sync", "--check")).code).toBe(0);
 
-    const tests = await runTool("python", ["-m", "pytest", "-q", "-p", "no:cacheprovider"], serverDir);
+    const tests = await runTool("python", ["-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider"], serverDir);
     expect(tests.stdout).toMatch(/\d+ passed/);
+    expect(tests.stdout).toContain("PASSED tests/test_shout.py::test_shout_tool_uses_the_synced_shared_function");
     expect(tests.stdout).not.toMatch(/failed|error/);
 
     const served = await serveHttp(serverDir);
