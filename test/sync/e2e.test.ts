@@ -106,6 +106,9 @@ describe("sync end to end on a generated monorepo", () => {
     expect(stale.code).toBe(1);
     expect(stale.stdout).toContain(`UPDATE    ${folder}/src/shared/config.py`);
 
+    // ...and the server cannot even import: its vendored shared/config.py has no shout().
+    await expect(runTool("python", ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_shout.py"], serverDir)).rejects.toThrow(/cannot import name 'shout'/);
+
     const r = await cli(root, "sync");
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain(`UPDATE    ${folder}/src/shared/config.py`);
