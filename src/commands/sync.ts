@@ -54,26 +54,11 @@ export function registerSync(program: Command, ctx: Context, state: RunState): v
       ].join("\n"),
     )
     .action(async (own: SyncCliOptions, cmd: Command) => {
-      state.exitCode = await runSync(ctx, mergeProgramOptions(own, cmd.parent?.opts() ?? {}));
+      // The program uses positional options (src/cli.ts), so flags after `sync` are sync's own;
+      // a program-wide --cwd, if one is ever added, is honoured too.
+      const parentCwd = cmd.parent?.opts().cwd;
+      state.exitCode = await runSync(ctx, { ...own, cwd: own.cwd ?? (typeof parentCwd === "string" ? parentCwd : undefined) });
     });
-}
-
-/**
- * Commander lets the program's own options (create's `--server`, `--dry-run`) capture the same
- * flags written after `sync` unless positional options are enabled; this takes them back, so
- * `sync --server a --dry-run` means the same either way. Program `--server` values may be
- * create's `{name}` objects.
- */
-function mergeProgramOptions(own: SyncCliOptions, parent: Record<string, unknown>): SyncCliOptions {
-  const fromParent = Array.isArray(parent.server)
-    ? parent.server.map((v: unknown) => (typeof v === "string" ? v : String((v as { name?: unknown })?.name ?? ""))).filter(Boolean)
-    : [];
-  return {
-    ...own,
-    server: [...new Set([...(own.server ?? []), ...fromParent])],
-    dryRun: Boolean(own.dryRun || parent.dryRun),
-    cwd: own.cwd ?? (typeof parent.cwd === "string" ? parent.cwd : undefined),
-  };
 }
 
 /**
