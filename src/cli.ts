@@ -75,6 +75,13 @@ export async function run(argv: string[], ctx: Context = processContext()): Prom
 
 /** Entry point for the bin shim: runs with process I/O and exits with the code. */
 export async function main(): Promise<void> {
+  // `create-mcp-monorepo --help | head` closes the pipe early: that is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   const code = await run(process.argv.slice(2));
   process.exitCode = code;
 }

@@ -32,6 +32,12 @@ export interface MonorepoData {
 export interface ServerGeneratorData {
   server: ServerData;
   python: string;
+  /**
+   * `fastmcp.json` `environment.python`: the lowest supported version as a PEP 440
+   * range (`>=3.12`), so a runtime newer than the minimum (FastMCP Cloud's 3.12 for a
+   * 3.10 project) is admitted, while a `>=3.13` project is visibly not (seed 000).
+   */
+  pythonRequirement: string;
   generatorVersion: string;
 }
 

@@ -34,7 +34,7 @@ export async function serverFiles(
   shared: SharedFile[],
   sharedRequirements: string,
 ): Promise<Map<string, DesiredFile>> {
-  const files = await renderGenerator("server", { server, python, generatorVersion: VERSION });
+  const files = await renderGenerator("server", { server, python, pythonRequirement: `>=${python}`, generatorVersion: VERSION });
   for (const f of shared) {
     files.set(`${server.folder}/${VENDORED_DIR}/${f.path}`, { content: f.content, mode: f.mode });
   }

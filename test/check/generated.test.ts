@@ -90,3 +90,27 @@ describe("shared-drift (rule 4) on a created monorepo", () => {
     expect(json.findings[0]!.fix).toContain("shared/requirements.txt");
   });
 });
+
+describe("create --python and check's python-version rule agree (seed 000)", () => {
+  async function created(python: string): Promise<string> {
+    const parent = await tempDir();
+    const dir = path.join(parent, `py${python}`);
+    const r = await cli([dir, "--yes", "--no-git", "--python", python], { cwd: parent });
+    if (r.code !== 0) throw new Error(`create failed (${r.code}):\n${r.stderr}`);
+    return dir;
+  }
+
+  it.each(["3.10", "3.11", "3.12"])("a %s monorepo deploys to FastMCP Cloud's Python 3.12: no findings", async (python) => {
+    const res = await checkJson(await created(python), ["--strict", "--target", "fastmcp-cloud"]);
+    expect(res.json.findings).toEqual([]);
+  });
+
+  it("a 3.13 monorepo is flagged for FastMCP Cloud (create warned about it) but fine as a container", async () => {
+    const dir = await created("3.13");
+    const cloud = await checkJson(dir, ["--target", "fastmcp-cloud"]);
+    expect(cloud.code).toBe(1);
+    expect(new Set(cloud.json.findings.map((f: { rule: string }) => f.rule))).toEqual(new Set(["python-version"]));
+    const docker = await checkJson(dir, ["--target", "docker"]);
+    expect(docker.json.findings).toEqual([]);
+  });
+});
