@@ -10,6 +10,7 @@ export default function (plop) {
     actions: [
       { type: "render", path: "README.md", templateFile: t("README.md") },
       { type: "render", path: ".gitignore", templateFile: t("_gitignore") },
+      { type: "render", path: ".gitattributes", templateFile: t("_gitattributes") },
       { type: "render", path: ".env.example", templateFile: t("env.example") },
       { type: "render", path: ".pre-commit-config.yaml", templateFile: t("pre-commit-config.yaml") },
       { type: "render", path: ".github/workflows/ci.yml", templateFile: t("_github/workflows/ci.yml") },

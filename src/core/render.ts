@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import Handlebars from "handlebars";
-import nodePlop, { type NodePlopAPI } from "node-plop";
+import type { NodePlopAPI } from "node-plop";
 import { PACKAGE_ROOT } from "../version.js";
 import { commentText, jsonValue, markdownInline, pyDocText, pyString, yamlScalar } from "./escape.js";
 import type { DesiredFile } from "./plan.js";
@@ -60,6 +60,8 @@ export const TEMPLATE_HELPERS: Record<string, (value: unknown) => Handlebars.Saf
 };
 
 async function loadPlop(collect: Map<string, DesiredFile>): Promise<NodePlopAPI> {
+  // Loaded on first render only: node-plop (with inquirer) is most of the CLI's start-up time.
+  const { default: nodePlop } = await import("node-plop");
   const plop = await nodePlop(PLOPFILE, { destBasePath: PACKAGE_ROOT, force: false });
   for (const [name, fn] of Object.entries(TEMPLATE_HELPERS)) plop.setHelper(name, fn);
   for (const [name, file] of Object.entries(PARTIALS)) {
