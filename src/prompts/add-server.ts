@@ -1,22 +1,13 @@
 import * as p from "@clack/prompts";
+import { answered } from "./answered.js";
 import type { Context } from "../core/context.js";
 import { MAX_DESCRIPTION_LENGTH } from "../core/create.js";
-import { CancelledError } from "../core/errors.js";
 import { toTitle } from "../core/names.js";
 
 /** What the `add-server` prompts collect (only what flags left open). */
 export interface AddServerAnswers {
   name?: string;
   description?: string;
-}
-
-/** Unwraps a clack answer; Ctrl-C / Esc throws {@link CancelledError} after clack's cancel message. */
-function answered<T>(value: T | symbol, ctx: Context): Exclude<T, symbol> {
-  if (p.isCancel(value)) {
-    p.cancel("Cancelled, nothing was written.", { output: ctx.stdout });
-    throw new CancelledError();
-  }
-  return value as Exclude<T, symbol>;
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as p from "@clack/prompts";
+import { answered } from "./answered.js";
 import path from "node:path";
-import { CancelledError } from "../core/errors.js";
 import type { Context } from "../core/context.js";
 import { DEFAULT_DIR, DEFAULT_PYTHON, MAX_DESCRIPTION_LENGTH } from "../core/create.js";
 import { PYTHON_VERSIONS } from "../core/manifest.js";
@@ -12,15 +12,6 @@ export interface CreateAnswers {
   servers?: Array<{ name: string; description: string }>;
   python?: string;
   git?: boolean;
-}
-
-/** Unwraps a clack answer; Ctrl-C / Esc throws {@link CancelledError} after clack's cancel message. */
-function answered<T>(value: T | symbol, ctx: Context): Exclude<T, symbol> {
-  if (p.isCancel(value)) {
-    p.cancel("Cancelled, nothing was written.", { output: ctx.stdout });
-    throw new CancelledError();
-  }
-  return value as Exclude<T, symbol>;
 }
 
 /**

@@ -2,8 +2,8 @@
 // originals on real FastMCP, and the monorepo as a whole still does (pytest, fastmcp inspect, HTTP via the TS SDK).
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { firstText, withMcpClient } from "../helpers/mcp-client.js";
-import { runTool, serveHttp } from "../helpers/python.js";
+import { expectGeneratedToolsOverHttp, GENERATED_TOOLS, inspectServer } from "../helpers/generated-server.js";
+import { runTool } from "../helpers/python.js";
 import { runCli } from "../helpers/cli.js";
 import { addServerCli, DEFAULT_NAMES, makeMonorepo, read } from "./fixture.js";
 
@@ -54,27 +54,10 @@ describe.each(ALL)("server-%s after add-server, on real FastMCP", (name) => {
   });
 
   it("`fastmcp inspect src/server.py` finds the server and its tools", async () => {
-    const { stdout } = await runTool("fastmcp", ["inspect", "src/server.py", "--format", "fastmcp"], dir());
-    const report = JSON.parse(stdout.slice(stdout.indexOf("{"))) as { server: { name: string }; tools: Array<{ name: string }> };
-    expect(report.server.name).toBe(name);
-    expect(report.tools.map((t) => t.name).sort()).toEqual(["hello", "list_items"]);
+    expect(await inspectServer(dir())).toEqual({ name, tools: GENERATED_TOOLS });
   });
 
   it("serves HTTP with `fastmcp run fastmcp.json`: tools/list and tools/call from the TypeScript MCP SDK", async () => {
-    const served = await serveHttp(dir());
-    try {
-      await withMcpClient(served.url, async (client) => {
-        expect(client.getServerVersion()?.name).toBe(name);
-        const { tools } = await client.listTools();
-        expect(tools.map((t) => t.name).sort()).toEqual(["hello", "list_items"]);
-        const hello = await client.callTool({ name: "hello", arguments: { name: "HTTP" } });
-        expect(firstText(hello)).toBe(`Hello, HTTP! This is the ${name} MCP server.`);
-        const page = await client.callTool({ name: "list_items", arguments: { page: 2, limit: 5 } });
-        const data = page.structuredContent as { items: Array<{ id: number }> };
-        expect(data.items.map((i) => i.id)).toEqual([6, 7, 8, 9, 10]);
-      });
-    } finally {
-      await served.stop();
-    }
+    await expectGeneratedToolsOverHttp(dir(), name);
   });
 });

@@ -1,47 +1,11 @@
 // Drives the real @clack/prompts of add-server through injected streams (STYLE.md §6).
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { ENTER, CTRL_C, BACKSPACE, terminal } from "../helpers/terminal.js";
 import { run } from "../../src/cli.js";
-import type { Context } from "../../src/core/context.js";
 import { makeMonorepo, read, snapshot } from "./fixture.js";
 
-const ENTER = "\r";
-const CTRL_C = "\x03";
-const BACKSPACE = "\x7f";
-
-/** A scripted terminal: waits for text on stdout, then types keys one by one. */
-function terminal(cwd: string) {
-  const stdin = new PassThrough();
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let screen = "";
-  let consumed = 0;
-  stdout.on("data", (d) => (screen += String(d)));
-  stderr.on("data", (d) => (screen += String(d)));
-  const ctx: Context = { cwd, stdin, stdout, stderr, interactive: true, env: {}, now: () => new Date(0) };
-  return {
-    ctx,
-    screen: () => screen,
-    async answer(text: string, keys: string[]) {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const at = screen.indexOf(text, consumed);
-        if (at !== -1) {
-          consumed = at + text.length;
-          break;
-        }
-        if (Date.now() > deadline) throw new Error(`"${text}" never appeared; screen:\n${screen}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      for (const k of keys) {
-        stdin.write(k);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    },
-  };
-}
 
 describe("interactive add-server (real clack prompts)", () => {
   it("asks for the name (rejecting one already used) and the description, then adds the server", async () => {

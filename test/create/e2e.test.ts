@@ -4,7 +4,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PYTHON, REPO_ROOT, runTool, serveHttp } from "../helpers/python.js";
-import { firstText, withMcpClient } from "../helpers/mcp-client.js";
+import { withMcpClient } from "../helpers/mcp-client.js";
+import { expectGeneratedToolsOverHttp, GENERATED_TOOLS, inspectServer } from "../helpers/generated-server.js";
 import { tempDir } from "../helpers/cli.js";
 
 const execFileP = promisify(execFile);
@@ -35,31 +36,11 @@ describe.each(SERVERS)("generated server-%s on real FastMCP", (name) => {
   });
 
   it("is auto-detected by `fastmcp inspect src/server.py` with its tools", async () => {
-    const { stdout } = await runTool("fastmcp", ["inspect", "src/server.py", "--format", "fastmcp"], dir());
-    const report = JSON.parse(stdout.slice(stdout.indexOf("{"))) as { server: { name: string }; tools: Array<{ name: string }> };
-    expect(report.server.name).toBe(name);
-    expect(report.tools.map((t) => t.name).sort()).toEqual(["hello", "list_items"]);
+    expect(await inspectServer(dir())).toEqual({ name, tools: GENERATED_TOOLS });
   });
 
   it("serves streamable HTTP with `fastmcp run fastmcp.json` and answers a real MCP client", async () => {
-    const served = await serveHttp(dir());
-    try {
-      await withMcpClient(served.url, async (client) => {
-        expect(client.getServerVersion()?.name).toBe(name);
-        const { tools } = await client.listTools();
-        expect(tools.map((t) => t.name).sort()).toEqual(["hello", "list_items"]);
-        const hello = await client.callTool({ name: "hello", arguments: { name: "HTTP" } });
-        expect(firstText(hello)).toBe(`Hello, HTTP! This is the ${name} MCP server.`);
-        const page = await client.callTool({ name: "list_items", arguments: { page: 3, limit: 10 } });
-        const data = page.structuredContent as { items: Array<{ id: number }>; has_next: boolean };
-        expect(data.items.map((i) => i.id)).toEqual([21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
-        expect(data.has_next).toBe(true);
-      });
-    } finally {
-      const { code, signal } = await served.stop();
-      // Stops cleanly on SIGINT: exit 0 (or the conventional 130), never a kill.
-      expect(signal === null && (code === 0 || code === 130), `exit ${code}/${signal}\n${served.output()}`).toBe(true);
-    }
+    await expectGeneratedToolsOverHttp(dir(), name);
   });
 });
 
@@ -73,7 +54,7 @@ describe("python src/server.py (main) on real FastMCP", () => {
     });
     try {
       await withMcpClient(served.url, async (client) => {
-        expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(["hello", "list_items"]);
+        expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(GENERATED_TOOLS);
       });
     } finally {
       await served.stop();

@@ -1,48 +1,11 @@
 // Drives the real @clack/prompts flow through injected streams (STYLE.md §6).
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { ENTER, DOWN, CTRL_C, terminal } from "../helpers/terminal.js";
 import { run } from "../../src/cli.js";
-import type { Context } from "../../src/core/context.js";
 import { listTree, tempDir } from "../helpers/cli.js";
 
-const ENTER = "\r";
-const DOWN = "\x1b[B";
-const CTRL_C = "\x03";
-
-/** A scripted terminal: waits for each prompt's text on stdout, then types the answer. */
-function terminal(cwd: string) {
-  const stdin = new PassThrough();
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let screen = "";
-  let consumed = 0;
-  stdout.on("data", (d) => (screen += String(d)));
-  stderr.on("data", (d) => (screen += String(d)));
-  const ctx: Context = { cwd, stdin, stdout, stderr, interactive: true, env: {}, now: () => new Date(0) };
-  return {
-    ctx,
-    screen: () => screen,
-    /** Waits until `text` appears after the previous answer, then types `keys` one by one. */
-    async answer(text: string, keys: string[]) {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const at = screen.indexOf(text, consumed);
-        if (at !== -1) {
-          consumed = at + text.length;
-          break;
-        }
-        if (Date.now() > deadline) throw new Error(`prompt "${text}" never appeared; screen:\n${screen}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      for (const k of keys) {
-        stdin.write(k);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    },
-  };
-}
 
 describe("interactive create (real clack prompts)", () => {
   it("creates a two-server monorepo and prints the one-shot command and next steps", async () => {
