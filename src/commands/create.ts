@@ -132,6 +132,7 @@ export function registerCreate(program: Command, ctx: Context, _state: RunState)
       }
       for (const w of result.warnings) writeLine(ctx.stderr, `${color ? pc.yellow("warning") : "warning"}: ${w}`);
       if (result.git === "unavailable") writeLine(ctx.stderr, "warning: git was not found, so no repository was initialized");
+      if (result.git === "initialized") writeLine(ctx.stderr, "note: git init done, but the initial commit failed (no git user.name/user.email?); the files are staged");
       if (result.dryRun) return;
       if (interactive) {
         p.outro(`Created ${shownDir}/ with ${result.manifest.servers.length} servers. Deploy: see the Deployment table in README.md`, { output: ctx.stdout });

@@ -68,8 +68,12 @@ export interface CreateResult {
   changes: FileChange[];
   /** True when nothing was written (`--dry-run`). */
   dryRun: boolean;
-  /** `initialized`, `skipped` (not asked or dry run), `existing` (a .git was there) or `unavailable` (git not found). */
-  git: "initialized" | "skipped" | "existing" | "unavailable";
+  /**
+   * `committed` (git init + initial commit), `initialized` (init only: no git identity
+   * configured), `skipped` (not asked, or dry run), `existing` (a .git was there) or
+   * `unavailable` (git not found).
+   */
+  git: "committed" | "initialized" | "skipped" | "existing" | "unavailable";
   /** Advice worth showing (e.g. Python beyond FastMCP Cloud's base image). */
   warnings: string[];
   manifest: Manifest;
@@ -149,12 +153,23 @@ export async function renderMonorepo(opts: CreateOptions): Promise<{ files: Map<
   return { files, manifest };
 }
 
-async function gitInit(root: string): Promise<"initialized" | "unavailable"> {
+/**
+ * `git init` (branch main) and an initial commit of the generated files, as
+ * create-next-app does, so `add-server`'s uncommitted-changes guard starts from a
+ * clean tree. Without a git identity the files stay staged and uncommitted.
+ */
+async function gitInit(root: string): Promise<CreateResult["git"]> {
   try {
     await execFileP("git", ["init", "-q", "-b", "main"], { cwd: root }).catch(() => execFileP("git", ["init", "-q"], { cwd: root }));
-    return "initialized";
   } catch {
     return "unavailable";
+  }
+  try {
+    await execFileP("git", ["add", "-A"], { cwd: root });
+    await execFileP("git", ["commit", "-q", "--no-verify", "-m", `Initial commit from create-mcp-monorepo ${VERSION}`], { cwd: root });
+    return "committed";
+  } catch {
+    return "initialized";
   }
 }
 

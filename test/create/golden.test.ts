@@ -1,6 +1,8 @@
 // Golden tree of `--yes` output: every generated file is compared with a committed
 // snapshot (generator version normalised), so template changes show up in review.
+import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { promisify } from "node:util";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { VERSION } from "../../src/version.js";
@@ -37,9 +39,18 @@ describe("--dry-run", () => {
 });
 
 describe("git init", () => {
-  it("initializes a repository by default, and not with --no-git", async () => {
+  it("initializes a repository with an initial commit by default, and not with --no-git", async () => {
     const parent = await tempDir("mcpm-gitinit-");
-    expect((await runCli(["with-git", "--yes"], { cwd: parent })).code).toBe(0);
+    const identity = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
+    const saved = { ...process.env };
+    Object.assign(process.env, identity); // git is spawned with the process environment
+    try {
+      expect((await runCli(["with-git", "--yes"], { cwd: parent })).code).toBe(0);
+    } finally {
+      for (const k of Object.keys(identity)) if (saved[k] === undefined) delete process.env[k];
+    }
+    const { stdout } = await promisify(execFile)("git", ["status", "--porcelain"], { cwd: path.join(parent, "with-git") });
+    expect(stdout).toBe("");
     expect((await runCli(["without-git", "--yes", "--no-git"], { cwd: parent })).code).toBe(0);
     expect(await listTree(path.join(parent, "with-git"))).toContain(".git/HEAD");
     expect(await listTree(path.join(parent, "without-git"))).not.toContain(".git");
