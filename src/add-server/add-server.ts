@@ -1,4 +1,5 @@
 import path from "node:path";
+import { acquireBusy } from "../core/busy.js";
 import { UserError, isUserError } from "../core/errors.js";
 import { loadManifestFrom, type LoadedManifest } from "../core/manifest.js";
 import { applyChanges, type FileChange } from "../core/plan.js";
@@ -36,6 +37,17 @@ export interface AddServerRunOptions {
 export async function addServer(raw: unknown, run: AddServerRunOptions = {}): Promise<AddServerResult> {
   const opts = parseAddServerOptions(raw);
   const loaded = run.loaded ?? (await loadManifestFrom(opts.cwd));
+  if (run.dryRun) return planAndApply(loaded, opts, run);
+  // Plan and apply under the busy marker, so a concurrent sync cannot interleave.
+  const release = await acquireBusy(loaded.root, "add-server");
+  try {
+    return await planAndApply(loaded, opts, run);
+  } finally {
+    await release();
+  }
+}
+
+async function planAndApply(loaded: LoadedManifest, opts: ReturnType<typeof parseAddServerOptions>, run: AddServerRunOptions): Promise<AddServerResult> {
   const plan = await planAddServerIn(loaded, opts.name, opts.description);
   const dirty = await uncommittedChanges(plan.root, touchedPaths(plan));
   if (dirty && dirty.length > 0 && !run.dryRun && !run.allowDirty) {

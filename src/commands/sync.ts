@@ -5,8 +5,10 @@ import { writeLine, type Context } from "../core/context.js";
 import { UserError } from "../core/errors.js";
 import { loadManifestFrom } from "../core/manifest.js";
 import { readLock, SHARED_DIR } from "../core/vendor.js";
+import { acquireBusy } from "../core/busy.js";
 import { applySync, type SyncApplyResult } from "../sync/apply.js";
 import { planSync } from "../sync/plan.js";
+import type { SyncPlan } from "../sync/types.js";
 import { formatSyncReport, syncExitCode, syncJson, type SyncMode } from "../sync/report.js";
 
 /** Options of `sync` as commander parses them. */
@@ -76,15 +78,29 @@ export async function runSync(ctx: Context, opts: SyncCliOptions): Promise<numbe
     throw new UserError(`mcp-monorepo.yaml sets shared: "${loaded.manifest.shared}", but sync only supports "${SHARED_DIR}"`);
   }
   const mode: SyncMode = opts.check ? "check" : opts.dryRun ? "dry-run" : "sync";
-  const lock = await readLock(loaded.root);
-  const plan = await planSync({ root: loaded.root, servers: loaded.manifest.servers, lock, only: opts.server, force: Boolean(opts.force) });
+  const makePlan = async () =>
+    planSync({ root: loaded.root, servers: loaded.manifest.servers, lock: await readLock(loaded.root), only: opts.server, force: Boolean(opts.force) });
+  let plan = await makePlan();
+  // Only a sync that will write takes the busy marker (a no-op sync writes nothing at all);
+  // it plans again under the marker, so no other command changed the tree in between.
+  const hasWork = plan.leftovers.length > 0 || plan.changes.some((c) => c.kind === "create" || c.kind === "update" || c.kind === "delete");
+  const release = mode === "sync" && hasWork ? await acquireBusy(loaded.root, "sync") : null;
+  try {
+    if (release) plan = await makePlan();
+    return await printAndApply(ctx, opts, loaded.root, plan, mode);
+  } finally {
+    await release?.();
+  }
+}
+
+async function printAndApply(ctx: Context, opts: SyncCliOptions, root: string, plan: SyncPlan, mode: SyncMode): Promise<number> {
   let result: SyncApplyResult | null = null;
   const color = !opts.json && Boolean((ctx.stdout as { isTTY?: boolean }).isTTY) && !ctx.env.NO_COLOR;
   if (mode === "sync" && !opts.json) {
     // Print first, so the discarded edits of --force are on screen before they are overwritten.
     for (const line of formatSyncReport(plan, mode, { color }).slice(0, -1)) writeLine(ctx.stdout, line);
   }
-  if (mode === "sync") result = await applySync(loaded.root, plan);
+  if (mode === "sync") result = await applySync(root, plan);
   if (opts.json) {
     writeLine(ctx.stdout, JSON.stringify(syncJson(plan, mode, result), null, 2));
   } else if (mode === "sync") {
