@@ -1,12 +1,10 @@
 // Builds small monorepos in temp folders for the sync tests (no dependency on `create`).
-import { PassThrough } from "node:stream";
 import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { run } from "../../src/cli.js";
-import type { Context } from "../../src/core/context.js";
 import { renderManifest, serverEntry, type Manifest } from "../../src/core/manifest.js";
 import { renderServerRequirements } from "../../src/core/requirements.js";
+import { runCli, type CliRun } from "../helpers/cli.js";
 import { LOCK_FILE, readCanonicalShared, serializeLock, vendoredStateOf, type SyncLock } from "../../src/core/vendor.js";
 
 /** File contents (string or bytes) with an optional mode, keyed by POSIX path. */
@@ -104,23 +102,11 @@ export async function makeFixture(opts: { servers?: string[]; shared?: Tree; syn
 }
 
 /** Output and exit code of one in-process CLI run. */
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = CliRun;
 
-/** Runs the CLI in-process with captured streams (cwd = `cwd`). */
+/** Runs the CLI in-process with captured streams (cwd = `cwd`, no colour). */
 export async function cli(cwd: string, ...argv: string[]): Promise<CliResult> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d) => (out += d));
-  stderr.on("data", (d) => (err += d));
-  const ctx: Context = { cwd, stdout, stderr, stdin: new PassThrough(), interactive: false, env: { ...process.env, NO_COLOR: "1" }, now: () => new Date(0) };
-  const code = await run(argv, ctx);
-  return { code, stdout: out, stderr: err };
+  return runCli(argv, { cwd, env: { ...process.env, NO_COLOR: "1" } });
 }
 
 /** mtimes (ms) and inode numbers of every file under `dir`, for "nothing was rewritten" checks. */
