@@ -6,6 +6,7 @@ import { UserError } from "../core/errors.js";
 import { loadManifestFrom } from "../core/manifest.js";
 import { readLock, SHARED_DIR } from "../core/vendor.js";
 import { acquireBusy } from "../core/busy.js";
+import { isWrite } from "../core/plan.js";
 import { applySync, type SyncApplyResult } from "../sync/apply.js";
 import { planSync } from "../sync/plan.js";
 import type { SyncPlan } from "../sync/types.js";
@@ -83,7 +84,7 @@ export async function runSync(ctx: Context, opts: SyncCliOptions): Promise<numbe
   let plan = await makePlan();
   // Only a sync that will write takes the busy marker (a no-op sync writes nothing at all);
   // it plans again under the marker, so no other command changed the tree in between.
-  const hasWork = plan.leftovers.length > 0 || plan.changes.some((c) => c.kind === "create" || c.kind === "update" || c.kind === "delete");
+  const hasWork = plan.leftovers.length > 0 || plan.changes.some(isWrite);
   const release = mode === "sync" && hasWork ? await acquireBusy(loaded.root, "sync") : null;
   try {
     if (release) plan = await makePlan();

@@ -107,7 +107,6 @@ export async function loadManifest(root: string): Promise<LoadedManifest> {
  * @param root - absolute root it belongs to (used in messages and the result).
  */
 export function parseManifest(text: string, root: string): LoadedManifest {
-  const file = path.join(root, MANIFEST_FILE);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, keepSourceTokens: false });
   if (doc.errors.length > 0) {
@@ -128,8 +127,7 @@ export function parseManifest(text: string, root: string): LoadedManifest {
     const where = keyPath.length ? keyPath.join(".") : "(top level)";
     throw new UserError(`${MANIFEST_FILE}${line ? `:${line}` : ""}: ${where}: ${issue.message}`);
   }
-  void file;
-  return { root, file, text, manifest: result.data, doc };
+  return { root, file: path.join(root, MANIFEST_FILE), text, manifest: result.data, doc };
 }
 
 /** Header comment written at the top of a new manifest. */

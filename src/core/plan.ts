@@ -102,11 +102,9 @@ export async function diffAgainstDisk(root: string, desired: Map<string, Desired
   return changes;
 }
 
-/** Counts of each change kind. */
-export function summarize(changes: FileChange[]): Record<ChangeKind, number> {
-  const out: Record<ChangeKind, number> = { create: 0, update: 0, delete: 0, unchanged: 0, conflict: 0 };
-  for (const c of changes) out[c.kind]++;
-  return out;
+/** True for the change kinds that write to disk (`create`, `update`, `delete`). */
+export function isWrite(change: FileChange): boolean {
+  return change.kind === "create" || change.kind === "update" || change.kind === "delete";
 }
 
 const LABEL: Record<ChangeKind, (s: string) => string> = {
@@ -232,7 +230,7 @@ export async function applyChanges(
   if (conflicts.length > 0) {
     throw new UserError(`refusing to write: ${conflicts.map((c) => c.reason ?? c.path).join("; ")}`);
   }
-  const active = changes.filter((c) => c.kind === "create" || c.kind === "update" || c.kind === "delete");
+  const active = changes.filter(isWrite);
   const steps: Step[] = [];
   const createdDirs: string[] = [];
   try {

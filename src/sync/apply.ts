@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { isUserError, UserError } from "../core/errors.js";
-import { applyChanges, resolveInside, type FileChange } from "../core/plan.js";
+import { applyChanges, isWrite, resolveInside, type FileChange } from "../core/plan.js";
 import { VENDORED_DIR } from "../core/vendor.js";
 import type { SyncPlan } from "./types.js";
 
@@ -37,7 +37,7 @@ export async function applySync(
     await fs.rm(resolveInside(root, l.path), { force: true });
     leftoversRemoved.push(l.path);
   }
-  const active = plan.changes.filter((c) => c.kind === "create" || c.kind === "update" || c.kind === "delete");
+  const active = plan.changes.filter(isWrite);
   if (active.length > 0) {
     try {
       await applyChanges(root, active, hooks);
