@@ -1,3 +1,27 @@
+// Entry point of the bundle (scripts/build.mjs bundles everything reachable from here
+// into dist/, one chunk per dynamic import).
+//
+// START-UP IS LAZY. `--help` and `--version` must load only what they print, so this
+// module and everything it imports statically stay light: commander, node: builtins and
+// the import-free constants of src/core/defaults.ts. Every command follows one pattern:
+//
+//   src/commands/<name>.ts         registerName(program, ctx, state): the command's name,
+//                                  options and help text. Imports only `commander`,
+//                                  `import type` of anything, src/core/defaults.ts and
+//                                  src/core/errors.ts. Its action is one dynamic import:
+//                                      .action(async (...args) => {
+//                                        const { nameAction } = await import("./<name>-action.js");
+//                                        await nameAction(ctx, state, ...args);
+//                                      })
+//   src/commands/<name>-action.ts  the body (parse, prompt, call the core, print); imports
+//                                  whatever it needs (node-plop, zod, ajv, diff, yaml, a zip
+//                                  library, ...) at the top. The bundler makes it a chunk
+//                                  loaded only when the command runs.
+//   src/<name>/                    the core: functions over validated options, no prompts.
+//
+// To add a command: write those files, import registerName below and call it in
+// buildProgram(). test/package/bundle.test.ts fails if the start-up chunk reaches any
+// package but commander, or a src/ module is left out of the bundle.
 import { Command, CommanderError, Option } from "commander";
 import { registerAddServer } from "./commands/add-server.js";
 import { registerCheck } from "./commands/check.js";
@@ -14,7 +38,7 @@ export interface RunState {
 
 /**
  * Builds the commander program: `create-mcp-monorepo [dir]` plus the
- * `add-server`, `sync` and `check` subcommands. Output goes to `ctx` streams;
+ * `add-server`, `sync` and `check` subcommands (registered lazily: see the top of this file). Output goes to `ctx` streams;
  * commander errors throw instead of exiting.
  */
 export function buildProgram(ctx: Context, state: RunState): Command {

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { MAX_DESCRIPTION_LENGTH } from "../core/create.js";
 import { UserError } from "../core/errors.js";
 import { toTitle, validateServerName } from "../core/names.js";

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../core/errors.js";
+import { PACKAGE_ROOT } from "../version.js";
 import type { AnalyzerRequest, AnalyzerResponse } from "./facts.js";
 
 /**
@@ -13,8 +14,8 @@ import type { AnalyzerRequest, AnalyzerResponse } from "./facts.js";
  * `python` on `PATH`.
  */
 
-/** Folder of the analyzer (a directory runnable with `python DIR`); two levels up from `src/check/` or `dist/check/`. */
-export const ANALYZER_DIR = path.resolve(import.meta.dirname, "..", "..", "python", "mcpm_check");
+/** Folder of the analyzer (a directory runnable with `python DIR`), shipped as files in the package root's `python/`. */
+export const ANALYZER_DIR = path.join(PACKAGE_ROOT, "python", "mcpm_check");
 
 /** Exit code `check` uses when it cannot run (issue 5). */
 export const CANNOT_RUN = 2;

@@ -1,20 +1,11 @@
-import path from "node:path";
 import type { Command } from "commander";
 import type { RunState } from "../cli.js";
-import { checkExitCode, checkJson, formatCheck } from "../check/format.js";
-import { runCheck } from "../check/run.js";
-import { writeLine, type Context } from "../core/context.js";
-import { TARGETS } from "../core/manifest.js";
+import type { Context } from "../core/context.js";
+import { TARGETS } from "../core/defaults.js";
+import type { CheckCliOptions } from "./check-action.js";
 
-/** Options of `check` as commander parses them. */
-export interface CheckCliOptions {
-  server?: string[];
-  target?: string[];
-  json?: boolean;
-  strict?: boolean;
-  cwd?: string;
-  python?: string;
-}
+// Start-up module (the lazy pattern of src/cli.ts): options and help only; the body is
+// ./check-action.ts, imported when the command runs.
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -43,16 +34,7 @@ export function registerCheck(program: Command, ctx: Context, state: RunState): 
         "Examples:\n  npx create-mcp-monorepo check\n  npx create-mcp-monorepo check --server ops --target docker --json",
     )
     .action(async (_opts: CheckCliOptions, cmd: Command) => {
-      const opts = cmd.optsWithGlobals() as CheckCliOptions;
-      const start = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
-      const report = await runCheck({ start, servers: opts.server ?? [], targets: opts.target ?? [], python: opts.python, env: ctx.env });
-      const code = checkExitCode(report, Boolean(opts.strict));
-      if (opts.json) {
-        writeLine(ctx.stdout, JSON.stringify(checkJson(report, code), null, 2));
-      } else {
-        const color = Boolean((ctx.stdout as { isTTY?: boolean }).isTTY) && !ctx.env.NO_COLOR;
-        for (const line of formatCheck(report, { color, strict: Boolean(opts.strict) })) writeLine(ctx.stdout, line);
-      }
-      state.exitCode = code;
+      const { checkAction } = await import("./check-action.js");
+      await checkAction(ctx, state, cmd);
     });
 }

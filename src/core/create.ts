@@ -2,9 +2,10 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import { z } from "zod";
+import * as z from "zod";
 import { VERSION } from "../version.js";
 import { UserError } from "./errors.js";
+import { MAX_DESCRIPTION_LENGTH } from "./defaults.js";
 import { FASTMCP_CLOUD_PYTHON, MANIFEST_FORMAT_VERSION, PYTHON_VERSIONS, renderManifest, serverEntry, TARGETS, type Manifest } from "./manifest.js";
 import { toTitle, validateServerNames } from "./names.js";
 import { diffAgainstDisk, writeTreeAtomically, type DesiredFile, type FileChange } from "./plan.js";
@@ -15,18 +16,8 @@ import { LOCK_FILE, SHARED_DIR, NOT_COPIED, serializeLock, sha256, vendoredState
 
 const execFileP = promisify(execFile);
 
-/** The servers `--yes` creates: the three of seed 002's recommended layout. */
-export const DEFAULT_SERVERS: ReadonlyArray<{ name: string; description: string }> = [
-  { name: "ops", description: "Operations tools: service health, incidents and runbooks." },
-  { name: "customer", description: "Customer tools: accounts, orders and support tickets." },
-  { name: "finance", description: "Finance tools: invoices, payments and reports." },
-];
-/** Default Python: FastMCP Cloud's base image runtime (seed 000). */
-export const DEFAULT_PYTHON = FASTMCP_CLOUD_PYTHON;
-/** Default target folder name. */
-export const DEFAULT_DIR = "my-mcp-servers";
-/** Longest description accepted (characters). */
-export const MAX_DESCRIPTION_LENGTH = 500;
+// Defaults live in ./defaults.ts (imported by the option declarations at start-up).
+export { DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, MAX_DESCRIPTION_LENGTH } from "./defaults.js";
 
 const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 

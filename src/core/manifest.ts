@@ -1,7 +1,8 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { Document, isMap, isSeq, LineCounter, parseDocument, YAMLMap, YAMLSeq } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
+import { PYTHON_VERSIONS, TARGETS } from "./defaults.js";
 import { UserError } from "./errors.js";
 import { validateServerName } from "./names.js";
 
@@ -10,14 +11,8 @@ export const MANIFEST_FILE = "mcp-monorepo.yaml";
 /** Manifest format this version reads and writes. */
 export const MANIFEST_FORMAT_VERSION = 1;
 
-/** Deployment targets the generator knows (seeds 000, 001, 002). */
-export const TARGETS = ["fastmcp-cloud", "docker", "k8s", "mcpb"] as const;
-export type Target = (typeof TARGETS)[number];
-
-/** Python versions offered; 3.12 is FastMCP Cloud's base image (seed 000, BUILD-FAIL-002). */
-export const PYTHON_VERSIONS = ["3.10", "3.11", "3.12", "3.13", "3.14"] as const;
-/** The Python runtime of FastMCP Cloud's base image `mcp-base-python3.12` (seed 000). */
-export const FASTMCP_CLOUD_PYTHON = "3.12";
+// Targets and Python versions live in ./defaults.ts (imported by the option declarations at start-up).
+export { FASTMCP_CLOUD_PYTHON, PYTHON_VERSIONS, TARGETS, type Target } from "./defaults.js";
 
 const serverSchema = z.object({
   name: z.string().refine((n) => validateServerName(n) === true, { message: "invalid server name" }),

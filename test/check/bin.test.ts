@@ -6,13 +6,13 @@ import { describe, expect, it } from "vitest";
 import { PYTHON, REPO_ROOT } from "../helpers/python.js";
 import { FIXTURES } from "./helpers.js";
 
-// The built CLI (bin shim → dist/), as users run it: finds python/mcpm_check/ from dist/check/,
-// loads the fastmcp.json schema copied into dist/, and exits with check's codes.
+// The built CLI (bin shim → the dist/ bundle), as users run it: finds python/mcpm_check/ and
+// schemas/fastmcp-config-v1.schema.json from the package root, and exits with check's codes.
 // dist/ is built by `pnpm test`'s pretest step; without it these tests are skipped.
 
 const execFileP = promisify(execFile);
 const BIN = path.join(REPO_ROOT, "bin", "create-mcp-monorepo.js");
-const built = existsSync(path.join(REPO_ROOT, "dist", "check", "python.js")) && existsSync(path.join(REPO_ROOT, "dist", "check", "fastmcp-config-v1.schema.json"));
+const built = existsSync(path.join(REPO_ROOT, "dist", "cli.js"));
 
 async function bin(args: string[], env: NodeJS.ProcessEnv = { ...process.env, MCPM_PYTHON: PYTHON }): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

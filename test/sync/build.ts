@@ -21,16 +21,16 @@ async function newestMtime(dir: string): Promise<number> {
 let building: Promise<void> | null = null;
 
 /**
- * Makes sure dist/ is at least as new as src/ (runs `npx tsc -p tsconfig.json` otherwise; type
- * errors elsewhere in the project do not stop tsc from emitting), then checks the sync command is there.
+ * Makes sure dist/ is at least as new as src/ (runs the bundler, `node scripts/build.mjs`, otherwise),
+ * then checks the bundle is there.
  */
 export function ensureBuilt(): Promise<void> {
   building ??= (async () => {
     const built = await fs.stat(path.join(REPO, "dist", "cli.js")).then((s) => s.mtimeMs, () => 0);
     if (built < (await newestMtime(path.join(REPO, "src")))) {
-      await execFileP("npx", ["tsc", "-p", "tsconfig.json"], { cwd: REPO }).catch(() => undefined);
+      await execFileP(process.execPath, ["scripts/build.mjs"], { cwd: REPO });
     }
-    await fs.access(path.join(REPO, "dist", "sync", "plan.js"));
+    await fs.access(path.join(REPO, "dist", "cli.js"));
   })();
   return building;
 }

@@ -1,7 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import schema from "../fastmcp-config-v1.schema.json" with { type: "json" };
+import { PACKAGE_ROOT } from "../../version.js";
 import { splitPathObject } from "../collect.js";
 import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
@@ -11,12 +11,23 @@ import type { Finding } from "../types.js";
  *
  * Source: FastMCP's server configuration, schema v1
  * (https://gofastmcp.com/public/schemas/fastmcp.json/v1.json; the schema in
- * `../fastmcp-config-v1.schema.json` is generated from FastMCP 4.1.2's pydantic model, see the README
- * next to it). Checks: strict JSON; valid against the schema (field types, enums, required
+ * `schemas/fastmcp-config-v1.schema.json`, shipped as a file and read on first use, is generated from
+ * FastMCP 4.1.2's pydantic model, see the README next to it). Checks: strict JSON; valid against the schema (field types, enums, required
  * `source.path`) with ajv; `source.path` (and `environment.requirements`) exist relative to the
  * server folder, where generated docs run `fastmcp run fastmcp.json`. Unknown keys are warnings:
  * FastMCP's pydantic models ignore them silently, so a misspelt key (`entry_point`) does nothing.
  */
+
+/** Path of FastMCP's config schema v1 in the package (a shipped file, not bundled). */
+export const FASTMCP_CONFIG_SCHEMA_FILE = path.join(PACKAGE_ROOT, "schemas", "fastmcp-config-v1.schema.json");
+
+let schemaCache: SchemaNode & { $defs: Record<string, SchemaNode> } | null = null;
+
+/** FastMCP's config schema v1, read from {@link FASTMCP_CONFIG_SCHEMA_FILE} once. */
+function configSchema(): SchemaNode & { $defs: Record<string, SchemaNode> } {
+  schemaCache ??= JSON.parse(readFileSync(FASTMCP_CONFIG_SCHEMA_FILE, "utf8")) as SchemaNode & { $defs: Record<string, SchemaNode> };
+  return schemaCache;
+}
 
 let validator: ValidateFunction | null = null;
 
@@ -25,7 +36,7 @@ export function fastmcpConfigValidator(): ValidateFunction {
   if (!validator) {
     const ajv = new Ajv({ allErrors: true, strict: false });
     ajv.addFormat("path", true);
-    validator = ajv.compile(schema);
+    validator = ajv.compile(configSchema());
   }
   return validator;
 }
@@ -70,12 +81,12 @@ export function schemaProblems(errors: ErrorObject[]): { path: (string | number)
 type SchemaNode = { $ref?: string; properties?: Record<string, SchemaNode>; anyOf?: SchemaNode[]; type?: string };
 
 function deref(node: SchemaNode | undefined): SchemaNode | undefined {
-  if (node?.$ref?.startsWith("#/$defs/")) return (schema as { $defs: Record<string, SchemaNode> }).$defs[node.$ref.slice(8)];
+  if (node?.$ref?.startsWith("#/$defs/")) return configSchema().$defs[node.$ref.slice(8)];
   return node;
 }
 
 /** Keys the schema does not define (FastMCP ignores them), with their key paths. */
-export function unknownKeys(data: unknown, node: SchemaNode = schema as SchemaNode, at: string[] = []): string[][] {
+export function unknownKeys(data: unknown, node: SchemaNode = configSchema(), at: string[] = []): string[][] {
   const s = deref(node);
   if (!s || typeof data !== "object" || data === null || Array.isArray(data)) return [];
   const objectSchema = s.properties ? s : s.anyOf?.map(deref).find((b) => b?.properties);

@@ -1,0 +1,165 @@
+// Builds the published CLI: bundles src/cli.ts and everything it reaches (our modules and
+// every npm package they import) into dist/ with esbuild, so the package has no runtime
+// dependencies. Each dynamic `import()` becomes its own chunk, loaded only when reached:
+// `--help` loads dist/cli.js (commander + option declarations) and nothing else.
+//
+// Shipped as files, not bundled: templates/, generators/ (node-plop imports the plopfile
+// by path at run time), schemas/ and python/ (package.json `files`). Code finds them from
+// PACKAGE_ROOT (src/version.ts) = the folder above the chunk, so every chunk must sit
+// directly in dist/ (no chunk subfolders).
+//
+// After bundling it fails the build when:
+//   - an output imports anything but a node: builtin (a package left external);
+//   - a src/ module with runtime code is not in the bundle (a command not registered in
+//     src/cli.ts, see the pattern at its top);
+// and writes dist/THIRD-PARTY-LICENSES.md with the license of every bundled package.
+//
+// Usage: node scripts/build.mjs            (pnpm build; npm pack runs it as prepack)
+//        BUILD_MINIFY=0 node scripts/build.mjs   readable output for debugging
+import { build, transform } from "esbuild";
+import { builtinModules } from "node:module";
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const DIST = path.join(ROOT, "dist");
+const rel = (p) => path.relative(ROOT, p).split(path.sep).join("/");
+
+/**
+ * Bundles the CLI into `outdir`.
+ * @param {{ outdir?: string, minify?: boolean }} [opts]
+ * @returns {Promise<import("esbuild").Metafile>} esbuild's metafile (inputs and outputs with their imports).
+ */
+export async function bundle({ outdir = DIST, minify = process.env.BUILD_MINIFY !== "0" } = {}) {
+  await fs.rm(outdir, { recursive: true, force: true });
+  const pkg = JSON.parse(await fs.readFile(path.join(ROOT, "package.json"), "utf8"));
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: ["src/cli.ts"],
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: `node${pkg.engines.node.replace(/^>=\s*/, "")}`,
+    chunkNames: "[name]-[hash]",
+    minify,
+    // Bundled CommonJS packages (handlebars, picocolors, ...) call require() for node builtins:
+    // give every chunk a real require (esbuild's shim throws for it in ESM output otherwise).
+    banner: { js: 'import { createRequire as __mcpmCreateRequire } from "node:module";\nconst require = __mcpmCreateRequire(import.meta.url);' },
+    legalComments: "none", // the licenses go to THIRD-PARTY-LICENSES.md
+    metafile: true,
+    logLevel: "warning",
+    plugins: [withoutInquirer],
+  });
+  const meta = result.metafile;
+  await checkImports(meta);
+  await checkAllSourceBundled(meta);
+  await writeLicenses(meta, path.join(outdir, "THIRD-PARTY-LICENSES.md"));
+  return meta;
+}
+
+/**
+ * node-plop imports inquirer only for its own prompts, which we never run: bundle a module
+ * that throws on use instead (scripts/bundle/inquirer-not-bundled.mjs says why).
+ * @type {import("esbuild").Plugin}
+ */
+const withoutInquirer = {
+  name: "without-inquirer",
+  setup(b) {
+    b.onResolve({ filter: /^inquirer$/ }, (args) => {
+      if (!/node-plop/.test(args.importer)) throw new Error(`only node-plop may import inquirer (imported by ${args.importer})`);
+      return { path: path.join(ROOT, "scripts", "bundle", "inquirer-not-bundled.mjs") };
+    });
+  },
+};
+
+const BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+
+/** Every import left in the output must be a node builtin (the package has no dependencies). */
+async function checkImports(meta) {
+  const bad = [];
+  for (const [out, info] of Object.entries(meta.outputs)) {
+    for (const imp of info.imports) {
+      if (imp.external && !BUILTINS.has(imp.path)) bad.push(`${out}: ${imp.kind} ${imp.path}`);
+    }
+  }
+  if (bad.length) throw new Error(`the bundle imports packages it does not contain:\n  ${bad.join("\n  ")}`);
+}
+
+async function listSource(dir) {
+  const out = [];
+  for (const e of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) out.push(path.join(e.parentPath, e.name));
+  }
+  return out;
+}
+
+/**
+ * src/ modules with runtime code that the CLI does not run, on purpose. Everything else in
+ * src/ must be reachable from src/cli.ts.
+ */
+const NOT_IN_CLI = {
+  "src/check/output-schema.ts": "JSON Schema of `check --json` output, for tests and tools reading the output",
+  "src/check/types.ts": "RULE_IDS is read only by output-schema.ts; the rest is types",
+};
+
+/** Every src/ module with runtime code is reachable from src/cli.ts (type-only modules vanish, as they should). */
+async function checkAllSourceBundled(meta) {
+  const bundled = new Set(Object.keys(meta.inputs));
+  const missing = [];
+  for (const file of await listSource(path.join(ROOT, "src"))) {
+    if (bundled.has(rel(file)) || rel(file) in NOT_IN_CLI) continue;
+    const { code } = await transform(await fs.readFile(file, "utf8"), { loader: "ts", format: "esm" });
+    if (code.replace(/export\s*\{\s*\};?/g, "").trim() !== "") missing.push(rel(file));
+  }
+  if (missing.length) {
+    throw new Error(
+      `not reachable from src/cli.ts, so not in the bundle: ${missing.join(", ")}\n` +
+        "  register the command in src/cli.ts (the lazy pattern at the top of that file), or remove the module",
+    );
+  }
+}
+
+/** dist/THIRD-PARTY-LICENSES.md: name, version, license and license text of each bundled package. */
+async function writeLicenses(meta, file) {
+  const dirs = new Set();
+  for (const input of Object.keys(meta.inputs)) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) dirs.add(m[1]);
+  }
+  const entries = [];
+  for (const dir of dirs) {
+    const abs = path.join(ROOT, dir);
+    const pkg = JSON.parse(await fs.readFile(path.join(abs, "package.json"), "utf8"));
+    const names = await fs.readdir(abs);
+    const licenseFile = names.find((n) => /^(licen[cs]e|copying)(\.|$)/i.test(n));
+    const text = licenseFile ? (await fs.readFile(path.join(abs, licenseFile), "utf8")).trim() : `(no license file; package.json says ${pkg.license})`;
+    entries.push({ name: pkg.name, version: pkg.version, license: pkg.license, text });
+  }
+  const seen = new Set();
+  const unique = entries.sort((a, b) => a.name.localeCompare(b.name)).filter((e) => !seen.has(`${e.name}@${e.version}`) && seen.add(`${e.name}@${e.version}`));
+  const body = [
+    "# Third-party software bundled in dist/",
+    "",
+    "dist/ contains these npm packages, bundled at build time (scripts/build.mjs):",
+    "",
+    ...unique.map((e) => `- ${e.name} ${e.version} (${e.license})`),
+    "",
+    ...unique.flatMap((e) => [`## ${e.name} ${e.version}`, "", "```", e.text, "```", ""]),
+  ].join("\n");
+  await fs.writeFile(file, body);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    const meta = await bundle();
+    const outputs = Object.entries(meta.outputs).filter(([o]) => o.endsWith(".js"));
+    const kb = outputs.reduce((n, [, i]) => n + i.bytes, 0) / 1024;
+    console.log(`dist/: ${outputs.length} chunks, ${kb.toFixed(0)} KB`);
+  } catch (err) {
+    console.error(`build failed: ${err.message}`);
+    process.exit(1);
+  }
+}

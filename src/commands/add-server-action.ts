@@ -1,0 +1,64 @@
+import * as p from "@clack/prompts";
+import path from "node:path";
+import pc from "picocolors";
+import { addServer } from "../add-server/add-server.js";
+import { checkNewServerName, gatherNameFacts } from "../add-server/preflight.js";
+import { formatAddServerReport } from "../add-server/report.js";
+import type { AddServerResult } from "../add-server/types.js";
+import { writeLine, type Context } from "../core/context.js";
+import { UserError } from "../core/errors.js";
+import { loadManifestFrom } from "../core/manifest.js";
+import { promptAddServer } from "../prompts/add-server.js";
+
+// The body of `add-server`, loaded by src/commands/add-server.ts only when it runs.
+
+/** Options of `add-server` as commander parses them. */
+export interface AddServerFlags {
+  description?: string;
+  cwd?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+  allowDirty?: boolean;
+}
+
+/**
+ * The `add-server` command body: finds the monorepo, prompts for what is missing
+ * (interactive only), runs the core, prints the plan or result and next steps.
+ *
+ * @throws UserError for every refusal (see `addServer`), or a missing name without prompts.
+ */
+export async function runAddServer(ctx: Context, nameArg: string | undefined, flags: AddServerFlags): Promise<AddServerResult> {
+  const start = flags.cwd ? path.resolve(ctx.cwd, flags.cwd) : ctx.cwd;
+  const loaded = await loadManifestFrom(start);
+  const interactive = ctx.interactive && !flags.yes && !flags.dryRun;
+  let name = nameArg;
+  let description = flags.description;
+  if (interactive && (name === undefined || description === undefined)) {
+    const facts = await gatherNameFacts(loaded);
+    const answers = await promptAddServer(ctx, { name, description }, (n) => checkNewServerName(n, facts), loaded.manifest.project);
+    name = answers.name;
+    description = answers.description;
+  }
+  if (name === undefined) {
+    throw new UserError("no server name given: run `add-server NAME` (prompts need a terminal)");
+  }
+  const spin = interactive ? p.spinner({ output: ctx.stdout }) : null;
+  spin?.start(flags.dryRun ? "Planning" : "Writing files");
+  let result: AddServerResult;
+  try {
+    result = await addServer({ cwd: start, name, description }, { dryRun: flags.dryRun, allowDirty: flags.allowDirty, loaded });
+  } catch (err) {
+    spin?.error("Nothing was written");
+    throw err;
+  }
+  spin?.stop(`Added ${result.server.folder}/`);
+  const color = Boolean((ctx.stdout as { isTTY?: boolean }).isTTY) && !ctx.env.NO_COLOR;
+  const report = formatAddServerReport(result, ctx.cwd, { color });
+  for (const line of report.summary) writeLine(ctx.stdout, line);
+  for (const line of report.notices) writeLine(ctx.stderr, `${color ? pc.yellow("note") : "note"}: ${line}`);
+  if (result.dryRun) return result;
+  writeLine(ctx.stdout, "\nNext steps:");
+  for (const line of report.next) writeLine(ctx.stdout, `  ${line}`);
+  if (interactive) p.outro("Done. Deploy: see the Deployment table in README.md", { output: ctx.stdout });
+  return result;
+}

@@ -1,0 +1,26 @@
+// Constants the commands' option declarations need at start-up. This module imports
+// nothing, so `src/commands/*.ts` (loaded for every `--help`) can use it without pulling
+// in yaml/zod; `manifest.ts` and `create.ts` re-export these for everything else.
+
+/** Deployment targets the generator knows (seeds 000, 001, 002). */
+export const TARGETS = ["fastmcp-cloud", "docker", "k8s", "mcpb"] as const;
+/** One of {@link TARGETS}. */
+export type Target = (typeof TARGETS)[number];
+
+/** Python versions offered; 3.12 is FastMCP Cloud's base image (seed 000, BUILD-FAIL-002). */
+export const PYTHON_VERSIONS = ["3.10", "3.11", "3.12", "3.13", "3.14"] as const;
+/** The Python runtime of FastMCP Cloud's base image `mcp-base-python3.12` (seed 000). */
+export const FASTMCP_CLOUD_PYTHON = "3.12";
+
+/** The servers `--yes` creates (name, one-line description). */
+export const DEFAULT_SERVERS: ReadonlyArray<{ name: string; description: string }> = [
+  { name: "ops", description: "Operations tools: service health, incidents and runbooks." },
+  { name: "customer", description: "Customer tools: accounts, orders and support tickets." },
+  { name: "finance", description: "Finance tools: invoices, payments and reports." },
+];
+/** Default Python version: FastMCP Cloud's. */
+export const DEFAULT_PYTHON = FASTMCP_CLOUD_PYTHON;
+/** Default target folder name. */
+export const DEFAULT_DIR = "my-mcp-servers";
+/** Longest description accepted (characters). */
+export const MAX_DESCRIPTION_LENGTH = 500;
