@@ -3,7 +3,9 @@
 // Times a no-op sync and a one-file-changed sync, and `rsync -a --checksum` doing the
 // equivalent copy over the same trees in the same run, then prints the ratios.
 //
-// Run: `npx -y pnpm@10 bench` (builds dist/ first), or `node bench/sync-bench.mjs` after a build.
+// Run: part of `npx -y pnpm@10 bench` (bench/run.mjs); alone: `npx -y pnpm@10 bench:sync`, or
+// `node bench/sync-bench.mjs` after a build (the CLI rows run the built bin; the core rows
+// bundle src/ modules with bench/lib/source.mjs).
 // Options (env): BENCH_SERVERS (default 100), BENCH_FILES (default 300), BENCH_REPS (default 3),
 // BENCH_KEEP=1 keeps the temp tree.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -11,15 +13,12 @@ import * as fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadSource } from "./lib/source.mjs";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(REPO, "bin", "create-mcp-monorepo.js");
-const dist = (p) => import(path.join(REPO, "dist", p));
-const { renderManifest, serverEntry, loadManifest } = await dist("core/manifest.js");
-const { renderServerRequirements } = await dist("core/requirements.js");
-const { readCanonicalShared, vendoredStateOf, serializeLock, readLock, LOCK_FILE } = await dist("core/vendor.js");
-const { planSync } = await dist("sync/plan.js");
-const { applySync } = await dist("sync/apply.js");
+const { renderManifest, serverEntry, loadManifest, renderServerRequirements, readCanonicalShared, vendoredStateOf, serializeLock, readLock, LOCK_FILE, planSync, applySync } =
+  await loadSource(["core/manifest", "core/requirements", "core/vendor", "sync/plan", "sync/apply"]);
 
 const SERVERS = Number(process.env.BENCH_SERVERS ?? 100);
 const FILES = Number(process.env.BENCH_FILES ?? 300);
