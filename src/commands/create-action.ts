@@ -1,4 +1,3 @@
-import * as p from "@clack/prompts";
 import path from "node:path";
 import pc from "picocolors";
 import type { RunState } from "../cli.js";
@@ -6,11 +5,11 @@ import { writeLine, type Context } from "../core/context.js";
 import { createMonorepo, DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, type CreateResult } from "../core/create.js";
 import { UserError } from "../core/errors.js";
 import { formatPlan } from "../core/plan.js";
-import { promptCreate } from "../prompts/create.js";
 import { VERSION } from "../version.js";
 
 // The body of the default command, loaded by src/commands/create.ts only when it runs
-// (it pulls in node-plop, handlebars, zod, yaml and the prompts).
+// (it pulls in handlebars, zod and yaml; node-plop on the first render; the prompts
+// (clack) only when it is interactive).
 
 /** Options of the default command as commander parses them. */
 export interface CreateFlags {
@@ -62,6 +61,7 @@ export async function createAction(ctx: Context, _state: RunState, dirArg: strin
     const interactive = ctx.interactive && !flags.yes;
     let answers;
     if (interactive) {
+      const { promptCreate } = await import("../prompts/create.js");
       answers = await promptCreate(ctx, given, VERSION);
     } else {
       if (!given.servers && !flags.yes) {
@@ -76,7 +76,8 @@ export async function createAction(ctx: Context, _state: RunState, dirArg: strin
     }
     const targetDir = path.resolve(ctx.cwd, answers.dir);
     const project = path.basename(targetDir);
-    const spin = interactive && !flags.dryRun ? p.spinner({ output: ctx.stdout }) : null;
+    const p = interactive ? await import("@clack/prompts") : null;
+    const spin = p && !flags.dryRun ? p.spinner({ output: ctx.stdout }) : null;
     spin?.start("Writing files");
     let result: CreateResult;
     try {
@@ -111,7 +112,7 @@ export async function createAction(ctx: Context, _state: RunState, dirArg: strin
     if (result.git === "initialized") writeLine(ctx.stderr, "note: git init done, but the initial commit failed (no git user.name/user.email?); the files are staged");
     if (result.dryRun) return;
     if (interactive) {
-      p.outro(`Created ${shownDir}/ with ${result.manifest.servers.length} servers. Deploy: see the Deployment table in README.md`, { output: ctx.stdout });
+      p?.outro(`Created ${shownDir}/ with ${result.manifest.servers.length} servers. Deploy: see the Deployment table in README.md`, { output: ctx.stdout });
       // Plain lines (not a clack note) so long commands are not wrapped and copy-paste intact.
       writeLine(ctx.stdout, "Same result in one command:");
       writeLine(ctx.stdout, `  ${equivalentCommand(shownDir, answers.servers, answers.python, answers.git)}`);

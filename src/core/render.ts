@@ -59,6 +59,30 @@ export const TEMPLATE_HELPERS: Record<string, (value: unknown) => Handlebars.Saf
   json: (value: unknown) => new Handlebars.SafeString(jsonValue(value)),
 };
 
+/** One Handlebars environment with our helpers and partials, and each template compiled once per process. */
+let templateEnv: Promise<{ hb: typeof Handlebars; compiled: Map<string, Handlebars.TemplateDelegate> }> | null = null;
+
+function templates(): Promise<{ hb: typeof Handlebars; compiled: Map<string, Handlebars.TemplateDelegate> }> {
+  templateEnv ??= (async () => {
+    const hb = Handlebars.create();
+    for (const [name, fn] of Object.entries(TEMPLATE_HELPERS)) hb.registerHelper(name, fn);
+    for (const [name, file] of Object.entries(PARTIALS)) hb.registerPartial(name, await readFile(path.join(PACKAGE_ROOT, file), "utf8"));
+    return { hb, compiled: new Map() };
+  })();
+  return templateEnv;
+}
+
+/** Renders a template file with data; the file is read and compiled on first use only (a create renders each server template once per server). */
+async function renderTemplateFile(file: string, data: object): Promise<string> {
+  const { hb, compiled } = await templates();
+  let template = compiled.get(file);
+  if (!template) {
+    template = hb.compile(await readFile(file, "utf8"));
+    compiled.set(file, template);
+  }
+  return template(data);
+}
+
 async function loadPlop(collect: Map<string, DesiredFile>): Promise<NodePlopAPI> {
   // Loaded on first render only: node-plop (with inquirer) is most of the CLI's start-up time.
   const { default: nodePlop } = await import("node-plop");
@@ -69,9 +93,8 @@ async function loadPlop(collect: Map<string, DesiredFile>): Promise<NodePlopAPI>
   }
   plop.setActionType("render", async (answers, config, api) => {
     const templateFile = path.resolve(api.getPlopfilePath(), String(config.templateFile));
-    const template = await readFile(templateFile, "utf8");
     const outPath = api.renderString(String(config.path), answers);
-    collect.set(outPath, { content: api.renderString(template, answers), mode: 0o644 });
+    collect.set(outPath, { content: await renderTemplateFile(templateFile, answers), mode: 0o644 });
     return outPath;
   });
   return plop;
@@ -105,7 +128,5 @@ export async function renderGenerator(generator: string, data: object): Promise<
 export async function renderPartial(name: keyof typeof PARTIALS | string, data: object): Promise<string> {
   const file = PARTIALS[name];
   if (!file) throw new Error(`unknown partial ${name}`);
-  const hb = Handlebars.create();
-  for (const [helper, fn] of Object.entries(TEMPLATE_HELPERS)) hb.registerHelper(helper, fn);
-  return hb.compile(await readFile(path.join(PACKAGE_ROOT, file), "utf8"))(data);
+  return renderTemplateFile(path.join(PACKAGE_ROOT, file), data);
 }

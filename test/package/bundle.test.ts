@@ -76,10 +76,11 @@ describe("the bundle", () => {
     const create = packagesIn(staticClosure(output("create-action")));
     const sync = packagesIn(staticClosure(output("sync-action")));
     const check = packagesIn(staticClosure(output("check-action")));
-    // create: handlebars and clack now, node-plop on the first render (its own chunk); no ajv, no diff.
+    // create: handlebars and zod now; node-plop on the first render and clack only for prompts
+    // (their own chunks); no ajv, no diff.
     expect(create).toContain("handlebars");
-    expect(create).toContain("@clack/prompts");
-    for (const pkg of ["ajv", "diff", "node-plop"]) expect(create).not.toContain(pkg);
+    expect(create).toContain("zod");
+    for (const pkg of ["ajv", "diff", "node-plop", "@clack/prompts"]) expect(create).not.toContain(pkg);
     // sync: yaml/zod (manifest); diff only when there is a conflict to show.
     for (const pkg of ["node-plop", "handlebars", "ajv", "@clack/prompts", "diff"]) expect(sync).not.toContain(pkg);
     // check: ajv; none of the scaffolding.
