@@ -1,4 +1,5 @@
 import type { Readable, Writable } from "node:stream";
+import { isatty } from "node:tty";
 
 /**
  * Everything a command reads from or writes to the outside world, injected so
@@ -21,14 +22,19 @@ export interface Context {
   now: () => Date;
 }
 
-/** Builds the real process context. */
+/**
+ * Builds the real process context. `process.stdin` is created on first use only (opening it
+ * costs start-up time `--help` does not need); `interactive` asks the terminal about fd 0.
+ */
 export function processContext(): Context {
   return {
     cwd: process.cwd(),
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
-    interactive: Boolean(process.stdin.isTTY) && !process.env.CI,
+    get stdin(): Readable {
+      return process.stdin;
+    },
+    interactive: isatty(0) && !process.env.CI,
     env: process.env,
     now: () => new Date(),
   };
