@@ -51,7 +51,7 @@ export async function bundle({ outdir = DIST, minify = process.env.BUILD_MINIFY 
     legalComments: "none", // the licenses go to THIRD-PARTY-LICENSES.md
     metafile: true,
     logLevel: "warning",
-    plugins: [withoutInquirer],
+    plugins: [withoutInquirer, commanderWithoutChildProcessAtStartup],
   });
   const meta = result.metafile;
   await checkImports(meta);
@@ -71,6 +71,28 @@ const withoutInquirer = {
     b.onResolve({ filter: /^inquirer$/ }, (args) => {
       if (!/node-plop/.test(args.importer)) throw new Error(`only node-plop may import inquirer (imported by ${args.importer})`);
       return { path: path.join(ROOT, "scripts", "bundle", "inquirer-not-bundled.mjs") };
+    });
+  },
+};
+
+/**
+ * commander requires node:child_process at load time, for executable subcommands
+ * (`program.command("x", "desc")` running a separate file), which this CLI does not use.
+ * Loading child_process costs every `--help` a few milliseconds, so it is required on first
+ * spawn instead. Fails the build if commander's source no longer has the line (upgrade check).
+ * @type {import("esbuild").Plugin}
+ */
+const commanderWithoutChildProcessAtStartup = {
+  name: "commander-lazy-child-process",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const source = await fs.readFile(args.path, "utf8");
+      const line = "const childProcess = require('node:child_process');";
+      if (!source.includes(line) || (source.match(/childProcess\.(\w+)/g) ?? []).some((use) => use !== "childProcess.spawn")) {
+        throw new Error(`commander's lib/command.js changed (no "${line}", or uses more than childProcess.spawn): update scripts/build.mjs`);
+      }
+      const lazy = "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
+      return { contents: source.replace(line, lazy), loader: "js" };
     });
   },
 };
