@@ -14,6 +14,8 @@ export interface CheckCliOptions {
   strict?: boolean;
   cwd?: string;
   python?: string;
+  offline?: boolean;
+  explain?: string;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -36,6 +38,8 @@ export function registerCheck(program: Command, ctx: Context, state: RunState): 
     .option("--strict", "exit 1 on warnings too")
     .option("--cwd <dir>", "run as if started in <dir>")
     .option("--python <path>", "Python 3.10+ interpreter that parses the code (default: $MCPM_PYTHON, else python3/python on PATH)")
+    .option("--offline", "do not resolve requirements with pip (import names then come from the built-in map)")
+    .option("--explain <rule>", "print the documentation of a rule and exit")
     .addHelpText(
       "after",
       "\nExit codes: 0 no errors (warnings fail only with --strict), 1 findings that fail, 2 could not run.\n" +
@@ -44,8 +48,13 @@ export function registerCheck(program: Command, ctx: Context, state: RunState): 
     )
     .action(async (_opts: CheckCliOptions, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as CheckCliOptions;
+      if (opts.explain !== undefined) {
+        const { explainRule } = await import("../check/explain.js");
+        writeLine(ctx.stdout, (await explainRule(opts.explain)).trimEnd());
+        return;
+      }
       const start = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
-      const report = await runCheck({ start, servers: opts.server ?? [], targets: opts.target ?? [], python: opts.python, env: ctx.env });
+      const report = await runCheck({ start, servers: opts.server ?? [], targets: opts.target ?? [], python: opts.python, offline: Boolean(opts.offline), env: ctx.env });
       const code = checkExitCode(report, Boolean(opts.strict));
       if (opts.json) {
         writeLine(ctx.stdout, JSON.stringify(checkJson(report, code), null, 2));

@@ -115,11 +115,16 @@ describe("check exits 2 when it cannot run, with the reason", () => {
     expect(JSON.parse(r.stdout).python.version).toMatch(/^3\.\d+\.\d+$/);
   });
 
-  it("no servers anywhere", async () => {
+  it("no servers anywhere (up to the repository root), listing the candidate files it saw", async () => {
     const dir = await tempDir();
+    await mkdir(path.join(dir, ".git")); // the walk stops here, whatever lies above it
+    await mkdir(path.join(dir, "tools"), { recursive: true });
+    await writeFile(path.join(dir, "tools", "server.py"), "from fastmcp import FastMCP\nmcp = FastMCP('x')\n");
     const r = await cli(["check", "--cwd", dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("no mcp-monorepo.yaml and no server folders");
+    expect(r.stderr).toContain(`up to the repository root ${dir}`);
+    expect(r.stderr).toContain("files seen: tools/server.py");
   });
 
   it("a --cwd that does not exist", async () => {
