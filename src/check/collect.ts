@@ -29,6 +29,8 @@ export interface SourceFile {
 export interface TextFile {
   rel: string;
   text: string;
+  /** For text assembled from another file (pyproject.toml dependencies): 1-based source line of each text line. */
+  lines?: number[];
 }
 
 /** Where a server's FastMCP object is imported from. */

@@ -33,8 +33,10 @@ export interface ResolvedDist {
   requested: boolean;
   /** Wheel URL (null for an sdist). */
   wheel: string | null;
-  /** Normalised names of its own requirements (for "installed because X depends on it"). */
+  /** Normalised names of its own unconditional requirements (for "installed because X depends on it"). */
   requires: string[];
+  /** Normalised names of requirements under an extra (`; extra == "server"`), which may or may not be installed. */
+  requiresExtra: string[];
 }
 
 /** The resolution of one requirements set. */
@@ -72,6 +74,10 @@ export function pypiLines(text: string): string[] {
     .filter((l) => l && !l.startsWith("-"));
 }
 
+function names(reqs: string[]): string[] {
+  return reqs.map((d) => requirementName(d)).filter((n): n is string => n !== null);
+}
+
 /** The first line of pip's error that says why (ResolutionImpossible: the conflict lines). */
 function pipReason(stderr: string): string {
   const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
@@ -88,7 +94,7 @@ function pipReason(stderr: string): string {
  * @param cache - absolute cache folder.
  */
 export async function resolveRequirements(python: string, lines: string[], runtime: string, cache: string, env: NodeJS.ProcessEnv): Promise<Resolution> {
-  const key = createHash("sha256").update(JSON.stringify({ v: 2, runtime, lines: [...lines].sort() })).digest("hex").slice(0, 32);
+  const key = createHash("sha256").update(JSON.stringify({ v: 3, runtime, lines: [...lines].sort() })).digest("hex").slice(0, 32);
   const file = path.join(cache, "check", "resolve", `${key}.json`);
   const cached = await fs.readFile(file, "utf8").then((t) => JSON.parse(t) as Resolution, () => null);
   if (cached) return cached;
@@ -112,7 +118,8 @@ export async function resolveRequirements(python: string, lines: string[], runti
           version: i.metadata.version,
           requested: i.requested,
           wheel: /\.whl$/.test(i.download_info.url) ? i.download_info.url : null,
-          requires: (i.metadata.requires_dist ?? []).map((d) => requirementName(d)).filter((n): n is string => n !== null),
+          requires: names((i.metadata.requires_dist ?? []).filter((d) => !/extra\s*==/.test(d))),
+          requiresExtra: names((i.metadata.requires_dist ?? []).filter((d) => /extra\s*==/.test(d))),
         })),
       };
     } else {

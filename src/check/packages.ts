@@ -67,20 +67,14 @@ export function resolutionRuntime(targets: Target[], manifest: Manifest | null):
 
 /**
  * Without requirements.txt, uses pyproject.toml's `[project] dependencies` (FastMCP Cloud accepts
- * either). The lines are placed at their pyproject.toml line numbers so findings point there.
+ * either). `lines` maps each dependency to its pyproject.toml line so findings point there.
  */
 export function usePyprojectDependencies(server: ServerData, analyzer: AnalyzerResponse, _root: string): void {
   if (server.requirements || !server.pyproject) return;
   const pp = analyzer.pyprojects[`${server.folder}|pyproject.toml`];
   const deps = pp?.dependencies;
   if (!deps) return;
-  const lines: string[] = [];
-  for (const d of deps) {
-    let at = Math.max(0, d.line - 1);
-    while (lines[at]) at++;
-    lines[at] = d.text;
-  }
-  server.requirements = { rel: server.pyproject, text: Array.from(lines, (l) => l ?? "").join("\n") };
+  server.requirements = { rel: server.pyproject, text: deps.map((d) => d.text).join("\n"), lines: deps.map((d) => d.line) };
   server.requirementsFrom = "pyproject.toml";
 }
 

@@ -32,21 +32,35 @@ export function pinsMcpBelow2(line: string): boolean {
   return /<\s*2(\.0+)*\b(?!\.\d*[1-9])/.test(spec) || /(==|~=)\s*[01]\./.test(spec) || /<=\s*1\./.test(spec);
 }
 
-/** The requested distribution whose dependency tree pulls `dist` in (breadth first), if any. */
+/**
+ * The requested distribution that pulls `dist` in by the shortest chain of requirements (an edge
+ * under an extra counts ten times a plain one, since the extra may not be installed), if any.
+ */
 export function pulledInBy(dists: ResolvedDist[], dist: string): string | undefined {
   const byName = new Map(dists.map((d) => [d.name, d]));
+  let best: { root: string; cost: number } | undefined;
   for (const root of dists.filter((d) => d.requested)) {
-    const seen = new Set<string>([root.name]);
-    const queue = [...root.requires];
+    const cost = new Map<string, number>([[root.name, 0]]);
+    const queue: string[] = [root.name];
     while (queue.length) {
+      queue.sort((x, y) => cost.get(x)! - cost.get(y)!);
       const n = queue.shift()!;
-      if (n === dist) return root.name;
-      if (seen.has(n)) continue;
-      seen.add(n);
-      queue.push(...(byName.get(n)?.requires ?? []));
+      const d = byName.get(n);
+      if (!d) continue;
+      const edges = [...d.requires.map((r) => [r, 1] as const), ...(d.requiresExtra ?? []).map((r) => [r, 10] as const)];
+      for (const [r, w] of edges) {
+        if (!byName.has(r)) continue;
+        const c = cost.get(n)! + w;
+        if (c < (cost.get(r) ?? Infinity)) {
+          cost.set(r, c);
+          queue.push(r);
+        }
+      }
     }
+    const c = cost.get(dist);
+    if (c !== undefined && c > 0 && (!best || c < best.cost)) best = { root: root.name, cost: c };
   }
-  return undefined;
+  return best?.root;
 }
 
 function usesMcpV1(server: ServerData): { rel: string; line: number } | null {

@@ -17,8 +17,8 @@ const FIX = "list the package by its PyPI name (publish it to PyPI if it is your
 export const pypiOnlyRule: Rule = (server) => {
   const out: Finding[] = [];
   if (server.requirements) {
-    const { rel, text } = server.requirements;
-    for (const p of findNonPypiLines(text)) out.push(finding("pypi-only", "error", server, rel, p.line, `\`${p.text}\`: ${p.message}`, FIX));
+    const { rel, text, lines } = server.requirements;
+    for (const p of findNonPypiLines(text)) out.push(finding("pypi-only", "error", server, rel, lines?.[p.line - 1] ?? p.line, `\`${p.text}\`: ${p.message}`, FIX));
   }
   const deps = (server.fastmcpConfig?.data as { environment?: { dependencies?: unknown } } | undefined)?.environment?.dependencies;
   if (server.fastmcpJson && server.fastmcpConfig && Array.isArray(deps)) {
