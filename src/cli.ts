@@ -3,6 +3,7 @@ import { registerAddServer } from "./commands/add-server.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
 import { registerSync } from "./commands/sync.js";
+import { registerVerify } from "./commands/verify.js";
 import { processContext, writeLine, type Context } from "./core/context.js";
 import { CancelledError, isUserError } from "./core/errors.js";
 import { VERSION } from "./version.js";
@@ -35,6 +36,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   registerAddServer(program, ctx, state);
   registerSync(program, ctx, state);
   registerCheck(program, ctx, state);
+  registerVerify(program, ctx, state);
   for (const sub of program.commands) {
     if (!sub.options.some((o) => o.long === "--debug")) sub.addOption(new Option("--debug", "show stack traces for unexpected errors").hideHelp());
     sub.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
