@@ -178,3 +178,24 @@ describe("check finds a Python 3.10+ on PATH", () => {
     expect(explicit.stderr).toContain("check needs Python 3.10 or newer to analyze server code; this is 3.9.18");
   });
 });
+
+describe("check --explain", () => {
+  it("prints a rule's documentation (shipped in the package), for every rule id", async () => {
+    const { RULE_IDS } = await import("../../src/check/types.js");
+    for (const rule of RULE_IDS) {
+      const r = await cli(["check", "--explain", rule]);
+      expect(r.code, rule).toBe(0);
+      expect(r.stdout.startsWith(`# \`${rule}\`\n\nSeverity: `), rule).toBe(true);
+      expect(r.stdout, rule).not.toMatch(/seed 0\d\d|deployment learnings|\bRCA\b/i); // public facts only
+    }
+    const r = await cli(["check", "--explain", "import-crash"]);
+    expect(r.stdout).toContain("asyncio.run() cannot be called from a running event");
+  });
+
+  it("an unknown rule is a one-line error listing the valid ids", async () => {
+    const r = await cli(["check", "--explain", "no-such-rule"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain('error: unknown rule "no-such-rule"; rules: server-object, pypi-only,');
+  });
+});

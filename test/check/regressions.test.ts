@@ -127,3 +127,11 @@ describe("FastMCP agrees", () => {
     else expect(r.code, r.output).not.toBe(0);
   });
 });
+
+describe("messages name public facts, not internal labels (issue 13 item 5)", () => {
+  it.each(["regressions", "server-object/fail", "python-version/fail", "path-import/fail", "pypi-only/fail", "env/fail", "config-order/fail", "async-client/fail"])("%s", async (fixture) => {
+    const r = fixture === "regressions" ? { json } : await checkJson(path.join(FIXTURES, fixture));
+    expect(r.json.findings.length).toBeGreaterThan(0);
+    for (const f of r.json.findings) expect(`${f.message} ${f.fix}`).not.toMatch(/seed 0\d\d|seed\b|deployment learnings|\bRCA\b/i);
+  });
+});
