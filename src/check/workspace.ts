@@ -72,6 +72,11 @@ async function entryOf(dir: string): Promise<{ entryFile: string; config: string
   for (const cand of ["src/server.py", "server.py"]) if (await isFile(path.join(dir, cand))) return { entryFile: cand, config: null };
   const pkgs = await glob(["src/*/server.py"], { cwd: dir, onlyFiles: true, ignore: IGNORED_DIRS, expandDirectories: false });
   if (pkgs.length === 1) return { entryFile: pkgs[0]!, config: null };
+  // A package folder next to the dependencies (`<pkg>/server.py` + pyproject.toml at the same level).
+  if (await hasDependencies(dir)) {
+    const flat = (await glob(["*/server.py"], { cwd: dir, onlyFiles: true, ignore: [...IGNORED_DIRS, "tests/**", "test/**", "examples/**", "docs/**"], expandDirectories: false })).sort();
+    if (flat.length === 1) return { entryFile: flat[0]!, config: null };
+  }
   return null;
 }
 

@@ -126,6 +126,20 @@ describe("discovery of real layouts (issue 11)", () => {
     ]);
   });
 
+  it("a package folder next to the root's pyproject.toml (`<pkg>/server.py`), with imports of the package itself local", async () => {
+    const dir = await tempDir();
+    await mkdir(path.join(dir, ".git"));
+    await put(dir, {
+      "watch/server.py": SERVER + "from watch.tools import add\n",
+      "watch/tools.py": "def add() -> None:\n    pass\n",
+      "tests/test_server.py": "import pytest\n",
+      "pyproject.toml": '[project]\nname = "watch"\nversion = "0.1.0"\ndependencies = ["fastmcp>=4.0,<5"]\n',
+    });
+    const { json } = await checkJson(dir, ["--offline"]);
+    expect(json.servers).toEqual([path.basename(dir)]);
+    expect(json.findings).toEqual([]);
+  });
+
   it("stops at the .git boundary instead of linting a sibling repository", async () => {
     const dir = await tempDir();
     await put(dir, { "sibling/server-a/src/server.py": SERVER, "sibling/server-a/requirements.txt": REQ, "mine/docs/index.md": "x\n" });
