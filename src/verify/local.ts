@@ -43,6 +43,8 @@ const IMPORT_TEST = `
 import importlib.util, json, os, sys, time
 path, obj = sys.argv[1], sys.argv[2]
 t = time.perf_counter()
+# Like the fastmcp console script: the working directory is not on sys.path, the entry file's folder is.
+sys.path[:] = [p for p in sys.path if p not in ("", ".", os.getcwd())]
 sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
 spec = importlib.util.spec_from_file_location("server_module", path)
 module = importlib.util.module_from_spec(spec)
