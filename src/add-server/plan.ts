@@ -7,6 +7,7 @@ import { serverData, serverFiles } from "../core/server-files.js";
 import { readCanonicalShared, SHARED_DIR } from "../core/vendor.js";
 import { SHARED_REQUIREMENTS } from "../sync/plan.js";
 import { checkSharedRequirements } from "../sync/requirements-merge.js";
+import { checkSharedEnv, SHARED_ENV_FILE } from "../core/env-block.js";
 import { parseAddServerOptions } from "./options.js";
 import { assertServerCanBeAdded } from "./preflight.js";
 import { readTextOrNull, renderRootUpdates, rootFileOrder } from "./root-updates.js";
@@ -52,7 +53,12 @@ export async function planAddServerIn(loaded: LoadedManifest, name: string, desc
   if (problem) {
     throw new UserError(`${problem.file}:${problem.line}: ${problem.message}; fix it first: the new server would inherit it (sync refuses it too)`);
   }
-  const files = await serverFiles(server, loaded.manifest.python, vendored, sharedRequirements);
+  const sharedEnv = await readTextOrNull(path.join(root, ...SHARED_ENV_FILE.split("/")));
+  const envProblem = sharedEnv === null ? undefined : checkSharedEnv(sharedEnv)[0];
+  if (envProblem) {
+    throw new UserError(`${envProblem.file}:${envProblem.line}: ${envProblem.message}; fix it first: the new server would inherit it (sync refuses it too)`);
+  }
+  const files = await serverFiles(server, loaded.manifest.python, vendored, sharedRequirements, sharedEnv);
   const serverChanges = await diffAgainstDisk(root, files);
   const existing = serverChanges.find((c) => c.kind !== "create");
   if (existing) throw new UserError(`${existing.path} already exists; add-server never overwrites files: move it away or pick another name`);

@@ -11,7 +11,8 @@ import { pythonTargetsProblem, type PythonTargetsProblem } from "./targets.js";
 import { diffAgainstDisk, writeTreeAtomically, type DesiredFile, type FileChange } from "./plan.js";
 import { renderDeploymentTable } from "./readme.js";
 import { renderGenerator } from "./render.js";
-import { serverData, serverFiles } from "./server-files.js";
+import { fillEnvBlock, serverData, serverFiles } from "./server-files.js";
+import { ENV_EXAMPLE } from "./env-block.js";
 import { LOCK_FILE, SHARED_DIR, NOT_COPIED, serializeLock, sha256, vendoredStateOf, type SharedFile, type SyncLock } from "./vendor.js";
 
 const execFileP = promisify(execFile);
@@ -143,16 +144,19 @@ export async function renderMonorepo(opts: CreateOptions): Promise<{ files: Map<
   });
   const shared: SharedFile[] = [];
   let sharedRequirements = "";
+  let sharedEnv: string | null = null;
   for (const [p, f] of files) {
     if (!p.startsWith(`${SHARED_DIR}/`)) continue;
     const rel = p.slice(SHARED_DIR.length + 1);
     const content = Buffer.from(f.content);
-    if (NOT_COPIED.has(rel)) sharedRequirements = content.toString("utf8");
-    else shared.push({ path: rel, content, mode: f.mode ?? 0o644, sha256: sha256(content) });
+    if (rel === "requirements.txt") sharedRequirements = content.toString("utf8");
+    else if (rel === ENV_EXAMPLE) sharedEnv = content.toString("utf8");
+    else if (!NOT_COPIED.has(rel)) shared.push({ path: rel, content, mode: f.mode ?? 0o644, sha256: sha256(content) });
   }
+  fillEnvBlock(files, ENV_EXAMPLE, sharedEnv);
   const lock: SyncLock = { lockVersion: 1, servers: {} };
   for (const server of servers) {
-    for (const [p, f] of await serverFiles(server, manifest.python, shared, sharedRequirements)) files.set(p, f);
+    for (const [p, f] of await serverFiles(server, manifest.python, shared, sharedRequirements, sharedEnv)) files.set(p, f);
     lock.servers[server.name] = vendoredStateOf(shared);
   }
   files.set("mcp-monorepo.yaml", { content: renderManifest(manifest), mode: 0o644 });

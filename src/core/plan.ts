@@ -53,7 +53,8 @@ function toBuffer(content: Buffer | string): Buffer {
 export function resolveInside(root: string, rel: string): string {
   const abs = path.resolve(root, ...rel.split("/"));
   const relBack = path.relative(root, abs);
-  if (relBack === "" || relBack.startsWith("..") || path.isAbsolute(relBack)) {
+  // `..env.example.mcpm-tmp-…` (a root dot-file's temporary name) is inside: only `..` itself or `../…` escape.
+  if (relBack === "" || relBack === ".." || relBack.startsWith(`..${path.sep}`) || path.isAbsolute(relBack)) {
     throw new Error(`planned path escapes the root: ${rel}`);
   }
   return abs;

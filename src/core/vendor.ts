@@ -73,10 +73,11 @@ export function isNeverVendored(rel: string): boolean {
 }
 
 /**
- * Files of `shared/requirements.txt` kind that belong to the canonical package
- * but are not copied into servers (merged into each server's requirements.txt instead).
+ * Files that belong to the canonical package but are not copied into servers' `src/shared/`:
+ * `requirements.txt` is merged into each server's requirements.txt and `.env.example` into each
+ * `.env.example` (managed blocks, see src/sync/requirements-merge.ts and src/core/env-block.ts).
  */
-export const NOT_COPIED = new Set(["requirements.txt"]);
+export const NOT_COPIED = new Set(["requirements.txt", ".env.example"]);
 
 /** One file of the canonical shared package. */
 export interface SharedFile {
