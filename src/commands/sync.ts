@@ -8,6 +8,7 @@ import { readLock, SHARED_DIR } from "../core/vendor.js";
 import { acquireBusy } from "../core/busy.js";
 import { isWrite } from "../core/plan.js";
 import { applySync, type SyncApplyResult } from "../sync/apply.js";
+import { guardForcedOverwrites } from "../sync/dirty-guard.js";
 import { planSync } from "../sync/plan.js";
 import type { SyncPlan } from "../sync/types.js";
 import { formatSyncReport, syncExitCode, syncJson, type SyncMode } from "../sync/report.js";
@@ -20,6 +21,7 @@ export interface SyncCliOptions {
   force?: boolean;
   json?: boolean;
   cwd?: string;
+  allowDirty?: boolean;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface SyncCliOptions {
  *
  * Options: `--server NAME` (repeatable), `--check` (write nothing; exit 1 unless all
  * in sync: what CI and pre-commit run), `--dry-run`, `--force` (overwrite hand edits,
- * printing what is discarded), `--json`, `--cwd DIR`.
+ * printing what is discarded; refused when they are uncommitted in git), `--allow-dirty`, `--json`, `--cwd DIR`.
  * Sets `state.exitCode = 1` for conflicts, requirement errors and failed checks.
  */
 export function registerSync(program: Command, ctx: Context, state: RunState): void {
@@ -39,7 +41,8 @@ export function registerSync(program: Command, ctx: Context, state: RunState): v
     .option("-s, --server <name>", "sync only this server (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
     .option("--check", "write nothing; exit 1 if any server is out of date, has a conflict or unmanaged files (for CI and pre-commit)")
     .option("--dry-run", "print what would change; write nothing")
-    .option("--force", "overwrite vendored files edited by hand (prints what it discards)")
+    .option("--force", "overwrite vendored files edited by hand (prints what it discards; refused over uncommitted git changes)")
+    .option("--allow-dirty", "with --force: overwrite even files that have uncommitted git changes")
     .option("--json", "print the result as JSON")
     .option("--cwd <dir>", "run as if started in <dir>")
     .addHelpText(
@@ -88,6 +91,10 @@ export async function runSync(ctx: Context, opts: SyncCliOptions): Promise<numbe
   const release = mode === "sync" && hasWork ? await acquireBusy(loaded.root, "sync") : null;
   try {
     if (release) plan = await makePlan();
+    if (mode === "sync" && opts.force) {
+      const dirty = await guardForcedOverwrites(loaded.root, plan, Boolean(opts.allowDirty));
+      if (dirty.length > 0) writeLine(ctx.stderr, `note: --allow-dirty: overwrote uncommitted changes in ${dirty.join(", ")}`);
+    }
     return await printAndApply(ctx, opts, loaded.root, plan, mode);
   } finally {
     await release?.();
