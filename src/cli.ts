@@ -84,6 +84,7 @@ export async function run(argv: string[], ctx: Context = processContext()): Prom
     if (err instanceof CancelledError) return err.exitCode; // the prompt already said so
     if (isUserError(err)) {
       writeLine(ctx.stderr, `error: ${err.message}`);
+      for (const line of err.detail) writeLine(ctx.stderr, line);
       return err.exitCode;
     }
     writeLine(ctx.stderr, `unexpected error, please report it: ${(err as Error)?.message ?? String(err)}`);

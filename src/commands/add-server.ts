@@ -46,7 +46,8 @@ export function registerAddServer(program: Command, ctx: Context, _state: RunSta
     .option("--allow-dirty", "write even if files add-server modifies have uncommitted git changes")
     .addHelpText(
       "after",
-      `\nExamples:\n  npx create-mcp-monorepo add-server billing --description "Billing tools: invoices and refunds"\n  npx create-mcp-monorepo add-server billing --dry-run\n  npx create-mcp-monorepo add-server --cwd path/to/monorepo billing --yes`,
+      `\nExit codes: 0 added; 1 refused (bad or taken name, uncommitted changes; nothing written); 2 could not run (no or broken mcp-monorepo.yaml or lock).\n\n` +
+        `Examples:\n  mcp-monorepo add-server billing --description "Billing tools: invoices and refunds"\n  mcp-monorepo add-server billing --dry-run\n  mcp-monorepo add-server --cwd path/to/monorepo billing --yes --json`,
     )
     .action(async (nameArg: string | undefined, flags: AddServerFlags) => {
       await runAddServer(ctx, nameArg, flags);

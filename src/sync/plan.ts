@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { UserError } from "../core/errors.js";
+import { cannotRun } from "../core/errors.js";
 import type { FileChange } from "../core/plan.js";
 import { LOCK_FILE, readCanonicalShared, serializeLock, SHARED_DIR, VENDORED_DIR, type SharedFile, type SyncLock } from "../core/vendor.js";
 import { planVendoredFiles, sameVendoredState } from "./classify.js";
@@ -28,7 +28,8 @@ export const SHARED_REQUIREMENTS = `${SHARED_DIR}/requirements.txt`;
  *
  * @returns the plan; `changes` lists the writes in apply order with the lock file last.
  * @throws UserError when `shared/` is missing or holds a symlink to outside it, a `--server`
- *   name is unknown, a server folder is missing or outside the root.
+ *   name is unknown, a server folder is missing or outside the root (exit 2, "could not run",
+ *   for the missing `shared/`, unknown server and missing folder).
  */
 export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
   const { root, lock, force } = opts;
@@ -126,7 +127,7 @@ function selectServers(opts: PlanSyncOptions): PlanSyncOptions["servers"] {
   const known = new Map(opts.servers.map((s) => [s.name, s]));
   const unknown = opts.only.filter((n) => !known.has(n));
   if (unknown.length) {
-    throw new UserError(`unknown server ${unknown.map((n) => `"${n}"`).join(", ")} (servers in mcp-monorepo.yaml: ${[...known.keys()].join(", ") || "none"})`);
+    throw cannotRun(`unknown server ${unknown.map((n) => `"${n}"`).join(", ")} (servers in mcp-monorepo.yaml: ${[...known.keys()].join(", ") || "none"})`);
   }
   return [...new Set(opts.only)].map((n) => known.get(n)!);
 }
@@ -148,7 +149,7 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
   const folder = toPosixInside(root, server.folder, `server "${server.name}" folder`);
   const folderStat = await fs.stat(path.join(root, ...folder.split("/"))).catch(() => null);
   if (!folderStat?.isDirectory()) {
-    throw new UserError(`${folder}/ (server "${server.name}" in mcp-monorepo.yaml) does not exist; restore it or remove the server from the manifest`);
+    throw cannotRun(`${folder}/ (server "${server.name}" in mcp-monorepo.yaml) does not exist; restore it or remove the server from the manifest`);
   }
   const vendoredRel = `${folder}/${VENDORED_DIR}`;
   const vendoredAbs = path.join(root, ...vendoredRel.split("/"));
@@ -255,7 +256,7 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
 function toPosixInside(root: string, p: string, what: string): string {
   const abs = path.resolve(root, p);
   const rel = path.relative(root, abs);
-  if (!rel || rel === ".." || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) throw new UserError(`${what} "${p}" in mcp-monorepo.yaml is not inside the monorepo`);
+  if (!rel || rel === ".." || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) throw cannotRun(`${what} "${p}" in mcp-monorepo.yaml is not inside the monorepo`);
   return rel.split(path.sep).join("/");
 }
 
