@@ -1,7 +1,8 @@
 import path from "node:path";
 import type { Command } from "commander";
 import type { RunState } from "../cli.js";
-import { writeLine, type Context } from "../core/context.js";
+import pc from "picocolors";
+import { useColor, writeLine, type Context } from "../core/context.js";
 import { UserError } from "../core/errors.js";
 import { loadManifestFrom } from "../core/manifest.js";
 import { readLock, SHARED_DIR } from "../core/vendor.js";
@@ -107,7 +108,10 @@ export async function runSync(ctx: Context, opts: SyncCliOptions): Promise<numbe
 
 async function printAndApply(ctx: Context, opts: SyncCliOptions, root: string, plan: SyncPlan, mode: SyncMode): Promise<number> {
   let result: SyncApplyResult | null = null;
-  const color = !opts.json && Boolean((ctx.stdout as { isTTY?: boolean }).isTTY) && !ctx.env.NO_COLOR;
+  const color = useColor(ctx, { json: opts.json });
+  const code = syncExitCode(plan, mode);
+  // The summary line: green when all is well, red when the command fails.
+  const summary = (line: string) => pc.createColors(color)[code === 0 ? "green" : "red"](line);
   if (mode === "sync" && !opts.json) {
     // Print first, so the discarded edits of --force are on screen before they are overwritten.
     for (const line of formatSyncReport(plan, mode, { color }).slice(0, -1)) writeLine(ctx.stdout, line);
@@ -116,9 +120,11 @@ async function printAndApply(ctx: Context, opts: SyncCliOptions, root: string, p
   if (opts.json) {
     writeLine(ctx.stdout, JSON.stringify(syncJson(plan, mode, result), null, 2));
   } else if (mode === "sync") {
-    writeLine(ctx.stdout, formatSyncReport(plan, mode).at(-1));
+    writeLine(ctx.stdout, summary(formatSyncReport(plan, mode).at(-1)!));
   } else {
-    for (const line of formatSyncReport(plan, mode, { color })) writeLine(ctx.stdout, line);
+    const lines = formatSyncReport(plan, mode, { color });
+    for (const line of lines.slice(0, -1)) writeLine(ctx.stdout, line);
+    writeLine(ctx.stdout, summary(lines.at(-1)!));
   }
-  return syncExitCode(plan, mode);
+  return code;
 }

@@ -108,12 +108,15 @@ export function isWrite(change: FileChange): boolean {
   return change.kind === "create" || change.kind === "update" || change.kind === "delete";
 }
 
+// Always-on colours: `formatPlan`'s `color` option decides (picocolors' own default looks at
+// process.stdout, not at the injected context's stream).
+const on = pc.createColors(true);
 const LABEL: Record<ChangeKind, (s: string) => string> = {
-  create: pc.green,
-  update: pc.yellow,
-  delete: pc.red,
-  unchanged: pc.dim,
-  conflict: pc.magenta,
+  create: on.green,
+  update: on.yellow,
+  delete: on.red,
+  unchanged: on.dim,
+  conflict: on.magenta,
 };
 
 /**
