@@ -6,7 +6,7 @@ import { registerSync } from "./commands/sync.js";
 import { processContext, writeLine, type Context } from "./core/context.js";
 import { CancelledError, isUserError, UserError } from "./core/errors.js";
 import { didYouMean } from "./core/suggest.js";
-import { VERSION } from "./version.js";
+import { BUGS_URL, HOMEPAGE, VERSION } from "./version.js";
 
 /** Shared state a command sets: its exit code (0 unless it says otherwise). */
 export interface RunState {
@@ -41,6 +41,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   registerCheck(program, ctx, state);
   // `help <command>`: commander adds it by itself only to programs without an action of their own.
   program.helpCommand("help [command]", "show help for a command");
+  if (HOMEPAGE) program.addHelpText("afterAll", `\nDocs: ${HOMEPAGE}`);
   for (const sub of program.commands) {
     if (!sub.options.some((o) => o.long === "--debug")) sub.addOption(new Option("--debug", "show stack traces for unexpected errors").hideHelp());
     sub.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
@@ -87,7 +88,7 @@ export async function run(argv: string[], ctx: Context = processContext()): Prom
       for (const line of err.detail) writeLine(ctx.stderr, line);
       return err.exitCode;
     }
-    writeLine(ctx.stderr, `unexpected error, please report it: ${(err as Error)?.message ?? String(err)}`);
+    writeLine(ctx.stderr, `unexpected error, please report it${BUGS_URL ? ` at ${BUGS_URL}` : ""}: ${(err as Error)?.message ?? String(err)}`);
     if (debug) writeLine(ctx.stderr, (err as Error)?.stack ?? String(err));
     else writeLine(ctx.stderr, "(run again with --debug for the stack trace)");
     return 1;
