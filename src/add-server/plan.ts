@@ -8,6 +8,7 @@ import { readCanonicalShared, SHARED_DIR } from "../core/vendor.js";
 import { SHARED_REQUIREMENTS } from "../sync/plan.js";
 import { checkSharedRequirements } from "../sync/requirements-merge.js";
 import { checkSharedEnv, SHARED_ENV_FILE } from "../core/env-block.js";
+import { pythonTargetsProblem } from "../core/targets.js";
 import { parseAddServerOptions } from "./options.js";
 import { assertServerCanBeAdded } from "./preflight.js";
 import { readTextOrNull, renderRootUpdates, rootFileOrder } from "./root-updates.js";
@@ -43,6 +44,11 @@ export async function planAddServer(raw: unknown): Promise<AddServerPlan> {
  */
 export async function planAddServerIn(loaded: LoadedManifest, name: string, description: string): Promise<AddServerPlan> {
   const warnings = await assertServerCanBeAdded(loaded, name);
+  const disagree = pythonTargetsProblem(loaded.manifest.python, loaded.manifest.targets);
+  if (disagree) {
+    // The monorepo already disagrees (its manifest was edited); the new server inherits it: say so.
+    warnings.push(`mcp-monorepo.yaml: python "${disagree.python}" with target ${disagree.target}: ${disagree.message}; \`check\` will flag every server until python is ${disagree.highestPython} or lower, or ${disagree.target} is replaced by another target`);
+  }
   const { root } = loaded;
   const entry = serverEntry(name, description);
   const server = serverData(name, description);

@@ -98,8 +98,9 @@ export interface EnvMergeInputs {
  * Puts the shared block into one `.env.example`.
  *
  * - An existing block is replaced; everything outside it is kept byte for byte (CRLF files stay CRLF).
- * - A file without the block gets it appended after one blank line; a missing file is
- *   written as a header comment plus the block.
+ * - A file without the block that holds the canonical lines verbatim (one contiguous run) gets
+ *   the markers put around them in place; any other file without the block gets it appended
+ *   after one blank line; a missing file is written as a header comment plus the block.
  * - Problems (the result's `text` is then null): markers that are not exactly one BEGIN line
  *   followed by one END line; a variable the block sets that the file also sets outside the
  *   block (dotenv would read two values; the message names both places).
@@ -120,6 +121,15 @@ export function mergeEnvBlock(inputs: EnvMergeInputs): EnvMergeResult {
       text: null,
       problems: [{ file, line: at + 1, message: `the managed shared-settings block is broken (expect one "${ENV_BLOCK_BEGIN}" line, then one "${ENV_BLOCK_END}" line); fix it by hand` }],
     };
+  }
+  if (begins.length === 0) {
+    // Adoption: a file that already holds the canonical lines verbatim (e.g. the shared section
+    // copied into shared/.env.example from this very file) gets the markers around them in place.
+    const body = sharedEnvBlockLines(sharedText);
+    const at = body.length === 0 ? -1 : findRun(lines.map((l) => l.replace(/\s+$/, "")), body);
+    if (at !== -1) {
+      return { text: [...lines.slice(0, at), ENV_BLOCK_BEGIN, ...lines.slice(at, at + body.length), ENV_BLOCK_END, ...lines.slice(at + body.length)].join(eol), problems: [] };
+    }
   }
   const inBlock = (i: number) => begins.length === 1 && i >= begins[0]! && i <= ends[0]!;
   const sharedLines = new Map<string, number>();
@@ -150,4 +160,14 @@ export function mergeEnvBlock(inputs: EnvMergeInputs): EnvMergeResult {
     out = [...body, ...(body.length ? [""] : []), ...block, ""];
   }
   return { text: out.join(eol), problems };
+}
+
+/** Index of the first line where `run` appears as consecutive lines of `lines`, or -1. */
+function findRun(lines: string[], run: string[]): number {
+  for (let i = 0; i + run.length <= lines.length; i++) {
+    let j = 0;
+    while (j < run.length && lines[i + j] === run[j]) j++;
+    if (j === run.length) return i;
+  }
+  return -1;
 }

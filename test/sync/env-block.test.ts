@@ -25,6 +25,15 @@ describe("mergeEnvBlock", () => {
     );
   });
 
+  it("adopts the canonical lines where a file already has them verbatim (migrating a monorepo made before shared/.env.example)", () => {
+    const old = "# header\n\n# --- shared ---\nLOG_LEVEL=INFO\nNEW=1\n\n# --- mine ---\nA=1\n";
+    const r = mergeEnvBlock({ sharedText: "LOG_LEVEL=INFO\nNEW=1\n", fileText: old, file: "x", header: "" });
+    expect(r.problems).toEqual([]);
+    expect(r.text).toBe(`# header\n\n# --- shared ---\n${ENV_BLOCK_BEGIN}\nLOG_LEVEL=INFO\nNEW=1\n${ENV_BLOCK_END}\n\n# --- mine ---\nA=1\n`);
+    // Not verbatim (a different value): no guessing, the duplicate is reported instead.
+    expect(mergeEnvBlock({ sharedText: "LOG_LEVEL=DEBUG\nNEW=1\n", fileText: old, file: "x", header: "" }).text).toBeNull();
+  });
+
   it("refuses a variable set both outside and inside the block, and broken markers", () => {
     const dup = mergeEnvBlock({ sharedText: SHARED, fileText: "export NEW=2\n", file: "server-a/.env.example", header: "" });
     expect(dup.text).toBeNull();
