@@ -4,7 +4,9 @@ import path from "node:path";
 import pc from "picocolors";
 import type { RunState } from "../cli.js";
 import { useColor, writeLine, type Context } from "../core/context.js";
-import { createMonorepo, DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, type CreateResult } from "../core/create.js";
+import { createMonorepo, DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, pythonTargetsMessage, type CreateResult } from "../core/create.js";
+import { validateServerNames } from "../core/names.js";
+import { pythonTargetsProblem } from "../core/targets.js";
 import { UserError } from "../core/errors.js";
 import { PYTHON_VERSIONS, type Target } from "../core/manifest.js";
 import { formatPlan } from "../core/plan.js";
@@ -139,6 +141,13 @@ function defineCreate(cmd: Command, ctx: Context, _state: RunState, guard: (dir:
         const st = checkTargetDir(path.resolve(base, given.dir), given.dir);
         if (typeof st === "object") throw new UserError(st.problem);
       }
+      // Flags are checked before any question, so a bad one never costs a wizard run.
+      if (given.servers) {
+        const ok = validateServerNames(given.servers.map((sv) => sv.name));
+        if (ok !== true) throw new UserError(ok);
+      }
+      const disagree = given.python ? pythonTargetsProblem(given.python, TARGETS_TODAY) : null;
+      if (disagree) throw new UserError(pythonTargetsMessage(disagree));
       const interactive = ctx.interactive && !flags.yes && !flags.json;
       let answers;
       if (interactive) {

@@ -134,3 +134,17 @@ describe("interactive create keeps Python and the targets in agreement", () => {
     expect(manifest).not.toMatch(/python: "3\.1[34]"/);
   });
 });
+
+describe("interactive create checks its flags before the first question", () => {
+  it("--python 3.13 (FastMCP Cloud target) and a bad --server are refused before the wizard starts", async () => {
+    const cwd = await tempDir("mcpm-tty-");
+    for (const argv of [["early", "--python", "3.13"], ["early", "--server", "Bad"]]) {
+      const t = terminal(cwd);
+      const code = await run(argv, t.ctx);
+      expect(code, argv.join(" ")).toBe(1);
+      expect(t.screen(), argv.join(" ")).not.toContain("create-mcp-monorepo 0."); // no intro: no prompt was shown
+      expect(t.screen()).toMatch(/^error: /m);
+    }
+    expect(await listTree(cwd)).toEqual([]);
+  });
+});
