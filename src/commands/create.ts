@@ -43,6 +43,14 @@ function shellQuote(word: string): string {
 /** The one-shot command equivalent to an interactive session. */
 export function equivalentCommand(dir: string, servers: Array<{ name: string; description: string }>, python: string, git: boolean): string {
   const words = ["npm", "create", "mcp-monorepo@latest", dir, "--"];
+  const defaults = servers.length === DEFAULT_SERVERS.length && servers.every((s, i) => s.name === DEFAULT_SERVERS[i]!.name && s.description === DEFAULT_SERVERS[i]!.description);
+  if (defaults) {
+    // Exactly what --yes gives: say so instead of spelling it out.
+    words.push("--yes");
+    if (python !== DEFAULT_PYTHON) words.push("--python", python);
+    if (!git) words.push("--no-git");
+    return words.map(shellQuote).join(" ");
+  }
   for (const s of servers) words.push("--server", s.description ? `${s.name}=${s.description}` : s.name);
   words.push("--python", python, git ? "--git" : "--no-git");
   return words.map(shellQuote).join(" ");

@@ -117,7 +117,7 @@ export async function promptCreate(ctx: Context, known: CreateAnswers, version: 
             label: v,
             disabled,
             hint: disabled
-              ? `needs a docker, k8s or mcpb target (FastMCP Cloud runs ${FASTMCP_CLOUD_PYTHON})`
+              ? `needs a docker, k8s or mcpb target: FastMCP Cloud runs ${FASTMCP_CLOUD_PYTHON}`
               : v === FASTMCP_CLOUD_PYTHON
                 ? "FastMCP Cloud's base image"
                 : undefined,

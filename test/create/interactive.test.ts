@@ -85,6 +85,7 @@ describe("interactive create: Enter on every prompt equals --yes", () => {
     await t.answer("Python version", [ENTER]);
     expect(await done, t.screen()).toBe(0);
     expect(t.screen()).not.toContain("server name is empty");
+    expect(t.screen()).toContain("npm create mcp-monorepo@latest my-mcp-servers -- --yes --no-git\n");
 
     await mkdir(path.join(cwd, "b"));
     const yes = await runCli(["--yes", "--no-git"], { cwd: path.join(cwd, "b") });
@@ -129,7 +130,7 @@ describe("interactive create keeps Python and the targets in agreement", () => {
     const done = run(["py", "--server", "ops", "--no-git"], t.ctx);
     await t.answer("Python version", [DOWN, DOWN, ENTER]); // tries to go past 3.12
     expect(await done, t.screen()).toBe(0);
-    expect(t.screen()).toContain("3.13 (needs a docker, k8s or mcpb target (FastMCP Cloud runs 3.12))");
+    expect(t.screen()).toContain("3.13 (needs a docker, k8s or mcpb target: FastMCP Cloud runs 3.12)");
     const manifest = await readFile(path.join(cwd, "py", "mcp-monorepo.yaml"), "utf8");
     expect(manifest).not.toMatch(/python: "3\.1[34]"/);
   });
