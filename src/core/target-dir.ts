@@ -47,7 +47,8 @@ export type TargetState = "absent" | "empty" | "git-only";
  *
  * Accepted: a folder that does not exist, is empty, or holds only `.git`.
  * Refused with a message that says what to do instead: a file of that name; a folder that is
- * already an mcp-monorepo (holds `mcp-monorepo.yaml`: suggests `add-server`); any other
+ * already an mcp-monorepo (holds `mcp-monorepo.yaml`: suggests `add-server`), or is inside one
+ * (a nested monorepo would shadow the outer one for every command run in it); any other
  * non-empty folder; a folder name that starts with a dot or is not a valid project name
  * (with a suggested name).
  *
@@ -60,6 +61,12 @@ export function checkTargetDir(targetDir: string, shown: string): TargetState | 
   if (base.startsWith(".")) return { problem: `pick a folder name that does not start with a dot (got ${JSON.stringify(shown)})` };
   const name = validateProjectName(base);
   if (name !== true) return { problem: `folder ${name}` };
+  const outer = enclosingMonorepo(path.dirname(targetDir));
+  if (outer) {
+    return {
+      problem: `${shown} would be inside the mcp-monorepo at ${outer} (it has ${MANIFEST_FILE}); to add a server to it run: mcp-monorepo add-server NAME --cwd ${outer}; for a separate monorepo pick a folder outside it`,
+    };
+  }
   let st;
   try {
     st = statSync(targetDir);
@@ -69,7 +76,7 @@ export function checkTargetDir(targetDir: string, shown: string): TargetState | 
   if (!st.isDirectory()) return { problem: `${shown} exists and is not a folder; pick a new folder name` };
   const entries = readdirSync(targetDir);
   if (entries.includes(MANIFEST_FILE)) {
-    return { problem: `${shown} is already an mcp-monorepo (it has ${MANIFEST_FILE}); to add a server to it run: cd ${shown} && npx create-mcp-monorepo add-server NAME` };
+    return { problem: `${shown} is already an mcp-monorepo (it has ${MANIFEST_FILE}); to add a server to it run: mcp-monorepo add-server NAME --cwd ${shown}` };
   }
   const foreign = entries.filter((e) => e !== ".git");
   if (foreign.length > 0) {
@@ -77,4 +84,16 @@ export function checkTargetDir(targetDir: string, shown: string): TargetState | 
     return { problem: `${shown} is not empty (${list}); pick a new folder` };
   }
   return entries.length === 0 ? "empty" : "git-only";
+}
+
+/** The nearest folder at or above `dir` holding {@link MANIFEST_FILE}, or null. */
+function enclosingMonorepo(dir: string): string | null {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    try {
+      if (statSync(path.join(d, MANIFEST_FILE)).isFile()) return d;
+    } catch {
+      // not here
+    }
+    if (path.dirname(d) === d) return null;
+  }
 }

@@ -105,3 +105,18 @@ describe("Python version and targets agree (FastMCP Cloud builds on Python 3.12)
     expect(check.stdout).toContain("0 errors, 0 warnings in 3 servers");
   }, 120_000);
 });
+
+// Issue 13 item 3: create inside an existing monorepo is refused with the way to add a server.
+describe("create inside an existing monorepo", () => {
+  it("refuses a nested monorepo and names add-server", async () => {
+    const cwd = await tempDir("mcpm-nested-");
+    expect((await runCli(["outer", "--server", "ops", "--no-git"], { cwd })).code).toBe(0);
+    const outer = path.join(cwd, "outer");
+    const r = await runCli(["inner", "--yes", "--no-git"], { cwd: outer });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      `error: inner would be inside the mcp-monorepo at ${outer} (it has mcp-monorepo.yaml); to add a server to it run: mcp-monorepo add-server NAME --cwd ${outer}; for a separate monorepo pick a folder outside it`,
+    );
+    expect((await readdir(outer)).includes("inner")).toBe(false);
+  });
+});
