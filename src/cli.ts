@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { registerAddServer } from "./commands/add-server.js";
+import { registerAddTarget } from "./commands/add-target.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
 import { registerSync } from "./commands/sync.js";
@@ -14,7 +15,7 @@ export interface RunState {
 
 /**
  * Builds the commander program: `create-mcp-monorepo [dir]` plus the
- * `add-server`, `sync` and `check` subcommands. Output goes to `ctx` streams;
+ * `add-server`, `add-target`, `sync` and `check` subcommands. Output goes to `ctx` streams;
  * commander errors throw instead of exiting.
  */
 export function buildProgram(ctx: Context, state: RunState): Command {
@@ -33,6 +34,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
     });
   registerCreate(program, ctx, state);
   registerAddServer(program, ctx, state);
+  registerAddTarget(program, ctx, state);
   registerSync(program, ctx, state);
   registerCheck(program, ctx, state);
   for (const sub of program.commands) {

@@ -19,6 +19,7 @@ export interface AddServerFlags {
   yes?: boolean;
   dryRun?: boolean;
   allowDirty?: boolean;
+  target?: string[];
 }
 
 /**
@@ -30,7 +31,8 @@ export interface AddServerFlags {
  * Options: `-d, --description <text>`, `--cwd <dir>` (start the search for
  * `mcp-monorepo.yaml` there), `-y, --yes` (no prompts; default description),
  * `--dry-run` (print CREATE/UPDATE lines, write nothing), `--allow-dirty` (write
- * even over uncommitted git changes). Prompts (clack) for a missing name or
+ * even over uncommitted git changes), `--target <name>` (repeatable: a deployment target the manifest
+ * does not list yet is added as `add-target` does). Prompts (clack) for a missing name or
  * description when `ctx.interactive`; otherwise a missing name is a one-line error.
  * Every refusal is a `UserError` (one line, exit 1, nothing written).
  */
@@ -44,6 +46,11 @@ export function registerAddServer(program: Command, ctx: Context, _state: RunSta
     .option("-y, --yes", "do not prompt; use the default description when none is given")
     .option("--dry-run", "print the files that would be created and updated; write nothing")
     .option("--allow-dirty", "write even if files add-server modifies have uncommitted git changes")
+    .option(
+      "--target <name>",
+      "also write the server for this deployment target (repeatable; one not in mcp-monorepo.yaml yet is added there, with its files for every server)",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .addHelpText(
       "after",
       `\nExamples:\n  npx create-mcp-monorepo add-server billing --description "Billing tools: invoices and refunds"\n  npx create-mcp-monorepo add-server billing --dry-run\n  npx create-mcp-monorepo add-server --cwd path/to/monorepo billing --yes`,
@@ -78,7 +85,7 @@ export async function runAddServer(ctx: Context, nameArg: string | undefined, fl
   spin?.start(flags.dryRun ? "Planning" : "Writing files");
   let result: AddServerResult;
   try {
-    result = await addServer({ cwd: start, name, description }, { dryRun: flags.dryRun, allowDirty: flags.allowDirty, loaded });
+    result = await addServer({ cwd: start, name, description, targets: flags.target }, { dryRun: flags.dryRun, allowDirty: flags.allowDirty, loaded });
   } catch (err) {
     spin?.error("Nothing was written");
     throw err;

@@ -6,7 +6,7 @@ import type { RunState } from "../cli.js";
 import { writeLine, type Context } from "../core/context.js";
 import { createMonorepo, DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, type CreateResult } from "../core/create.js";
 import { UserError } from "../core/errors.js";
-import { PYTHON_VERSIONS } from "../core/manifest.js";
+import { PYTHON_VERSIONS, TARGETS, type Target } from "../core/manifest.js";
 import { formatPlan } from "../core/plan.js";
 import { promptCreate } from "../prompts/create.js";
 import { VERSION } from "../version.js";
@@ -19,6 +19,7 @@ interface CreateFlags {
   repository?: string;
   branch: string;
   dryRun?: boolean;
+  target?: string[];
 }
 
 /** Quotes a word for a POSIX shell (single quotes; embedded quotes closed and escaped). */
@@ -27,10 +28,17 @@ function shellQuote(word: string): string {
 }
 
 /** The one-shot command equivalent to an interactive session. */
-export function equivalentCommand(dir: string, servers: Array<{ name: string; description: string }>, python: string, git: boolean): string {
+export function equivalentCommand(
+  dir: string,
+  servers: Array<{ name: string; description: string }>,
+  python: string,
+  git: boolean,
+  targets: readonly string[] = ["fastmcp-cloud"],
+): string {
   const words = ["npm", "create", "mcp-monorepo@latest", dir, "--"];
   for (const s of servers) words.push("--server", `${s.name}=${s.description}`);
   words.push("--python", python, git ? "--git" : "--no-git");
+  if (targets.length !== 1 || targets[0] !== "fastmcp-cloud") for (const t of targets) words.push("--target", t);
   return words.map(shellQuote).join(" ");
 }
 
@@ -67,6 +75,14 @@ export function registerCreate(program: Command, ctx: Context, _state: RunState)
       return value;
     })
     .addOption(new Option("--python <version>", "Python version of every server").choices([...PYTHON_VERSIONS]))
+    .addOption(
+      new Option("--target <name>", "deployment target (repeatable; default fastmcp-cloud): writes its artefacts per server")
+        .choices([...TARGETS])
+        .argParser((value: string, previous: string[] | undefined) => {
+          if (!(TARGETS as readonly string[]).includes(value)) throw new UserError(`unknown target "${value}"; use one of ${TARGETS.join(", ")}`);
+          return [...(previous ?? []), value];
+        }),
+    )
     .option("--git", "run git init in the new folder (default)")
     .option("--no-git", "do not run git init")
     .option("--repository <owner/name>", "GitHub repository for the Deployment table (default: your-github-user/<project>)")
@@ -74,7 +90,7 @@ export function registerCreate(program: Command, ctx: Context, _state: RunState)
     .option("--dry-run", "print the files that would be created and write nothing")
     .addHelpText(
       "after",
-      `\nExamples:\n  npm create mcp-monorepo my-servers -- --yes\n  npm create mcp-monorepo my-servers -- --server ops="Ops tools" --server billing --description "Billing" --python 3.12 --no-git\n\nOther commands: add-server, sync, check (see <command> --help).`,
+      `\nExamples:\n  npm create mcp-monorepo my-servers -- --yes\n  npm create mcp-monorepo my-servers -- --server ops="Ops tools" --server billing --description "Billing" --python 3.12 --no-git\n  npm create mcp-monorepo my-servers -- --yes --python 3.13 --target docker --target k8s\n\nOther commands: add-server, sync, check (see <command> --help).`,
     )
     .action(async (dirArg: string | undefined, flags: CreateFlags) => {
       const given = {
@@ -82,6 +98,7 @@ export function registerCreate(program: Command, ctx: Context, _state: RunState)
         servers: flags.server?.map((s) => ({ name: s.name, description: s.description ?? "" })),
         python: flags.python,
         git: flags.git,
+        targets: flags.target as Target[] | undefined,
       };
       const interactive = ctx.interactive && !flags.yes;
       let answers;
@@ -96,6 +113,7 @@ export function registerCreate(program: Command, ctx: Context, _state: RunState)
           servers: given.servers ?? DEFAULT_SERVERS.map((s) => ({ ...s })),
           python: given.python ?? DEFAULT_PYTHON,
           git: given.git ?? true,
+          targets: given.targets ?? (["fastmcp-cloud"] as Target[]),
         };
       }
       const targetDir = path.resolve(ctx.cwd, answers.dir);
@@ -113,7 +131,7 @@ export function registerCreate(program: Command, ctx: Context, _state: RunState)
             git: answers.git,
             repository: flags.repository ?? `your-github-user/${project}`,
             branch: flags.branch,
-            targets: ["fastmcp-cloud"],
+            targets: answers.targets,
           },
           { dryRun: flags.dryRun },
         );
@@ -138,7 +156,7 @@ export function registerCreate(program: Command, ctx: Context, _state: RunState)
         p.outro(`Created ${shownDir}/ with ${result.manifest.servers.length} servers. Deploy: see the Deployment table in README.md`, { output: ctx.stdout });
         // Plain lines (not a clack note) so long commands are not wrapped and copy-paste intact.
         writeLine(ctx.stdout, "Same result in one command:");
-        writeLine(ctx.stdout, `  ${equivalentCommand(shownDir, answers.servers, answers.python, answers.git)}`);
+        writeLine(ctx.stdout, `  ${equivalentCommand(shownDir, answers.servers, answers.python, answers.git, answers.targets)}`);
       }
       writeLine(ctx.stdout, "\nNext steps:");
       for (const line of nextSteps(result, shownDir)) writeLine(ctx.stdout, `  ${line}`);

@@ -99,7 +99,7 @@ export function initialManifest(opts: CreateOptions): Manifest {
     python: opts.python,
     repository: opts.repository,
     branch: opts.branch,
-    targets: opts.targets,
+    targets: TARGETS.filter((t) => opts.targets.includes(t)),
     shared: SHARED_DIR,
     servers: opts.servers.map((s) => serverEntry(s.name, s.description || `${toTitle(s.name)} MCP server.`)),
   };
@@ -145,7 +145,7 @@ export async function renderMonorepo(opts: CreateOptions): Promise<{ files: Map<
   }
   const lock: SyncLock = { lockVersion: 1, servers: {} };
   for (const server of servers) {
-    for (const [p, f] of await serverFiles(server, manifest.python, shared, sharedRequirements)) files.set(p, f);
+    for (const [p, f] of await serverFiles(server, manifest.python, shared, sharedRequirements, manifest.targets)) files.set(p, f);
     lock.servers[server.name] = vendoredStateOf(shared);
   }
   files.set("mcp-monorepo.yaml", { content: renderManifest(manifest), mode: 0o644 });

@@ -4,6 +4,8 @@ import { renderGenerator, type ServerData } from "./render.js";
 import { renderServerRequirements } from "./requirements.js";
 import { VENDORED_DIR, type SharedFile } from "./vendor.js";
 import { VERSION } from "../version.js";
+import type { Target } from "./manifest.js";
+import { renderTargetFiles } from "../targets/index.js";
 
 /**
  * A new server's own requirements: what its generated code imports directly besides
@@ -34,6 +36,8 @@ export function serverData(name: string, description: string): ServerData {
  * @param python - the monorepo's Python version (e.g. "3.12").
  * @param shared - canonical shared files to vendor (requirements.txt excluded).
  * @param sharedRequirements - text of canonical `shared/requirements.txt`.
+ * @param targets - the monorepo's deployment targets: their per-server artefacts
+ *   (Dockerfile, k8s.yaml, .mcpbignore; src/targets/index.ts) are rendered too.
  * @returns POSIX path relative to the monorepo root → file.
  */
 export async function serverFiles(
@@ -41,11 +45,15 @@ export async function serverFiles(
   python: string,
   shared: SharedFile[],
   sharedRequirements: string,
+  targets: readonly Target[] = [],
 ): Promise<Map<string, DesiredFile>> {
   const files = await renderGenerator("server", { server, python, pythonRequirement: `>=${python}`, generatorVersion: VERSION });
   for (const f of shared) {
     files.set(`${server.folder}/${VENDORED_DIR}/${f.path}`, { content: f.content, mode: f.mode });
   }
   files.set(`${server.folder}/requirements.txt`, { content: renderServerRequirements(server.folder, sharedRequirements, SERVER_OWN_REQUIREMENTS), mode: 0o644 });
+  const env = files.get(`${server.folder}/.env.example`);
+  const envText = env ? Buffer.from(env.content).toString("utf8") : null;
+  for (const [p, f] of await renderTargetFiles(targets, server, python, envText)) files.set(p, f);
   return files;
 }

@@ -3,7 +3,8 @@ import { answered } from "./answered.js";
 import path from "node:path";
 import type { Context } from "../core/context.js";
 import { DEFAULT_DIR, DEFAULT_PYTHON, MAX_DESCRIPTION_LENGTH } from "../core/create.js";
-import { PYTHON_VERSIONS } from "../core/manifest.js";
+import { PYTHON_VERSIONS, TARGETS, type Target } from "../core/manifest.js";
+import { TARGET_SPECS } from "../targets/index.js";
 import { toTitle, validateServerName } from "../core/names.js";
 
 /** Answers the interactive flow collects (only for what flags left open). */
@@ -12,12 +13,14 @@ export interface CreateAnswers {
   servers?: Array<{ name: string; description: string }>;
   python?: string;
   git?: boolean;
+  targets?: Target[];
 }
 
 /**
  * Asks, with @clack/prompts on the context's streams, for whatever `known`
  * does not already say: the folder, the servers (name + one-line description,
- * several), the Python version and whether to run `git init`.
+ * several), the Python version, the deployment targets (multiselect; src/targets/index.ts)
+ * and whether to run `git init`.
  *
  * @throws CancelledError when the user cancels any prompt (nothing written yet).
  */
@@ -84,6 +87,18 @@ export async function promptCreate(ctx: Context, known: CreateAnswers, version: 
       }),
       ctx,
     );
+  const targets =
+    known.targets ??
+    answered(
+      await p.multiselect<Target>({
+        ...io,
+        message: "Deployment targets (space toggles, enter confirms)",
+        initialValues: ["fastmcp-cloud"],
+        required: true,
+        options: TARGETS.map((t) => ({ value: t, label: TARGET_SPECS[t].label, hint: TARGET_SPECS[t].hint })),
+      }),
+      ctx,
+    );
   const git = known.git ?? answered(await p.confirm({ ...io, message: "Initialize a git repository?", initialValue: true }), ctx);
-  return { dir, servers, python, git };
+  return { dir, servers, python, git, targets };
 }

@@ -20,6 +20,7 @@ describe("interactive create (real clack prompts)", () => {
     await t.answer("One-line description of support-desk", [ENTER]); // take the default
     await t.answer("Add another server?", [ENTER]); // default no after two
     await t.answer("Python version", [DOWN, ENTER]); // 3.12 → 3.13
+    await t.answer("Deployment targets", [DOWN, " ", ENTER]); // FastMCP Cloud (preselected) + Docker
     await t.answer("Initialize a git repository?", ["n", ENTER]);
     const code = await done;
     expect(code, t.screen()).toBe(0);
@@ -29,11 +30,14 @@ describe("interactive create (real clack prompts)", () => {
     expect(tree).toContain("server-billing/src/server.py");
     expect(tree).toContain("server-support-desk/src/server.py");
     expect(tree).not.toContain(".git");
+    expect(tree).toContain("server-billing/Dockerfile");
+    expect(tree).not.toContain("server-billing/k8s.yaml");
     const manifest = await readFile(path.join(root, "mcp-monorepo.yaml"), "utf8");
     expect(manifest).toContain('python: "3.13"');
     expect(manifest).toContain("description: Invoices \"and\" refunds");
     expect(manifest).toContain("description: Support Desk MCP server.");
-    expect(t.screen()).toContain("npm create mcp-monorepo@latest team-servers -- --server 'billing=Invoices \"and\" refunds' --server 'support-desk=Support Desk MCP server.' --python 3.13 --no-git");
+    expect(t.screen()).toContain("npm create mcp-monorepo@latest team-servers -- --server 'billing=Invoices \"and\" refunds' --server 'support-desk=Support Desk MCP server.' --python 3.13 --no-git --target fastmcp-cloud --target docker");
+    expect(manifest).toContain("targets:\n  - fastmcp-cloud\n  - docker\n");
     expect(t.screen()).toContain("Python 3.13 is newer than FastMCP Cloud's base image");
     expect(t.screen()).toContain("cd team-servers");
   });
@@ -46,6 +50,7 @@ describe("interactive create (real clack prompts)", () => {
     await t.answer('would shadow the Python module "mcp"', ["\x7f", "\x7f", "\x7f", ..."ops", ENTER]);
     await t.answer("One-line description of ops", [ENTER]);
     await t.answer("Add another server?", [DOWN, "n", ENTER]);
+    await t.answer("Deployment targets", [ENTER]);
     expect(await done, t.screen()).toBe(0);
     expect(await listTree(path.join(cwd, "fixed"))).toContain("server-ops/src/server.py");
   });
