@@ -63,10 +63,17 @@ export interface AddTargetPlan {
  * The per-server artefacts of `targets` for every server of the manifest whose folder exists,
  * rendered from the manifest's Python and each server's own `.env.example` (src/targets/index.ts).
  *
- * @returns root-relative path → file, and warnings for servers skipped (folder missing).
- * @throws UserError naming the first file that already exists: artefacts never overwrite a user's file.
+ * @param opts.onlyMissing - plan only the files that do not exist yet, leaving existing ones as they are
+ *   (for targets the manifest already lists: restores deleted artefacts without touching edited ones).
+ * @returns the `create` changes, and warnings for servers skipped (folder missing).
+ * @throws UserError naming the first file that already exists (unless `onlyMissing`): artefacts never overwrite a user's file.
  */
-export async function planTargetArtefacts(loaded: LoadedManifest, targets: readonly Target[], command: string): Promise<{ changes: FileChange[]; warnings: string[] }> {
+export async function planTargetArtefacts(
+  loaded: LoadedManifest,
+  targets: readonly Target[],
+  command: string,
+  opts: { onlyMissing?: boolean } = {},
+): Promise<{ changes: FileChange[]; warnings: string[] }> {
   const { root, manifest } = loaded;
   const files = new Map<string, DesiredFile>();
   const warnings: string[] = [];
@@ -81,7 +88,8 @@ export async function planTargetArtefacts(loaded: LoadedManifest, targets: reado
     const data = { ...serverData(s.name, s.description), folder };
     for (const [p, f] of await renderTargetFiles(targets, data, manifest.python, env)) files.set(p, f);
   }
-  const changes = await diffAgainstDisk(root, files);
+  const all = await diffAgainstDisk(root, files);
+  const changes = opts.onlyMissing ? all.filter((c) => c.kind === "create") : all;
   const existing = changes.find((c) => c.kind !== "create");
   if (existing) {
     throw new UserError(`${existing.path} already exists; ${command} never overwrites files: move it away (or delete it) and run ${command} again (nothing was written)`);
@@ -97,23 +105,31 @@ export async function planTargetArtefacts(loaded: LoadedManifest, targets: reado
  *
  * @param loaded - from `loadManifestFrom`.
  * @param requested - targets to add (validated names).
- * @throws UserError when every requested target is already listed; when an artefact file already
+ * Targets the manifest already lists get only their missing files (restoring a deleted Dockerfile,
+ * as `check`'s target-files rule advises); their existing files are left alone.
+ *
+ * @throws UserError when every requested target is already listed and complete; when an artefact file of a new target already
  *   exists (names it); when the new manifest would not validate.
  */
 export async function planAddTargetIn(loaded: LoadedManifest, requested: readonly Target[]): Promise<AddTargetPlan> {
   const { root } = loaded;
   const alreadyListed = requested.filter((t) => loaded.manifest.targets.includes(t));
   const added = sortTargets(requested.filter((t) => !loaded.manifest.targets.includes(t)));
-  if (added.length === 0) {
-    throw new UserError(`${alreadyListed.join(", ")} ${alreadyListed.length === 1 ? "is" : "are"} already listed in ${MANIFEST_FILE} (targets: ${loaded.manifest.targets.join(", ")}); nothing to add`);
+  const missing = alreadyListed.length > 0 ? await planTargetArtefacts(loaded, alreadyListed, "add-target", { onlyMissing: true }) : { changes: [], warnings: [] };
+  if (added.length === 0 && missing.changes.length === 0) {
+    throw new UserError(
+      `${alreadyListed.join(", ")} ${alreadyListed.length === 1 ? "is" : "are"} already listed in ${MANIFEST_FILE} (targets: ${loaded.manifest.targets.join(", ")}) and every server has its files; nothing to add`,
+    );
   }
-  const { changes: artefacts, warnings } = await planTargetArtefacts(loaded, added, "add-target");
+  const fresh = added.length > 0 ? await planTargetArtefacts(loaded, added, "add-target") : { changes: [], warnings: [] };
+  const artefacts = [...missing.changes, ...fresh.changes].sort((a, b) => a.path.localeCompare(b.path));
+  const warnings = [...new Set([...missing.warnings, ...fresh.warnings])];
   const manifestText = addTargetsToManifestText(loaded, added).text;
   const manifest = parseManifest(manifestText, root).manifest;
   const readme = updateReadme(await readTextOrNull(path.join(root, README_FILE)), manifest);
   const rootChanges = await diffAgainstDisk(root, new Map<string, DesiredFile>([[README_FILE, { content: readme.text }]]));
   rootChanges.push(...(await diffAgainstDisk(root, new Map<string, DesiredFile>([[MANIFEST_FILE, { content: manifestText }]]))));
-  const notes = alreadyListed.map((t) => `${t} is already listed in ${MANIFEST_FILE}; left as it is`);
+  const notes = alreadyListed.map((t) => `${t} is already listed in ${MANIFEST_FILE}: only its missing files are written, existing ones are left as they are`);
   if (readme.created) notes.push(`${README_FILE} did not exist; it is created with just the Deployment table`);
   for (const t of added) if (TARGET_SPECS[t].artefacts.length === 0) notes.push(`${t} needs no files in the server folders`);
   return { root, added, alreadyListed, manifest, changes: [...artefacts, ...rootChanges], readmeAppended: readme.appended, warnings: [...warnings, ...notes] };

@@ -40,10 +40,13 @@ export function registerAddTarget(program: Command, ctx: Context, _state: RunSta
       const active = result.changes.filter((c) => c.kind !== "unchanged");
       const created = active.filter((c) => c.kind === "create").length;
       const updated = active.filter((c) => c.kind === "update").length;
-      const names = result.added.join(", ");
+      const names = [...result.added, ...result.alreadyListed].join(", ");
       if (result.dryRun) writeLine(ctx.stdout, `Dry run: add-target ${names} would create ${created} files and update ${updated} (nothing written)`);
       for (const line of formatPlan(result.changes, { prefix, color })) writeLine(ctx.stdout, line);
-      if (!result.dryRun) writeLine(ctx.stdout, `Added target${result.added.length > 1 ? "s" : ""} ${names}: created ${created} files, updated ${updated}.`);
+      if (!result.dryRun) {
+        const what = result.added.length > 0 ? `Added target${result.added.length > 1 ? "s" : ""} ${result.added.join(", ")}` : `Wrote the missing files of ${names}`;
+        writeLine(ctx.stdout, `${what}: created ${created} files, updated ${updated}.`);
+      }
       for (const w of result.warnings) writeLine(ctx.stderr, `note: ${w}`);
       if (result.readmeAppended) writeLine(ctx.stderr, "note: README.md had no Deployment table markers, so a fresh marked table was appended at its end");
       if (result.dirty && result.dirty.length > 0) {
@@ -52,6 +55,6 @@ export function registerAddTarget(program: Command, ctx: Context, _state: RunSta
       if (result.dryRun || result.manifest.servers.length === 0) return;
       const first = result.manifest.servers[0]!;
       writeLine(ctx.stdout, "\nDeploy (see the Deployment table in README.md for every server):");
-      for (const t of result.added) writeLine(ctx.stdout, `  ${TARGET_SPECS[t].label}: ${TARGET_SPECS[t].command(first)}`);
+      for (const t of [...result.added, ...result.alreadyListed]) writeLine(ctx.stdout, `  ${TARGET_SPECS[t].label}: ${TARGET_SPECS[t].command(first)}`);
     });
 }
