@@ -125,10 +125,16 @@ export async function planAddTargetIn(loaded: LoadedManifest, requested: readonl
   const artefacts = [...missing.changes, ...fresh.changes].sort((a, b) => a.path.localeCompare(b.path));
   const warnings = [...new Set([...missing.warnings, ...fresh.warnings])];
   const manifestText = addTargetsToManifestText(loaded, added).text;
-  const manifest = parseManifest(manifestText, root).manifest;
-  const readme = updateReadme(await readTextOrNull(path.join(root, README_FILE)), manifest);
-  const rootChanges = await diffAgainstDisk(root, new Map<string, DesiredFile>([[README_FILE, { content: readme.text }]]));
-  rootChanges.push(...(await diffAgainstDisk(root, new Map<string, DesiredFile>([[MANIFEST_FILE, { content: manifestText }]]))));
+  const manifest = added.length > 0 ? parseManifest(manifestText, root).manifest : loaded.manifest;
+  const rootChanges: FileChange[] = [];
+  let readme = { appended: false, created: false };
+  if (added.length > 0) {
+    // Only a new target changes the README table and the manifest.
+    const updated = updateReadme(await readTextOrNull(path.join(root, README_FILE)), manifest);
+    readme = updated;
+    rootChanges.push(...(await diffAgainstDisk(root, new Map<string, DesiredFile>([[README_FILE, { content: updated.text }]]))));
+    rootChanges.push(...(await diffAgainstDisk(root, new Map<string, DesiredFile>([[MANIFEST_FILE, { content: manifestText }]]))));
+  }
   const notes = alreadyListed.map((t) => `${t} is already listed in ${MANIFEST_FILE}: only its missing files are written, existing ones are left as they are`);
   if (readme.created) notes.push(`${README_FILE} did not exist; it is created with just the Deployment table`);
   for (const t of added) if (TARGET_SPECS[t].artefacts.length === 0) notes.push(`${t} needs no files in the server folders`);

@@ -13,6 +13,8 @@ export interface DockerfileFacts {
   expose: number[];
   /** The last `USER`, or null (root). */
   user: string | null;
+  /** First line of the instruction that set each of these (ENV per variable). */
+  lines: { env: Record<string, number>; expose: number | null; user: number | null };
   /** The last `CMD`: exec form as an array, shell form as a string; null when absent. */
   cmd: { value: string[] | string; line: number } | null;
   /** The last `HEALTHCHECK`: its command (exec array or shell string), or `NONE`; null when absent. */
@@ -49,7 +51,7 @@ function execOrShell(raw: string): string[] | string {
 
 /** Parses Dockerfile text into {@link DockerfileFacts}. */
 export function readDockerfile(text: string): DockerfileFacts {
-  const facts: DockerfileFacts = { from: null, env: {}, expose: [], user: null, cmd: null, healthcheck: null };
+  const facts: DockerfileFacts = { from: null, env: {}, expose: [], user: null, cmd: null, healthcheck: null, lines: { env: {}, expose: null, user: null } };
   for (const e of parse(text, { includeComments: false })) {
     const line = lineOf(text, e);
     switch (e.name) {
@@ -59,9 +61,13 @@ export function readDockerfile(text: string): DockerfileFacts {
         break;
       }
       case "ENV":
-        if (e.args && typeof e.args === "object" && !Array.isArray(e.args)) Object.assign(facts.env, e.args);
+        if (e.args && typeof e.args === "object" && !Array.isArray(e.args)) {
+          Object.assign(facts.env, e.args);
+          for (const k of Object.keys(e.args)) facts.lines.env[k] = line;
+        }
         break;
       case "EXPOSE":
+        facts.lines.expose = line;
         for (const p of Array.isArray(e.args) ? e.args : String(e.args).split(/\s+/)) {
           const n = Number.parseInt(String(p), 10);
           if (Number.isFinite(n)) facts.expose.push(n);
@@ -69,6 +75,7 @@ export function readDockerfile(text: string): DockerfileFacts {
         break;
       case "USER":
         facts.user = String(e.args).trim();
+        facts.lines.user = line;
         break;
       case "CMD":
         facts.cmd = { value: Array.isArray(e.args) ? (e.args as string[]) : execOrShell(String(e.args)), line };

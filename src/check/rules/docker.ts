@@ -128,9 +128,9 @@ export const dockerServeRule: Rule = async (server, ctx) => {
   }
   const port = Number.parseInt(f.env.PORT ?? String(CONTAINER_PORT), 10);
   if (f.expose.length === 0) add("warning", null, `no EXPOSE: the image does not say it listens on ${port}`, `add EXPOSE ${port}`);
-  else if (!f.expose.includes(port)) add("error", null, `EXPOSE ${f.expose.join(" ")} does not include the port the server listens on ($PORT ${port})`, `EXPOSE ${port}, or set ENV PORT=${f.expose[0]}`);
-  if (f.env.HOST !== undefined && LOOPBACK.test(f.env.HOST)) add("error", null, `ENV HOST=${f.env.HOST} binds loopback inside the container: nothing outside it can connect`, "set ENV HOST=0.0.0.0");
-  if (isRootUser(f.user)) add("error", null, `the container runs as root (${f.user === null ? "no USER" : `USER ${f.user}`})`, "create a user and switch to it with a numeric USER, e.g. RUN useradd --system --no-log-init --uid 10001 app + USER 10001");
+  else if (!f.expose.includes(port)) add("error", f.lines.expose, `EXPOSE ${f.expose.join(" ")} does not include the port the server listens on ($PORT ${port})`, `EXPOSE ${port}, or set ENV PORT=${f.expose[0]}`);
+  if (f.env.HOST !== undefined && LOOPBACK.test(f.env.HOST)) add("error", f.lines.env.HOST ?? null, `ENV HOST=${f.env.HOST} binds loopback inside the container: nothing outside it can connect`, "set ENV HOST=0.0.0.0");
+  if (isRootUser(f.user)) add("error", f.lines.user, `the container runs as root (${f.user === null ? "no USER" : `USER ${f.user}`})`, "create a user and switch to it with a numeric USER, e.g. RUN useradd --system --no-log-init --uid 10001 app + USER 10001");
   return out;
 };
 

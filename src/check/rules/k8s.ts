@@ -172,7 +172,7 @@ export const k8sProbesRule: Rule = k8sRule((server, _ctx, file) => {
   for (const key of ["startupProbe", "readinessProbe", "livenessProbe"]) {
     const p = obj(sc.c[key]);
     if (Object.keys(p).length === 0) {
-      out.push(finding("k8s-probes", key === "startupProbe" ? "error" : "warning", server, file.rel, null, `no ${key}${key === "startupProbe" ? ": the liveness probe starts counting while Python is still importing (seed 001: CrashLoopBackOff)" : ""}`, `add ${key}: httpGet: {path: ${HEALTH_PATH}, port: http}`));
+      out.push(finding("k8s-probes", key === "startupProbe" ? "error" : "warning", server, file.rel, null, `no ${key}${key === "startupProbe" ? ": the liveness probe starts counting while Python is still importing (CrashLoopBackOff while Python imports)" : ""}`, `add ${key}: httpGet: {path: ${HEALTH_PATH}, port: http}`));
       continue;
     }
     const get = obj(p.httpGet);
@@ -182,7 +182,7 @@ export const k8sProbesRule: Rule = k8sRule((server, _ctx, file) => {
       out.push(finding("k8s-probes", "error", server, file.rel, at(key), `${key} probes port ${String(get.port)}, not the server's ${CONTAINER_PORT}`, `use port: http (the named containerPort ${CONTAINER_PORT})`));
     }
     if (key === "startupProbe" && probeSeconds(p) < 60) {
-      out.push(finding("k8s-probes", "error", server, file.rel, at(key), `startupProbe allows ${probeSeconds(p)} s to start; Python's CPU-bound imports need more on a throttled CPU (seed 001)`, `allow at least 60 s, e.g. periodSeconds: 5 and failureThreshold: ${STARTUP_SECONDS / 5}`));
+      out.push(finding("k8s-probes", "error", server, file.rel, at(key), `startupProbe allows ${probeSeconds(p)} s to start; Python's CPU-bound imports need more on a throttled CPU`, `allow at least 60 s, e.g. periodSeconds: 5 and failureThreshold: ${STARTUP_SECONDS / 5}`));
     }
   }
   return out;
@@ -204,7 +204,7 @@ export const k8sResourcesRule: Rule = k8sRule((server, _ctx, file) => {
   const res = obj(sc.c.resources);
   const line = lineIn(sc.dep, [...CONTAINER_PATH, sc.index, "resources"]);
   const advice = "requests cpu 250m / memory 256Mi, limits cpu 1000m / memory 512Mi";
-  if (Object.keys(res).length === 0) return [finding("k8s-resources", "warning", server, file.rel, null, "no resources: the scheduler cannot reserve the CPU burst Python's imports need", `set ${advice} (seed 001)`)];
+  if (Object.keys(res).length === 0) return [finding("k8s-resources", "warning", server, file.rel, null, "no resources: the scheduler cannot reserve the CPU burst Python's imports need", `set ${advice} (the MCPB Python runtime's advice for Python servers)`)];
   const limit = millicores(obj(res.limits).cpu);
   if (limit !== null && limit < 500) {
     return [finding("k8s-resources", "error", server, file.rel, line, `CPU limit ${String(obj(res.limits).cpu)} is below 500m: start-up imports are throttled and the probes time out`, `set ${advice}`)];
