@@ -25,7 +25,8 @@ export const TABLE_END = "<!-- mcp-monorepo:deployment-table:end -->";
  * @param manifest - the validated manifest; one row per server in manifest order.
  */
 export function renderDeploymentTable(manifest: Manifest): string {
-  const columns = TARGETS.filter((t) => manifest.targets.includes(t)).flatMap((t) => TARGET_SPECS[t].columns);
+  const targets: readonly string[] = manifest.targets ?? ["fastmcp-cloud"];
+  const columns = TARGETS.filter((t) => targets.includes(t)).flatMap((t) => TARGET_SPECS[t].columns);
   const rows = manifest.servers.map((s) =>
     [
       `**${markdownInline(s.name)}**`,
