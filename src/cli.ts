@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { registerAddServer } from "./commands/add-server.js";
+import { registerAddTarget } from "./commands/add-target.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
 import { registerSync } from "./commands/sync.js";
@@ -15,7 +16,7 @@ export interface RunState {
 
 /**
  * Builds the commander program `mcp-monorepo` (also installed as `create-mcp-monorepo`):
- * `[dir]` (create) plus the `create`, `add-server`, `sync`, `check` and `help <command>` subcommands. Output goes to `ctx` streams;
+ * `[dir]` (create) plus the `create`, `add-server`, `add-target`, `sync`, `check` and `help <command>` subcommands. Output goes to `ctx` streams;
  * commander errors throw instead of exiting.
  */
 export function buildProgram(ctx: Context, state: RunState): Command {
@@ -37,6 +38,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
     });
   registerCreate(program, ctx, state);
   registerAddServer(program, ctx, state);
+  registerAddTarget(program, ctx, state);
   registerSync(program, ctx, state);
   registerCheck(program, ctx, state);
   // `help <command>`: commander adds it by itself only to programs without an action of their own.

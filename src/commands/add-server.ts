@@ -20,6 +20,7 @@ export interface AddServerFlags {
   dryRun?: boolean;
   allowDirty?: boolean;
   json?: boolean;
+  target?: string[];
 }
 
 /**
@@ -31,7 +32,8 @@ export interface AddServerFlags {
  * Options: `-d, --description <text>`, `--cwd <dir>` (start the search for
  * `mcp-monorepo.yaml` there), `-y, --yes` (no prompts; default description),
  * `--dry-run` (print CREATE/UPDATE lines, write nothing), `--allow-dirty` (write
- * even over uncommitted git changes). Prompts (clack) for a missing name or
+ * even over uncommitted git changes), `--target <name>` (repeatable: a deployment target the manifest
+ * does not list yet is added as `add-target` does). Prompts (clack) for a missing name or
  * description when `ctx.interactive`; otherwise a missing name is a one-line error.
  * Every refusal is a `UserError` (one line, exit 1, nothing written).
  */
@@ -46,6 +48,11 @@ export function registerAddServer(program: Command, ctx: Context, _state: RunSta
     .option("--dry-run", "print the files that would be created and updated; write nothing")
     .option("--allow-dirty", "write even if files add-server modifies have uncommitted git changes")
     .option("--json", "print the result as JSON (no prompts)")
+    .option(
+      "--target <name>",
+      "also write the server for this deployment target (repeatable; one not in mcp-monorepo.yaml yet is added there, with its files for every server)",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .addHelpText(
       "after",
       `\nExit codes: 0 added; 1 refused (bad or taken name, uncommitted changes; nothing written); 2 could not run (no or broken mcp-monorepo.yaml or lock).\n\n` +
@@ -81,7 +88,7 @@ export async function runAddServer(ctx: Context, nameArg: string | undefined, fl
   spin?.start(flags.dryRun ? "Planning" : "Writing files");
   let result: AddServerResult;
   try {
-    result = await addServer({ cwd: start, name, description }, { dryRun: flags.dryRun, allowDirty: flags.allowDirty, loaded });
+    result = await addServer({ cwd: start, name, description, targets: flags.target }, { dryRun: flags.dryRun, allowDirty: flags.allowDirty, loaded });
   } catch (err) {
     spin?.error("Nothing was written");
     throw err;

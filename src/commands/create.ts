@@ -8,7 +8,7 @@ import { createMonorepo, DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, pythonTar
 import { validateServerNames } from "../core/names.js";
 import { pythonTargetsProblem } from "../core/targets.js";
 import { UserError } from "../core/errors.js";
-import { PYTHON_VERSIONS, type Target } from "../core/manifest.js";
+import { PYTHON_VERSIONS, TARGETS, type Target } from "../core/manifest.js";
 import { formatPlan } from "../core/plan.js";
 import { didYouMean } from "../core/suggest.js";
 import { checkTargetDir } from "../core/target-dir.js";
@@ -25,10 +25,8 @@ interface CreateFlags {
   dryRun?: boolean;
   json?: boolean;
   cwd?: string;
+  target?: string[];
 }
-
-/** The targets `create` writes today (one: FastMCP Cloud). */
-const TARGETS_TODAY: Target[] = ["fastmcp-cloud"];
 
 /** `1 server`, `3 servers`. */
 function plural(n: number, word: string): string {
@@ -41,7 +39,13 @@ function shellQuote(word: string): string {
 }
 
 /** The one-shot command equivalent to an interactive session. */
-export function equivalentCommand(dir: string, servers: Array<{ name: string; description: string }>, python: string, git: boolean): string {
+export function equivalentCommand(
+  dir: string,
+  servers: Array<{ name: string; description: string }>,
+  python: string,
+  git: boolean,
+  targets: readonly string[] = ["fastmcp-cloud"],
+): string {
   const words = ["npm", "create", "mcp-monorepo@latest", dir, "--"];
   const defaults = servers.length === DEFAULT_SERVERS.length && servers.every((s, i) => s.name === DEFAULT_SERVERS[i]!.name && s.description === DEFAULT_SERVERS[i]!.description);
   if (defaults) {
@@ -49,10 +53,12 @@ export function equivalentCommand(dir: string, servers: Array<{ name: string; de
     words.push("--yes");
     if (python !== DEFAULT_PYTHON) words.push("--python", python);
     if (!git) words.push("--no-git");
+    if (targets.length !== 1 || targets[0] !== "fastmcp-cloud") for (const t of targets) words.push("--target", t);
     return words.map(shellQuote).join(" ");
   }
   for (const s of servers) words.push("--server", s.description ? `${s.name}=${s.description}` : s.name);
   words.push("--python", python, git ? "--git" : "--no-git");
+  if (targets.length !== 1 || targets[0] !== "fastmcp-cloud") for (const t of targets) words.push("--target", t);
   return words.map(shellQuote).join(" ");
 }
 
@@ -122,6 +128,14 @@ function defineCreate(cmd: Command, ctx: Context, _state: RunState, guard: (dir:
       return value;
     })
     .addOption(new Option("--python <version>", "Python version of every server (FastMCP Cloud runs 3.12)").choices([...PYTHON_VERSIONS]))
+    .addOption(
+      new Option("--target <name>", "deployment target (repeatable; default fastmcp-cloud): writes its artefacts per server")
+        .choices([...TARGETS])
+        .argParser((value: string, previous: string[] | undefined) => {
+          if (!(TARGETS as readonly string[]).includes(value)) throw new UserError(`unknown target "${value}"; use one of ${TARGETS.join(", ")}`);
+          return [...(previous ?? []), value];
+        }),
+    )
     .option("--git", "run git init in the new folder (default)")
     .option("--no-git", "do not run git init")
     .option("--repository <owner/name>", "GitHub repository for the Deployment table (default: your-github-user/<project>)")
@@ -131,8 +145,8 @@ function defineCreate(cmd: Command, ctx: Context, _state: RunState, guard: (dir:
     .option("--cwd <dir>", "create [dir] relative to <dir> instead of the current folder")
     .addHelpText(
       "after",
-      `\nExamples:\n  npm create mcp-monorepo my-servers -- --yes\n  mcp-monorepo create my-servers --server ops="Ops tools" --server billing --description "Billing" --python 3.12 --no-git\n\n` +
-        `Other commands: add-server, sync, check (mcp-monorepo help <command>). Without installing: npx create-mcp-monorepo <command>.\n` +
+      `\nExamples:\n  npm create mcp-monorepo my-servers -- --yes\n  mcp-monorepo create my-servers --server ops="Ops tools" --server billing --description "Billing" --python 3.12 --no-git\n  mcp-monorepo create my-servers --yes --python 3.13 --target docker --target k8s\n\n` +
+        `Other commands: add-server, add-target, sync, check (mcp-monorepo help <command>). Without installing: npx create-mcp-monorepo <command>.\n` +
         `Exit codes: 0 created, 1 refused (bad input, folder not empty; nothing written), 130 cancelled.`,
     )
     .action(async (dirArg: string | undefined, flags: CreateFlags) => {
@@ -143,6 +157,7 @@ function defineCreate(cmd: Command, ctx: Context, _state: RunState, guard: (dir:
         servers: flags.server?.map((s) => ({ name: s.name, description: s.description ?? "" })),
         python: flags.python,
         git: flags.git,
+        targets: flags.target as Target[] | undefined,
       };
       // A folder given as an argument is checked before any question is asked.
       if (given.dir !== undefined) {
@@ -154,12 +169,12 @@ function defineCreate(cmd: Command, ctx: Context, _state: RunState, guard: (dir:
         const ok = validateServerNames(given.servers.map((sv) => sv.name));
         if (ok !== true) throw new UserError(ok);
       }
-      const disagree = given.python ? pythonTargetsProblem(given.python, TARGETS_TODAY) : null;
+      const disagree = given.python && given.targets ? pythonTargetsProblem(given.python, given.targets) : null;
       if (disagree) throw new UserError(pythonTargetsMessage(disagree));
       const interactive = ctx.interactive && !flags.yes && !flags.json;
       let answers;
       if (interactive) {
-        answers = await promptCreate({ ...ctx, cwd: base }, given, VERSION, TARGETS_TODAY);
+        answers = await promptCreate({ ...ctx, cwd: base }, given, VERSION);
       } else {
         if (!given.servers && !flags.yes) {
           throw new UserError("no servers given: pass --server NAME (repeatable) or --yes for the defaults (prompts need a terminal)");
@@ -169,6 +184,7 @@ function defineCreate(cmd: Command, ctx: Context, _state: RunState, guard: (dir:
           servers: given.servers ?? DEFAULT_SERVERS.map((s) => ({ ...s })),
           python: given.python ?? DEFAULT_PYTHON,
           git: given.git ?? true,
+          targets: given.targets ?? (["fastmcp-cloud"] as Target[]),
         };
       }
       const targetDir = path.resolve(base, answers.dir);
@@ -186,7 +202,7 @@ function defineCreate(cmd: Command, ctx: Context, _state: RunState, guard: (dir:
             git: answers.git,
             repository: flags.repository ?? `your-github-user/${project}`,
             branch: flags.branch,
-            targets: TARGETS_TODAY,
+            targets: answers.targets,
           },
           { dryRun: flags.dryRun },
         );
@@ -221,7 +237,7 @@ function defineCreate(cmd: Command, ctx: Context, _state: RunState, guard: (dir:
         p.outro(`Created ${shownDir}/ with ${plural(result.manifest.servers.length, "server")}. Deploy: see the Deployment table in README.md`, { output: ctx.stdout });
         // Plain lines (not a clack note) so long commands are not wrapped and copy-paste intact.
         writeLine(ctx.stdout, "Same result in one command:");
-        writeLine(ctx.stdout, `  ${c.cyan(equivalentCommand(shownDir, answers.servers, answers.python, answers.git))}`);
+        writeLine(ctx.stdout, `  ${c.cyan(equivalentCommand(shownDir, answers.servers, answers.python, answers.git, answers.targets))}`);
       } else {
         writeLine(ctx.stdout, `${c.green("Created")} ${c.bold(`${shownDir}/`)} with ${plural(result.manifest.servers.length, "server")} (${names}) and ${result.changes.length} files.`);
       }

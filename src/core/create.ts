@@ -114,7 +114,7 @@ export function initialManifest(opts: CreateOptions): Manifest {
     python: opts.python,
     repository: opts.repository,
     branch: opts.branch,
-    targets: opts.targets,
+    targets: TARGETS.filter((t) => opts.targets.includes(t)),
     shared: SHARED_DIR,
     servers: opts.servers.map((s) => serverEntry(s.name, s.description || `${toTitle(s.name)} MCP server.`)),
   };
@@ -156,7 +156,7 @@ export async function renderMonorepo(opts: CreateOptions): Promise<{ files: Map<
   fillEnvBlock(files, ENV_EXAMPLE, sharedEnv);
   const lock: SyncLock = { lockVersion: 1, servers: {} };
   for (const server of servers) {
-    for (const [p, f] of await serverFiles(server, manifest.python, shared, sharedRequirements, sharedEnv)) files.set(p, f);
+    for (const [p, f] of await serverFiles(server, manifest.python, shared, sharedRequirements, sharedEnv, manifest.targets)) files.set(p, f);
     lock.servers[server.name] = vendoredStateOf(shared);
   }
   files.set("mcp-monorepo.yaml", { content: renderManifest(manifest), mode: 0o644 });

@@ -5,6 +5,8 @@ import { renderGenerator, type ServerData } from "./render.js";
 import { renderServerRequirements } from "./requirements.js";
 import { VENDORED_DIR, type SharedFile } from "./vendor.js";
 import { VERSION } from "../version.js";
+import type { Target } from "./manifest.js";
+import { renderTargetFiles } from "../targets/index.js";
 
 /**
  * A new server's own requirements: what its generated code imports directly besides
@@ -37,6 +39,8 @@ export function serverData(name: string, description: string): ServerData {
  * @param sharedRequirements - text of canonical `shared/requirements.txt`.
  * @param sharedEnv - text of canonical `shared/.env.example` (put in the `.env.example`'s managed
  *   block), or null for a monorepo without one (the block is then left out).
+ * @param targets - the monorepo's deployment targets: their per-server artefacts
+ *   (Dockerfile, k8s.yaml, .mcpbignore; src/targets/index.ts) are rendered too.
  * @returns POSIX path relative to the monorepo root → file.
  */
 export async function serverFiles(
@@ -45,6 +49,7 @@ export async function serverFiles(
   shared: SharedFile[],
   sharedRequirements: string,
   sharedEnv: string | null,
+  targets: readonly Target[] = [],
 ): Promise<Map<string, DesiredFile>> {
   const files = await renderGenerator("server", { server, python, pythonRequirement: `>=${python}`, generatorVersion: VERSION });
   for (const f of shared) {
@@ -52,6 +57,9 @@ export async function serverFiles(
   }
   files.set(`${server.folder}/requirements.txt`, { content: renderServerRequirements(server.folder, sharedRequirements, SERVER_OWN_REQUIREMENTS), mode: 0o644 });
   fillEnvBlock(files, `${server.folder}/${ENV_EXAMPLE}`, sharedEnv);
+  const env = files.get(`${server.folder}/.env.example`);
+  const envText = env ? Buffer.from(env.content).toString("utf8") : null;
+  for (const [p, f] of await renderTargetFiles(targets, server, python, envText)) files.set(p, f);
   return files;
 }
 

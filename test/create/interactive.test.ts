@@ -20,7 +20,8 @@ describe("interactive create (real clack prompts)", () => {
     await t.answer("Name of the next server", [..."support-desk", ENTER]);
     await t.answer("One-line description of support-desk", [ENTER]); // take the default
     await t.answer("Add another server?", ["n"]); // default yes until three; "n" answers at once
-    await t.answer("Python version", [UP, ENTER]); // 3.12 → 3.11
+    await t.answer("Deployment targets", [DOWN, " ", ENTER]); // FastMCP Cloud (preselected) + Docker
+    await t.answer("Python version", [UP, ENTER]); // 3.12 → 3.11 (3.13+ disabled: FastMCP Cloud is chosen)
     await t.answer("Initialize a git repository?", ["n", ENTER]);
     const code = await done;
     expect(code, t.screen()).toBe(0);
@@ -30,11 +31,14 @@ describe("interactive create (real clack prompts)", () => {
     expect(tree).toContain("server-billing/src/server.py");
     expect(tree).toContain("server-support-desk/src/server.py");
     expect(tree).not.toContain(".git");
+    expect(tree).toContain("server-billing/Dockerfile");
+    expect(tree).not.toContain("server-billing/k8s.yaml");
     const manifest = await readFile(path.join(root, "mcp-monorepo.yaml"), "utf8");
     expect(manifest).toContain('python: "3.11"');
     expect(manifest).toContain("description: Invoices \"and\" refunds");
     expect(manifest).toContain("description: Support Desk MCP server.");
-    expect(t.screen()).toContain("npm create mcp-monorepo@latest team-servers -- --server 'billing=Invoices \"and\" refunds' --server 'support-desk=Support Desk MCP server.' --python 3.11 --no-git");
+    expect(t.screen()).toContain("npm create mcp-monorepo@latest team-servers -- --server 'billing=Invoices \"and\" refunds' --server 'support-desk=Support Desk MCP server.' --python 3.11 --no-git --target fastmcp-cloud --target docker");
+    expect(manifest).toContain("targets:\n  - fastmcp-cloud\n  - docker\n");
     expect(t.screen()).toContain("cd team-servers");
   });
 
@@ -46,6 +50,7 @@ describe("interactive create (real clack prompts)", () => {
     await t.answer('would shadow the Python module "mcp"', ["\x7f", "\x7f", "\x7f", ..."ops", ENTER]);
     await t.answer("One-line description of ops", [ENTER]);
     await t.answer("Add another server?", [DOWN, "n", ENTER]);
+    await t.answer("Deployment targets", [ENTER]);
     expect(await done, t.screen()).toBe(0);
     expect(await listTree(path.join(cwd, "fixed"))).toContain("server-ops/src/server.py");
   });
@@ -82,6 +87,7 @@ describe("interactive create: Enter on every prompt equals --yes", () => {
     await t.answer("Name of the next server", [ENTER]);
     await t.answer("One-line description of finance", [ENTER]);
     await t.answer("Add another server?", [ENTER]); // default no after three
+    await t.answer("Deployment targets", [ENTER]); // FastMCP Cloud, preselected
     await t.answer("Python version", [ENTER]);
     expect(await done, t.screen()).toBe(0);
     expect(t.screen()).not.toContain("server name is empty");
@@ -128,6 +134,7 @@ describe("interactive create keeps Python and the targets in agreement", () => {
     const cwd = await tempDir("mcpm-tty-");
     const t = terminal(cwd);
     const done = run(["py", "--server", "ops", "--no-git"], t.ctx);
+    await t.answer("Deployment targets", [ENTER]); // FastMCP Cloud, preselected
     await t.answer("Python version", [DOWN, DOWN, ENTER]); // tries to go past 3.12
     expect(await done, t.screen()).toBe(0);
     expect(t.screen()).toContain("3.13 (needs a docker, k8s or mcpb target: FastMCP Cloud runs 3.12)");
@@ -139,7 +146,7 @@ describe("interactive create keeps Python and the targets in agreement", () => {
 describe("interactive create checks its flags before the first question", () => {
   it("--python 3.13 (FastMCP Cloud target) and a bad --server are refused before the wizard starts", async () => {
     const cwd = await tempDir("mcpm-tty-");
-    for (const argv of [["early", "--python", "3.13"], ["early", "--server", "Bad"]]) {
+    for (const argv of [["early", "--python", "3.13", "--target", "fastmcp-cloud"], ["early", "--server", "Bad"]]) {
       const t = terminal(cwd);
       const code = await run(argv, t.ctx);
       expect(code, argv.join(" ")).toBe(1);
@@ -147,5 +154,19 @@ describe("interactive create checks its flags before the first question", () => 
       expect(t.screen()).toMatch(/^error: /m);
     }
     expect(await listTree(cwd)).toEqual([]);
+  });
+});
+
+describe("interactive create with --python 3.13 asks for targets that run it", () => {
+  it("preselects docker instead of FastMCP Cloud, and writes a monorepo for it", async () => {
+    const cwd = await tempDir("mcpm-tty-");
+    const t = terminal(cwd);
+    const done = run(["py13", "--server", "ops", "--no-git", "--python", "3.13"], t.ctx);
+    await t.answer("Deployment targets", [ENTER]); // docker, preselected
+    expect(await done, t.screen()).toBe(0);
+    const manifest = await readFile(path.join(cwd, "py13", "mcp-monorepo.yaml"), "utf8");
+    expect(manifest).toContain('python: "3.13"');
+    expect(manifest).toContain("targets:\n  - docker\n");
+    expect(await listTree(path.join(cwd, "py13"))).toContain("server-ops/Dockerfile");
   });
 });
