@@ -11,7 +11,7 @@ export interface VerifyCliOptions {
   jobs?: string;
   json?: boolean;
   cwd?: string;
-  python?: string;
+  interpreter?: string;
   url?: string;
   tool?: string;
   args?: string;
@@ -42,7 +42,7 @@ export function registerVerify(program: Command, ctx: Context, state: RunState):
     .option("-j, --jobs <n>", "servers verified at once (default 1)")
     .option("--json", "print the verdicts as JSON")
     .option("--cwd <dir>", "run as if started in <dir>")
-    .option("--python <path>", "Python 3.10+ that creates the venvs (default: $MCPM_PYTHON, else python3/python on PATH)")
+    .option("--interpreter <path>", "Python 3.10+ that creates the venvs (default: $MCPM_PYTHON, else python3/python on PATH)")
     .option("--url <url>", "check a deployed endpoint (e.g. https://my-server.fastmcp.app/mcp); with --server, its tools must equal the local server's")
     .option("--tool <name>", "with --url: the tool to call (default: the first one whose arguments are all optional)")
     .option("--args <json>", "with --url: arguments of that call, as a JSON object")
@@ -79,7 +79,7 @@ export function registerVerify(program: Command, ctx: Context, state: RunState):
         servers: opts.server ?? [],
         envFile: opts.envFile ? path.resolve(ctx.cwd, opts.envFile) : undefined,
         jobs: positiveInt(opts.jobs, "--jobs", 1),
-        python: opts.python,
+        python: opts.interpreter,
         url: opts.url,
         tool: opts.tool,
         args,

@@ -19,7 +19,7 @@ export interface VerifyOptions {
   envFile?: string;
   /** `--jobs`: servers verified at once (default 1). */
   jobs?: number;
-  /** `--python`: interpreter that creates the venvs (default: $MCPM_PYTHON, else python3/python). */
+  /** `--interpreter`: interpreter that creates the venvs (default: $MCPM_PYTHON, else python3/python). */
   python?: string;
   /** `--url`: check a deployed endpoint instead of local servers. */
   url?: string;
@@ -46,7 +46,7 @@ async function basePython(explicit: string | undefined, env: NodeJS.ProcessEnv):
     if (r.code === 0 && maj === 3 && (min ?? 0) >= 10) return { python: cmd, version: v };
     tried.push(`${cmd} (${r.code === 0 ? v : "not usable"})`);
   }
-  throw new UserError(`verify creates venvs with Python 3.10+, but none was found (tried ${tried.join(", ")}); pass --python PATH or set MCPM_PYTHON`, 2);
+  throw new UserError(`verify creates venvs with Python 3.10+, but none was found (tried ${tried.join(", ")}); pass --interpreter PATH or set MCPM_PYTHON`, 2);
 }
 
 /** Reads what each server installs and runs. */

@@ -9,6 +9,9 @@ import { serveHttp } from "../helpers/python.js";
 // requirements hash in the test cache folder, MCPM_CACHE_DIR from test/global-setup.ts), the real
 // FastMCP from PyPI, and the official TypeScript MCP SDK client.
 
+// Venv builds and server start-ups are slow on a busy machine: generous per-test timeouts, no timing assertions.
+const SLOW = 600_000;
+
 type VerifyJson = VerifyReport & { formatVersion: number; summary: { exitCode: number } };
 
 async function verify(args: string[]): Promise<{ code: number; json: VerifyJson; stderr: string }> {
@@ -48,7 +51,7 @@ describe("verify (local)", () => {
     expect(first.stderr).toContain("✔ ops serve"); // progress
     const again = await verify(["--cwd", generated]);
     expect(again.json.verdicts[0]!.venv).toEqual({ hash: ops!.venv!.hash, cached: true });
-  });
+  }, SLOW);
 
   it("fails each broken server at the right step, naming the cause (and --jobs runs them side by side)", async () => {
     const dir = await tempDir();
@@ -81,7 +84,7 @@ describe("verify (local)", () => {
     await writeFile(path.join(dir, "verify.env"), "CRM_API_KEY=test-key\n");
     const fixed = await verify(["--cwd", dir, "--server", "needs-key", "--env-file", path.join(dir, "verify.env")]);
     expect(fixed.code, JSON.stringify(fixed.json.verdicts[0]!.failed)).toBe(0);
-  });
+  }, SLOW);
 
   it("human output names the failing step and shows its log; bad flags are one-line errors (exit 2)", async () => {
     const dir = await tempDir();
@@ -111,7 +114,7 @@ describe("verify --url (post-deployment)", () => {
     } finally {
       await served.stop();
     }
-  });
+  }, SLOW);
 
   it("fails naming the tool a deployed server is missing", async () => {
     const dir = await tempDir();
