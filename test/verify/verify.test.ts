@@ -98,7 +98,7 @@ describe("verify (local)", () => {
     const bad = await cli(["verify", "--cwd", dir, "--jobs", "0"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe('error: --jobs must be a whole number of at least 1, got "0"');
-  });
+  }, SLOW);
 });
 
 describe("verify --url (post-deployment)", () => {
@@ -131,5 +131,5 @@ describe("verify --url (post-deployment)", () => {
     } finally {
       await served.stop();
     }
-  });
+  }, SLOW);
 });
