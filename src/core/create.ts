@@ -105,9 +105,15 @@ export function initialManifest(opts: CreateOptions): Manifest {
   };
 }
 
-/** Refuses a target that exists and holds anything but `.git`. */
+/**
+ * Refuses a target that exists and holds anything but `.git`, and a target that is a
+ * symbolic link (even to an empty folder, or dangling): create never writes through a link,
+ * so nothing outside the named folder can change.
+ */
 async function assertTargetUsable(targetDir: string): Promise<"absent" | "empty" | "git-only"> {
-  const st = await fs.stat(targetDir).catch(() => null);
+  const link = await fs.lstat(targetDir).catch(() => null);
+  if (link?.isSymbolicLink()) throw new UserError(`${targetDir} is a symbolic link; pick a real folder, nothing was written`);
+  const st = link;
   if (!st) return "absent";
   if (!st.isDirectory()) throw new UserError(`${targetDir} exists and is not a folder`);
   const entries = await fs.readdir(targetDir);
