@@ -4,12 +4,24 @@ import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
 import { registerSync } from "./commands/sync.js";
 import { processContext, writeLine, type Context } from "./core/context.js";
-import { CancelledError, isUserError } from "./core/errors.js";
+import { CancelledError, isUserError, oneLineMessage } from "./core/errors.js";
 import { VERSION } from "./version.js";
 
 /** Shared state a command sets: its exit code (0 unless it says otherwise). */
 export interface RunState {
   exitCode: number;
+}
+
+/**
+ * Where commander writes: help to stdout; its usage errors (`error: option ... argument 'X' is
+ * invalid`) to stderr as one line, even when the quoted argument holds newlines or escapes.
+ */
+function output(ctx: Context) {
+  return {
+    writeOut: (s: string) => ctx.stdout.write(s),
+    writeErr: (s: string) => ctx.stderr.write(s),
+    outputError: (s: string, write: (s: string) => void) => write(s.endsWith("\n") ? `${oneLineMessage(s.slice(0, -1))}\n` : oneLineMessage(s)),
+  };
 }
 
 /**
@@ -27,17 +39,14 @@ export function buildProgram(ctx: Context, state: RunState): Command {
     // default command's `--description`/`--server`/`--yes` would swallow them.
     .enablePositionalOptions()
     .exitOverride()
-    .configureOutput({
-      writeOut: (s) => ctx.stdout.write(s),
-      writeErr: (s) => ctx.stderr.write(s),
-    });
+    .configureOutput(output(ctx));
   registerCreate(program, ctx, state);
   registerAddServer(program, ctx, state);
   registerSync(program, ctx, state);
   registerCheck(program, ctx, state);
   for (const sub of program.commands) {
     if (!sub.options.some((o) => o.long === "--debug")) sub.addOption(new Option("--debug", "show stack traces for unexpected errors").hideHelp());
-    sub.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
+    sub.exitOverride().configureOutput(output(ctx));
   }
   return program;
 }
@@ -63,10 +72,10 @@ export async function run(argv: string[], ctx: Context = processContext()): Prom
     }
     if (err instanceof CancelledError) return err.exitCode; // the prompt already said so
     if (isUserError(err)) {
-      writeLine(ctx.stderr, `error: ${err.message}`);
+      writeLine(ctx.stderr, `error: ${oneLineMessage(err.message)}`);
       return err.exitCode;
     }
-    writeLine(ctx.stderr, `unexpected error, please report it: ${(err as Error)?.message ?? String(err)}`);
+    writeLine(ctx.stderr, `unexpected error, please report it: ${oneLineMessage((err as Error)?.message ?? String(err))}`);
     if (debug) writeLine(ctx.stderr, (err as Error)?.stack ?? String(err));
     else writeLine(ctx.stderr, "(run again with --debug for the stack trace)");
     return 1;

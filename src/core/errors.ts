@@ -34,3 +34,21 @@ export class CancelledError extends UserError {
 export function isUserError(err: unknown): err is UserError {
   return err instanceof UserError;
 }
+
+/**
+ * Makes a message safe to print as ONE terminal line: control characters (newlines, escape
+ * sequences, NUL), line and paragraph separators and bidi overrides/isolates that user input
+ * may carry are shown as `\n`, `\u202e`, ... escapes, so an error line can neither be split
+ * nor visually reordered by the text it quotes.
+ *
+ * @param message - any text.
+ * @returns the same text with those characters escaped (nothing else changes).
+ */
+export function oneLineMessage(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (ch) => {
+    if (ch === "\n") return "\\n";
+    if (ch === "\r") return "\\r";
+    if (ch === "\t") return "\\t";
+    return `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+}
