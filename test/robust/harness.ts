@@ -12,7 +12,7 @@ import { runCli, type CliRun } from "../helpers/cli.js";
 import { pyEnv, PYTHON, REPO_ROOT } from "../helpers/python.js";
 
 /** The failure kinds issue 12 counts; every one must stay 0. */
-export const FAILURE_KINDS = ["stack-trace", "unclear-error", "partial-tree", "invalid-file", "write-outside-target", "user-data-lost", "hang"] as const;
+export const FAILURE_KINDS = ["stack-trace", "unclear-error", "partial-tree", "invalid-file", "write-outside-target", "user-data-lost", "secret-leaked", "hang"] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 /** True when the slow tier is on (`MCPM_SLOW=1`): more cases and more kills. */

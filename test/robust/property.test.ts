@@ -8,7 +8,7 @@ import fc from "fast-check";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { COMMANDS, isInside, type AnySpec, type Deferred } from "./commands.js";
+import { COMMANDS, isInside, removeTemplate, type AnySpec, type Deferred } from "./commands.js";
 import {
   changedPaths,
   checkTreeFiles,
@@ -34,6 +34,7 @@ const IMPORT_SAMPLE = SLOW ? 40 : 10;
 
 afterAll(async () => {
   await removeSandboxes();
+  await removeTemplate();
 });
 
 async function runCase(spec: AnySpec, c: unknown, tally: Tally, deferred: Array<{ d: Deferred; input: unknown; box: string }>): Promise<void> {
