@@ -114,7 +114,14 @@ export function parseManifest(text: string, root: string): LoadedManifest {
     const line = e.linePos?.[0]?.line;
     throw new UserError(`${MANIFEST_FILE}${line ? `:${line}` : ""}: invalid YAML: ${e.message.split("\n")[0]}`);
   }
-  const result = manifestSchema.safeParse(doc.toJS());
+  let data: unknown;
+  try {
+    // toJS() resolves aliases; the yaml library refuses an alias bomb ("billion laughs") here.
+    data = doc.toJS();
+  } catch (err) {
+    throw new UserError(`${MANIFEST_FILE}: invalid YAML: ${(err as Error).message.split("\n")[0]}`);
+  }
+  const result = manifestSchema.safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const keyPath = issue.path.filter((p): p is string | number => typeof p !== "symbol");

@@ -1,0 +1,35 @@
+// Regressions found by the issue 12 suites (property, faults, hostile trees): each test names
+// what used to go wrong. Fixes in create's own refusals live in test/create/hostile.test.ts.
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { createMonorepo } from "../../src/core/create.js";
+import { runCli, tempDir } from "../helpers/cli.js";
+import { PYTHON } from "../helpers/python.js";
+import { changedPaths, fingerprint } from "./harness.js";
+
+async function monorepo(): Promise<string> {
+  const root = path.join(await tempDir("mcpm-reg-"), "repo");
+  await createMonorepo({ targetDir: root, project: "repo", servers: [{ name: "ops", description: "Ops." }], python: "3.12", git: false, repository: "example/repo", branch: "main", targets: ["fastmcp-cloud"] });
+  return root;
+}
+
+const run = (argv: string[], cwd: string) => runCli(argv, { cwd, env: { ...process.env, NO_COLOR: "1", MCPM_PYTHON: PYTHON } });
+
+describe("regressions found by the issue 12 suites", () => {
+  // A YAML alias bomb in mcp-monorepo.yaml made every command print "unexpected error" (the yaml library throws from toJS()).
+  it.each([
+    ["check", 2],
+    ["sync", 1],
+    ["add-server", 1],
+  ] as const)("an alias bomb in the manifest is one error line for %s", async (command, code) => {
+    const root = await monorepo();
+    const bomb = "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n";
+    await fs.appendFile(path.join(root, "mcp-monorepo.yaml"), bomb);
+    const before = await fingerprint(root);
+    const r = await run(command === "add-server" ? [command, "billing", "--yes"] : [command], root);
+    expect(r.stderr).toMatch(/^error: mcp-monorepo\.yaml: invalid YAML: [^\n]*alias[^\n]*\n$/);
+    expect(r.code).toBe(code);
+    expect(changedPaths(before, await fingerprint(root))).toEqual([]);
+  });
+});
