@@ -42,10 +42,17 @@ export function newTally(suite: string, command: string): Tally {
   return { suite, command, tried: 0, refused: 0, accepted: 0, findings: 0, failures: Object.fromEntries(FAILURE_KINDS.map((k) => [k, 0])) as Tally["failures"], examples: [], extra: {}, ms: 0 };
 }
 
+/** JSON replacer that shortens long strings and buffers (failure examples stay readable). */
+function shorten(_key: string, v: unknown): unknown {
+  if (typeof v === "string" && v.length > 120) return `${v.slice(0, 100)}...(${v.length} chars)`;
+  if (v && typeof v === "object" && (v as { type?: string }).type === "Buffer") return `<${((v as { data: number[] }).data ?? []).length} bytes>`;
+  return v;
+}
+
 /** Records a failure (and keeps the first 10 as examples). */
 export function fail(t: Tally, kind: FailureKind, detail: string, input: unknown): void {
   t.failures[kind]++;
-  if (t.examples.length < 12 && t.examples.filter((e) => e.kind === kind).length < 3) t.examples.push({ kind, detail: detail.slice(0, 600), input: JSON.stringify(input).slice(0, 600) });
+  if (t.examples.length < 12 && t.examples.filter((e) => e.kind === kind).length < 3) t.examples.push({ kind, detail: detail.slice(0, 600), input: JSON.stringify(input, shorten).slice(0, 1200) });
 }
 
 export function totalFailures(t: Tally): number {
