@@ -16,7 +16,8 @@ interface Holder {
   command: string;
 }
 
-function alive(pid: number): boolean {
+/** True when a process with this pid exists (not this process itself: its own leftovers are never live). */
+export function processAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
   try {
     process.kill(pid, 0);
@@ -51,7 +52,7 @@ export async function acquireBusy(root: string, command: string): Promise<() => 
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const holder = await readHolder(file);
-      if (attempt > 0 || (holder && alive(holder.pid))) {
+      if (attempt > 0 || (holder && processAlive(holder.pid))) {
         const who = holder ? `${holder.command} (pid ${holder.pid})` : "another mcp-monorepo command";
         throw new UserError(`${who} is changing this monorepo; wait for it to finish, or delete ${BUSY_FILE} if no such process runs`);
       }

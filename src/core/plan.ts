@@ -3,6 +3,7 @@ import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import pc from "picocolors";
+import { processAlive } from "./busy.js";
 import { UserError } from "./errors.js";
 
 /**
@@ -41,7 +42,7 @@ export function isTransientName(name: string): boolean {
   return name.startsWith(".") && name.includes(TRANSIENT_MARK) && /\.mcpm-(tmp|bak|staging)-[0-9a-f]{8}$/.test(name);
 }
 
-function transientSibling(file: string, kind: "tmp" | "bak" | "staging"): string {
+function transientSibling(file: string, kind: "tmp" | "bak"): string {
   return path.join(path.dirname(file), `.${path.basename(file)}${TRANSIENT_MARK}${kind}-${randomBytes(4).toString("hex")}`);
 }
 
@@ -144,14 +145,16 @@ export function formatPlan(
  *
  * `target` must not exist, or be an empty folder, or hold only `.git` (then the
  * staged entries are moved in one by one and moved back out on failure).
+ * Staging folders of `target` that killed runs left behind (see {@link stagingSibling}) are removed first.
  *
  * @param target - absolute path of the folder to create.
  * @param files - POSIX relative path → bytes and mode (default 0o644).
  * @throws UserError if `target` holds anything but `.git`.
  */
 export async function writeTreeAtomically(target: string, files: Map<string, DesiredFile>): Promise<void> {
-  const staging = transientSibling(target, "staging");
+  const staging = stagingSibling(target, process.pid);
   await fs.mkdir(path.dirname(target), { recursive: true });
+  await removeStaleStaging(target);
   try {
     await fs.mkdir(staging);
     for (const [rel, file] of files) {
@@ -189,6 +192,29 @@ export async function writeTreeAtomically(target: string, files: Map<string, Des
     }
   } finally {
     await fs.rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The staging folder of `target` for the process `pid`: `.<name>.mcpm-staging-<pid, 8 hex digits>`,
+ * so a later run can tell a killed run's staging folder (its process is gone) from a live one's.
+ */
+export function stagingSibling(target: string, pid: number): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}${TRANSIENT_MARK}staging-${(pid >>> 0).toString(16).padStart(8, "0")}`);
+}
+
+/**
+ * Removes the staging folders of `target` that runs killed before their final rename left
+ * beside it (issue 12: no staging files left once the next run has finished). A folder whose
+ * process still runs is left alone.
+ */
+async function removeStaleStaging(target: string): Promise<void> {
+  const prefix = `.${path.basename(target)}${TRANSIENT_MARK}staging-`;
+  const entries = await fs.readdir(path.dirname(target)).catch(() => [] as string[]);
+  for (const e of entries) {
+    if (!e.startsWith(prefix) || !isTransientName(e)) continue;
+    const pid = Number.parseInt(e.slice(prefix.length), 16);
+    if (!processAlive(pid)) await fs.rm(path.join(path.dirname(target), e), { recursive: true, force: true });
   }
 }
 

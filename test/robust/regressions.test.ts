@@ -33,3 +33,20 @@ describe("regressions found by the issue 12 suites", () => {
     expect(changedPaths(before, await fingerprint(root))).toEqual([]);
   });
 });
+
+describe("create after a killed create", () => {
+  // A create killed before its final rename left `.demo.mcpm-staging-xxxxxxxx` beside the target for ever.
+  it("removes the staging folder of a dead run, and leaves a live run's alone", async () => {
+    const parent = await tempDir("mcpm-reg-staging-");
+    const dead = path.join(parent, ".demo.mcpm-staging-05f5e0ff"); // pid 99999999: above Linux's pid_max, never alive
+    const live = path.join(parent, `.demo.mcpm-staging-${process.ppid.toString(16).padStart(8, "0")}`);
+    for (const d of [dead, live]) {
+      await fs.mkdir(path.join(d, "server-ops"), { recursive: true });
+      await fs.writeFile(path.join(d, "server-ops", "half.py"), "x = ");
+    }
+    const r = await run(["demo", "--server", "ops", "--no-git"], parent);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect((await fs.readdir(parent)).sort()).toEqual([path.basename(live), "demo"].sort());
+  });
+});
