@@ -55,6 +55,7 @@ async function runCase(spec: AnySpec, c: unknown, tally: Tally, deferred: Array<
   if (looksLikeCrash(out.stderr) || out.stdout.includes("unexpected error")) fail(tally, "stack-trace", out.stderr.slice(0, 400), input);
   if (out.code === spec.refusalCode && out.stderr.startsWith("error:")) {
     tally.refused++;
+    if (process.env.MCPM_ROBUST_DEBUG) console.log(`refused: ${out.stderr.slice(0, 160).trim()}`);
     if (!isOneErrorLine(out.stderr)) fail(tally, "unclear-error", `refusal is not one line: ${JSON.stringify(out.stderr.slice(0, 300))}`, input);
     const inside = changed.filter((p) => !outside.includes(p));
     if (inside.length) fail(tally, "partial-tree", `refused but wrote ${inside.slice(0, 5).join(", ")}`, input);
