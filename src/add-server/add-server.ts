@@ -3,7 +3,9 @@ import { acquireBusy } from "../core/busy.js";
 import { UserError, isUserError } from "../core/errors.js";
 import { loadManifestFrom, type LoadedManifest } from "../core/manifest.js";
 import { applyChanges, type FileChange } from "../core/plan.js";
+import { toFolder, validateServerName } from "../core/names.js";
 import { uncommittedChanges } from "./git.js";
+import { removeKilledRunLeftovers } from "./leftovers.js";
 import { parseAddServerOptions } from "./options.js";
 import { planAddServerIn } from "./plan.js";
 import type { AddServerPlan, AddServerResult } from "./types.js";
@@ -26,7 +28,8 @@ export interface AddServerRunOptions {
  * uncommitted git changes (unless `allowDirty`), then applies the whole plan as one
  * transaction with `applyChanges` (src/core/plan.ts: every file staged first, renamed
  * into place with backups; any failure rolls every file back, so either all files
- * are created and updated or none is).
+ * are created and updated or none is). Under the busy marker it first removes what a
+ * killed add-server left ({@link removeKilledRunLeftovers}).
  *
  * @param raw - `{ cwd, name, description? }` (see `addServerOptionsSchema`).
  * @param run - dry run, allow dirty, preloaded manifest, test hook.
@@ -41,6 +44,7 @@ export async function addServer(raw: unknown, run: AddServerRunOptions = {}): Pr
   // Plan and apply under the busy marker, so a concurrent sync cannot interleave.
   const release = await acquireBusy(loaded.root, "add-server");
   try {
+    if (validateServerName(opts.name) === true) await removeKilledRunLeftovers(loaded.root, toFolder(opts.name));
     return await planAndApply(loaded, opts, run);
   } finally {
     await release();

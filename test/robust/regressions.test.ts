@@ -50,3 +50,30 @@ describe("create after a killed create", () => {
     expect((await fs.readdir(parent)).sort()).toEqual([path.basename(live), "demo"].sort());
   });
 });
+
+describe("add-server after a killed add-server", () => {
+  // A kill while staging left server-extra/ holding only temp files (the next add-server refused the name for ever);
+  // a kill after the renames left .README.md.mcpm-bak-* that no later add-server removed.
+  it("removes the temp files of a killed run, and a folder holding nothing else, then adds the server", async () => {
+    const root = await monorepo();
+    await fs.writeFile(path.join(root, ".README.md.mcpm-bak-0123abcd"), "old readme");
+    await fs.mkdir(path.join(root, "server-extra", "src"), { recursive: true });
+    await fs.writeFile(path.join(root, "server-extra", "src", ".server.py.mcpm-tmp-0123abcd"), "half");
+    await fs.writeFile(path.join(root, ".mcp-monorepo.busy"), JSON.stringify({ pid: 99999999, command: "add-server" }));
+    const r = await run(["add-server", "extra", "--yes"], root);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const left = (await fs.readdir(root, { recursive: true })).filter((e) => /\.mcpm-|\.mcp-monorepo\.busy/.test(String(e)));
+    expect(left).toEqual([]);
+  });
+
+  it("a re-run that finds the server already added still removes the backups", async () => {
+    const root = await monorepo();
+    expect((await run(["add-server", "extra", "--yes"], root)).code).toBe(0);
+    await fs.writeFile(path.join(root, ".README.md.mcpm-bak-0123abcd"), "old readme");
+    const r = await run(["add-server", "extra", "--yes"], root);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: server name "extra" is already used/);
+    expect((await fs.readdir(root)).filter((e) => e.includes(".mcpm-"))).toEqual([]);
+  });
+});
