@@ -31,20 +31,30 @@ export interface BinRun {
   timedOut: boolean;
 }
 
-function spawnBin(args: string[], cwd: string) {
-  return spawn(process.execPath, [BIN, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+/** How {@link runBin} runs: a time bound, and (when the tests run as root) another user, so permissions bite. */
+export interface RunOptions {
+  timeoutMs?: number;
+  uid?: number;
+  gid?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+function spawnBin(args: string[], cwd: string, opts: RunOptions) {
+  return spawn(process.execPath, [BIN, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", ...opts.env }, uid: opts.uid, gid: opts.gid });
 }
 
 /**
- * Runs the CLI to the end (or `timeoutMs`, then SIGKILL and `timedOut`).
+ * Runs the CLI to the end (or `opts.timeoutMs`, default 120 s, then SIGKILL and `timedOut`).
  *
  * @param args - argv after the program name.
  * @param cwd - working folder.
+ * @param opts - time bound, uid/gid, extra environment.
  */
-export function runBin(args: string[], cwd: string, timeoutMs = 120_000): Promise<BinRun> {
+export function runBin(args: string[], cwd: string, opts: RunOptions = {}): Promise<BinRun> {
+  const timeoutMs = opts.timeoutMs ?? 120_000;
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const p = spawnBin(args, cwd);
+    const p = spawnBin(args, cwd, opts);
     let output = "";
     let stderr = "";
     let timedOut = false;
