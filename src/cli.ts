@@ -4,7 +4,7 @@ import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
 import { registerSync } from "./commands/sync.js";
 import { processContext, writeLine, type Context } from "./core/context.js";
-import { CancelledError, isUserError, oneLineMessage } from "./core/errors.js";
+import { CancelledError, fsUserError, isUserError, oneLineMessage } from "./core/errors.js";
 import { VERSION } from "./version.js";
 
 /** Shared state a command sets: its exit code (0 unless it says otherwise). */
@@ -71,6 +71,7 @@ export async function run(argv: string[], ctx: Context = processContext()): Prom
       return err.exitCode === 0 ? 0 : 1;
     }
     if (err instanceof CancelledError) return err.exitCode; // the prompt already said so
+    err = fsUserError(err, ctx.cwd) ?? err;
     if (isUserError(err)) {
       writeLine(ctx.stderr, `error: ${oneLineMessage(err.message)}`);
       return err.exitCode;

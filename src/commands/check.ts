@@ -4,6 +4,8 @@ import type { RunState } from "../cli.js";
 import { checkExitCode, checkJson, formatCheck } from "../check/format.js";
 import { runCheck } from "../check/run.js";
 import { writeLine, type Context } from "../core/context.js";
+import { fsUserError } from "../core/errors.js";
+import { CANNOT_RUN } from "../check/python.js";
 import { TARGETS } from "../core/manifest.js";
 
 /** Options of `check` as commander parses them. */
@@ -45,7 +47,12 @@ export function registerCheck(program: Command, ctx: Context, state: RunState): 
     .action(async (_opts: CheckCliOptions, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as CheckCliOptions;
       const start = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
-      const report = await runCheck({ start, servers: opts.server ?? [], targets: opts.target ?? [], python: opts.python, env: ctx.env });
+      let report;
+      try {
+        report = await runCheck({ start, servers: opts.server ?? [], targets: opts.target ?? [], python: opts.python, env: ctx.env });
+      } catch (err) {
+        throw fsUserError(err, start, CANNOT_RUN) ?? err; // an unreadable file: "could not run" (exit 2), one line
+      }
       const code = checkExitCode(report, Boolean(opts.strict));
       if (opts.json) {
         writeLine(ctx.stdout, JSON.stringify(checkJson(report, code), null, 2));

@@ -64,6 +64,7 @@ async function judge(label: string, command: string, box: Sandbox, repo: string,
   if (looksLikeCrash(out.stderr)) fail(t, "stack-trace", out.stderr.slice(0, 300), input);
   for (const s of opts.secrets ?? []) if ((out.stdout + out.stderr).includes(s)) fail(t, "secret-leaked", `printed a .env value`, input);
   const refusal = out.stderr.startsWith("error:") && out.code !== 0;
+  if (process.env.MCPM_ROBUST_DEBUG) console.log(`tree ${label} ${command}: exit ${out.code} ${out.stderr.slice(0, 200)}`);
   if (refusal) {
     t.refused++;
     if (!isOneErrorLine(out.stderr)) fail(t, "unclear-error", JSON.stringify(out.stderr.slice(0, 300)), input);
@@ -169,13 +170,18 @@ describe("hostile trees: sync", () => {
       const box = await sandbox();
       const repo = await repoIn(box);
       const asNobody = process.getuid?.() === 0;
-      if (asNobody) await chownTree(box.root, 65534, 65534);
+      if (asNobody) {
+        await fs.chmod(path.dirname(box.root), 0o711); // mkdtemp's 0700 would stop nobody before the tree
+        await chownTree(box.root, 65534, 65534);
+      }
       await fs.chmod(path.join(repo, where), 0);
       for (const argv of [["sync"], ["check"], ["add-server", "extra", "--yes"]]) {
         const before = await fingerprint(box.root);
         const r = await runBin([...argv, "--cwd", repo], box.root, { timeoutMs: 90_000, ...(asNobody ? { uid: 65534, gid: 65534 } : {}), env: { MCPM_PYTHON: PYTHON } });
         const out: Outcome = r.timedOut ? { hang: true, ms: r.ms, code: -1, stdout: "", stderr: "" } : { hang: false, ms: r.ms, code: r.code ?? -1, stdout: r.output.slice(0, r.output.length - r.stderr.length), stderr: r.stderr };
         await judge(`unreadable ${where}`, argv[0]!, box, repo, out, before, { readOnly: argv[0] === "check" });
+        // The run got as far as the unreadable file (the test is not vacuous).
+        expect(out.stderr).not.toMatch(/not inside an mcp-monorepo|cannot check .*: not a folder/);
       }
       await fs.chmod(path.join(repo, where), 0o755);
     }
