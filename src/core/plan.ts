@@ -218,6 +218,47 @@ async function removeStaleStaging(target: string): Promise<void> {
   }
 }
 
+/** One rename of a commit: root-relative POSIX `path`, and the temp file's name beside it (null: a delete). */
+export interface JournalEntry {
+  path: string;
+  tmp: string | null;
+}
+
+/**
+ * Finishes the commit of a killed {@link applyChanges} from its journal: each entry whose temp
+ * file is still there is renamed into place, each delete is done. Temp files are complete by
+ * then (the journal is written after staging), so the result is the new state. Entries that
+ * escape `root` or name anything but a temp file of their own target are ignored (the journal
+ * lives in a file users can edit).
+ *
+ * @returns root-relative paths finished.
+ */
+export async function rollForward(root: string, journal: JournalEntry[]): Promise<string[]> {
+  const done: string[] = [];
+  for (const e of journal) {
+    let abs: string;
+    try {
+      abs = resolveInside(root, e.path);
+    } catch {
+      continue;
+    }
+    if (e.tmp === null) {
+      if (await statOrNull(abs)) {
+        await fs.rm(abs, { force: true });
+        done.push(e.path);
+      }
+      continue;
+    }
+    if (typeof e.tmp !== "string" || !isTransientName(e.tmp) || !e.tmp.startsWith(`.${path.basename(abs)}${TRANSIENT_MARK}tmp-`)) continue;
+    const tmp = path.join(path.dirname(abs), e.tmp);
+    const st = await statOrNull(tmp);
+    if (!st?.isFile()) continue;
+    await fs.rename(tmp, abs);
+    done.push(e.path);
+  }
+  return done;
+}
+
 interface Step {
   abs: string;
   /** Temp file holding the new bytes (create/update). */
@@ -245,12 +286,15 @@ interface Step {
  * @param root - absolute directory the change paths are relative to.
  * @param changes - the plan, in the order to commit.
  * @param hooks.beforeCommit - test hook called before each rename (used to inject faults).
+ * @param hooks.onStaged - called once every temp file is written, before the first rename, with
+ *   the renames in commit order ({@link JournalEntry}); `add-server` records them in its busy
+ *   marker so a run killed half way through the renames is finished by the next one.
  * @throws UserError for conflicts or a protected (read-only) file; re-throws I/O errors after rollback.
  */
 export async function applyChanges(
   root: string,
   changes: FileChange[],
-  hooks: { beforeCommit?: (change: FileChange) => void | Promise<void> } = {},
+  hooks: { beforeCommit?: (change: FileChange) => void | Promise<void>; onStaged?: (journal: JournalEntry[]) => Promise<void> } = {},
 ): Promise<void> {
   const conflicts = changes.filter((c) => c.kind === "conflict");
   if (conflicts.length > 0) {
@@ -275,6 +319,9 @@ export async function applyChanges(
       await fs.writeFile(step.tmp, change.content ?? Buffer.alloc(0), { mode });
       await fs.chmod(step.tmp, mode);
     }
+    // Every new byte is on disk: a caller may record the renames to come, so a run killed
+    // between them can be rolled forward (see rollForward).
+    await hooks.onStaged?.(active.map((c, i) => ({ path: c.path, tmp: steps[i]!.tmp ? path.basename(steps[i]!.tmp!) : null })));
     // Phase 2: commit in order, keeping backups.
     for (let i = 0; i < active.length; i++) {
       const change = active[i]!;

@@ -90,3 +90,25 @@ describe("file-system errors are one line", () => {
     expect(fsUserError(eacces, "/r")).toBeInstanceOf(UserError);
   });
 });
+
+describe("add-server killed between the renames of its commit", () => {
+  // SIGKILL half way through the renames left server-extra/ half there and the manifest old, so the
+  // next add-server refused the name for ever; the journal in the busy marker now lets the next run finish it.
+  it("the next add-server finishes the commit from the journal, reaching the state of an uninterrupted run", async () => {
+    const { addServer } = await import("../../src/add-server/add-server.js");
+    const ref = await monorepo();
+    expect((await run(["add-server", "extra", "--yes"], ref)).code).toBe(0);
+    const root = await monorepo();
+    let commits = 0;
+    // "Killed" after 5 renames: the run stops there for good (its promise never settles), marker and temp files stay.
+    void addServer({ cwd: root, name: "extra" }, { beforeCommit: () => (++commits > 5 ? new Promise<void>(() => {}) : undefined) });
+    while (commits <= 5) await new Promise((r) => setTimeout(r, 5));
+    const marker = JSON.parse(await fs.readFile(path.join(root, ".mcp-monorepo.busy"), "utf8"));
+    expect(marker.journal.length).toBeGreaterThan(5);
+    const r = await run(["add-server", "extra", "--yes"], root);
+    expect(r.stderr).toMatch(/^error: server name "extra" is already used/);
+    const strip = (m: Map<string, string>) => new Map([...m].filter(([k]) => !/\.mcpm-|\.mcp-monorepo\.busy/.test(k)));
+    expect(strip(await fingerprint(root))).toEqual(strip(await fingerprint(ref)));
+    expect((await fs.readdir(root, { recursive: true })).filter((e) => /\.mcpm-|\.mcp-monorepo\.busy/.test(String(e)))).toEqual([]);
+  });
+});
