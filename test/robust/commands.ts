@@ -547,7 +547,7 @@ export const syncSpec: CommandSpec<SyncCase> = {
       }
     }
     const again = await fingerprint(repo);
-    const rerun = await runBounded(["sync"], repo);
+    const rerun = await runBounded(prep.argv, repo); // the same selection (-s) again
     const changedAgain = changedPaths(again, await fingerprint(repo));
     if (rerun.code !== 0 || changedAgain.length) problems.push({ kind: "partial-tree", detail: `a second sync was not a no-op (exit ${rerun.code}; changed ${changedAgain.slice(0, 3).join(", ")}): ${rerun.stdout.slice(0, 200)}` });
     problems.push(...(await checkTreeFiles(repo)).problems.filter((p) => p.kind === "partial-tree"));
