@@ -88,3 +88,16 @@ export async function acquireBusy(root: string, command: string): Promise<BusyHo
   };
   return Object.assign(release, { record });
 }
+
+/**
+ * Whether a killed run left the busy marker with an unfinished commit (a journal), which the
+ * next {@link acquireBusy} finishes. A marker whose process still runs is not stale.
+ *
+ * @param root - absolute monorepo root.
+ * @returns the killed command's name, or null.
+ */
+export async function unfinishedCommit(root: string): Promise<string | null> {
+  const holder = await readHolder(path.join(root, BUSY_FILE));
+  if (!holder || processAlive(holder.pid) || !Array.isArray(holder.journal) || holder.journal.length === 0) return null;
+  return typeof holder.command === "string" ? holder.command : "a command";
+}

@@ -189,7 +189,7 @@ interface TreeFiles {
 
 /**
  * Checks a tree on the node side: no transient leftovers (partial tree), every JSON file parses,
- * every YAML file parses. Returns the .py and .toml files for {@link PyBatch}.
+ * every YAML file parses, every `.env.example` holds only comments and `NAME=value` lines. Returns the .py and .toml files for {@link PyBatch}.
  */
 export async function checkTreeFiles(root: string): Promise<{ problems: Problem[]; files: TreeFiles }> {
   const problems: Problem[] = [];
@@ -205,6 +205,14 @@ export async function checkTreeFiles(root: string): Promise<{ problems: Problem[
         continue;
       }
       if (!e.isFile()) continue;
+      if (e.name === ".env.example") {
+        // Environment variable names derived from user input must be valid: only comments, blanks and NAME=value.
+        for (const line of (await fs.readFile(abs, "utf8")).split("\n")) {
+          if (line !== "" && !line.startsWith("#") && !/^[A-Z_][A-Z0-9_]*=/.test(line)) {
+            problems.push({ kind: "invalid-file", detail: `${rel}: not a comment or NAME=value: ${JSON.stringify(line.slice(0, 80))}` });
+          }
+        }
+      }
       if (e.name.endsWith(".py")) files.py.push(abs);
       else if (e.name.endsWith(".toml")) files.toml.push(abs);
       else if (e.name.endsWith(".json")) {

@@ -111,4 +111,23 @@ describe("add-server killed between the renames of its commit", () => {
     expect(strip(await fingerprint(root))).toEqual(strip(await fingerprint(ref)));
     expect((await fs.readdir(root, { recursive: true })).filter((e) => /\.mcpm-|\.mcp-monorepo\.busy/.test(String(e)))).toEqual([]);
   });
+
+  // sync --check passed on such a tree (the manifest was still old), and sync had "nothing to do".
+  it("sync --check says so in one line, and sync finishes it", async () => {
+    const { addServer } = await import("../../src/add-server/add-server.js");
+    const ref = await monorepo();
+    expect((await run(["add-server", "extra", "--yes"], ref)).code).toBe(0);
+    const root = await monorepo();
+    let commits = 0;
+    void addServer({ cwd: root, name: "extra" }, { beforeCommit: () => (++commits > 3 ? new Promise<void>(() => {}) : undefined) });
+    while (commits <= 3) await new Promise((r) => setTimeout(r, 5));
+    const check = await run(["sync", "--check"], root);
+    expect(check.code).toBe(1);
+    expect(check.stderr).toBe("error: an interrupted add-server left its changes half written; run mcp-monorepo sync to finish them\n");
+    const sync = await run(["sync"], root);
+    expect(sync.code, sync.stdout + sync.stderr).toBe(0);
+    const strip = (m: Map<string, string>) => new Map([...m].filter(([k]) => !/\.mcpm-|\.mcp-monorepo\.busy/.test(k)));
+    expect(strip(await fingerprint(root))).toEqual(strip(await fingerprint(ref)));
+    expect((await run(["sync", "--check"], root)).code).toBe(0);
+  });
 });
