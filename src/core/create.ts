@@ -101,7 +101,8 @@ export function initialManifest(opts: CreateOptions): Manifest {
     branch: opts.branch,
     targets: opts.targets,
     shared: SHARED_DIR,
-    servers: opts.servers.map((s) => serverEntry(s.name, s.description || `${toTitle(s.name)} MCP server.`)),
+    // A blank description (empty or only whitespace) is none, as in add-server.
+    servers: opts.servers.map((s) => serverEntry(s.name, s.description.trim() ? s.description : `${toTitle(s.name)} MCP server.`)),
   };
 }
 

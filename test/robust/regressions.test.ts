@@ -34,6 +34,19 @@ describe("regressions found by the issue 12 suites", () => {
   });
 });
 
+describe("descriptions", () => {
+  // create kept a whitespace-only description (a blank README cell) where add-server used the default.
+  it("a blank description is none in create, as in add-server", async () => {
+    const parent = await tempDir("mcpm-reg-desc-");
+    expect((await run(["demo", "--server", "ops=   ", "--no-git"], parent)).code).toBe(0);
+    const root = path.join(parent, "demo");
+    expect((await run(["add-server", "billing", "--description", "  ", "--yes"], root)).code).toBe(0);
+    const yaml = await fs.readFile(path.join(root, "mcp-monorepo.yaml"), "utf8");
+    expect(yaml).toContain("description: Ops MCP server.");
+    expect(yaml).toContain("description: Billing MCP server.");
+  });
+});
+
 describe("create after a killed create", () => {
   // A create killed before its final rename left `.demo.mcpm-staging-xxxxxxxx` beside the target for ever.
   it("removes the staging folder of a dead run, and leaves a live run's alone", async () => {
