@@ -12,7 +12,7 @@ import { BUSY_FILE } from "../../src/core/busy.js";
 import { killAfter, runBin, timeRun, type Anchor } from "../helpers/faults.js";
 import { ensureBuilt } from "../sync/build.js";
 import { monorepoTemplate, removeTemplate } from "./commands.js";
-import { fail, fingerprint, newTally, removeSandboxes, runBounded, sandbox, saveTally, SLOW, totalFailures, type Sandbox, type Tally } from "./harness.js";
+import { fail, fingerprint, newTally, removeSandboxes, runBounded, sandbox, saveTally, SLOW, totalFailures, type Sandbox } from "./harness.js";
 
 const KILLS = SLOW ? 60 : 12;
 /** Every CONVERGE_CHECK-th iteration also runs `check` on the converged tree (a Python process). */
