@@ -5,6 +5,14 @@ import { renderServerRequirements } from "./requirements.js";
 import { VENDORED_DIR, type SharedFile } from "./vendor.js";
 import { VERSION } from "../version.js";
 
+/**
+ * A new server's own requirements: what its generated code imports directly besides
+ * FastMCP and shared's (`starlette` for the `/health` route, `uvicorn` for `src/asgi.py`).
+ * FastMCP 4 installs both already (fastmcp-slim[server]: starlette>=1.0.1, uvicorn>=0.35);
+ * listing them keeps `check`'s undeclared-dependency rule honest.
+ */
+export const SERVER_OWN_REQUIREMENTS = ["starlette>=1.0", "uvicorn>=0.35"];
+
 /** Template data for a server from its validated name and free-text description. */
 export function serverData(name: string, description: string): ServerData {
   return {
@@ -38,6 +46,6 @@ export async function serverFiles(
   for (const f of shared) {
     files.set(`${server.folder}/${VENDORED_DIR}/${f.path}`, { content: f.content, mode: f.mode });
   }
-  files.set(`${server.folder}/requirements.txt`, { content: renderServerRequirements(server.folder, sharedRequirements), mode: 0o644 });
+  files.set(`${server.folder}/requirements.txt`, { content: renderServerRequirements(server.folder, sharedRequirements, SERVER_OWN_REQUIREMENTS), mode: 0o644 });
   return files;
 }

@@ -161,18 +161,20 @@ describe("add-server --dry-run", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(await snapshot(root)).toEqual(before);
     const lines = r.stdout.trimEnd().split("\n");
-    expect(lines[0]).toBe("Dry run: add-server billing would create 12 files and update 4 (nothing written)");
+    expect(lines[0]).toBe("Dry run: add-server billing would create 14 files and update 4 (nothing written)");
     expect(lines.slice(1)).toEqual([
       "CREATE    server-billing/.env.example",
       "CREATE    server-billing/fastmcp.json",
       "CREATE    server-billing/pytest.ini",
       "CREATE    server-billing/requirements-dev.txt",
       "CREATE    server-billing/requirements.txt",
+      "CREATE    server-billing/src/asgi.py",
       "CREATE    server-billing/src/server.py",
       "CREATE    server-billing/src/shared/__init__.py",
       "CREATE    server-billing/src/shared/config.py",
       "CREATE    server-billing/src/shared/http_client.py",
       "CREATE    server-billing/src/shared/pagination.py",
+      "CREATE    server-billing/tests/test_http.py",
       "CREATE    server-billing/tests/test_import.py",
       "CREATE    server-billing/tests/test_tools.py",
       "UPDATE    .env.example",
