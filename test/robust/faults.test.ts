@@ -11,7 +11,7 @@ import { isTransientName } from "../../src/core/plan.js";
 import { BUSY_FILE } from "../../src/core/busy.js";
 import { killAfter, runBin, timeRun, type Anchor } from "../helpers/faults.js";
 import { ensureBuilt } from "../sync/build.js";
-import { monorepoTemplate, removeTemplate } from "./commands.js";
+import { copyTemplate, removeTemplate } from "./fixture.js";
 import { fail, fingerprint, newTally, removeSandboxes, runBounded, sandbox, saveTally, SLOW, totalFailures, type Sandbox } from "./harness.js";
 
 const KILLS = SLOW ? 60 : 12;
@@ -45,8 +45,7 @@ const FAULTS: FaultSpec[] = [
     name: "add-server",
     perFile: false,
     async setup(box) {
-      const repo = path.join(box.work, "repo");
-      await fs.cp(await monorepoTemplate(), repo, { recursive: true, verbatimSymlinks: true });
+      const repo = await copyTemplate(box);
       return { cwd: repo, argv: ["add-server", "extra", "--yes", "--description", "Extra tools."], root: repo, anchor: { dir: repo, mark: BUSY_FILE } };
     },
     // Old: the re-run adds it; new, or half committed (finished from the journal first): it refuses, "already used".
@@ -56,8 +55,7 @@ const FAULTS: FaultSpec[] = [
     name: "sync",
     perFile: true,
     async setup(box) {
-      const repo = path.join(box.work, "repo");
-      await fs.cp(await monorepoTemplate(), repo, { recursive: true, verbatimSymlinks: true });
+      const repo = await copyTemplate(box);
       // The canonical package moves on: one file edited, 40 added, a requirement added.
       await fs.appendFile(path.join(repo, "shared", "config.py"), "\nEXTRA_SETTING = 1\n");
       for (let i = 0; i < 40; i++) {

@@ -6,7 +6,6 @@ import { parseManifest } from "../../src/core/manifest.js";
 import { tempDir } from "../helpers/cli.js";
 import type { Sandbox } from "./harness.js";
 
-
 /** Root files that list servers (add-server updates them); everything else pre-existing must stay byte-identical. */
 export const LISTING_FILES = new Set(["README.md", "mcp-monorepo.yaml", ".env.example", "mcp-monorepo.lock.json"]);
 export const USER_README_LINE = "Our own notes: keep this line \u2014 {{ not a template }} | pipe";

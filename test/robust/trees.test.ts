@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runBin } from "../helpers/faults.js";
 import { PYTHON } from "../helpers/python.js";
 import { ensureBuilt } from "../sync/build.js";
-import { monorepoTemplate, removeTemplate } from "./commands.js";
+import { copyTemplate, removeTemplate } from "./fixture.js";
 import {
   changedPaths,
   fail,
@@ -39,11 +39,7 @@ afterAll(async () => {
   for (const t of tallies.values()) expect(totalFailures(t), JSON.stringify(t.examples, null, 1)).toBe(0);
 });
 
-async function repoIn(box: Sandbox): Promise<string> {
-  const repo = path.join(box.work, "repo");
-  await fs.cp(await monorepoTemplate(), repo, { recursive: true, verbatimSymlinks: true });
-  return repo;
-}
+const repoIn = copyTemplate;
 
 /**
  * Runs one command on a hostile tree and records the outcome: refusal (one `error:` line, nothing
