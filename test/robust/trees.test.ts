@@ -26,13 +26,14 @@ import {
 } from "./harness.js";
 
 const tallies = new Map<string, Tally>();
+const started = Date.now();
 const tallyOf = (command: string) => {
   if (!tallies.has(command)) tallies.set(command, newTally("trees", command));
   return tallies.get(command)!;
 };
 
 afterAll(async () => {
-  for (const t of tallies.values()) await saveTally(t);
+  for (const t of tallies.values()) await saveTally({ ...t, ms: Date.now() - started });
   await removeSandboxes();
   await removeTemplate();
   // Every hostile tree gave findings or one clear error: no failure of any kind.
