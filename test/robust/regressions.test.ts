@@ -144,3 +144,15 @@ describe("add-server killed between the renames of its commit", () => {
     expect((await run(["sync", "--check"], root)).code).toBe(0);
   });
 });
+
+describe("sync vendors every file name", () => {
+  // A name starting with a line terminator (\r, \n) was skipped by the glob that listed shared/, and sync --check said "already in sync".
+  it("vendors names that start with \\r or \\n", async () => {
+    const root = await monorepo();
+    for (const n of ["\rlead.py", "\nlead.txt", "x\u2028y.py"]) await fs.writeFile(path.join(root, "shared", n), `# ${JSON.stringify(n)}\n`);
+    expect((await run(["sync", "--check"], root)).code).toBe(1);
+    expect((await run(["sync"], root)).code).toBe(0);
+    for (const n of ["\rlead.py", "\nlead.txt", "x\u2028y.py"]) expect(await fs.readFile(path.join(root, "server-ops", "src", "shared", n), "utf8")).toBe(`# ${JSON.stringify(n)}\n`);
+    expect((await run(["sync", "--check"], root)).code).toBe(0);
+  });
+});
