@@ -110,6 +110,7 @@ async function applySyncOp(repo: string, op: SyncOp, box: Sandbox, st: SyncState
     }
     case "vendored-link-out": {
       const rel = `server-${op.server}/src/shared/config.py`;
+      st.keep.delete(rel); // the case itself replaces an earlier hand edit
       await fs.rm(abs(rel), { recursive: true, force: true });
       return fs.symlink(path.join(box.sentinel, "config.py"), abs(rel));
     }
@@ -118,6 +119,7 @@ async function applySyncOp(repo: string, op: SyncOp, box: Sandbox, st: SyncState
       await write(`server-${op.server}/src/shared/pkg`, "a file where a folder belongs\n");
       return;
     case "file-to-dir":
+      st.keep.delete(`server-${op.server}/src/shared/pagination.py`);
       await fs.rm(abs(`server-${op.server}/src/shared/pagination.py`), { recursive: true, force: true });
       return write(`server-${op.server}/src/shared/pagination.py/inner.txt`, "a folder where a file belongs\n");
     case "req":
