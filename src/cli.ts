@@ -6,13 +6,25 @@ import { registerCreate } from "./commands/create.js";
 import { registerSync } from "./commands/sync.js";
 import { registerVerify } from "./commands/verify.js";
 import { processContext, writeLine, type Context } from "./core/context.js";
-import { CancelledError, isUserError, UserError } from "./core/errors.js";
+import { CancelledError, fsUserError, isUserError, oneLineMessage, UserError } from "./core/errors.js";
 import { didYouMean } from "./core/suggest.js";
 import { BUGS_URL, HOMEPAGE, VERSION } from "./version.js";
 
 /** Shared state a command sets: its exit code (0 unless it says otherwise). */
 export interface RunState {
   exitCode: number;
+}
+
+/**
+ * Where commander writes: help to stdout; its usage errors (`error: option ... argument 'X' is
+ * invalid`) to stderr as one line, even when the quoted argument holds newlines or escapes.
+ */
+function output(ctx: Context) {
+  return {
+    writeOut: (s: string) => ctx.stdout.write(s),
+    writeErr: (s: string) => ctx.stderr.write(s),
+    outputError: (s: string, write: (s: string) => void) => write(s.endsWith("\n") ? `${oneLineMessage(s.slice(0, -1))}\n` : oneLineMessage(s)),
+  };
 }
 
 /**
@@ -33,10 +45,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
     // default command's `--description`/`--server`/`--yes` would swallow them.
     .enablePositionalOptions()
     .exitOverride()
-    .configureOutput({
-      writeOut: (s) => ctx.stdout.write(s),
-      writeErr: (s) => ctx.stderr.write(s),
-    });
+    .configureOutput(output(ctx));
   registerCreate(program, ctx, state);
   registerAddServer(program, ctx, state);
   registerAddTarget(program, ctx, state);
@@ -48,7 +57,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   if (HOMEPAGE) program.addHelpText("afterAll", `\nDocs: ${HOMEPAGE}`);
   for (const sub of program.commands) {
     if (!sub.options.some((o) => o.long === "--debug")) sub.addOption(new Option("--debug", "show stack traces for unexpected errors").hideHelp());
-    sub.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
+    sub.exitOverride().configureOutput(output(ctx));
   }
   return program;
 }
@@ -87,12 +96,13 @@ export async function run(argv: string[], ctx: Context = processContext()): Prom
       return err.exitCode === 0 ? 0 : 1;
     }
     if (err instanceof CancelledError) return err.exitCode; // the prompt already said so
+    err = fsUserError(err, ctx.cwd) ?? err;
     if (isUserError(err)) {
-      writeLine(ctx.stderr, `error: ${err.message}`);
+      writeLine(ctx.stderr, `error: ${oneLineMessage(err.message)}`);
       for (const line of err.detail) writeLine(ctx.stderr, line);
       return err.exitCode;
     }
-    writeLine(ctx.stderr, `unexpected error, please report it${BUGS_URL ? ` at ${BUGS_URL}` : ""}: ${(err as Error)?.message ?? String(err)}`);
+    writeLine(ctx.stderr, `unexpected error, please report it${BUGS_URL ? ` at ${BUGS_URL}` : ""}: ${oneLineMessage((err as Error)?.message ?? String(err))}`);
     if (debug) writeLine(ctx.stderr, (err as Error)?.stack ?? String(err));
     else writeLine(ctx.stderr, "(run again with --debug for the stack trace)");
     return 1;

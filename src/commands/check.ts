@@ -4,7 +4,8 @@ import type { RunState } from "../cli.js";
 import { checkExitCode, checkJson, formatCheck } from "../check/format.js";
 import { runCheck } from "../check/run.js";
 import { useColor, writeLine, type Context } from "../core/context.js";
-import { EXIT_CANNOT_RUN, UserError } from "../core/errors.js";
+import { EXIT_CANNOT_RUN, fsUserError, UserError } from "../core/errors.js";
+import { CANNOT_RUN } from "../check/python.js";
 import { TARGETS } from "../core/manifest.js";
 
 /** Options of `check` as commander parses them. */
@@ -68,7 +69,12 @@ export function registerCheck(program: Command, ctx: Context, state: RunState): 
         writeLine(ctx.stderr, "note: check --python PATH is deprecated; use --interpreter PATH");
       }
       const interpreter = opts.interpreter ?? opts.python;
-      const report = await runCheck({ start, servers: opts.server ?? [], targets: opts.target ?? [], python: interpreter, offline: Boolean(opts.offline), env: ctx.env });
+      let report;
+      try {
+        report = await runCheck({ start, servers: opts.server ?? [], targets: opts.target ?? [], python: interpreter, offline: Boolean(opts.offline), env: ctx.env });
+      } catch (err) {
+        throw fsUserError(err, start, CANNOT_RUN) ?? err; // an unreadable file: "could not run" (exit 2), one line
+      }
       const code = checkExitCode(report, Boolean(opts.strict));
       if (opts.json) {
         writeLine(ctx.stdout, JSON.stringify(checkJson(report, code), null, 2));

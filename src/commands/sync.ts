@@ -3,10 +3,10 @@ import type { Command } from "commander";
 import type { RunState } from "../cli.js";
 import pc from "picocolors";
 import { useColor, writeLine, type Context } from "../core/context.js";
-import { UserError } from "../core/errors.js";
+import { oneLineMessage, UserError } from "../core/errors.js";
 import { loadManifestFrom } from "../core/manifest.js";
 import { readLock, SHARED_DIR } from "../core/vendor.js";
-import { acquireBusy } from "../core/busy.js";
+import { acquireBusy, unfinishedCommit } from "../core/busy.js";
 import { isWrite } from "../core/plan.js";
 import { applySync, type SyncApplyResult } from "../sync/apply.js";
 import { guardForcedOverwrites } from "../sync/dirty-guard.js";
@@ -82,20 +82,30 @@ export async function runSync(ctx: Context, opts: SyncCliOptions): Promise<numbe
   if (opts.check && opts.force) throw new UserError("--check and --force cannot be used together (--check never writes)");
   if (opts.check && opts.dryRun) throw new UserError("--check and --dry-run cannot be used together (--check already writes nothing)");
   const start = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
-  const loaded = await loadManifestFrom(start);
+  let loaded = await loadManifestFrom(start);
   if (loaded.manifest.shared !== SHARED_DIR) {
     throw new UserError(`mcp-monorepo.yaml sets shared: "${loaded.manifest.shared}", but sync only supports "${SHARED_DIR}"`);
   }
   const mode: SyncMode = opts.check ? "check" : opts.dryRun ? "dry-run" : "sync";
   const makePlan = async () =>
     planSync({ root: loaded.root, servers: loaded.manifest.servers, lock: await readLock(loaded.root), only: opts.server, force: Boolean(opts.force) });
+  // A killed add-server may have left its commit half done (journaled in the busy marker):
+  // --check and --dry-run say so; a sync takes the marker, which finishes it, and plans after that.
+  const unfinished = await unfinishedCommit(loaded.root);
+  if (unfinished && mode !== "sync") {
+    throw new UserError(`an interrupted ${oneLineMessage(unfinished)} left its changes half written; run mcp-monorepo sync to finish them`);
+  }
   let plan = await makePlan();
   // Only a sync that will write takes the busy marker (a no-op sync writes nothing at all);
   // it plans again under the marker, so no other command changed the tree in between.
-  const hasWork = plan.leftovers.length > 0 || plan.changes.some(isWrite);
+  const hasWork = plan.leftovers.length > 0 || plan.changes.some(isWrite) || unfinished !== null;
   const release = mode === "sync" && hasWork ? await acquireBusy(loaded.root, "sync") : null;
   try {
-    if (release) plan = await makePlan();
+    if (release) {
+      // Taking the marker may have finished an interrupted add-server: read the manifest again.
+      if (unfinished) loaded = await loadManifestFrom(start);
+      plan = await makePlan();
+    }
     if (mode === "sync" && opts.force) {
       const dirty = await guardForcedOverwrites(loaded.root, plan, Boolean(opts.allowDirty));
       if (dirty.length > 0) writeLine(ctx.stderr, `note: --allow-dirty: overwrote uncommitted changes in ${dirty.join(", ")}`);

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { lstatSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { z } from "zod";
@@ -117,12 +118,20 @@ export function initialManifest(opts: CreateOptions): Manifest {
     branch: opts.branch,
     targets: TARGETS.filter((t) => opts.targets.includes(t)),
     shared: SHARED_DIR,
-    servers: opts.servers.map((s) => serverEntry(s.name, s.description || `${toTitle(s.name)} MCP server.`)),
+    // A blank description (empty or only whitespace) is none, as in add-server.
+    servers: opts.servers.map((s) => serverEntry(s.name, s.description.trim() ? s.description : `${toTitle(s.name)} MCP server.`)),
   };
 }
 
-/** Refuses a target that is a file, a non-empty folder or already a monorepo (see `checkTargetDir`). */
+/**
+ * Refuses a target that is a symbolic link (even to an empty folder, or dangling: create never
+ * writes through a link, so nothing outside the named folder can change), a file, a non-empty
+ * folder or already a monorepo (see `checkTargetDir`).
+ */
 function assertTargetUsable(targetDir: string): TargetState {
+  if (lstatSync(targetDir, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    throw new UserError(`${targetDir} is a symbolic link; pick a real folder, nothing was written`);
+  }
   const state = checkTargetDir(targetDir, targetDir);
   if (typeof state === "object") throw new UserError(state.problem);
   return state;

@@ -116,7 +116,14 @@ export function parseManifest(text: string, root: string): LoadedManifest {
     const pos = e.linePos?.[0];
     throw cannotRun(`${MANIFEST_FILE}${pos ? `:${pos.line}` : ""}: invalid YAML: ${e.message.split("\n")[0]!.replace(/\s+at line \d+, column \d+:?$/, "")}`, pos ? codeFrame(text, pos.line, pos.col) : []);
   }
-  const result = manifestSchema.safeParse(doc.toJS());
+  let data: unknown;
+  try {
+    // toJS() resolves aliases; the yaml library refuses an alias bomb ("billion laughs") here.
+    data = doc.toJS();
+  } catch (err) {
+    throw cannotRun(`${MANIFEST_FILE}: invalid YAML: ${(err as Error).message.split("\n")[0]}`);
+  }
+  const result = manifestSchema.safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const keyPath = issue.path.filter((p): p is string | number => typeof p !== "symbol");

@@ -69,6 +69,27 @@ describe("create refuses bad input with one line and writes nothing", () => {
     expect(line).toMatch(/^error: .*demo exists and is not a folder; pick a new folder name$/);
   });
 
+  // Regression (issue 12): a symlinked target crashed with ENOTDIR/ENOENT; it must be refused, and the link's target untouched.
+  it.each([
+    ["to an empty folder", "empty"],
+    ["dangling", "missing"],
+  ])("a target that is a symbolic link %s", async (_label, to) => {
+    let parent = "";
+    const line = await refused(["demo", "--yes", "--no-git"], async (p) => {
+      parent = p;
+      await fs.mkdir(path.join(p, "empty"));
+      await fs.symlink(path.join(p, to), path.join(p, "demo"));
+    });
+    expect(line).toMatch(/^error: .*demo is a symbolic link; pick a real folder, nothing was written$/);
+    expect(await fs.readdir(path.join(parent, "empty"))).toEqual([]);
+  });
+
+  // Regression (issue 12): commander quoted a bad --python value with its newline, splitting the error in two lines.
+  it("a bad choice holding a newline or an escape sequence is still one line", async () => {
+    const line = await refused(["demo", "--yes", "--python", "3.12\n\u001b[31mred"]);
+    expect(line).toBe("error: option '--python <version>' argument '3.12\\n\\u001b[31mred' is invalid. Allowed choices are 3.10, 3.11, 3.12, 3.13, 3.14.");
+  });
+
   it("accepts a folder holding only .git, keeping it", async () => {
     const parent = await tempDir("mcpm-git-");
     await fs.mkdir(path.join(parent, "demo", ".git"), { recursive: true });

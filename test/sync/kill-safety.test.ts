@@ -1,17 +1,15 @@
 // Safety (issue 4): a sync killed at any moment leaves every file old or new, never torn,
 // and a re-run converges with no false conflicts and nothing lost.
-import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isTransientName } from "../../src/core/plan.js";
 import { LOCK_FILE } from "../../src/core/vendor.js";
+import { killAfter, runBin, timeRun, type Anchor } from "../helpers/faults.js";
 import { ensureBuilt } from "./build.js";
 import { makeFixture, readTree, writeTree, type Tree } from "./fixture.js";
 
-const REPO = path.resolve(import.meta.dirname, "..", "..");
-const BIN = path.join(REPO, "bin", "create-mcp-monorepo.js");
 const SERVERS = ["alpha", "beta", "gamma"];
 const ITERATIONS = 30;
 /** Every CONVERGE_EVERY-th killed tree is then synced to the end and checked. */
@@ -46,14 +44,7 @@ let newTexts: Map<string, Buffer>;
 const work: string[] = [];
 
 function runSync(cwd: string): Promise<{ code: number | null; stdout: string; ms: number }> {
-  return new Promise((resolve) => {
-    const t0 = Date.now();
-    const p = spawn(process.execPath, [BIN, "sync"], { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (out += d));
-    p.on("exit", (code) => resolve({ code, stdout: out, ms: Date.now() - t0 }));
-  });
+  return runBin(["sync"], cwd).then((r) => ({ code: r.code, stdout: r.output, ms: r.ms }));
 }
 
 /** The first folder sync stages files in (plan order: first server, paths sorted). */
@@ -63,46 +54,17 @@ const FIRST_DIR = path.join("server-alpha", "src", "shared");
 type Phase = "staging" | "commit";
 /** First temp file = staging began; first backup (`.mcpm-bak-`) = renames into place began. */
 const MARK: Record<Phase, string> = { staging: ".mcpm-tmp-", commit: ".mcpm-bak-" };
+const anchorOf = (cwd: string, phase: Phase): Anchor => ({ dir: path.join(cwd, FIRST_DIR), mark: MARK[phase] });
 
-/**
- * Spawns a sync and SIGKILLs it `delayMs` after `phase` begins (so node's start-up time,
- * which varies a lot, does not decide where the kill lands).
- */
+/** Spawns a sync and SIGKILLs it `delayMs` after `phase` begins. */
 function killDuring(cwd: string, phase: Phase, delayMs: number): Promise<{ killed: boolean }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, "sync"], { cwd, stdio: "ignore" });
-    let exited = false;
-    const dir = path.join(cwd, FIRST_DIR);
-    const poll = async () => {
-      while (!exited) {
-        const names = await fs.readdir(dir).catch(() => [] as string[]);
-        if (names.some((n) => n.includes(MARK[phase]))) {
-          setTimeout(() => p.kill("SIGKILL"), delayMs);
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 1));
-      }
-    };
-    void poll();
-    p.on("exit", (_code, signal) => {
-      exited = true;
-      resolve({ killed: signal === "SIGKILL" });
-    });
-  });
+  return killAfter(["sync"], cwd, delayMs, anchorOf(cwd, phase));
 }
 
 /** Runs a sync on `cwd` and returns when each phase was first seen and when it exited (ms from spawn). */
 async function timePhases(cwd: string): Promise<Record<Phase | "exit", number>> {
-  const t0 = Date.now();
-  const seen: Record<Phase | "exit", number> = { staging: 0, commit: 0, exit: 0 };
-  const run = runSync(cwd).then((r) => (seen.exit = r.ms));
-  while (!seen.exit) {
-    const names = await fs.readdir(path.join(cwd, FIRST_DIR)).catch(() => [] as string[]);
-    for (const ph of ["staging", "commit"] as const) if (!seen[ph] && names.some((n) => n.includes(MARK[ph]))) seen[ph] = Date.now() - t0;
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  await run;
-  return seen;
+  const { staging, commit, exit } = await timeRun(["sync"], cwd, { staging: anchorOf(cwd, "staging"), commit: anchorOf(cwd, "commit") });
+  return { staging, commit, exit };
 }
 
 /** Asserts every managed file is byte-equal to its old or its new version; returns how many are new. */
