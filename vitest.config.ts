@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     // e2e tests start real FastMCP servers; keep parallelism modest on 2-core machines.
     maxWorkers: 2,
+    // The default output, then the figures of the hostile-input and fault suites (issue 12).
+    reporters: ["default", "./test/robust/summary-reporter.ts"],
   },
 });

@@ -24,12 +24,14 @@
 // package but commander, or a src/ module is left out of the bundle.
 import { Command, CommanderError, Option } from "commander";
 import { registerAddServer } from "./commands/add-server.js";
+import { registerAddTarget } from "./commands/add-target.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
 import { registerSync } from "./commands/sync.js";
+import { registerVerify } from "./commands/verify.js";
 import { processContext, writeLine, type Context } from "./core/context.js";
-import { CancelledError, isUserError } from "./core/errors.js";
-import { VERSION } from "./version.js";
+import { CancelledError, fsUserError, isUserError, oneLineMessage, UserError } from "./core/errors.js";
+import { BUGS_URL, HOMEPAGE, VERSION } from "./version.js";
 
 /** Shared state a command sets: its exit code (0 unless it says otherwise). */
 export interface RunState {
@@ -37,13 +39,29 @@ export interface RunState {
 }
 
 /**
- * Builds the commander program: `create-mcp-monorepo [dir]` plus the
- * `add-server`, `sync` and `check` subcommands (registered lazily: see the top of this file). Output goes to `ctx` streams;
+ * Where commander writes: help to stdout; its usage errors (`error: option ... argument 'X' is
+ * invalid`) to stderr as one line, even when the quoted argument holds newlines or escapes.
+ */
+function output(ctx: Context) {
+  return {
+    writeOut: (s: string) => ctx.stdout.write(s),
+    writeErr: (s: string) => ctx.stderr.write(s),
+    outputError: (s: string, write: (s: string) => void) => write(s.endsWith("\n") ? `${oneLineMessage(s.slice(0, -1))}\n` : oneLineMessage(s)),
+  };
+}
+
+/**
+ * Builds the commander program `mcp-monorepo` (also installed as `create-mcp-monorepo`):
+ * `[dir]` (create) plus the `create`, `add-server`, `add-target`, `sync`, `check`, `verify` and
+ * `help <command>` subcommands (registered lazily: see the top of this file). Output goes to `ctx` streams;
  * commander errors throw instead of exiting.
  */
 export function buildProgram(ctx: Context, state: RunState): Command {
-  const program = new Command("create-mcp-monorepo")
-    .description("Scaffold and maintain a monorepo of FastMCP (Model Context Protocol) servers that deploy on the first try.")
+  const program = new Command("mcp-monorepo")
+    .description(
+      "Scaffold and maintain a monorepo of FastMCP (Model Context Protocol) servers that deploy on the first try.\n" +
+        "Installed as mcp-monorepo and create-mcp-monorepo (what `npm create mcp-monorepo` runs); without installing: npx create-mcp-monorepo <command>.",
+    )
     .version(VERSION, "-v, --version", "print the version")
     .option("--debug", "show stack traces for unexpected errors")
     .showSuggestionAfterError(true)
@@ -51,19 +69,35 @@ export function buildProgram(ctx: Context, state: RunState): Command {
     // default command's `--description`/`--server`/`--yes` would swallow them.
     .enablePositionalOptions()
     .exitOverride()
-    .configureOutput({
-      writeOut: (s) => ctx.stdout.write(s),
-      writeErr: (s) => ctx.stderr.write(s),
-    });
+    .configureOutput(output(ctx));
   registerCreate(program, ctx, state);
   registerAddServer(program, ctx, state);
+  registerAddTarget(program, ctx, state);
   registerSync(program, ctx, state);
   registerCheck(program, ctx, state);
+  registerVerify(program, ctx, state);
+  // `help <command>`: commander adds it by itself only to programs without an action of their own.
+  program.helpCommand("help [command]", "show help for a command");
+  if (HOMEPAGE) program.addHelpText("afterAll", `\nDocs: ${HOMEPAGE}`);
   for (const sub of program.commands) {
     if (!sub.options.some((o) => o.long === "--debug")) sub.addOption(new Option("--debug", "show stack traces for unexpected errors").hideHelp());
-    sub.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
+    sub.exitOverride().configureOutput(output(ctx));
   }
   return program;
+}
+
+/**
+ * `help snyc`: commander would print the whole program help twice; say which command was meant.
+ *
+ * @throws UserError naming the closest command, or listing them all.
+ */
+async function refuseUnknownHelpTopic(program: Command, argv: string[]): Promise<void> {
+  if (argv[0] !== "help" || argv[1] === undefined || argv[1].startsWith("-")) return;
+  const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+  if (names.includes(argv[1])) return;
+  const { didYouMean } = await import("./core/suggest.js"); // start-up stays commander-only
+  const near = didYouMean(argv[1], names);
+  throw new UserError(`no command "${argv[1]}"${near ? `: did you mean "${near}"?` : ""} (commands: ${names.filter((n) => n !== "help").join(", ")})`);
 }
 
 /**
@@ -78,6 +112,7 @@ export async function run(argv: string[], ctx: Context = processContext()): Prom
   const program = buildProgram(ctx, state);
   const debug = argv.includes("--debug");
   try {
+    await refuseUnknownHelpTopic(program, argv);
     await program.parseAsync(argv, { from: "user" });
     return state.exitCode;
   } catch (err) {
@@ -86,11 +121,13 @@ export async function run(argv: string[], ctx: Context = processContext()): Prom
       return err.exitCode === 0 ? 0 : 1;
     }
     if (err instanceof CancelledError) return err.exitCode; // the prompt already said so
+    err = fsUserError(err, ctx.cwd) ?? err;
     if (isUserError(err)) {
-      writeLine(ctx.stderr, `error: ${err.message}`);
+      writeLine(ctx.stderr, `error: ${oneLineMessage(err.message)}`);
+      for (const line of err.detail) writeLine(ctx.stderr, line);
       return err.exitCode;
     }
-    writeLine(ctx.stderr, `unexpected error, please report it: ${(err as Error)?.message ?? String(err)}`);
+    writeLine(ctx.stderr, `unexpected error, please report it${BUGS_URL ? ` at ${BUGS_URL}` : ""}: ${oneLineMessage((err as Error)?.message ?? String(err))}`);
     if (debug) writeLine(ctx.stderr, (err as Error)?.stack ?? String(err));
     else writeLine(ctx.stderr, "(run again with --debug for the stack trace)");
     return 1;

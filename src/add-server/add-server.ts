@@ -1,9 +1,11 @@
 import path from "node:path";
 import { acquireBusy } from "../core/busy.js";
 import { UserError, isUserError } from "../core/errors.js";
-import { loadManifestFrom, type LoadedManifest } from "../core/manifest.js";
-import { applyChanges, type FileChange } from "../core/plan.js";
+import { loadManifest, loadManifestFrom, type LoadedManifest } from "../core/manifest.js";
+import { applyChanges, type FileChange, type JournalEntry } from "../core/plan.js";
+import { toFolder, validateServerName } from "../core/names.js";
 import { uncommittedChanges } from "./git.js";
+import { removeKilledRunLeftovers } from "./leftovers.js";
 import { parseAddServerOptions } from "./options.js";
 import { planAddServerIn } from "./plan.js";
 import type { AddServerPlan, AddServerResult } from "./types.js";
@@ -26,9 +28,12 @@ export interface AddServerRunOptions {
  * uncommitted git changes (unless `allowDirty`), then applies the whole plan as one
  * transaction with `applyChanges` (src/core/plan.ts: every file staged first, renamed
  * into place with backups; any failure rolls every file back, so either all files
- * are created and updated or none is).
+ * are created and updated or none is). Under the busy marker it first removes what a
+ * killed add-server left ({@link removeKilledRunLeftovers}); the renames of its commit are
+ * journaled in the marker, so one killed half way through them is finished by the next
+ * add-server or sync (`acquireBusy`): the tree is then in the new state, never half of it.
  *
- * @param raw - `{ cwd, name, description? }` (see `addServerOptionsSchema`).
+ * @param raw - `{ cwd, name, description?, targets? }` (see `addServerOptionsSchema`).
  * @param run - dry run, allow dirty, preloaded manifest, test hook.
  * @returns what was done (or, with `dryRun`, would be done).
  * @throws UserError for every refusal of {@link planAddServerIn}; for uncommitted changes
@@ -41,14 +46,16 @@ export async function addServer(raw: unknown, run: AddServerRunOptions = {}): Pr
   // Plan and apply under the busy marker, so a concurrent sync cannot interleave.
   const release = await acquireBusy(loaded.root, "add-server");
   try {
-    return await planAndApply(loaded, opts, run);
+    if (validateServerName(opts.name) === true) await removeKilledRunLeftovers(loaded.root, toFolder(opts.name));
+    // Read again under the marker: taking it over may have finished a killed run's commit.
+    return await planAndApply(await loadManifest(loaded.root), opts, run, release.record);
   } finally {
     await release();
   }
 }
 
-async function planAndApply(loaded: LoadedManifest, opts: ReturnType<typeof parseAddServerOptions>, run: AddServerRunOptions): Promise<AddServerResult> {
-  const plan = await planAddServerIn(loaded, opts.name, opts.description);
+async function planAndApply(loaded: LoadedManifest, opts: ReturnType<typeof parseAddServerOptions>, run: AddServerRunOptions, record?: (journal: JournalEntry[]) => Promise<void>): Promise<AddServerResult> {
+  const plan = await planAddServerIn(loaded, opts.name, opts.description, opts.targets);
   const dirty = await uncommittedChanges(plan.root, touchedPaths(plan));
   if (dirty && dirty.length > 0 && !run.dryRun && !run.allowDirty) {
     throw new UserError(
@@ -56,7 +63,7 @@ async function planAndApply(loaded: LoadedManifest, opts: ReturnType<typeof pars
     );
   }
   if (run.dryRun) return { ...plan, dryRun: true, dirty };
-  await applyPlan(plan, run.beforeCommit);
+  await applyPlan(plan, run.beforeCommit, record);
   return { ...plan, dryRun: false, dirty };
 }
 
@@ -70,9 +77,9 @@ export function touchedPaths(plan: AddServerPlan): string[] {
   return [...out];
 }
 
-async function applyPlan(plan: AddServerPlan, beforeCommit: AddServerRunOptions["beforeCommit"]): Promise<void> {
+async function applyPlan(plan: AddServerPlan, beforeCommit: AddServerRunOptions["beforeCommit"], onStaged?: (journal: JournalEntry[]) => Promise<void>): Promise<void> {
   try {
-    await applyChanges(plan.root, plan.changes, { beforeCommit });
+    await applyChanges(plan.root, plan.changes, { beforeCommit, onStaged });
   } catch (err) {
     if (isUserError(err)) throw err;
     const e = err as NodeJS.ErrnoException;

@@ -15,7 +15,8 @@ import type { AddServerFlags } from "./add-server-action.js";
  * Options: `-d, --description <text>`, `--cwd <dir>` (start the search for
  * `mcp-monorepo.yaml` there), `-y, --yes` (no prompts; default description),
  * `--dry-run` (print CREATE/UPDATE lines, write nothing), `--allow-dirty` (write
- * even over uncommitted git changes). Prompts (clack) for a missing name or
+ * even over uncommitted git changes), `--target <name>` (repeatable: a deployment target the manifest
+ * does not list yet is added as `add-target` does). Prompts (clack) for a missing name or
  * description when `ctx.interactive`; otherwise a missing name is a one-line error.
  * Every refusal is a `UserError` (one line, exit 1, nothing written).
  */
@@ -29,9 +30,16 @@ export function registerAddServer(program: Command, ctx: Context, _state: RunSta
     .option("-y, --yes", "do not prompt; use the default description when none is given")
     .option("--dry-run", "print the files that would be created and updated; write nothing")
     .option("--allow-dirty", "write even if files add-server modifies have uncommitted git changes")
+    .option("--json", "print the result as JSON (no prompts)")
+    .option(
+      "--target <name>",
+      "also write the server for this deployment target (repeatable; one not in mcp-monorepo.yaml yet is added there, with its files for every server)",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .addHelpText(
       "after",
-      `\nExamples:\n  npx create-mcp-monorepo add-server billing --description "Billing tools: invoices and refunds"\n  npx create-mcp-monorepo add-server billing --dry-run\n  npx create-mcp-monorepo add-server --cwd path/to/monorepo billing --yes`,
+      `\nExit codes: 0 added; 1 refused (bad or taken name, uncommitted changes; nothing written); 2 could not run (no or broken mcp-monorepo.yaml or lock).\n\n` +
+        `Examples:\n  mcp-monorepo add-server billing --description "Billing tools: invoices and refunds"\n  mcp-monorepo add-server billing --dry-run\n  mcp-monorepo add-server --cwd path/to/monorepo billing --yes --json`,
     )
     .action(async (nameArg: string | undefined, flags: AddServerFlags) => {
       const { runAddServer } = await import("./add-server-action.js");

@@ -2,11 +2,13 @@ import path from "node:path";
 import type { Command } from "commander";
 import type { RunState } from "../cli.js";
 import { checkExitCode, checkJson, formatCheck } from "../check/format.js";
+import { CANNOT_RUN } from "../check/python.js";
 import { runCheck } from "../check/run.js";
-import { writeLine, type Context } from "../core/context.js";
+import { useColor, writeLine, type Context } from "../core/context.js";
+import { EXIT_CANNOT_RUN, fsUserError, UserError } from "../core/errors.js";
 
 // The body of `check`, loaded by src/commands/check.ts only when it runs (ajv, zod, yaml,
-// the analyzer runner).
+// the analyzer runner); `--explain` loads only the rule docs reader.
 
 /** Options of `check` as commander parses them. */
 export interface CheckCliOptions {
@@ -15,24 +17,49 @@ export interface CheckCliOptions {
   json?: boolean;
   strict?: boolean;
   cwd?: string;
+  interpreter?: string;
+  /** Deprecated spelling of `interpreter` (hidden): `--python` means a version in `create`. */
   python?: string;
+  offline?: boolean;
+  explain?: string;
 }
 
 /**
- * The `check` command body: runs the checklist and prints findings (text or `--json`).
- * Sets `state.exitCode` (0 no failing findings, 1 failing findings); "could not run"
- * is a `UserError` with exit code 2 thrown by the core.
+ * The `check` command body: prints a rule's documentation (`--explain`), or runs the checklist
+ * and prints findings (text or `--json`). Sets `state.exitCode` (0 no failing findings, 1 failing
+ * findings).
+ *
+ * @throws UserError with exit code 2 ("could not run"): an unknown rule, `--python 3.12` (a
+ * version where an interpreter is meant), an unreadable file, or what the core throws.
  */
 export async function checkAction(ctx: Context, state: RunState, cmd: Command): Promise<void> {
-    const opts = cmd.optsWithGlobals() as CheckCliOptions;
-    const start = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
-    const report = await runCheck({ start, servers: opts.server ?? [], targets: opts.target ?? [], python: opts.python, env: ctx.env });
-    const code = checkExitCode(report, Boolean(opts.strict));
-    if (opts.json) {
-      writeLine(ctx.stdout, JSON.stringify(checkJson(report, code), null, 2));
-    } else {
-      const color = Boolean((ctx.stdout as { isTTY?: boolean }).isTTY) && !ctx.env.NO_COLOR;
-      for (const line of formatCheck(report, { color, strict: Boolean(opts.strict) })) writeLine(ctx.stdout, line);
+  const opts = cmd.optsWithGlobals() as CheckCliOptions;
+  if (opts.explain !== undefined) {
+    const { explainRule } = await import("../check/explain.js");
+    writeLine(ctx.stdout, (await explainRule(opts.explain)).trimEnd());
+    return;
+  }
+  const start = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
+  if (opts.python !== undefined) {
+    // `--python 3.12` is create's Python version; here it always named an interpreter.
+    if (/^3\.\d+$/.test(opts.python)) {
+      throw new UserError(`check --python takes an interpreter, not a version: use --interpreter PATH (e.g. --interpreter python${opts.python})`, EXIT_CANNOT_RUN);
     }
-    state.exitCode = code;
+    writeLine(ctx.stderr, "note: check --python PATH is deprecated; use --interpreter PATH");
+  }
+  const interpreter = opts.interpreter ?? opts.python;
+  let report;
+  try {
+    report = await runCheck({ start, servers: opts.server ?? [], targets: opts.target ?? [], python: interpreter, offline: Boolean(opts.offline), env: ctx.env });
+  } catch (err) {
+    throw fsUserError(err, start, CANNOT_RUN) ?? err; // an unreadable file: "could not run" (exit 2), one line
+  }
+  const code = checkExitCode(report, Boolean(opts.strict));
+  if (opts.json) {
+    writeLine(ctx.stdout, JSON.stringify(checkJson(report, code), null, 2));
+  } else {
+    const color = useColor(ctx);
+    for (const line of formatCheck(report, { color, strict: Boolean(opts.strict) })) writeLine(ctx.stdout, line);
+  }
+  state.exitCode = code;
 }

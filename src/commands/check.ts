@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import type { RunState } from "../cli.js";
 import type { Context } from "../core/context.js";
 import { TARGETS } from "../core/defaults.js";
@@ -12,7 +12,9 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 /**
  * Registers `check` (issue 5): the seeds' deployment checklist as a linter.
  *
- * `check [--server NAME]... [--target T]... [--json] [--strict] [--cwd DIR] [--python PATH]`
+ * `check [--server NAME]... [--target T]... [--json] [--strict] [--cwd DIR] [--interpreter PATH]`
+ * (`--python PATH`, the old spelling, still works, hidden and deprecated: in `create`, `--python`
+ * is a version)
  * works inside a monorepo with `mcp-monorepo.yaml` or a hand-made one laid out as in seed 002.
  * Sets `state.exitCode`: 0 no errors (warnings fail only with `--strict`), 1 findings that fail;
  * "could not run" is a `UserError` with exit code 2 thrown by the core.
@@ -26,12 +28,15 @@ export function registerCheck(program: Command, ctx: Context, state: RunState): 
     .option("--json", "print the findings as JSON")
     .option("--strict", "exit 1 on warnings too")
     .option("--cwd <dir>", "run as if started in <dir>")
-    .option("--python <path>", "Python 3.10+ interpreter that parses the code (default: $MCPM_PYTHON, else python3/python on PATH)")
+    .option("--interpreter <path>", "Python 3.10+ interpreter that parses the code (default: $MCPM_PYTHON, else python3/python on PATH)")
+    .addOption(new Option("--python <path>", "deprecated: use --interpreter").hideHelp())
+    .option("--offline", "do not resolve requirements with pip (import names then come from the built-in map)")
+    .option("--explain <rule>", "print the documentation of a rule and exit")
     .addHelpText(
       "after",
       "\nExit codes: 0 no errors (warnings fail only with --strict), 1 findings that fail, 2 could not run.\n" +
         "Works without mcp-monorepo.yaml too: servers are then discovered as <folder>/src/server.py + <folder>/requirements.txt.\n\n" +
-        "Examples:\n  npx create-mcp-monorepo check\n  npx create-mcp-monorepo check --server ops --target docker --json",
+        "Examples:\n  mcp-monorepo check\n  mcp-monorepo check --server ops --target docker --json\n  mcp-monorepo check --interpreter python3.12",
     )
     .action(async (_opts: CheckCliOptions, cmd: Command) => {
       const { checkAction } = await import("./check-action.js");

@@ -1,11 +1,13 @@
 import path from "node:path";
-import { writeLine, type Context } from "../core/context.js";
-import { UserError } from "../core/errors.js";
+import pc from "picocolors";
+import { useColor, writeLine, type Context } from "../core/context.js";
+import { oneLineMessage, UserError } from "../core/errors.js";
 import { loadManifestFrom } from "../core/manifest.js";
 import { readLock, SHARED_DIR } from "../core/vendor.js";
-import { acquireBusy } from "../core/busy.js";
+import { acquireBusy, unfinishedCommit } from "../core/busy.js";
 import { isWrite } from "../core/plan.js";
 import { applySync, type SyncApplyResult } from "../sync/apply.js";
+import { guardForcedOverwrites } from "../sync/dirty-guard.js";
 import { planSync } from "../sync/plan.js";
 import type { SyncPlan } from "../sync/types.js";
 import { formatSyncReport, syncExitCode, syncJson, type SyncMode } from "../sync/report.js";
@@ -20,6 +22,7 @@ export interface SyncCliOptions {
   force?: boolean;
   json?: boolean;
   cwd?: string;
+  allowDirty?: boolean;
 }
 
 /**
@@ -32,20 +35,34 @@ export async function runSync(ctx: Context, opts: SyncCliOptions): Promise<numbe
   if (opts.check && opts.force) throw new UserError("--check and --force cannot be used together (--check never writes)");
   if (opts.check && opts.dryRun) throw new UserError("--check and --dry-run cannot be used together (--check already writes nothing)");
   const start = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
-  const loaded = await loadManifestFrom(start);
+  let loaded = await loadManifestFrom(start);
   if (loaded.manifest.shared !== SHARED_DIR) {
     throw new UserError(`mcp-monorepo.yaml sets shared: "${loaded.manifest.shared}", but sync only supports "${SHARED_DIR}"`);
   }
   const mode: SyncMode = opts.check ? "check" : opts.dryRun ? "dry-run" : "sync";
   const makePlan = async () =>
     planSync({ root: loaded.root, servers: loaded.manifest.servers, lock: await readLock(loaded.root), only: opts.server, force: Boolean(opts.force) });
+  // A killed add-server may have left its commit half done (journaled in the busy marker):
+  // --check and --dry-run say so; a sync takes the marker, which finishes it, and plans after that.
+  const unfinished = await unfinishedCommit(loaded.root);
+  if (unfinished && mode !== "sync") {
+    throw new UserError(`an interrupted ${oneLineMessage(unfinished)} left its changes half written; run mcp-monorepo sync to finish them`);
+  }
   let plan = await makePlan();
   // Only a sync that will write takes the busy marker (a no-op sync writes nothing at all);
   // it plans again under the marker, so no other command changed the tree in between.
-  const hasWork = plan.leftovers.length > 0 || plan.changes.some(isWrite);
+  const hasWork = plan.leftovers.length > 0 || plan.changes.some(isWrite) || unfinished !== null;
   const release = mode === "sync" && hasWork ? await acquireBusy(loaded.root, "sync") : null;
   try {
-    if (release) plan = await makePlan();
+    if (release) {
+      // Taking the marker may have finished an interrupted add-server: read the manifest again.
+      if (unfinished) loaded = await loadManifestFrom(start);
+      plan = await makePlan();
+    }
+    if (mode === "sync" && opts.force) {
+      const dirty = await guardForcedOverwrites(loaded.root, plan, Boolean(opts.allowDirty));
+      if (dirty.length > 0) writeLine(ctx.stderr, `note: --allow-dirty: overwrote uncommitted changes in ${dirty.join(", ")}`);
+    }
     return await printAndApply(ctx, opts, loaded.root, plan, mode);
   } finally {
     await release?.();
@@ -54,7 +71,10 @@ export async function runSync(ctx: Context, opts: SyncCliOptions): Promise<numbe
 
 async function printAndApply(ctx: Context, opts: SyncCliOptions, root: string, plan: SyncPlan, mode: SyncMode): Promise<number> {
   let result: SyncApplyResult | null = null;
-  const color = !opts.json && Boolean((ctx.stdout as { isTTY?: boolean }).isTTY) && !ctx.env.NO_COLOR;
+  const color = useColor(ctx, { json: opts.json });
+  const code = syncExitCode(plan, mode);
+  // The summary line: green when all is well, red when the command fails.
+  const summary = (line: string) => pc.createColors(color)[code === 0 ? "green" : "red"](line);
   if (mode === "sync" && !opts.json) {
     // Print first, so the discarded edits of --force are on screen before they are overwritten.
     for (const line of formatSyncReport(plan, mode, { color }).slice(0, -1)) writeLine(ctx.stdout, line);
@@ -63,9 +83,11 @@ async function printAndApply(ctx: Context, opts: SyncCliOptions, root: string, p
   if (opts.json) {
     writeLine(ctx.stdout, JSON.stringify(syncJson(plan, mode, result), null, 2));
   } else if (mode === "sync") {
-    writeLine(ctx.stdout, formatSyncReport(plan, mode).at(-1));
+    writeLine(ctx.stdout, summary(formatSyncReport(plan, mode).at(-1)!));
   } else {
-    for (const line of formatSyncReport(plan, mode, { color })) writeLine(ctx.stdout, line);
+    const lines = formatSyncReport(plan, mode, { color });
+    for (const line of lines.slice(0, -1)) writeLine(ctx.stdout, line);
+    writeLine(ctx.stdout, summary(lines.at(-1)!));
   }
-  return syncExitCode(plan, mode);
+  return code;
 }

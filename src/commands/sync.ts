@@ -13,7 +13,7 @@ import type { SyncCliOptions } from "./sync-action.js";
  *
  * Options: `--server NAME` (repeatable), `--check` (write nothing; exit 1 unless all
  * in sync: what CI and pre-commit run), `--dry-run`, `--force` (overwrite hand edits,
- * printing what is discarded), `--json`, `--cwd DIR`.
+ * printing what is discarded; refused when they are uncommitted in git), `--allow-dirty`, `--json`, `--cwd DIR`.
  * Sets `state.exitCode = 1` for conflicts, requirement errors and failed checks.
  */
 export function registerSync(program: Command, ctx: Context, state: RunState): void {
@@ -23,7 +23,8 @@ export function registerSync(program: Command, ctx: Context, state: RunState): v
     .option("-s, --server <name>", "sync only this server (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
     .option("--check", "write nothing; exit 1 if any server is out of date, has a conflict or unmanaged files (for CI and pre-commit)")
     .option("--dry-run", "print what would change; write nothing")
-    .option("--force", "overwrite vendored files edited by hand (prints what it discards)")
+    .option("--force", "overwrite vendored files edited by hand (prints what it discards; refused over uncommitted git changes)")
+    .option("--allow-dirty", "with --force: overwrite even files that have uncommitted git changes")
     .option("--json", "print the result as JSON")
     .option("--cwd <dir>", "run as if started in <dir>")
     .addHelpText(
@@ -33,6 +34,10 @@ export function registerSync(program: Command, ctx: Context, state: RunState): v
         "A vendored file edited by hand is a conflict: it is shown as a diff and left alone (exit 1);",
         "move the edit into shared/ and run sync again, or use --force to overwrite it.",
         "State is kept in mcp-monorepo.lock.json: commit it with the vendored copies.",
+        "With shared/.env.example, the shared-settings block of every .env.example is kept in step too.",
+        "",
+        "Exit codes: 0 in sync (or synced); 1 out of date (--check), conflicts, requirements.txt or",
+        ".env.example errors; 2 could not run (no or broken mcp-monorepo.yaml or lock, unknown --server).",
         "",
         "Examples:",
         "  mcp-monorepo sync                 update every server",

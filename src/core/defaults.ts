@@ -12,13 +12,13 @@ export const PYTHON_VERSIONS = ["3.10", "3.11", "3.12", "3.13", "3.14"] as const
 /** The Python runtime of FastMCP Cloud's base image `mcp-base-python3.12` (seed 000). */
 export const FASTMCP_CLOUD_PYTHON = "3.12";
 
-/** The servers `--yes` creates (name, one-line description). */
+/** The servers `--yes` (and an interactive run that takes every default) creates: the three of seed 002's recommended layout. */
 export const DEFAULT_SERVERS: ReadonlyArray<{ name: string; description: string }> = [
   { name: "ops", description: "Operations tools: service health, incidents and runbooks." },
   { name: "customer", description: "Customer tools: accounts, orders and support tickets." },
   { name: "finance", description: "Finance tools: invoices, payments and reports." },
 ];
-/** Default Python version: FastMCP Cloud's. */
+/** Default Python: FastMCP Cloud's base image runtime (seed 000). */
 export const DEFAULT_PYTHON = FASTMCP_CLOUD_PYTHON;
 /** Default target folder name. */
 export const DEFAULT_DIR = "my-mcp-servers";

@@ -3,6 +3,7 @@ import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import pc from "picocolors";
+import { processAlive } from "./busy.js";
 import { UserError } from "./errors.js";
 
 /**
@@ -41,7 +42,7 @@ export function isTransientName(name: string): boolean {
   return name.startsWith(".") && name.includes(TRANSIENT_MARK) && /\.mcpm-(tmp|bak|staging)-[0-9a-f]{8}$/.test(name);
 }
 
-function transientSibling(file: string, kind: "tmp" | "bak" | "staging"): string {
+function transientSibling(file: string, kind: "tmp" | "bak"): string {
   return path.join(path.dirname(file), `.${path.basename(file)}${TRANSIENT_MARK}${kind}-${randomBytes(4).toString("hex")}`);
 }
 
@@ -53,7 +54,8 @@ function toBuffer(content: Buffer | string): Buffer {
 export function resolveInside(root: string, rel: string): string {
   const abs = path.resolve(root, ...rel.split("/"));
   const relBack = path.relative(root, abs);
-  if (relBack === "" || relBack.startsWith("..") || path.isAbsolute(relBack)) {
+  // `..env.example.mcpm-tmp-…` (a root dot-file's temporary name) is inside: only `..` itself or `../…` escape.
+  if (relBack === "" || relBack === ".." || relBack.startsWith(`..${path.sep}`) || path.isAbsolute(relBack)) {
     throw new Error(`planned path escapes the root: ${rel}`);
   }
   return abs;
@@ -107,12 +109,15 @@ export function isWrite(change: FileChange): boolean {
   return change.kind === "create" || change.kind === "update" || change.kind === "delete";
 }
 
+// Always-on colours: `formatPlan`'s `color` option decides (picocolors' own default looks at
+// process.stdout, not at the injected context's stream).
+const on = pc.createColors(true);
 const LABEL: Record<ChangeKind, (s: string) => string> = {
-  create: pc.green,
-  update: pc.yellow,
-  delete: pc.red,
-  unchanged: pc.dim,
-  conflict: pc.magenta,
+  create: on.green,
+  update: on.yellow,
+  delete: on.red,
+  unchanged: on.dim,
+  conflict: on.magenta,
 };
 
 /**
@@ -144,14 +149,16 @@ export function formatPlan(
  *
  * `target` must not exist, or be an empty folder, or hold only `.git` (then the
  * staged entries are moved in one by one and moved back out on failure).
+ * Staging folders of `target` that killed runs left behind (see {@link stagingSibling}) are removed first.
  *
  * @param target - absolute path of the folder to create.
  * @param files - POSIX relative path → bytes and mode (default 0o644).
  * @throws UserError if `target` holds anything but `.git`.
  */
 export async function writeTreeAtomically(target: string, files: Map<string, DesiredFile>): Promise<void> {
-  const staging = transientSibling(target, "staging");
+  const staging = stagingSibling(target, process.pid);
   await fs.mkdir(path.dirname(target), { recursive: true });
+  await removeStaleStaging(target);
   try {
     await fs.mkdir(staging);
     for (const [rel, file] of files) {
@@ -192,6 +199,70 @@ export async function writeTreeAtomically(target: string, files: Map<string, Des
   }
 }
 
+/**
+ * The staging folder of `target` for the process `pid`: `.<name>.mcpm-staging-<pid, 8 hex digits>`,
+ * so a later run can tell a killed run's staging folder (its process is gone) from a live one's.
+ */
+export function stagingSibling(target: string, pid: number): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}${TRANSIENT_MARK}staging-${(pid >>> 0).toString(16).padStart(8, "0")}`);
+}
+
+/**
+ * Removes the staging folders of `target` that runs killed before their final rename left
+ * beside it (issue 12: no staging files left once the next run has finished). A folder whose
+ * process still runs is left alone.
+ */
+async function removeStaleStaging(target: string): Promise<void> {
+  const prefix = `.${path.basename(target)}${TRANSIENT_MARK}staging-`;
+  const entries = await fs.readdir(path.dirname(target)).catch(() => [] as string[]);
+  for (const e of entries) {
+    if (!e.startsWith(prefix) || !isTransientName(e)) continue;
+    const pid = Number.parseInt(e.slice(prefix.length), 16);
+    if (!processAlive(pid)) await fs.rm(path.join(path.dirname(target), e), { recursive: true, force: true });
+  }
+}
+
+/** One rename of a commit: root-relative POSIX `path`, and the temp file's name beside it (null: a delete). */
+export interface JournalEntry {
+  path: string;
+  tmp: string | null;
+}
+
+/**
+ * Finishes the commit of a killed {@link applyChanges} from its journal: each entry whose temp
+ * file is still there is renamed into place, each delete is done. Temp files are complete by
+ * then (the journal is written after staging), so the result is the new state. Entries that
+ * escape `root` or name anything but a temp file of their own target are ignored (the journal
+ * lives in a file users can edit).
+ *
+ * @returns root-relative paths finished.
+ */
+export async function rollForward(root: string, journal: JournalEntry[]): Promise<string[]> {
+  const done: string[] = [];
+  for (const e of journal) {
+    let abs: string;
+    try {
+      abs = resolveInside(root, e.path);
+    } catch {
+      continue;
+    }
+    if (e.tmp === null) {
+      if (await statOrNull(abs)) {
+        await fs.rm(abs, { force: true });
+        done.push(e.path);
+      }
+      continue;
+    }
+    if (typeof e.tmp !== "string" || !isTransientName(e.tmp) || !e.tmp.startsWith(`.${path.basename(abs)}${TRANSIENT_MARK}tmp-`)) continue;
+    const tmp = path.join(path.dirname(abs), e.tmp);
+    const st = await statOrNull(tmp);
+    if (!st?.isFile()) continue;
+    await fs.rename(tmp, abs);
+    done.push(e.path);
+  }
+  return done;
+}
+
 interface Step {
   abs: string;
   /** Temp file holding the new bytes (create/update). */
@@ -219,12 +290,15 @@ interface Step {
  * @param root - absolute directory the change paths are relative to.
  * @param changes - the plan, in the order to commit.
  * @param hooks.beforeCommit - test hook called before each rename (used to inject faults).
+ * @param hooks.onStaged - called once every temp file is written, before the first rename, with
+ *   the renames in commit order ({@link JournalEntry}); `add-server` records them in its busy
+ *   marker so a run killed half way through the renames is finished by the next one.
  * @throws UserError for conflicts or a protected (read-only) file; re-throws I/O errors after rollback.
  */
 export async function applyChanges(
   root: string,
   changes: FileChange[],
-  hooks: { beforeCommit?: (change: FileChange) => void | Promise<void> } = {},
+  hooks: { beforeCommit?: (change: FileChange) => void | Promise<void>; onStaged?: (journal: JournalEntry[]) => Promise<void> } = {},
 ): Promise<void> {
   const conflicts = changes.filter((c) => c.kind === "conflict");
   if (conflicts.length > 0) {
@@ -249,6 +323,9 @@ export async function applyChanges(
       await fs.writeFile(step.tmp, change.content ?? Buffer.alloc(0), { mode });
       await fs.chmod(step.tmp, mode);
     }
+    // Every new byte is on disk: a caller may record the renames to come, so a run killed
+    // between them can be rolled forward (see rollForward).
+    await hooks.onStaged?.(active.map((c, i) => ({ path: c.path, tmp: steps[i]!.tmp ? path.basename(steps[i]!.tmp!) : null })));
     // Phase 2: commit in order, keeping backups.
     for (let i = 0; i < active.length; i++) {
       const change = active[i]!;

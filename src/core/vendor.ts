@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { glob } from "tinyglobby";
-import { UserError } from "./errors.js";
+import { cannotRun, UserError } from "./errors.js";
 import { isTransientName } from "./plan.js";
 
 /**
@@ -73,10 +72,11 @@ export function isNeverVendored(rel: string): boolean {
 }
 
 /**
- * Files of `shared/requirements.txt` kind that belong to the canonical package
- * but are not copied into servers (merged into each server's requirements.txt instead).
+ * Files that belong to the canonical package but are not copied into servers' `src/shared/`:
+ * `requirements.txt` is merged into each server's requirements.txt and `.env.example` into each
+ * `.env.example` (managed blocks, see src/sync/requirements-merge.ts and src/core/env-block.ts).
  */
-export const NOT_COPIED = new Set(["requirements.txt"]);
+export const NOT_COPIED = new Set(["requirements.txt", ".env.example"]);
 
 /** One file of the canonical shared package. */
 export interface SharedFile {
@@ -96,21 +96,40 @@ export function sha256(content: Buffer | string): string {
 
 /**
  * Lists files under `dir` (recursively, dot-files included) that are not
- * {@link NEVER_VENDORED}. Symlinks are returned too so callers can vet them.
+ * {@link NEVER_VENDORED} ({@link isNeverVendored}). Symlinks are returned too so callers can
+ * vet them; a symlinked folder is listed through (its files then fail the caller's vetting if
+ * they lie outside), a dangling symlink is skipped, and a folder symlink that loops back to one
+ * of its own ancestors is not followed.
+ *
+ * A plain walk rather than a glob: glob engines match `*` with a regular expression whose `.`
+ * skips line terminators, so a name starting with `\r` or `\n` was silently never vendored.
  *
  * @returns POSIX relative paths, sorted.
  */
 export async function listVendorableFiles(dir: string): Promise<string[]> {
-  const found = await glob(["**/*"], {
-    cwd: dir,
-    dot: true,
-    onlyFiles: true,
-    // Symlinks must be listed so callers can vet them: tinyglobby drops them entirely when not following.
-    followSymbolicLinks: true,
-    ignore: NEVER_VENDORED,
-    expandDirectories: false,
-  });
-  return found.filter((p) => !isTransientName(path.posix.basename(p))).sort();
+  const found: string[] = [];
+  const walk = async (abs: string, rel: string, ancestors: Set<string>): Promise<void> => {
+    for (const e of await fs.readdir(abs, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      const child = path.join(abs, e.name);
+      let isDir = e.isDirectory();
+      if (e.isSymbolicLink()) {
+        const st = await fs.stat(child).catch(() => null);
+        if (!st) continue; // dangling
+        isDir = st.isDirectory();
+      }
+      if (isDir) {
+        if (isNeverVendored(`${r}/x`)) continue;
+        const real = await fs.realpath(child);
+        if (ancestors.has(real)) continue; // a loop
+        await walk(child, r, new Set([...ancestors, real]));
+      } else if ((e.isFile() || e.isSymbolicLink()) && !isNeverVendored(r) && !isTransientName(e.name)) {
+        found.push(r);
+      }
+    }
+  };
+  await walk(dir, "", new Set([await fs.realpath(dir)]));
+  return found.sort();
 }
 
 /**
@@ -125,7 +144,7 @@ export async function listVendorableFiles(dir: string): Promise<string[]> {
 export async function readCanonicalShared(root: string, opts: { includeNotCopied?: boolean } = {}): Promise<SharedFile[]> {
   const dir = path.join(root, SHARED_DIR);
   const st = await fs.stat(dir).catch(() => null);
-  if (!st?.isDirectory()) throw new UserError(`canonical shared package not found: ${dir}`);
+  if (!st?.isDirectory()) throw cannotRun(`canonical shared package not found: ${dir}`);
   const realDir = await fs.realpath(dir);
   const out: SharedFile[] = [];
   for (const rel of await listVendorableFiles(dir)) {
@@ -199,11 +218,11 @@ export async function readLock(root: string): Promise<SyncLock> {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new UserError(`${LOCK_FILE} is not valid JSON (${(err as Error).message}); delete it and run \`mcp-monorepo sync --force\``);
+    throw cannotRun(`${LOCK_FILE} is not valid JSON (${(err as Error).message}); delete it and run \`mcp-monorepo sync --force\``);
   }
   const lock = data as SyncLock;
   if (!lock || lock.lockVersion !== 1 || typeof lock.servers !== "object" || lock.servers === null) {
-    throw new UserError(`${LOCK_FILE} has an unknown format (expected lockVersion 1)`);
+    throw cannotRun(`${LOCK_FILE} has an unknown format (expected lockVersion 1)`);
   }
   return lock;
 }

@@ -39,7 +39,7 @@ describe("add-server command surface", () => {
       cwd: root,
       env: { ...process.env, CI: "true", NO_COLOR: "1" },
     });
-    expect(stdout).toContain('Added server "billing" in server-billing/: created 12 files, updated 4.');
+    expect(stdout).toContain('Added server "billing" in server-billing/: created 14 files, updated 4.');
     expect(await read(root, "README.md")).toContain("`server-billing/src/server.py:mcp`");
   });
 });

@@ -32,7 +32,7 @@ describe.each(SERVERS)("generated server-%s on real FastMCP", (name) => {
 
   it("passes its own pytest suite (import test + in-memory fastmcp.Client)", async () => {
     const { stdout } = await runTool("python", ["-m", "pytest", "-q", "-p", "no:cacheprovider"], dir());
-    expect(stdout).toMatch(/\b6 passed\b/);
+    expect(stdout).toMatch(/\b8 passed\b/);
   });
 
   it("is auto-detected by `fastmcp inspect src/server.py` with its tools", async () => {
@@ -41,6 +41,12 @@ describe.each(SERVERS)("generated server-%s on real FastMCP", (name) => {
 
   it("serves streamable HTTP with `fastmcp run fastmcp.json` and answers a real MCP client", async () => {
     await expectGeneratedToolsOverHttp(dir(), name);
+  });
+});
+
+describe("python src/asgi.py (the container / Kubernetes / MCPB entry) on real FastMCP", () => {
+  it.each(SERVERS)("server-%s serves stateless streamable HTTP on $HOST:$PORT and answers GET /health", async (name) => {
+    await expectGeneratedToolsOverHttp(path.join(root, `server-${name}`), name, { command: PYTHON, args: ["src/asgi.py"], env: { HOST: "127.0.0.1" }, portVia: "env" }, true);
   });
 });
 

@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import { firstText, withMcpClient } from "./mcp-client.js";
-import { runTool, serveHttp } from "./python.js";
+import { runTool, serveHttp, type ServeOptions } from "./python.js";
 
 /** The tools every generated server ships (templates/server/src/server.py.hbs). */
 export const GENERATED_TOOLS = ["hello", "list_items"];
@@ -16,13 +16,20 @@ export async function inspectServer(serverDir: string): Promise<{ name: string; 
 }
 
 /**
- * Serves a generated server with `fastmcp run fastmcp.json` over streamable HTTP and checks,
- * with the official TypeScript MCP SDK client: initialize (server name), `tools/list`, and a
- * `tools/call` of each generated tool. Stops the server and returns how it exited.
+ * Serves a generated server over streamable HTTP (default `fastmcp run fastmcp.json`; `serve`
+ * picks another command, e.g. `python src/asgi.py`) and checks, with the official TypeScript
+ * MCP SDK client: initialize (server name), `tools/list`, and a `tools/call` of each generated
+ * tool; with `health`, that `GET /health` answers 200 with the server's name. Stops the server
+ * and expects a clean exit.
  */
-export async function expectGeneratedToolsOverHttp(serverDir: string, name: string) {
-  const served = await serveHttp(serverDir);
+export async function expectGeneratedToolsOverHttp(serverDir: string, name: string, serve: ServeOptions = {}, health = false) {
+  const served = await serveHttp(serverDir, serve);
   try {
+    if (health) {
+      const res = await fetch(served.url.replace(/\/mcp$/, "/health"));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: "ok", server: name });
+    }
     await withMcpClient(served.url, async (client) => {
       expect(client.getServerVersion()?.name).toBe(name);
       const { tools } = await client.listTools();

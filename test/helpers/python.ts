@@ -59,6 +59,15 @@ export interface ServedServer {
   stop: (graceMs?: number) => Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** How {@link serveHttp} starts a server. */
+export interface ServeOptions {
+  command?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  portVia?: "arg" | "env";
+  timeoutMs?: number;
+}
+
 /**
  * Starts `fastmcp run fastmcp.json --skip-env --transport http --port P` from a
  * server folder (fastmcp.json resolves `source.path` against the cwd: CONTRACT.md)
@@ -70,10 +79,7 @@ export interface ServedServer {
  * @param opts.portVia - `arg` (default): `--port P` is appended; `env`: `PORT=P` is set instead.
  * @throws if the process exits or does not listen within `timeoutMs` (default 60 s).
  */
-export async function serveHttp(
-  serverDir: string,
-  opts: { command?: string; args?: string[]; env?: Record<string, string>; portVia?: "arg" | "env"; timeoutMs?: number } = {},
-): Promise<ServedServer> {
+export async function serveHttp(serverDir: string, opts: ServeOptions = {}): Promise<ServedServer> {
   const port = await freePort();
   const base = opts.args ?? ["run", "fastmcp.json", "--skip-env", "--transport", "http", "--no-banner", "--host", "127.0.0.1"];
   const args = opts.portVia === "env" ? base : [...base, "--port", String(port)];

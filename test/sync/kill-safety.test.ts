@@ -1,17 +1,15 @@
 // Safety (issue 4): a sync killed at any moment leaves every file old or new, never torn,
 // and a re-run converges with no false conflicts and nothing lost.
-import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isTransientName } from "../../src/core/plan.js";
 import { LOCK_FILE } from "../../src/core/vendor.js";
+import { killAfter, runBin, timeRun, type Anchor } from "../helpers/faults.js";
 import { ensureBuilt } from "./build.js";
 import { makeFixture, readTree, writeTree, type Tree } from "./fixture.js";
 
-const REPO = path.resolve(import.meta.dirname, "..", "..");
-const BIN = path.join(REPO, "bin", "create-mcp-monorepo.js");
 const SERVERS = ["alpha", "beta", "gamma"];
 const ITERATIONS = 30;
 /** Every CONVERGE_EVERY-th killed tree is then synced to the end and checked. */
@@ -23,7 +21,12 @@ function content(name: string, version: number): string {
 }
 
 function sharedTree(version: 1 | 2): Tree {
-  const tree: Tree = { "__init__.py": `VERSION = ${version}\n`, "requirements.txt": version === 1 ? "httpx>=0.27\n" : "httpx>=0.28\nanyio>=4\n" };
+  const tree: Tree = {
+    "__init__.py": `VERSION = ${version}\n`,
+    "requirements.txt": version === 1 ? "httpx>=0.27\n" : "httpx>=0.28\nanyio>=4\n",
+    // The shared-settings block of every .env.example changes too (issue 13 item 8).
+    ".env.example": version === 1 ? "# shared\nLOG_LEVEL=INFO\n" : "# shared\nLOG_LEVEL=DEBUG\nNEW_SETTING=1\n",
+  };
   for (let i = 0; i < 80; i++) {
     if (version === 2 && i < 10) continue; // removed in v2
     tree[`pkg${i % 6}/mod${i}.py`] = content(`mod${i}`, version);
@@ -36,19 +39,12 @@ function sharedTree(version: 1 | 2): Tree {
 let template: string;
 let oldFiles: Map<string, Buffer>; // vendored path (relative to src/shared) -> v1 bytes
 let newFiles: Map<string, Buffer>;
-let oldTexts: Map<string, Buffer>; // root-relative lock / requirements -> old bytes
+let oldTexts: Map<string, Buffer>; // root-relative lock / requirements / .env.example -> old bytes
 let newTexts: Map<string, Buffer>;
 const work: string[] = [];
 
 function runSync(cwd: string): Promise<{ code: number | null; stdout: string; ms: number }> {
-  return new Promise((resolve) => {
-    const t0 = Date.now();
-    const p = spawn(process.execPath, [BIN, "sync"], { cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-    let out = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (out += d));
-    p.on("exit", (code) => resolve({ code, stdout: out, ms: Date.now() - t0 }));
-  });
+  return runBin(["sync"], cwd).then((r) => ({ code: r.code, stdout: r.output, ms: r.ms }));
 }
 
 /** The first folder sync stages files in (plan order: first server, paths sorted). */
@@ -58,46 +54,17 @@ const FIRST_DIR = path.join("server-alpha", "src", "shared");
 type Phase = "staging" | "commit";
 /** First temp file = staging began; first backup (`.mcpm-bak-`) = renames into place began. */
 const MARK: Record<Phase, string> = { staging: ".mcpm-tmp-", commit: ".mcpm-bak-" };
+const anchorOf = (cwd: string, phase: Phase): Anchor => ({ dir: path.join(cwd, FIRST_DIR), mark: MARK[phase] });
 
-/**
- * Spawns a sync and SIGKILLs it `delayMs` after `phase` begins (so node's start-up time,
- * which varies a lot, does not decide where the kill lands).
- */
+/** Spawns a sync and SIGKILLs it `delayMs` after `phase` begins. */
 function killDuring(cwd: string, phase: Phase, delayMs: number): Promise<{ killed: boolean }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, "sync"], { cwd, stdio: "ignore" });
-    let exited = false;
-    const dir = path.join(cwd, FIRST_DIR);
-    const poll = async () => {
-      while (!exited) {
-        const names = await fs.readdir(dir).catch(() => [] as string[]);
-        if (names.some((n) => n.includes(MARK[phase]))) {
-          setTimeout(() => p.kill("SIGKILL"), delayMs);
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 1));
-      }
-    };
-    void poll();
-    p.on("exit", (_code, signal) => {
-      exited = true;
-      resolve({ killed: signal === "SIGKILL" });
-    });
-  });
+  return killAfter(["sync"], cwd, delayMs, anchorOf(cwd, phase));
 }
 
 /** Runs a sync on `cwd` and returns when each phase was first seen and when it exited (ms from spawn). */
 async function timePhases(cwd: string): Promise<Record<Phase | "exit", number>> {
-  const t0 = Date.now();
-  const seen: Record<Phase | "exit", number> = { staging: 0, commit: 0, exit: 0 };
-  const run = runSync(cwd).then((r) => (seen.exit = r.ms));
-  while (!seen.exit) {
-    const names = await fs.readdir(path.join(cwd, FIRST_DIR)).catch(() => [] as string[]);
-    for (const ph of ["staging", "commit"] as const) if (!seen[ph] && names.some((n) => n.includes(MARK[ph]))) seen[ph] = Date.now() - t0;
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  await run;
-  return seen;
+  const { staging, commit, exit } = await timeRun(["sync"], cwd, { staging: anchorOf(cwd, "staging"), commit: anchorOf(cwd, "commit") });
+  return { staging, commit, exit };
 }
 
 /** Asserts every managed file is byte-equal to its old or its new version; returns how many are new. */
@@ -129,10 +96,14 @@ async function assertOldOrNew(root: string): Promise<{ newCount: number; total: 
       // Present in both versions: must never be missing.
       expect(disk.has(rel), `server-${s}/src/shared/${rel} went missing`).toBe(true);
     }
-    const req = `server-${s}/requirements.txt`;
-    const reqNow = await fs.readFile(path.join(root, req));
-    expect(reqNow.equals(oldTexts.get(req)!) || reqNow.equals(newTexts.get(req)!), `${req} torn`).toBe(true);
+    for (const req of [`server-${s}/requirements.txt`, `server-${s}/.env.example`]) {
+      const reqNow = await fs.readFile(path.join(root, req));
+      expect(reqNow.equals(oldTexts.get(req)!) || reqNow.equals(newTexts.get(req)!), `${req} torn`).toBe(true);
+    }
+    for (const e of await fs.readdir(path.join(root, `server-${s}`))) if (isTransientName(e)) leftovers++;
   }
+  const envNow = await fs.readFile(path.join(root, ".env.example"));
+  expect(envNow.equals(oldTexts.get(".env.example")!) || envNow.equals(newTexts.get(".env.example")!), ".env.example torn").toBe(true);
   const lockNow = await fs.readFile(path.join(root, LOCK_FILE));
   expect(lockNow.equals(oldTexts.get(LOCK_FILE)!) || lockNow.equals(newTexts.get(LOCK_FILE)!), "lock torn").toBe(true);
   for (const e of await fs.readdir(root)) if (isTransientName(e)) leftovers++;
@@ -151,11 +122,18 @@ async function assertConverges(root: string, thenNoop: boolean): Promise<void> {
     expect([...disk.keys()].sort()).toEqual([...newFiles.keys()].sort());
     for (const [rel, bytes] of disk) expect(bytes.equals(newFiles.get(rel)!), rel).toBe(true);
     expect((await fs.readFile(path.join(root, `server-${s}/requirements.txt`))).equals(newTexts.get(`server-${s}/requirements.txt`)!)).toBe(true);
+    expect((await fs.readFile(path.join(root, `server-${s}/.env.example`))).equals(newTexts.get(`server-${s}/.env.example`)!)).toBe(true);
   }
+  expect((await fs.readFile(path.join(root, ".env.example"))).equals(newTexts.get(".env.example")!)).toBe(true);
   expect((await fs.readFile(path.join(root, LOCK_FILE))).equals(newTexts.get(LOCK_FILE)!)).toBe(true);
   if (!thenNoop) return;
   const again = await runSync(root);
   expect(again.stdout).toContain("already in sync (1 unmanaged file left alone)");
+}
+
+/** The root-relative files sync rewrites as a whole (lock, requirements, .env.example). */
+function managedTexts(): string[] {
+  return [LOCK_FILE, ".env.example", ...SERVERS.flatMap((s) => [`server-${s}/requirements.txt`, `server-${s}/.env.example`])];
 }
 
 beforeAll(async () => {
@@ -165,14 +143,15 @@ beforeAll(async () => {
   await writeTree(template, { "server-beta/src/shared/NOTES.md": "mine, not sync's\n" });
   oldFiles = await readTree(path.join(template, "shared"));
   oldFiles.delete("requirements.txt");
+  oldFiles.delete(".env.example");
   oldTexts = new Map();
-  oldTexts.set(LOCK_FILE, await fs.readFile(path.join(template, LOCK_FILE)));
-  for (const s of SERVERS) oldTexts.set(`server-${s}/requirements.txt`, await fs.readFile(path.join(template, `server-${s}/requirements.txt`)));
+  for (const rel of managedTexts()) oldTexts.set(rel, await fs.readFile(path.join(template, rel)));
   // Canonical moves to v2: every file changed, 10 removed, 15 added, requirements changed.
   await fs.rm(path.join(template, "shared"), { recursive: true });
   await writeTree(path.join(template, "shared"), sharedTree(2));
   newFiles = await readTree(path.join(template, "shared"));
   newFiles.delete("requirements.txt");
+  newFiles.delete(".env.example");
   // The expected end state: one uninterrupted run on a copy.
   const ref = await fs.mkdtemp(path.join(os.tmpdir(), "mcpm-kill-ref-"));
   work.push(ref);
@@ -180,8 +159,8 @@ beforeAll(async () => {
   const r = await runSync(ref);
   expect(r.code, r.stdout).toBe(0);
   newTexts = new Map();
-  newTexts.set(LOCK_FILE, await fs.readFile(path.join(ref, LOCK_FILE)));
-  for (const s of SERVERS) newTexts.set(`server-${s}/requirements.txt`, await fs.readFile(path.join(ref, `server-${s}/requirements.txt`)));
+  for (const rel of managedTexts()) newTexts.set(rel, await fs.readFile(path.join(ref, rel)));
+  for (const rel of managedTexts().filter((r) => r !== LOCK_FILE)) expect(newTexts.get(rel)!.equals(oldTexts.get(rel)!), `${rel} changes`).toBe(false);
 }, 180_000);
 
 afterAll(async () => {

@@ -1,0 +1,30 @@
+import type { Command } from "commander";
+import type { RunState } from "../cli.js";
+import type { Context } from "../core/context.js";
+import { TARGETS } from "../core/defaults.js";
+import type { AddTargetFlags } from "./add-target-action.js";
+
+// Start-up module (the lazy pattern of src/cli.ts): options and help only; the body is
+// ./add-target-action.ts, imported when the command runs.
+
+/**
+ * Registers `add-target <target...>` (issue 9): adds deployment targets to an existing
+ * monorepo: writes each target's files for every server (Dockerfile + .dockerignore, k8s.yaml,
+ * .mcpbignore), adds them to `targets:` in mcp-monorepo.yaml and a column each to the README
+ * Deployment table, all or nothing. Refuses (naming it) a file that already exists, and files
+ * with uncommitted changes unless `--allow-dirty`; `--dry-run` prints the plan only.
+ */
+export function registerAddTarget(program: Command, ctx: Context, _state: RunState): void {
+  program
+    .command("add-target")
+    .description(`add deployment targets (${TARGETS.filter((t) => t !== "fastmcp-cloud").join(", ")}) to every server: their files, the manifest's targets and the README table`)
+    .argument("<target...>", `one or more of ${TARGETS.join(", ")}`)
+    .option("--cwd <dir>", "run as if started in <dir> (any folder inside the monorepo)")
+    .option("--dry-run", "print the files that would be created and updated; write nothing")
+    .option("--allow-dirty", "write even if files add-target modifies have uncommitted git changes")
+    .addHelpText("after", `\nExamples:\n  npx create-mcp-monorepo add-target docker\n  npx create-mcp-monorepo add-target docker k8s --dry-run`)
+    .action(async (targets: string[], flags: AddTargetFlags) => {
+      const { addTargetAction } = await import("./add-target-action.js");
+      await addTargetAction(ctx, targets, flags);
+    });
+}

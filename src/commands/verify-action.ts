@@ -1,0 +1,78 @@
+import path from "node:path";
+import type { Command } from "commander";
+import type { RunState } from "../cli.js";
+import { writeLine, type Context } from "../core/context.js";
+import { UserError } from "../core/errors.js";
+import { formatVerify, progressLine, verifyJson } from "../verify/format.js";
+import { runVerify } from "../verify/verify.js";
+
+// The body of `verify`, loaded by src/commands/verify.ts only when it runs (the MCP
+// TypeScript SDK client, the venv builder).
+
+/** Options of `verify` as commander parses them. */
+export interface VerifyCliOptions {
+  server?: string[];
+  envFile?: string;
+  jobs?: string;
+  json?: boolean;
+  cwd?: string;
+  interpreter?: string;
+  url?: string;
+  tool?: string;
+  args?: string;
+  header?: string[];
+  startTimeout?: string;
+}
+
+function positiveInt(v: string | undefined, flag: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`${flag} must be a whole number of at least 1, got "${v}"`, 2);
+  return Number(v);
+}
+
+/**
+ * The `verify` command body: checks the options, runs the verification (local servers or a
+ * deployed `--url`), prints progress to stderr and the verdicts (text or `--json`) to stdout.
+ * Sets `state.exitCode`: 0 every server passed, 1 a server failed.
+ *
+ * @throws UserError with exit code 2 for bad `--args`, `--url`, `--header`, `--jobs` or
+ * `--start-timeout` values, and what the core throws when it cannot run.
+ */
+export async function verifyAction(ctx: Context, state: RunState, cmd: Command): Promise<void> {
+  const opts = cmd.optsWithGlobals() as VerifyCliOptions;
+  let args: Record<string, unknown> | undefined;
+  if (opts.args !== undefined) {
+    try {
+      args = JSON.parse(opts.args) as Record<string, unknown>;
+    } catch {
+      throw new UserError(`--args must be a JSON object, got ${opts.args}`, 2);
+    }
+    if (typeof args !== "object" || args === null || Array.isArray(args)) throw new UserError(`--args must be a JSON object, got ${opts.args}`, 2);
+  }
+  if (opts.url && !/^https?:\/\//.test(opts.url)) throw new UserError(`--url must be an http(s) URL, got "${opts.url}"`, 2);
+  const headers: Record<string, string> = {};
+  for (const h of opts.header ?? []) {
+    const i = h.indexOf(":");
+    if (i < 1) throw new UserError(`--header must look like "Name: value", got "${h}"`, 2);
+    headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+  }
+  const base = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
+  const report = await runVerify({
+    start: base,
+    servers: opts.server ?? [],
+    envFile: opts.envFile ? path.resolve(ctx.cwd, opts.envFile) : undefined,
+    jobs: positiveInt(opts.jobs, "--jobs", 1),
+    python: opts.interpreter,
+    url: opts.url,
+    tool: opts.tool,
+    args,
+    headers,
+    startTimeoutS: positiveInt(opts.startTimeout, "--start-timeout", 90),
+    env: ctx.env,
+    onStep: (server, step, result) => writeLine(ctx.stderr, result ? progressLine(server, result) : `… ${server} ${step}`),
+  });
+  const code = report.summary.failed > 0 ? 1 : 0;
+  if (opts.json) writeLine(ctx.stdout, JSON.stringify(verifyJson(report, code), null, 2));
+  else for (const line of formatVerify(report)) writeLine(ctx.stdout, line);
+  state.exitCode = code;
+}

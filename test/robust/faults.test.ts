@@ -1,0 +1,193 @@
+// Issue 12, fault injection: every writing command, spawned from the built CLI, is SIGKILLed at
+// random points spread over its whole run (measured first). Afterwards each file is its old or
+// its new version (create: the target absent or complete; add-server: old or new as a whole),
+// and the next run leaves no temp or staging files and converges to a tree that `sync --check`
+// and `check` accept. add-server killed between the renames of its commit leaves a journal in
+// its busy marker, and the next run finishes the commit. MCPM_SLOW=1 runs 60 kills per command (the normal run: 12).
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isTransientName } from "../../src/core/plan.js";
+import { BUSY_FILE } from "../../src/core/busy.js";
+import { killAfter, runBin, timeRun, type Anchor } from "../helpers/faults.js";
+import { ensureBuilt } from "../sync/build.js";
+import { copyTemplate, removeTemplate } from "./fixture.js";
+import { fail, fingerprint, newTally, removeSandboxes, runBounded, sandbox, saveTally, SLOW, totalFailures, type Sandbox } from "./harness.js";
+
+const KILLS = SLOW ? 60 : 12;
+/** Every CONVERGE_CHECK-th iteration also runs `check` on the converged tree (a Python process). */
+const CONVERGE_CHECK = SLOW ? 3 : 2;
+
+/** A writing command under fault injection. Adding a command is one entry in FAULTS. */
+interface FaultSpec {
+  name: string;
+  /** Lays out the starting tree; returns where to run, the argv, the tree the command changes, and the anchor marking the start of its writes. */
+  setup(box: Sandbox): Promise<{ cwd: string; argv: string[]; root: string; anchor: Anchor }>;
+  /** Whether a kill may leave some files new and others old (sync: per file; create and add-server: never). */
+  perFile: boolean;
+  /** The next run after a kill, given the state found: must exit 0 (or refuse as "already done" when the state is new). */
+  rerun(argv: string[], state: "old" | "new" | "mixed"): { argv: string[]; okCodes: number[] };
+}
+
+const FAULTS: FaultSpec[] = [
+  {
+    name: "create",
+    perFile: false,
+    async setup(box) {
+      const argv = ["demo"];
+      for (let i = 0; i < 10; i++) argv.push("--server", `srv${i}=Server ${i} tools: "quoted" {{braces}} \u202e rtl`);
+      argv.push("--no-git");
+      return { cwd: box.work, argv, root: path.join(box.work, "demo"), anchor: { dir: box.work, mark: ".mcpm-staging-" } };
+    },
+    rerun: (argv, state) => ({ argv, okCodes: state === "new" ? [1] : [0] }),
+  },
+  {
+    name: "add-server",
+    perFile: false,
+    async setup(box) {
+      const repo = await copyTemplate(box);
+      return { cwd: repo, argv: ["add-server", "extra", "--yes", "--description", "Extra tools."], root: repo, anchor: { dir: repo, mark: BUSY_FILE } };
+    },
+    // Old: the re-run adds it; new, or half committed (finished from the journal first): it refuses, "already used".
+    rerun: (argv, state) => ({ argv, okCodes: state === "old" ? [0] : [1] }),
+  },
+  {
+    name: "sync",
+    perFile: true,
+    async setup(box) {
+      const repo = await copyTemplate(box);
+      // The canonical package moves on: one file edited, 40 added, a requirement added.
+      await fs.appendFile(path.join(repo, "shared", "config.py"), "\nEXTRA_SETTING = 1\n");
+      for (let i = 0; i < 40; i++) {
+        await fs.mkdir(path.join(repo, "shared", `pkg${i % 4}`), { recursive: true });
+        await fs.writeFile(path.join(repo, "shared", `pkg${i % 4}`, `mod${i}.py`), `VALUE_${i} = ${i}\n` + "# padding\n".repeat(200));
+      }
+      await fs.appendFile(path.join(repo, "shared", "requirements.txt"), "anyio>=4\n");
+      return { cwd: repo, argv: ["sync"], root: repo, anchor: { dir: repo, mark: BUSY_FILE } };
+    },
+    rerun: (argv) => ({ argv, okCodes: [0] }),
+  },
+];
+
+afterAll(async () => {
+  await removeSandboxes();
+  await removeTemplate();
+});
+
+beforeAll(async () => {
+  await ensureBuilt();
+}, 300_000);
+
+/** Fingerprint without transient names and the busy marker; returns those separately. */
+async function state(root: string): Promise<{ files: Map<string, string>; dirs: Map<string, string>; leftovers: string[] }> {
+  const all = await fingerprint(root);
+  const files = new Map<string, string>();
+  const leftovers: string[] = [];
+  const dirs = new Map<string, string>();
+  for (const [k, v] of all) {
+    const name = k.replace(/\/$/, "").split("/").pop()!;
+    if (isTransientName(name) || name === BUSY_FILE) leftovers.push(k);
+    else if (k.endsWith("/")) dirs.set(k, v);
+    else files.set(k, v);
+  }
+  // Folders count only once the run is over: staging creates them before any file is in place.
+  return { files, dirs, leftovers };
+}
+
+/** Staging folders beside the target (create's transient siblings). */
+async function stagingSiblings(root: string): Promise<string[]> {
+  return (await fs.readdir(path.dirname(root))).filter((e) => e.includes(".mcpm-staging-"));
+}
+
+function classify(now: Map<string, string>, old: Map<string, string>, neu: Map<string, string>): { kind: "old" | "new" | "mixed"; torn: string[] } {
+  const torn: string[] = [];
+  let oldCount = 0;
+  let newCount = 0;
+  for (const k of new Set([...old.keys(), ...neu.keys(), ...now.keys()])) {
+    const v = now.get(k);
+    const isOld = v === old.get(k);
+    const isNew = v === neu.get(k);
+    if (!isOld && !isNew) torn.push(k);
+    if (isOld && !isNew) oldCount++;
+    if (isNew && !isOld) newCount++;
+  }
+  return { kind: newCount === 0 ? "old" : oldCount === 0 ? "new" : "mixed", torn };
+}
+
+describe("SIGKILL at random points, every writing command", () => {
+  for (const spec of FAULTS) {
+    it(`${spec.name}: ${KILLS} kills leave the old or the new state, and the next run converges`, async () => {
+      const t0 = Date.now();
+      const tally = newTally("faults", spec.name);
+      // Reference states and the run's timing, from one uninterrupted run.
+      const refBox = await sandbox();
+      const ref = await spec.setup(refBox);
+      const oldState = await state(ref.root);
+      const old = oldState.files;
+      const timing = await timeRun(ref.argv, ref.cwd, { anchor: ref.anchor });
+      expect(timing.run.code, timing.run.output).toBe(0);
+      const newState = await state(ref.root);
+      const neu = newState.files;
+      tally.extra["run ms"] = timing.exit;
+      tally.extra["writes start ms"] = timing.anchor;
+      const counts = { killed: 0, old: 0, new: 0, mixed: 0, journaled: 0, leftovers: 0, midWrite: 0 };
+
+      const lane = async (laneNo: number) => {
+        for (let i = laneNo; i < KILLS; i += 2) {
+          const box = await sandbox();
+          const s = await spec.setup(box);
+          const input = { command: spec.name, iteration: i };
+          // Even iterations: uniform over the whole run from spawn; odd ones: uniform over the write phase.
+          const anchored = i % 2 === 1 && timing.anchor > 0;
+          const span = anchored ? Math.max(5, timing.exit - timing.anchor) : timing.exit;
+          const delay = Math.floor(Math.random() * span * 1.1);
+          const k = await killAfter(s.argv, s.cwd, delay, anchored ? s.anchor : undefined);
+          tally.tried++;
+          if (k.killed) counts.killed++;
+          const after = await state(s.root);
+          const leftovers = [...after.leftovers, ...(spec.name === "create" ? await stagingSiblings(s.root) : [])];
+          if (leftovers.length) counts.leftovers++;
+          const c = classify(after.files, old, neu);
+          counts[c.kind]++;
+          if (k.anchored || leftovers.length || c.kind !== "old") counts.midWrite++;
+          if (c.torn.length) fail(tally, "partial-tree", `torn or stray after kill at ${delay} ms: ${c.torn.slice(0, 5).join(", ")}`, input);
+          if (c.kind === "mixed" && !spec.perFile) {
+            // Killed between the renames of its commit: allowed only when the busy marker holds the journal the next run finishes it from.
+            const marker = await fs.readFile(path.join(s.root, BUSY_FILE), "utf8").then((t) => JSON.parse(t) as { journal?: unknown[] }, () => null);
+            if (marker?.journal?.length) counts.journaled++;
+            else fail(tally, "partial-tree", `half-applied after kill at ${delay} ms with no journal to finish it (${spec.name} must be all or nothing)`, input);
+          }
+          // The next run converges and cleans up.
+          const re = spec.rerun(s.argv, c.kind);
+          const r = await runBin(re.argv, s.cwd);
+          if (r.timedOut) fail(tally, "hang", "re-run", input);
+          else if (!re.okCodes.includes(r.code ?? -1)) fail(tally, "partial-tree", `re-run after a kill in state ${c.kind} exited ${r.code}: ${r.output.slice(0, 300)}`, input);
+          if (/unexpected error|\n\s+at /.test(r.stderr)) fail(tally, "stack-trace", r.stderr.slice(0, 300), input);
+          const done = await state(s.root);
+          const rest = [...done.leftovers, ...(spec.name === "create" ? await stagingSiblings(s.root) : [])];
+          if (rest.length) fail(tally, "partial-tree", `left after the next run: ${rest.slice(0, 5).join(", ")}`, input);
+          const end = classify(new Map([...done.files, ...done.dirs]), new Map([...old, ...oldState.dirs]), new Map([...neu, ...newState.dirs]));
+          if (end.kind !== "new" || end.torn.length) fail(tally, "partial-tree", `the next run did not reach the new state (${end.kind}; differs: ${end.torn.slice(0, 5).join(", ")})`, input);
+          else {
+            tally.accepted++;
+            const sc = await runBounded(["sync", "--check"], s.root);
+            if (sc.code !== 0) fail(tally, "invalid-file", `sync --check after convergence: ${sc.stdout.slice(0, 300)}`, input);
+            if (i % CONVERGE_CHECK === 0) {
+              const ck = await runBounded(["check"], s.root);
+              if (ck.code !== 0) fail(tally, "invalid-file", `check after convergence: ${ck.stdout.slice(0, 300)}`, input);
+            }
+          }
+          await fs.rm(box.root, { recursive: true, force: true });
+        }
+      };
+      await Promise.all([lane(0), lane(1)]);
+      Object.assign(tally.extra, counts);
+      tally.ms = Date.now() - t0;
+      await saveTally(tally);
+      expect(totalFailures(tally), JSON.stringify(tally.examples, null, 1)).toBe(0);
+      // The kills must have landed while it was writing, or the test proves little.
+      expect(counts.midWrite, JSON.stringify(counts)).toBeGreaterThan(KILLS / 4);
+    }, SLOW ? 3_600_000 : 600_000);
+  }
+});
+
