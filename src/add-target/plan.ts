@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { readTextOrNull, README_FILE } from "../add-server/root-updates.js";
 import { updateReadme } from "../add-server/root-files.js";
 import { UserError } from "../core/errors.js";

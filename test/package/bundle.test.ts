@@ -28,7 +28,9 @@ afterAll(async () => {
 
 /** Output key of a chunk whose name starts with `prefix` (`cli`, `sync-action`, ...). */
 function output(prefix: string): string {
-  const key = Object.keys(meta.outputs).find((o) => path.basename(o).startsWith(prefix) && o.endsWith(".js"));
+  // `cli` is cli.js, not the MCP SDK's client-HASH.js: the name, then the hash if any.
+  const name = new RegExp(`^${prefix}(-[A-Z0-9]+)?\\.js$`);
+  const key = Object.keys(meta.outputs).find((o) => name.test(path.basename(o)));
   if (!key) throw new Error(`no output ${prefix}*.js in ${Object.keys(meta.outputs).join(", ")}`);
   return key;
 }
@@ -86,6 +88,24 @@ describe("the bundle", () => {
     // check: ajv; none of the scaffolding.
     expect(check).toContain("ajv");
     for (const pkg of ["node-plop", "handlebars", "@clack/prompts", "diff"]) expect(check).not.toContain(pkg);
+    // add-server, add-target: the scaffolding core; neither loads the MCP SDK nor ajv.
+    const addServer = packagesIn(staticClosure(output("add-server-action")));
+    const addTarget = packagesIn(staticClosure(output("add-target-action")));
+    // verify: the MCP SDK in chunks of their own, loaded by verify's action only.
+    const verify = packagesIn(staticClosure(output("verify-action")));
+    for (const pkg of ["node-plop", "handlebars", "@clack/prompts", "diff"]) expect(verify).not.toContain(pkg);
+    for (const cmd of [create, sync, check, addServer, addTarget, verify]) expect(cmd).not.toContain("@modelcontextprotocol/sdk");
+    for (const cmd of [addServer, addTarget]) for (const pkg of ["ajv", "node-plop"]) expect(cmd).not.toContain(pkg);
+  });
+
+  it("bundles the MCP TypeScript SDK (verify's client at run time), reached only from verify's action", () => {
+    const withSdk = Object.keys(meta.outputs).filter((o) => o.endsWith(".js") && packagesIn(new Set([o])).has("@modelcontextprotocol/sdk"));
+    expect(withSdk.length).toBeGreaterThan(0);
+    // Every output that reaches an SDK chunk, other than the SDK chunks themselves, is verify's action.
+    const importers = Object.entries(meta.outputs)
+      .filter(([o, info]) => !withSdk.includes(o) && info.imports.some((i) => withSdk.includes(i.path)))
+      .map(([o]) => o);
+    expect(importers).toEqual([output("verify-action")]);
   });
 
   it("leaves inquirer out (node-plop's own prompts are never used)", () => {
@@ -97,7 +117,7 @@ describe("the bundle", () => {
   it("lists every bundled package's license", async () => {
     const { readFile } = await import("node:fs/promises");
     const text = await readFile(path.join(outdir, "dist", "THIRD-PARTY-LICENSES.md"), "utf8");
-    for (const pkg of ["commander", "handlebars", "node-plop", "zod", "yaml", "ajv", "diff", "@clack/prompts"]) expect(text).toContain(`## ${pkg} `);
+    for (const pkg of ["commander", "handlebars", "node-plop", "zod", "yaml", "ajv", "diff", "@clack/prompts", "@modelcontextprotocol/sdk", "docker-file-parser"]) expect(text).toContain(`## ${pkg} `);
   });
 });
 

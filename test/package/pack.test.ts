@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs/promises";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -79,7 +80,7 @@ describe("the packed tarball", () => {
   it("holds the bundle and the shipped files, and no sources or tests", async () => {
     const r = await execFileP("tar", ["-tzf", tarball]);
     const files = r.stdout.split("\n").filter(Boolean).map((f) => f.replace(/^package\//, ""));
-    for (const f of ["package.json", "bin/create-mcp-monorepo.js", "dist/cli.js", "dist/THIRD-PARTY-LICENSES.md", "generators/plopfile.js", "templates/server/src/server.py.hbs", "schemas/fastmcp-config-v1.schema.json", "python/mcpm_check/__main__.py"]) {
+    for (const f of ["package.json", "bin/create-mcp-monorepo.js", "dist/cli.js", "dist/THIRD-PARTY-LICENSES.md", "generators/plopfile.js", "templates/server/src/server.py.hbs", "schemas/fastmcp-config-v1.schema.json", "python/mcpm_check/__main__.py", "docs/check-rules/env-required.md", "templates/targets/docker/Dockerfile.hbs"]) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => /^(src|test|scripts|bench|node_modules)\//.test(f) || f.includes("__pycache__") || f.endsWith(".ts"))).toEqual([]);
@@ -100,7 +101,7 @@ describe("the packed tarball", () => {
     expect(await fs.readdir(path.join(prefix, "lib", "node_modules", PKG.name))).not.toContain("node_modules");
   });
 
-  it("runs create --yes, add-server, sync --check and check through the installed bins", async () => {
+  it("runs create --yes, add-server, sync --check, check (and --explain), add-target and verify --url through the installed bins", async () => {
     const cwd = path.join(work, "projects");
     await fs.mkdir(cwd);
     const version = await sh(path.join(bin, "create-mcp-monorepo"), ["--version"], cwd);
@@ -131,5 +132,44 @@ describe("the packed tarball", () => {
     const failing = await sh(path.join(bin, "mcp-monorepo"), ["check", "--json"], demo);
     expect(failing.code).toBe(1);
     expect((JSON.parse(failing.stdout) as { findings: Array<{ rule: string }> }).findings.map((f) => f.rule)).toContain("fastmcp-json");
+
+    // Files read at run time from the package root: the rule docs, the target templates.
+    const explained = await sh(path.join(bin, "mcp-monorepo"), ["check", "--explain", "env-required"], demo);
+    expect(explained.code, explained.stderr).toBe(0);
+    expect(explained.stdout).toMatch(/^# `env-required`/);
+    const targeted = await sh(path.join(bin, "mcp-monorepo"), ["add-target", "docker", "--allow-dirty"], demo);
+    expect(targeted.code, targeted.stdout + targeted.stderr).toBe(0);
+    expect(await fs.readFile(path.join(demo, "server-ops", "Dockerfile"), "utf8")).toContain("FROM python:");
+
+    // verify's MCP client (the bundled SDK) runs: a minimal JSON-RPC endpoint answering
+    // initialize and tools/list (no tools) passes initialize through the installed bin.
+    const server = http.createServer((req, res) => {
+      if (req.method !== "POST") return void res.writeHead(405).end();
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        const msg = JSON.parse(body) as { id?: number; method: string; params?: { protocolVersion?: string } };
+        if (msg.id === undefined) return void res.writeHead(202).end();
+        const result =
+          msg.method === "initialize"
+            ? { protocolVersion: msg.params?.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: "fake", version: "0" } }
+            : msg.method === "tools/list"
+              ? { tools: [] }
+              : undefined;
+        res.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify(result ? { jsonrpc: "2.0", id: msg.id, result } : { jsonrpc: "2.0", id: msg.id, error: { code: -32601, message: "no such method" } }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`;
+      const verified = await sh(path.join(bin, "mcp-monorepo"), ["verify", "--url", url, "--json"], demo);
+      expect(verified.stderr).not.toMatch(/unexpected error|Cannot find/);
+      const steps = (JSON.parse(verified.stdout) as { verdicts: Array<{ steps: Array<{ step: string; ok: boolean; detail: string }> }> }).verdicts[0]!.steps;
+      expect(steps.find((st) => st.step === "initialize"), JSON.stringify(steps)).toMatchObject({ ok: true });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
