@@ -27,6 +27,9 @@ describe("a monorepo made by create", () => {
     expect(first.json.servers).toEqual(["ops", "customer", "finance"]);
     const grown = await cli(["add-server", "billing", "--yes", "--cwd", dir]);
     expect(grown.code, grown.stderr).toBe(0);
+    // The other targets check their own files too (Dockerfile, k8s.yaml): add them first.
+    const targets = await cli(["add-target", "docker", "k8s", "mcpb", "--cwd", dir, "--allow-dirty"]);
+    expect(targets.code, targets.stderr).toBe(0);
     const all = await checkJson(dir, ["--strict", "--target", "fastmcp-cloud", "--target", "docker", "--target", "k8s", "--target", "mcpb"]);
     expect(all.json.findings).toEqual([]);
     expect(all.json.servers).toEqual(["ops", "customer", "finance", "billing"]);
@@ -111,6 +114,10 @@ describe("create --python and check's python-version rule agree (seed 000)", () 
     expect(cloud.code).toBe(1);
     expect(new Set(cloud.json.findings.map((f: { rule: string }) => f.rule))).toEqual(new Set(["python-version"]));
     const docker = await checkJson(dir, ["--target", "docker"]);
-    expect(docker.json.findings).toEqual([]);
+    // Without a Dockerfile only the docker target's own file rule speaks; Python 3.13 is fine there.
+    expect(docker.json.findings.map((f: { rule: string }) => f.rule)).toEqual(Array(6).fill("target-files"));
+    expect((await cli(["add-target", "docker", "--cwd", dir, "--allow-dirty"])).code).toBe(0);
+    const built = await checkJson(dir, ["--target", "docker", "--strict"]);
+    expect(built.json.findings).toEqual([]);
   });
 });
