@@ -9,6 +9,8 @@ import { serverData, serverFiles } from "../core/server-files.js";
 import { readCanonicalShared, SHARED_DIR } from "../core/vendor.js";
 import { SHARED_REQUIREMENTS } from "../sync/plan.js";
 import { checkSharedRequirements } from "../sync/requirements-merge.js";
+import { checkSharedEnv, SHARED_ENV_FILE } from "../core/env-block.js";
+import { pythonTargetsProblem } from "../core/targets.js";
 import { parseAddServerOptions } from "./options.js";
 import { assertServerCanBeAdded } from "./preflight.js";
 import { readTextOrNull, renderRootUpdates, rootFileOrder } from "./root-updates.js";
@@ -58,6 +60,11 @@ export async function planAddServerIn(original: LoadedManifest, name: string, de
     warnings.push(...planned.warnings);
     loaded = parseManifest(addTargetsToManifestText(original, newTargets).text, root);
   }
+  const disagree = pythonTargetsProblem(loaded.manifest.python, loaded.manifest.targets);
+  if (disagree) {
+    // The monorepo already disagrees (its manifest was edited, or --target added one): the new server inherits it: say so.
+    warnings.push(`mcp-monorepo.yaml: python "${disagree.python}" with target ${disagree.target}: ${disagree.message}; \`check\` will flag every server until python is ${disagree.highestPython} or lower, or ${disagree.target} is replaced by another target`);
+  }
   const entry = serverEntry(name, description);
   const server = serverData(name, description);
 
@@ -67,7 +74,12 @@ export async function planAddServerIn(original: LoadedManifest, name: string, de
   if (problem) {
     throw new UserError(`${problem.file}:${problem.line}: ${problem.message}; fix it first: the new server would inherit it (sync refuses it too)`);
   }
-  const files = await serverFiles(server, loaded.manifest.python, vendored, sharedRequirements, loaded.manifest.targets);
+  const sharedEnv = await readTextOrNull(path.join(root, ...SHARED_ENV_FILE.split("/")));
+  const envProblem = sharedEnv === null ? undefined : checkSharedEnv(sharedEnv)[0];
+  if (envProblem) {
+    throw new UserError(`${envProblem.file}:${envProblem.line}: ${envProblem.message}; fix it first: the new server would inherit it (sync refuses it too)`);
+  }
+  const files = await serverFiles(server, loaded.manifest.python, vendored, sharedRequirements, sharedEnv, loaded.manifest.targets);
   const serverChanges = await diffAgainstDisk(root, files);
   const existing = serverChanges.find((c) => c.kind !== "create");
   if (existing) throw new UserError(`${existing.path} already exists; add-server never overwrites files: move it away or pick another name`);

@@ -44,7 +44,7 @@ describe("--dry-run", () => {
     const parent = await tempDir("mcpm-dry-");
     const res = await runCli(["demo", "--yes", "--dry-run"], { cwd: parent });
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/^Dry run: would create 55 files in demo\/ \(nothing written\)$/m);
+    expect(res.stdout).toMatch(/^Dry run: would create 56 files in demo\/ \(nothing written\)$/m);
     expect(res.stdout).toMatch(/^CREATE\s+demo\/server-ops\/src\/server\.py$/m);
     expect(res.stdout).toMatch(/^CREATE\s+demo\/mcp-monorepo\.yaml$/m);
     expect(await listTree(parent)).toEqual([]);
