@@ -62,7 +62,7 @@ export async function planAddServerIn(original: LoadedManifest, name: string, de
   }
   const disagree = pythonTargetsProblem(loaded.manifest.python, loaded.manifest.targets);
   if (disagree) {
-    // The monorepo already disagrees (its manifest was edited, or --target added one): the new server inherits it: say so.
+    // The monorepo already disagrees (its manifest was edited); the new server inherits it: say so.
     warnings.push(`mcp-monorepo.yaml: python "${disagree.python}" with target ${disagree.target}: ${disagree.message}; \`check\` will flag every server until python is ${disagree.highestPython} or lower, or ${disagree.target} is replaced by another target`);
   }
   const entry = serverEntry(name, description);

@@ -28,9 +28,6 @@ interface CreateFlags {
   target?: string[];
 }
 
-/** The default deployment targets (no `--target`). */
-const DEFAULT_TARGETS: Target[] = ["fastmcp-cloud"];
-
 /** `1 server`, `3 servers`. */
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -47,21 +44,21 @@ export function equivalentCommand(
   servers: Array<{ name: string; description: string }>,
   python: string,
   git: boolean,
-  targets: readonly string[] = DEFAULT_TARGETS,
+  targets: readonly string[] = ["fastmcp-cloud"],
 ): string {
   const words = ["npm", "create", "mcp-monorepo@latest", dir, "--"];
-  const targetWords = targets.length === 1 && targets[0] === "fastmcp-cloud" ? [] : targets.flatMap((t) => ["--target", t]);
   const defaults = servers.length === DEFAULT_SERVERS.length && servers.every((s, i) => s.name === DEFAULT_SERVERS[i]!.name && s.description === DEFAULT_SERVERS[i]!.description);
   if (defaults) {
     // Exactly what --yes gives: say so instead of spelling it out.
     words.push("--yes");
     if (python !== DEFAULT_PYTHON) words.push("--python", python);
     if (!git) words.push("--no-git");
-    words.push(...targetWords);
+    if (targets.length !== 1 || targets[0] !== "fastmcp-cloud") for (const t of targets) words.push("--target", t);
     return words.map(shellQuote).join(" ");
   }
   for (const s of servers) words.push("--server", s.description ? `${s.name}=${s.description}` : s.name);
-  words.push("--python", python, git ? "--git" : "--no-git", ...targetWords);
+  words.push("--python", python, git ? "--git" : "--no-git");
+  if (targets.length !== 1 || targets[0] !== "fastmcp-cloud") for (const t of targets) words.push("--target", t);
   return words.map(shellQuote).join(" ");
 }
 
@@ -132,7 +129,7 @@ function defineCreate(cmd: Command, ctx: Context, _state: RunState, guard: (dir:
     })
     .addOption(new Option("--python <version>", "Python version of every server (FastMCP Cloud runs 3.12)").choices([...PYTHON_VERSIONS]))
     .addOption(
-      new Option("--target <name>", "deployment target (repeatable; default fastmcp-cloud): its files are written for every server")
+      new Option("--target <name>", "deployment target (repeatable; default fastmcp-cloud): writes its artefacts per server")
         .choices([...TARGETS])
         .argParser((value: string, previous: string[] | undefined) => {
           if (!(TARGETS as readonly string[]).includes(value)) throw new UserError(`unknown target "${value}"; use one of ${TARGETS.join(", ")}`);
@@ -172,14 +169,12 @@ function defineCreate(cmd: Command, ctx: Context, _state: RunState, guard: (dir:
         const ok = validateServerNames(given.servers.map((sv) => sv.name));
         if (ok !== true) throw new UserError(ok);
       }
-      const interactive = ctx.interactive && !flags.yes && !flags.json;
-      // Without --target the wizard asks (offering only targets that run --python); otherwise the default.
-      const checkTargets = given.targets ?? (interactive ? null : DEFAULT_TARGETS);
-      const disagree = given.python && checkTargets ? pythonTargetsProblem(given.python, checkTargets) : null;
+      const disagree = given.python && given.targets ? pythonTargetsProblem(given.python, given.targets) : null;
       if (disagree) throw new UserError(pythonTargetsMessage(disagree));
+      const interactive = ctx.interactive && !flags.yes && !flags.json;
       let answers;
       if (interactive) {
-        answers = await promptCreate({ ...ctx, cwd: base }, given, VERSION, DEFAULT_TARGETS);
+        answers = await promptCreate({ ...ctx, cwd: base }, given, VERSION);
       } else {
         if (!given.servers && !flags.yes) {
           throw new UserError("no servers given: pass --server NAME (repeatable) or --yes for the defaults (prompts need a terminal)");
@@ -189,7 +184,7 @@ function defineCreate(cmd: Command, ctx: Context, _state: RunState, guard: (dir:
           servers: given.servers ?? DEFAULT_SERVERS.map((s) => ({ ...s })),
           python: given.python ?? DEFAULT_PYTHON,
           git: given.git ?? true,
-          targets: given.targets ?? DEFAULT_TARGETS,
+          targets: given.targets ?? (["fastmcp-cloud"] as Target[]),
         };
       }
       const targetDir = path.resolve(base, answers.dir);

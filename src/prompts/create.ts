@@ -2,11 +2,11 @@ import * as p from "@clack/prompts";
 import path from "node:path";
 import { answered } from "./answered.js";
 import type { Context } from "../core/context.js";
-import { DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, MAX_DESCRIPTION_LENGTH } from "../core/create.js";
+import { DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, MAX_DESCRIPTION_LENGTH, pythonTargetsMessage } from "../core/create.js";
 import { FASTMCP_CLOUD_PYTHON, PYTHON_VERSIONS, TARGETS, type Target } from "../core/manifest.js";
 import { toIdentifier, toTitle, validateServerName } from "../core/names.js";
 import { checkTargetDir } from "../core/target-dir.js";
-import { pythonVersionsFor, targetRunsPython } from "../core/targets.js";
+import { pythonTargetsProblem, pythonVersionsFor } from "../core/targets.js";
 import { TARGET_SPECS } from "../targets/index.js";
 
 /** Answers the interactive flow collects (only for what flags left open). */
@@ -15,7 +15,6 @@ export interface CreateAnswers {
   servers?: Array<{ name: string; description: string }>;
   python?: string;
   git?: boolean;
-  /** Deployment targets (`--target`); asked with a multiselect when not given. */
   targets?: Target[];
 }
 
@@ -38,20 +37,19 @@ export function defaultDescription(name: string): string {
 /**
  * Asks, with @clack/prompts on the context's streams, for whatever `known`
  * does not already say: the folder, the servers (name + one-line description,
- * several), the deployment targets (a multiselect; src/targets/index.ts), the Python
- * version and whether to run `git init`.
+ * several), the Python version, the deployment targets (multiselect; src/targets/index.ts)
+ * and whether to run `git init`.
  *
  * Every answer is validated as it is typed (the folder at once: not a file, not a
  * non-empty folder, not already a monorepo, a valid project name with a suggestion);
  * every prompt that shows a default accepts it on Enter, and taking every default gives
  * the `--yes` monorepo. Python versions that one of `targets` cannot run are shown
- * disabled, with the reason (FastMCP Cloud's base image is Python 3.12).
+ * disabled, with the reason (FastMCP Cloud's base image is Python 3.12): the targets are asked
+ * first, and a `--python` given on the command line that a chosen target cannot run re-asks them.
  *
- * @param targets - the deployment targets when `known.targets` does not say (default FastMCP Cloud);
- *   the multiselect starts from them. Targets that cannot run a `known.python` are shown disabled.
  * @throws CancelledError when the user cancels any prompt (nothing written yet).
  */
-export async function promptCreate(ctx: Context, known: CreateAnswers, version: string, targets: readonly Target[] = ["fastmcp-cloud"]): Promise<Required<CreateAnswers>> {
+export async function promptCreate(ctx: Context, known: CreateAnswers, version: string): Promise<Required<CreateAnswers>> {
   const io = { input: ctx.stdin, output: ctx.stdout };
   p.intro(`create-mcp-monorepo ${version}`, { output: ctx.stdout });
   const dir =
@@ -107,22 +105,23 @@ export async function promptCreate(ctx: Context, known: CreateAnswers, version: 
       if (!more) break;
     }
   }
-  const chosenTargets =
-    known.targets ??
-    answered(
+  let targets = known.targets;
+  while (!targets) {
+    const chosen = answered(
       await p.multiselect<Target>({
         ...io,
         message: "Deployment targets (space toggles, enter confirms)",
-        initialValues: targets.filter((t) => !known.python || targetRunsPython(t, known.python)),
+        initialValues: known.python && pythonTargetsProblem(known.python, ["fastmcp-cloud"]) ? ["docker"] : ["fastmcp-cloud"],
         required: true,
-        options: TARGETS.map((t) => {
-          const disabled = known.python !== undefined && !targetRunsPython(t, known.python);
-          return { value: t, label: TARGET_SPECS[t].label, disabled, hint: disabled ? `runs Python ${FASTMCP_CLOUD_PYTHON}, not ${known.python}` : TARGET_SPECS[t].hint };
-        }),
+        options: TARGETS.map((t) => ({ value: t, label: TARGET_SPECS[t].label, hint: TARGET_SPECS[t].hint })),
       }),
       ctx,
     );
-  const runnable = pythonVersionsFor(chosenTargets);
+    const disagree = known.python ? pythonTargetsProblem(known.python, chosen) : null;
+    if (disagree) p.log.warn(pythonTargetsMessage(disagree), { output: ctx.stdout });
+    else targets = chosen;
+  }
+  const runnable = pythonVersionsFor(targets);
   const python =
     known.python ??
     answered(
@@ -147,5 +146,5 @@ export async function promptCreate(ctx: Context, known: CreateAnswers, version: 
       ctx,
     );
   const git = known.git ?? answered(await p.confirm({ ...io, message: "Initialize a git repository?", initialValue: true }), ctx);
-  return { dir, servers, python, git, targets: chosenTargets };
+  return { dir, servers, python, git, targets };
 }

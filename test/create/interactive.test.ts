@@ -21,7 +21,7 @@ describe("interactive create (real clack prompts)", () => {
     await t.answer("One-line description of support-desk", [ENTER]); // take the default
     await t.answer("Add another server?", ["n"]); // default yes until three; "n" answers at once
     await t.answer("Deployment targets", [DOWN, " ", ENTER]); // FastMCP Cloud (preselected) + Docker
-    await t.answer("Python version", [UP, ENTER]); // 3.12 → 3.11
+    await t.answer("Python version", [UP, ENTER]); // 3.12 → 3.11 (3.13+ disabled: FastMCP Cloud is chosen)
     await t.answer("Initialize a git repository?", ["n", ENTER]);
     const code = await done;
     expect(code, t.screen()).toBe(0);
@@ -121,7 +121,6 @@ describe("interactive create validates the folder as it is typed", () => {
     await t.answer("Name of the first server", [ENTER]);
     await t.answer("One-line description of ops", [ENTER]);
     await t.answer("Add another server?", [DOWN, "n", ENTER]);
-    await t.answer("Deployment targets", [ENTER]);
     expect(await done, t.screen()).toBe(0);
     expect(await listTree(path.join(cwd, "my-servers"))).toContain("server-ops/src/server.py");
     expect(await readFile(path.join(cwd, "taken", "notes.txt"), "utf8")).toBe("mine\n");
@@ -135,7 +134,7 @@ describe("interactive create keeps Python and the targets in agreement", () => {
     const cwd = await tempDir("mcpm-tty-");
     const t = terminal(cwd);
     const done = run(["py", "--server", "ops", "--no-git"], t.ctx);
-    await t.answer("Deployment targets", [ENTER]); // FastMCP Cloud
+    await t.answer("Deployment targets", [ENTER]); // FastMCP Cloud, preselected
     await t.answer("Python version", [DOWN, DOWN, ENTER]); // tries to go past 3.12
     expect(await done, t.screen()).toBe(0);
     expect(t.screen()).toContain("3.13 (needs a docker, k8s or mcpb target: FastMCP Cloud runs 3.12)");
@@ -145,7 +144,7 @@ describe("interactive create keeps Python and the targets in agreement", () => {
 });
 
 describe("interactive create checks its flags before the first question", () => {
-  it("--python 3.13 --target fastmcp-cloud and a bad --server are refused before the wizard starts", async () => {
+  it("--python 3.13 (FastMCP Cloud target) and a bad --server are refused before the wizard starts", async () => {
     const cwd = await tempDir("mcpm-tty-");
     for (const argv of [["early", "--python", "3.13", "--target", "fastmcp-cloud"], ["early", "--server", "Bad"]]) {
       const t = terminal(cwd);
@@ -158,17 +157,16 @@ describe("interactive create checks its flags before the first question", () => 
   });
 });
 
-// With --python 3.13 and no --target, the targets multiselect offers FastMCP Cloud disabled.
-describe("interactive create offers only targets that run the given Python", () => {
-  it("--python 3.13: FastMCP Cloud is shown disabled with the reason; docker is chosen", async () => {
+describe("interactive create with --python 3.13 asks for targets that run it", () => {
+  it("preselects docker instead of FastMCP Cloud, and writes a monorepo for it", async () => {
     const cwd = await tempDir("mcpm-tty-");
     const t = terminal(cwd);
-    const done = run(["py13", "--server", "ops", "--python", "3.13", "--no-git"], t.ctx);
-    await t.answer("Deployment targets", [" ", ENTER]); // the cursor starts on Docker, the first enabled option
+    const done = run(["py13", "--server", "ops", "--no-git", "--python", "3.13"], t.ctx);
+    await t.answer("Deployment targets", [ENTER]); // docker, preselected
     expect(await done, t.screen()).toBe(0);
-    expect(t.screen()).toContain("runs Python 3.12, not 3.13");
     const manifest = await readFile(path.join(cwd, "py13", "mcp-monorepo.yaml"), "utf8");
     expect(manifest).toContain('python: "3.13"');
     expect(manifest).toContain("targets:\n  - docker\n");
+    expect(await listTree(path.join(cwd, "py13"))).toContain("server-ops/Dockerfile");
   });
 });
