@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import path from "node:path";
 import type { RunState } from "../cli.js";
-import { writeLine, type Context } from "../core/context.js";
+import { useColor, writeLine, type Context } from "../core/context.js";
 import { TARGETS } from "../core/manifest.js";
 
 /** Options of `add-target` as commander parses them. */
@@ -9,6 +9,7 @@ export interface AddTargetFlags {
   cwd?: string;
   dryRun?: boolean;
   allowDirty?: boolean;
+  json?: boolean;
 }
 
 /**
@@ -16,7 +17,8 @@ export interface AddTargetFlags {
  * monorepo: writes each target's files for every server (Dockerfile + .dockerignore, k8s.yaml,
  * .mcpbignore), adds them to `targets:` in mcp-monorepo.yaml and a column each to the README
  * Deployment table, all or nothing. Refuses (naming it) a file that already exists, and files
- * with uncommitted changes unless `--allow-dirty`; `--dry-run` prints the plan only.
+ * with uncommitted changes unless `--allow-dirty`; `--dry-run` prints the plan only; `--json` prints
+ * `{ ok, dryRun, root, added[], alreadyListed[], targets[], changes[], warnings[], dirty }`.
  * Heavy modules are imported inside the action (issue 10: lazy start-up).
  */
 export function registerAddTarget(program: Command, ctx: Context, _state: RunState): void {
@@ -27,7 +29,12 @@ export function registerAddTarget(program: Command, ctx: Context, _state: RunSta
     .option("--cwd <dir>", "run as if started in <dir> (any folder inside the monorepo)")
     .option("--dry-run", "print the files that would be created and updated; write nothing")
     .option("--allow-dirty", "write even if files add-target modifies have uncommitted git changes")
-    .addHelpText("after", `\nExamples:\n  npx create-mcp-monorepo add-target docker\n  npx create-mcp-monorepo add-target docker k8s --dry-run`)
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      `\nExit codes: 0 added; 1 refused (a file exists, uncommitted changes, nothing to add; nothing written); 2 could not run (no or broken mcp-monorepo.yaml).\n\n` +
+        `Examples:\n  mcp-monorepo add-target docker\n  mcp-monorepo add-target docker k8s --dry-run`,
+    )
     .action(async (targets: string[], flags: AddTargetFlags) => {
       const { addTarget } = await import("../add-target/add-target.js");
       const { formatPlan } = await import("../core/plan.js");
@@ -36,7 +43,22 @@ export function registerAddTarget(program: Command, ctx: Context, _state: RunSta
       const result = await addTarget({ cwd: start, targets }, { dryRun: flags.dryRun, allowDirty: flags.allowDirty });
       const rel = path.relative(ctx.cwd, result.root);
       const prefix = rel === "" ? "" : `${rel.split(path.sep).join("/")}/`;
-      const color = Boolean((ctx.stdout as { isTTY?: boolean }).isTTY) && !ctx.env.NO_COLOR;
+      if (flags.json) {
+        const json = {
+          ok: true,
+          dryRun: result.dryRun,
+          root: path.relative(ctx.cwd, result.root) || ".",
+          added: result.added,
+          alreadyListed: result.alreadyListed,
+          targets: result.manifest.targets,
+          changes: result.changes.filter((ch) => ch.kind !== "unchanged").map((ch) => ({ path: ch.path, kind: ch.kind })),
+          warnings: result.warnings,
+          dirty: result.dirty,
+        };
+        writeLine(ctx.stdout, JSON.stringify(json, null, 2));
+        return;
+      }
+      const color = useColor(ctx);
       const active = result.changes.filter((c) => c.kind !== "unchanged");
       const created = active.filter((c) => c.kind === "create").length;
       const updated = active.filter((c) => c.kind === "update").length;
