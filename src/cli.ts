@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { registerAddServer } from "./commands/add-server.js";
+import { registerBundle } from "./commands/bundle.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
 import { registerSync } from "./commands/sync.js";
@@ -35,6 +36,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   registerAddServer(program, ctx, state);
   registerSync(program, ctx, state);
   registerCheck(program, ctx, state);
+  registerBundle(program, ctx, state);
   for (const sub of program.commands) {
     if (!sub.options.some((o) => o.long === "--debug")) sub.addOption(new Option("--debug", "show stack traces for unexpected errors").hideHelp());
     sub.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
