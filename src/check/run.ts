@@ -13,6 +13,7 @@ import { deprecatedRule } from "./rules/deprecated.js";
 import { envRule } from "./rules/env.js";
 import { fastmcpJsonRule } from "./rules/fastmcp-json.js";
 import { layoutRule } from "./rules/layout.js";
+import { mcpbRule } from "./rules/mcpb.js";
 import { pathImportRule } from "./rules/path-import.js";
 import { pypiOnlyRule } from "./rules/pypi-only.js";
 import {
@@ -44,6 +45,7 @@ export const RULES: Rule[] = [
   fastmcpJsonRule,
   shadowingRule,
   configOrderRule,
+  mcpbRule,
 ];
 
 /** Options of {@link runCheck} (the `check` command's flags, validated). */

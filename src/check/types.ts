@@ -29,6 +29,7 @@ export const RULE_IDS = [
   "config-before-validate",
   "server-layout",
   "python-syntax",
+  "mcpb-bundle",
 ] as const;
 /** One of {@link RULE_IDS}. */
 export type RuleId = (typeof RULE_IDS)[number];
