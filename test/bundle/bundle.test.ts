@@ -200,6 +200,13 @@ describe.runIf(process.platform === "linux" && process.arch === "x64")("bundle (
     }
   });
 
+  it("is documented in the generated README: build, verify, serve", async () => {
+    const readme = await fs.readFile(path.join(root, "README.md"), "utf8");
+    expect(readme).toContain("npx create-mcp-monorepo bundle ops");
+    expect(readme).toContain("npx create-mcp-monorepo bundle --verify dist/FILE.mcpb --sha256 HEX");
+    expect(readme).toContain("PYTHONPATH=/tmp/bundle:/tmp/bundle/deps python3 -m uvicorn asgi:app --app-dir /tmp/bundle/src");
+  });
+
   it("refuses an unknown server with one error line", async () => {
     const r = await runCli(["bundle", "nope"], { cwd: root });
     expect(r.code).toBe(1);
