@@ -90,7 +90,7 @@ async function demoBundle() {
   // A Python without FastMCP proves the bundle carries its dependencies.
   const probe = (cand) => {
     try {
-      const [version, exe] = execFileSync(cand, ["-c", "import sys; print('%d.%d' % sys.version_info[:2]); print(sys.executable)"], { env: baseEnv, encoding: "utf8" }).trim().split("\n");
+      const [version, exe] = execFileSync(cand, ["-c", "import sys; print('%d.%d' % sys.version_info[:2]); print(sys.executable)"], { env: baseEnv, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim().split("\n");
       try {
         execFileSync(exe, ["-c", "import fastmcp"], { env: baseEnv, stdio: "ignore" });
         return null;

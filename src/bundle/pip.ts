@@ -28,6 +28,18 @@ export function pipArgs(opts: { target: string; requirements: string; python: st
 const PROGRESS = /^\s*(Collecting|Downloading|Using cached|Installing collected packages|Successfully installed)\b/;
 
 /**
+ * A pip output line shortened for progress: no "(from ...)" requirement chains, package lists
+ * counted ("Installing 63 packages").
+ */
+export function progressLine(line: string): string {
+  const l = line.trim().replace(/ \(from .*$/, "");
+  const list = /^(Installing collected packages|Successfully installed):?\s*(.*)$/.exec(l);
+  if (!list) return l;
+  const n = list[2]!.split(/[\s,]+/).filter(Boolean).length;
+  return `${list[1] === "Successfully installed" ? "Installed" : "Installing"} ${n} package${n === 1 ? "" : "s"}`;
+}
+
+/**
  * Runs pip (with the interpreter `python`) to fill `target`.
  *
  * @param opts.python - interpreter that runs pip (any Python with pip; not the bundle's Python).
@@ -56,7 +68,7 @@ export async function pipInstall(opts: {
       pending += text;
       const lines = pending.split(/\r?\n/);
       pending = lines.pop() ?? "";
-      for (const l of lines) if (PROGRESS.test(l)) opts.progress?.(l.trim().replace(/ \(from .*$/, ""));
+      for (const l of lines) if (PROGRESS.test(l)) opts.progress?.(progressLine(l));
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);

@@ -71,3 +71,12 @@ describe("files, zip and verify", () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 });
+
+describe("pip progress lines", () => {
+  it("drops requirement chains and counts package lists", async () => {
+    const { progressLine } = await import("../../src/bundle/pip.js");
+    expect(progressLine("  Collecting mdurl~=0.1 (from markdown-it-py>=2.2.0->rich)")).toBe("Collecting mdurl~=0.1");
+    expect(progressLine("Installing collected packages: a, b, c")).toBe("Installing 3 packages");
+    expect(progressLine("Successfully installed a-1.0 b-2.0")).toBe("Installed 2 packages");
+  });
+});
