@@ -207,6 +207,16 @@ describe.runIf(process.platform === "linux" && process.arch === "x64")("bundle (
     expect(readme).toContain("PYTHONPATH=/tmp/bundle:/tmp/bundle/deps python3 -m uvicorn asgi:app --app-dir /tmp/bundle/src");
   });
 
+  it("builds for another platform: macOS arm64 wheels, darwin in compatibility and the name", async () => {
+    const r = await runCli(["bundle", "ops", "--platform", "macos-arm64", "--out", "out-mac", "--python", basePython], { cwd: root, env: PIP_ENV });
+    expect(r.code, r.stderr).toBe(0);
+    const file = path.join(root, "out-mac", "server-ops-0.1.0-macos-arm64.mcpb");
+    const { stdout } = await execFileP(basePython, ["-c", "import json,sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(json.dumps([z.namelist(), json.loads(z.read('manifest.json'))['compatibility']]))", file], { env: baseEnv(), maxBuffer: 64 * 1024 * 1024 });
+    const [names, compatibility] = JSON.parse(stdout) as [string[], unknown];
+    expect(compatibility).toMatchObject({ platforms: ["darwin"] });
+    expect(names.filter((n) => /^deps\/pydantic_core\/_pydantic_core\..*\.so$/.test(n))).toEqual([expect.stringMatching(/darwin\.so$/)]);
+  }, 600_000);
+
   it("refuses an unknown server with one error line", async () => {
     const r = await runCli(["bundle", "nope"], { cwd: root });
     expect(r.code).toBe(1);

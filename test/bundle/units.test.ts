@@ -70,6 +70,23 @@ describe("files, zip and verify", () => {
     await expect(verifyBundle(path.join(dir, "1.zip"), "nope")).rejects.toThrow(/64 hex digits/);
     await fs.rm(dir, { recursive: true, force: true });
   });
+
+  it("writes the same bytes in any time zone (DOS times only, no Unix extended timestamp)", async () => {
+    const dir = await tempDir("mcpm-tz-");
+    const saved = process.env.TZ;
+    const hashes: string[] = [];
+    try {
+      for (const tz of ["UTC", "Pacific/Kiritimati", "America/Los_Angeles"]) {
+        process.env.TZ = tz;
+        hashes.push((await writeReproducibleZip([{ name: "a", data: Buffer.from("x") }], path.join(dir, `${tz.replace("/", "-")}.zip`))).sha256);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+    expect(new Set(hashes).size).toBe(1);
+    await fs.rm(dir, { recursive: true, force: true });
+  });
 });
 
 describe("pip progress lines", () => {
