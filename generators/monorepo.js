@@ -19,6 +19,7 @@ export default function (plop) {
       { type: "render", path: "shared/http_client.py", templateFile: t("shared/http_client.py") },
       { type: "render", path: "shared/pagination.py", templateFile: t("shared/pagination.py") },
       { type: "render", path: "shared/requirements.txt", templateFile: t("shared/requirements.txt") },
+      { type: "render", path: "shared/.env.example", templateFile: t("shared/env.example") },
     ],
   });
 }

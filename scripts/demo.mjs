@@ -2,9 +2,13 @@
 // Quickstart demo: scaffolds a monorepo with `--yes` (servers ops, customer, finance),
 // then proves each server works on real FastMCP from PyPI: runs its pytest suite, serves it
 // with `fastmcp run fastmcp.json` over streamable HTTP and lists its tools with the official
-// TypeScript MCP SDK client. Then it builds one MCPB bundle (`bundle ops`), verifies its SHA256,
-// extracts it and serves it with uvicorn on a Python that has no FastMCP installed, as the MCPB
-// Python runtime does. Usage: pnpm demo [dir]   (default: ./demo, or demo-2, demo-3...)
+// TypeScript MCP SDK client. Then adds the docker and k8s targets (`add-target docker k8s`),
+// lints server-ops' Dockerfile with hadolint, validates its k8s.yaml with kubernetes-validate
+// --strict, runs the Dockerfile's CMD as the container would (its ENV, $PORT) and lists tools
+// at /mcp, runs its HEALTHCHECK, and runs `check --strict` on the result. Finally it builds one
+// MCPB bundle (`bundle ops`), verifies its SHA256, extracts it and serves it with uvicorn on a
+// Python that has no FastMCP installed, as the MCPB Python runtime does.
+// Usage: pnpm demo [dir]   (default: ./demo, or demo-2, demo-3...)
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,9 +43,10 @@ const freePort = () =>
     });
   });
 
-async function listToolsOverHttp(dir) {
+async function listToolsOverHttp(dir, command, extraEnv = {}, whileUp = async () => {}) {
   const port = await freePort();
-  const proc = spawn(path.join(bin, "fastmcp"), ["run", "fastmcp.json", "--skip-env", "--transport", "http", "--no-banner", "--port", String(port)], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+  const [cmd, ...args] = command ?? [path.join(bin, "fastmcp"), "run", "fastmcp.json", "--skip-env", "--transport", "http", "--no-banner", "--port", String(port)];
+  const proc = spawn(cmd, args, { cwd: dir, env: { ...env, ...extraEnv, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   proc.stdout.on("data", (d) => (log += d));
   proc.stderr.on("data", (d) => (log += d));
@@ -57,6 +62,7 @@ async function listToolsOverHttp(dir) {
     const { tools } = await client.listTools();
     const hello = await client.callTool({ name: "hello", arguments: { name: "demo" } });
     await client.close();
+    await whileUp(port);
     return { url, tools: tools.map((t) => t.name), hello: hello.content[0].text };
   } finally {
     proc.kill("SIGINT");
@@ -80,6 +86,34 @@ for (const server of ["ops", "customer", "finance"]) {
   }
 }
 console.log(failed ? `\n${failed} server(s) failed` : `\nAll 3 servers of ${path.relative(repo, root)}/ pass their tests and answer tools/list over streamable HTTP.`);
+
+// Deployment targets: docker and k8s artefacts for every server, proven on server-ops.
+const cli = (...args) => execFileSync(process.execPath, [path.join(repo, "bin", "create-mcp-monorepo.js"), ...args], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "1" } });
+console.log(`\n$ mcp-monorepo add-target docker k8s`);
+process.stdout.write(cli("add-target", "docker", "k8s"));
+try {
+  const { readDockerfile } = await import("../dist/check/dockerfile.js");
+  const ops = path.join(root, "server-ops");
+  const docker = readDockerfile(readFileSync(path.join(ops, "Dockerfile"), "utf8"));
+  console.log(`\n== server-ops/Dockerfile: FROM ${docker.from.image}, USER ${docker.user}, EXPOSE ${docker.expose.join(" ")}, CMD ${JSON.stringify(docker.cmd.value)}`);
+  execFileSync(path.join(bin, "hadolint"), ["--failure-threshold", "style", path.join(ops, "Dockerfile")], { stdio: "inherit" });
+  console.log("hadolint: no warnings");
+  const kv = execFileSync(path.join(bin, "kubernetes-validate"), ["--strict", path.join(ops, "k8s.yaml")], { encoding: "utf8" });
+  console.log(`kubernetes-validate --strict (server-ops/k8s.yaml):\n${kv.trim().split("\n").map((l) => "  " + l.replace(/^INFO /, "").replace(ops + "/", "")).join("\n")}`);
+  const [cmd, ...args] = docker.cmd.value;
+  const hc = docker.healthcheck.command;
+  const { url, tools } = await listToolsOverHttp(ops, [path.join(bin, cmd), ...args], docker.env, async (port) => {
+    execFileSync(path.join(bin, hc[0]), hc.slice(1), { cwd: ops, env: { ...env, PORT: String(port) } });
+    console.log(`HEALTHCHECK ${JSON.stringify(hc).slice(0, 60)}...: exit 0`);
+  });
+  console.log(`CMD ${JSON.stringify(docker.cmd.value)} with the Dockerfile's ENV → ${url}; tools/list: ${tools.join(", ")}`);
+  console.log(`\n$ mcp-monorepo check --strict`);
+  process.stdout.write(cli("check", "--strict").split("\n").slice(-2).join("\n"));
+  console.log(`\nDeploy server-ops: docker build -t ops server-ops && docker run -p 8000:8000 ops   |   kubectl apply -f server-ops/k8s.yaml`);
+} catch (err) {
+  failed++;
+  console.error(`FAILED (targets): ${err.stdout ?? ""}${err.stderr ?? ""}${err.message}`);
+}
 
 // MCPB: build one bundle, verify it, and serve it as the MCPB Python runtime does.
 const temporary = [];

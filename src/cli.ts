@@ -1,12 +1,14 @@
 import { Command, CommanderError, Option } from "commander";
 import { registerAddServer } from "./commands/add-server.js";
 import { registerBundle } from "./commands/bundle.js";
+import { registerAddTarget } from "./commands/add-target.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
 import { registerSync } from "./commands/sync.js";
 import { processContext, writeLine, type Context } from "./core/context.js";
-import { CancelledError, isUserError } from "./core/errors.js";
-import { VERSION } from "./version.js";
+import { CancelledError, isUserError, UserError } from "./core/errors.js";
+import { didYouMean } from "./core/suggest.js";
+import { BUGS_URL, HOMEPAGE, VERSION } from "./version.js";
 
 /** Shared state a command sets: its exit code (0 unless it says otherwise). */
 export interface RunState {
@@ -14,13 +16,16 @@ export interface RunState {
 }
 
 /**
- * Builds the commander program: `create-mcp-monorepo [dir]` plus the
- * `add-server`, `sync` and `check` subcommands. Output goes to `ctx` streams;
+ * Builds the commander program `mcp-monorepo` (also installed as `create-mcp-monorepo`):
+ * `[dir]` (create) plus the `create`, `add-server`, `add-target`, `sync`, `check` and `help <command>` subcommands. Output goes to `ctx` streams;
  * commander errors throw instead of exiting.
  */
 export function buildProgram(ctx: Context, state: RunState): Command {
-  const program = new Command("create-mcp-monorepo")
-    .description("Scaffold and maintain a monorepo of FastMCP (Model Context Protocol) servers that deploy on the first try.")
+  const program = new Command("mcp-monorepo")
+    .description(
+      "Scaffold and maintain a monorepo of FastMCP (Model Context Protocol) servers that deploy on the first try.\n" +
+        "Installed as mcp-monorepo and create-mcp-monorepo (what `npm create mcp-monorepo` runs); without installing: npx create-mcp-monorepo <command>.",
+    )
     .version(VERSION, "-v, --version", "print the version")
     .option("--debug", "show stack traces for unexpected errors")
     .showSuggestionAfterError(true)
@@ -34,14 +39,31 @@ export function buildProgram(ctx: Context, state: RunState): Command {
     });
   registerCreate(program, ctx, state);
   registerAddServer(program, ctx, state);
+  registerAddTarget(program, ctx, state);
   registerSync(program, ctx, state);
   registerCheck(program, ctx, state);
   registerBundle(program, ctx, state);
+  // `help <command>`: commander adds it by itself only to programs without an action of their own.
+  program.helpCommand("help [command]", "show help for a command");
+  if (HOMEPAGE) program.addHelpText("afterAll", `\nDocs: ${HOMEPAGE}`);
   for (const sub of program.commands) {
     if (!sub.options.some((o) => o.long === "--debug")) sub.addOption(new Option("--debug", "show stack traces for unexpected errors").hideHelp());
     sub.exitOverride().configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
   }
   return program;
+}
+
+/**
+ * `help snyc`: commander would print the whole program help twice; say which command was meant.
+ *
+ * @throws UserError naming the closest command, or listing them all.
+ */
+function refuseUnknownHelpTopic(program: Command, argv: string[]): void {
+  if (argv[0] !== "help" || argv[1] === undefined || argv[1].startsWith("-")) return;
+  const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+  if (names.includes(argv[1])) return;
+  const near = didYouMean(argv[1], names);
+  throw new UserError(`no command "${argv[1]}"${near ? `: did you mean "${near}"?` : ""} (commands: ${names.filter((n) => n !== "help").join(", ")})`);
 }
 
 /**
@@ -56,6 +78,7 @@ export async function run(argv: string[], ctx: Context = processContext()): Prom
   const program = buildProgram(ctx, state);
   const debug = argv.includes("--debug");
   try {
+    refuseUnknownHelpTopic(program, argv);
     await program.parseAsync(argv, { from: "user" });
     return state.exitCode;
   } catch (err) {
@@ -66,9 +89,10 @@ export async function run(argv: string[], ctx: Context = processContext()): Prom
     if (err instanceof CancelledError) return err.exitCode; // the prompt already said so
     if (isUserError(err)) {
       writeLine(ctx.stderr, `error: ${err.message}`);
+      for (const line of err.detail) writeLine(ctx.stderr, line);
       return err.exitCode;
     }
-    writeLine(ctx.stderr, `unexpected error, please report it: ${(err as Error)?.message ?? String(err)}`);
+    writeLine(ctx.stderr, `unexpected error, please report it${BUGS_URL ? ` at ${BUGS_URL}` : ""}: ${(err as Error)?.message ?? String(err)}`);
     if (debug) writeLine(ctx.stderr, (err as Error)?.stack ?? String(err));
     else writeLine(ctx.stderr, "(run again with --debug for the stack trace)");
     return 1;

@@ -28,7 +28,7 @@ export interface AddServerRunOptions {
  * into place with backups; any failure rolls every file back, so either all files
  * are created and updated or none is).
  *
- * @param raw - `{ cwd, name, description? }` (see `addServerOptionsSchema`).
+ * @param raw - `{ cwd, name, description?, targets? }` (see `addServerOptionsSchema`).
  * @param run - dry run, allow dirty, preloaded manifest, test hook.
  * @returns what was done (or, with `dryRun`, would be done).
  * @throws UserError for every refusal of {@link planAddServerIn}; for uncommitted changes
@@ -48,7 +48,7 @@ export async function addServer(raw: unknown, run: AddServerRunOptions = {}): Pr
 }
 
 async function planAndApply(loaded: LoadedManifest, opts: ReturnType<typeof parseAddServerOptions>, run: AddServerRunOptions): Promise<AddServerResult> {
-  const plan = await planAddServerIn(loaded, opts.name, opts.description);
+  const plan = await planAddServerIn(loaded, opts.name, opts.description, opts.targets);
   const dirty = await uncommittedChanges(plan.root, touchedPaths(plan));
   if (dirty && dirty.length > 0 && !run.dryRun && !run.allowDirty) {
     throw new UserError(

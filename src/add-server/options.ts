@@ -2,6 +2,7 @@ import path from "node:path";
 import { z } from "zod";
 import { MAX_DESCRIPTION_LENGTH } from "../core/create.js";
 import { UserError } from "../core/errors.js";
+import { TARGETS, type Target } from "../core/manifest.js";
 import { toTitle, validateServerName } from "../core/names.js";
 
 /**
@@ -18,23 +19,34 @@ export const addServerOptionsSchema = z.object({
   }),
   /** One-line description; empty or missing → `<Title> MCP server.` as `create` does. */
   description: z.string().max(MAX_DESCRIPTION_LENGTH, `a server description is longer than ${MAX_DESCRIPTION_LENGTH} characters`).optional(),
+  /**
+   * `--target` values: deployment targets the new server is written for, besides the manifest's own.
+   * A target the manifest does not list yet is added to it as `add-target` would (files for every server).
+   */
+  targets: z
+    .array(
+      z.string().superRefine((t, ctx) => {
+        if (!(TARGETS as readonly string[]).includes(t)) ctx.addIssue({ code: "custom", message: `unknown target "${t}"; use one of ${TARGETS.join(", ")}` });
+      }),
+    )
+    .optional(),
 });
 
 /** Options of `addServer` / `planAddServer` after validation (description filled in). */
-export type AddServerOptions = Required<z.infer<typeof addServerOptionsSchema>>;
+export type AddServerOptions = Required<Omit<z.infer<typeof addServerOptionsSchema>, "targets">> & { targets: Target[] };
 
 /**
  * Validates raw options and fills the default description.
  *
- * @param raw - `{ cwd, name, description? }`.
- * @returns options with `description` always set.
+ * @param raw - `{ cwd, name, description?, targets? }`.
+ * @returns options with `description` and `targets` always set.
  * @throws UserError with the first problem as one line (e.g. an invalid server name).
  */
 export function parseAddServerOptions(raw: unknown): AddServerOptions {
   const result = addServerOptionsSchema.safeParse(raw);
   if (!result.success) throw new UserError(result.error.issues[0]!.message);
-  const { cwd, name, description } = result.data;
-  return { cwd, name, description: description?.trim() ? description : defaultDescription(name) };
+  const { cwd, name, description, targets } = result.data;
+  return { cwd, name, description: description?.trim() ? description : defaultDescription(name), targets: (targets ?? []) as Target[] };
 }
 
 /** The description `create` uses when none is given: `ops-team` → `Ops Team MCP server.` */

@@ -1,12 +1,16 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { UserError } from "../core/errors.js";
-import { loadManifestFrom, serverEntry, type LoadedManifest } from "../core/manifest.js";
+import { loadManifestFrom, parseManifest, serverEntry, type LoadedManifest, type Target } from "../core/manifest.js";
+import { addTargetsToManifestText, sortTargets } from "../add-target/manifest-targets.js";
+import { planTargetArtefacts } from "../add-target/plan.js";
 import { diffAgainstDisk, type DesiredFile, type FileChange } from "../core/plan.js";
 import { serverData, serverFiles } from "../core/server-files.js";
 import { readCanonicalShared, SHARED_DIR } from "../core/vendor.js";
 import { SHARED_REQUIREMENTS } from "../sync/plan.js";
 import { checkSharedRequirements } from "../sync/requirements-merge.js";
+import { checkSharedEnv, SHARED_ENV_FILE } from "../core/env-block.js";
+import { pythonTargetsProblem } from "../core/targets.js";
 import { parseAddServerOptions } from "./options.js";
 import { assertServerCanBeAdded } from "./preflight.js";
 import { readTextOrNull, renderRootUpdates, rootFileOrder } from "./root-updates.js";
@@ -30,7 +34,7 @@ import type { AddServerPlan } from "./types.js";
 export async function planAddServer(raw: unknown): Promise<AddServerPlan> {
   const opts = parseAddServerOptions(raw);
   const loaded = await loadManifestFrom(opts.cwd);
-  return planAddServerIn(loaded, opts.name, opts.description);
+  return planAddServerIn(loaded, opts.name, opts.description, opts.targets);
 }
 
 /**
@@ -39,10 +43,28 @@ export async function planAddServer(raw: unknown): Promise<AddServerPlan> {
  * @param loaded - from `loadManifestFrom` / `loadManifest`.
  * @param name - the new server's name.
  * @param description - its one-line description (already defaulted).
+ * @param targets - `--target` values: the new server gets the artefacts of the manifest's targets
+ *   and of these; one the manifest does not list yet is added to `targets:` and its artefacts are
+ *   written for the existing servers too (src/add-target/plan.ts), so every server stays deployable.
+ * @throws UserError also when an artefact of a new target already exists in another server (names it).
  */
-export async function planAddServerIn(loaded: LoadedManifest, name: string, description: string): Promise<AddServerPlan> {
-  const warnings = await assertServerCanBeAdded(loaded, name);
-  const { root } = loaded;
+export async function planAddServerIn(original: LoadedManifest, name: string, description: string, targets: readonly Target[] = []): Promise<AddServerPlan> {
+  const warnings = await assertServerCanBeAdded(original, name);
+  const { root } = original;
+  const newTargets = sortTargets(targets.filter((t) => !original.manifest.targets.includes(t)));
+  let loaded = original;
+  const targetChanges: FileChange[] = [];
+  if (newTargets.length > 0) {
+    const planned = await planTargetArtefacts(original, newTargets, "add-server");
+    targetChanges.push(...planned.changes);
+    warnings.push(...planned.warnings);
+    loaded = parseManifest(addTargetsToManifestText(original, newTargets).text, root);
+  }
+  const disagree = pythonTargetsProblem(loaded.manifest.python, loaded.manifest.targets);
+  if (disagree) {
+    // The monorepo already disagrees (its manifest was edited); the new server inherits it: say so.
+    warnings.push(`mcp-monorepo.yaml: python "${disagree.python}" with target ${disagree.target}: ${disagree.message}; \`check\` will flag every server until python is ${disagree.highestPython} or lower, or ${disagree.target} is replaced by another target`);
+  }
   const entry = serverEntry(name, description);
   const server = serverData(name, description);
 
@@ -52,7 +74,12 @@ export async function planAddServerIn(loaded: LoadedManifest, name: string, desc
   if (problem) {
     throw new UserError(`${problem.file}:${problem.line}: ${problem.message}; fix it first: the new server would inherit it (sync refuses it too)`);
   }
-  const files = await serverFiles(server, loaded.manifest.python, vendored, sharedRequirements);
+  const sharedEnv = await readTextOrNull(path.join(root, ...SHARED_ENV_FILE.split("/")));
+  const envProblem = sharedEnv === null ? undefined : checkSharedEnv(sharedEnv)[0];
+  if (envProblem) {
+    throw new UserError(`${envProblem.file}:${envProblem.line}: ${envProblem.message}; fix it first: the new server would inherit it (sync refuses it too)`);
+  }
+  const files = await serverFiles(server, loaded.manifest.python, vendored, sharedRequirements, sharedEnv, loaded.manifest.targets);
   const serverChanges = await diffAgainstDisk(root, files);
   const existing = serverChanges.find((c) => c.kind !== "create");
   if (existing) throw new UserError(`${existing.path} already exists; add-server never overwrites files: move it away or pick another name`);
@@ -67,7 +94,7 @@ export async function planAddServerIn(loaded: LoadedManifest, name: string, desc
     root,
     server: entry,
     manifest,
-    changes: [...serverChanges, ...rootChanges],
+    changes: [...serverChanges, ...targetChanges, ...rootChanges],
     readmeAppended: updates.readmeAppended,
     warnings: [...warnings, ...notes],
   };

@@ -10,6 +10,8 @@ import { asyncClientsRule } from "./rules/async-clients.js";
 import { configOrderRule } from "./rules/config-order.js";
 import { dependenciesRule } from "./rules/dependencies.js";
 import { deprecatedRule } from "./rules/deprecated.js";
+import { dockerIgnoreRule, dockerPythonRule, dockerServeRule, healthRouteRule, targetFilesRule } from "./rules/docker.js";
+import { k8sCommandRule, k8sEnvRule, k8sParseRule, k8sProbesRule, k8sResourcesRule, k8sSecretRule } from "./rules/k8s.js";
 import { envRule } from "./rules/env.js";
 import { fastmcpJsonRule } from "./rules/fastmcp-json.js";
 import { layoutRule } from "./rules/layout.js";
@@ -45,6 +47,18 @@ export const RULES: Rule[] = [
   fastmcpJsonRule,
   shadowingRule,
   configOrderRule,
+  // Deployment targets (issue 9): only for --target docker / k8s (or the manifest's targets).
+  targetFilesRule,
+  dockerPythonRule,
+  dockerServeRule,
+  healthRouteRule,
+  dockerIgnoreRule,
+  k8sParseRule,
+  k8sEnvRule,
+  k8sSecretRule,
+  k8sProbesRule,
+  k8sResourcesRule,
+  k8sCommandRule,
   mcpbRule,
 ];
 

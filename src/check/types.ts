@@ -29,6 +29,17 @@ export const RULE_IDS = [
   "config-before-validate",
   "server-layout",
   "python-syntax",
+  // Deployment targets (issue 9): run for `--target docker` / `k8s` (src/check/rules/docker.ts, k8s.ts).
+  "target-files",
+  "docker-python",
+  "docker-serve",
+  "health-route",
+  "docker-ignore",
+  "k8s-env",
+  "k8s-secret",
+  "k8s-probes",
+  "k8s-resources",
+  "k8s-command",
   "mcpb-bundle",
 ] as const;
 /** One of {@link RULE_IDS}. */

@@ -75,7 +75,7 @@ export async function loadWorkspace(start: string, only: string[]): Promise<Work
     try {
       manifest = (await loadManifest(manifestRoot)).manifest;
     } catch (err) {
-      if (err instanceof UserError) throw new UserError(err.message, CANNOT_RUN);
+      if (err instanceof UserError) throw new UserError(err.message, CANNOT_RUN, err.detail);
       throw err;
     }
     root = manifestRoot;

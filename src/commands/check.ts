@@ -1,9 +1,10 @@
 import path from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import type { RunState } from "../cli.js";
 import { checkExitCode, checkJson, formatCheck } from "../check/format.js";
 import { runCheck } from "../check/run.js";
-import { writeLine, type Context } from "../core/context.js";
+import { useColor, writeLine, type Context } from "../core/context.js";
+import { EXIT_CANNOT_RUN, UserError } from "../core/errors.js";
 import { TARGETS } from "../core/manifest.js";
 
 /** Options of `check` as commander parses them. */
@@ -13,6 +14,8 @@ export interface CheckCliOptions {
   json?: boolean;
   strict?: boolean;
   cwd?: string;
+  interpreter?: string;
+  /** Deprecated spelling of `interpreter` (hidden): `--python` means a version in `create`. */
   python?: string;
 }
 
@@ -21,7 +24,9 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 /**
  * Registers `check` (issue 5): the seeds' deployment checklist as a linter.
  *
- * `check [--server NAME]... [--target T]... [--json] [--strict] [--cwd DIR] [--python PATH]`
+ * `check [--server NAME]... [--target T]... [--json] [--strict] [--cwd DIR] [--interpreter PATH]`
+ * (`--python PATH`, the old spelling, still works, hidden and deprecated: in `create`, `--python`
+ * is a version)
  * works inside a monorepo with `mcp-monorepo.yaml` or a hand-made one laid out as in seed 002.
  * Sets `state.exitCode`: 0 no errors (warnings fail only with `--strict`), 1 findings that fail;
  * "could not run" is a `UserError` with exit code 2 thrown by the core.
@@ -35,22 +40,31 @@ export function registerCheck(program: Command, ctx: Context, state: RunState): 
     .option("--json", "print the findings as JSON")
     .option("--strict", "exit 1 on warnings too")
     .option("--cwd <dir>", "run as if started in <dir>")
-    .option("--python <path>", "Python 3.10+ interpreter that parses the code (default: $MCPM_PYTHON, else python3/python on PATH)")
+    .option("--interpreter <path>", "Python 3.10+ interpreter that parses the code (default: $MCPM_PYTHON, else python3/python on PATH)")
+    .addOption(new Option("--python <path>", "deprecated: use --interpreter").hideHelp())
     .addHelpText(
       "after",
       "\nExit codes: 0 no errors (warnings fail only with --strict), 1 findings that fail, 2 could not run.\n" +
         "Works without mcp-monorepo.yaml too: servers are then discovered as <folder>/src/server.py + <folder>/requirements.txt.\n\n" +
-        "Examples:\n  npx create-mcp-monorepo check\n  npx create-mcp-monorepo check --server ops --target docker --json",
+        "Examples:\n  mcp-monorepo check\n  mcp-monorepo check --server ops --target docker --json\n  mcp-monorepo check --interpreter python3.12",
     )
     .action(async (_opts: CheckCliOptions, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as CheckCliOptions;
       const start = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
-      const report = await runCheck({ start, servers: opts.server ?? [], targets: opts.target ?? [], python: opts.python, env: ctx.env });
+      if (opts.python !== undefined) {
+        // `--python 3.12` is create's Python version; here it always named an interpreter.
+        if (/^3\.\d+$/.test(opts.python)) {
+          throw new UserError(`check --python takes an interpreter, not a version: use --interpreter PATH (e.g. --interpreter python${opts.python})`, EXIT_CANNOT_RUN);
+        }
+        writeLine(ctx.stderr, "note: check --python PATH is deprecated; use --interpreter PATH");
+      }
+      const interpreter = opts.interpreter ?? opts.python;
+      const report = await runCheck({ start, servers: opts.server ?? [], targets: opts.target ?? [], python: interpreter, env: ctx.env });
       const code = checkExitCode(report, Boolean(opts.strict));
       if (opts.json) {
         writeLine(ctx.stdout, JSON.stringify(checkJson(report, code), null, 2));
       } else {
-        const color = Boolean((ctx.stdout as { isTTY?: boolean }).isTTY) && !ctx.env.NO_COLOR;
+        const color = useColor(ctx);
         for (const line of formatCheck(report, { color, strict: Boolean(opts.strict) })) writeLine(ctx.stdout, line);
       }
       state.exitCode = code;

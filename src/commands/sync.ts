@@ -1,13 +1,15 @@
 import path from "node:path";
 import type { Command } from "commander";
 import type { RunState } from "../cli.js";
-import { writeLine, type Context } from "../core/context.js";
+import pc from "picocolors";
+import { useColor, writeLine, type Context } from "../core/context.js";
 import { UserError } from "../core/errors.js";
 import { loadManifestFrom } from "../core/manifest.js";
 import { readLock, SHARED_DIR } from "../core/vendor.js";
 import { acquireBusy } from "../core/busy.js";
 import { isWrite } from "../core/plan.js";
 import { applySync, type SyncApplyResult } from "../sync/apply.js";
+import { guardForcedOverwrites } from "../sync/dirty-guard.js";
 import { planSync } from "../sync/plan.js";
 import type { SyncPlan } from "../sync/types.js";
 import { formatSyncReport, syncExitCode, syncJson, type SyncMode } from "../sync/report.js";
@@ -20,6 +22,7 @@ export interface SyncCliOptions {
   force?: boolean;
   json?: boolean;
   cwd?: string;
+  allowDirty?: boolean;
 }
 
 /**
@@ -29,7 +32,7 @@ export interface SyncCliOptions {
  *
  * Options: `--server NAME` (repeatable), `--check` (write nothing; exit 1 unless all
  * in sync: what CI and pre-commit run), `--dry-run`, `--force` (overwrite hand edits,
- * printing what is discarded), `--json`, `--cwd DIR`.
+ * printing what is discarded; refused when they are uncommitted in git), `--allow-dirty`, `--json`, `--cwd DIR`.
  * Sets `state.exitCode = 1` for conflicts, requirement errors and failed checks.
  */
 export function registerSync(program: Command, ctx: Context, state: RunState): void {
@@ -39,7 +42,8 @@ export function registerSync(program: Command, ctx: Context, state: RunState): v
     .option("-s, --server <name>", "sync only this server (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
     .option("--check", "write nothing; exit 1 if any server is out of date, has a conflict or unmanaged files (for CI and pre-commit)")
     .option("--dry-run", "print what would change; write nothing")
-    .option("--force", "overwrite vendored files edited by hand (prints what it discards)")
+    .option("--force", "overwrite vendored files edited by hand (prints what it discards; refused over uncommitted git changes)")
+    .option("--allow-dirty", "with --force: overwrite even files that have uncommitted git changes")
     .option("--json", "print the result as JSON")
     .option("--cwd <dir>", "run as if started in <dir>")
     .addHelpText(
@@ -49,6 +53,10 @@ export function registerSync(program: Command, ctx: Context, state: RunState): v
         "A vendored file edited by hand is a conflict: it is shown as a diff and left alone (exit 1);",
         "move the edit into shared/ and run sync again, or use --force to overwrite it.",
         "State is kept in mcp-monorepo.lock.json: commit it with the vendored copies.",
+        "With shared/.env.example, the shared-settings block of every .env.example is kept in step too.",
+        "",
+        "Exit codes: 0 in sync (or synced); 1 out of date (--check), conflicts, requirements.txt or",
+        ".env.example errors; 2 could not run (no or broken mcp-monorepo.yaml or lock, unknown --server).",
         "",
         "Examples:",
         "  mcp-monorepo sync                 update every server",
@@ -88,6 +96,10 @@ export async function runSync(ctx: Context, opts: SyncCliOptions): Promise<numbe
   const release = mode === "sync" && hasWork ? await acquireBusy(loaded.root, "sync") : null;
   try {
     if (release) plan = await makePlan();
+    if (mode === "sync" && opts.force) {
+      const dirty = await guardForcedOverwrites(loaded.root, plan, Boolean(opts.allowDirty));
+      if (dirty.length > 0) writeLine(ctx.stderr, `note: --allow-dirty: overwrote uncommitted changes in ${dirty.join(", ")}`);
+    }
     return await printAndApply(ctx, opts, loaded.root, plan, mode);
   } finally {
     await release?.();
@@ -96,7 +108,10 @@ export async function runSync(ctx: Context, opts: SyncCliOptions): Promise<numbe
 
 async function printAndApply(ctx: Context, opts: SyncCliOptions, root: string, plan: SyncPlan, mode: SyncMode): Promise<number> {
   let result: SyncApplyResult | null = null;
-  const color = !opts.json && Boolean((ctx.stdout as { isTTY?: boolean }).isTTY) && !ctx.env.NO_COLOR;
+  const color = useColor(ctx, { json: opts.json });
+  const code = syncExitCode(plan, mode);
+  // The summary line: green when all is well, red when the command fails.
+  const summary = (line: string) => pc.createColors(color)[code === 0 ? "green" : "red"](line);
   if (mode === "sync" && !opts.json) {
     // Print first, so the discarded edits of --force are on screen before they are overwritten.
     for (const line of formatSyncReport(plan, mode, { color }).slice(0, -1)) writeLine(ctx.stdout, line);
@@ -105,9 +120,11 @@ async function printAndApply(ctx: Context, opts: SyncCliOptions, root: string, p
   if (opts.json) {
     writeLine(ctx.stdout, JSON.stringify(syncJson(plan, mode, result), null, 2));
   } else if (mode === "sync") {
-    writeLine(ctx.stdout, formatSyncReport(plan, mode).at(-1));
+    writeLine(ctx.stdout, summary(formatSyncReport(plan, mode).at(-1)!));
   } else {
-    for (const line of formatSyncReport(plan, mode, { color })) writeLine(ctx.stdout, line);
+    const lines = formatSyncReport(plan, mode, { color });
+    for (const line of lines.slice(0, -1)) writeLine(ctx.stdout, line);
+    writeLine(ctx.stdout, summary(lines.at(-1)!));
   }
-  return syncExitCode(plan, mode);
+  return code;
 }

@@ -38,3 +38,15 @@ export function processContext(): Context {
 export function writeLine(stream: Writable, line = ""): void {
   stream.write(line + "\n");
 }
+
+/**
+ * Whether a command colours what it prints on `ctx.stdout`: only on a terminal, never with
+ * `--json`, and never when `NO_COLOR` is set (https://no-color.org); `FORCE_COLOR` (non-empty,
+ * not `0`) forces it, as picocolors does.
+ */
+export function useColor(ctx: Context, opts: { json?: boolean } = {}): boolean {
+  if (opts.json) return false;
+  if (ctx.env.NO_COLOR) return false;
+  if (ctx.env.FORCE_COLOR && ctx.env.FORCE_COLOR !== "0") return true;
+  return Boolean((ctx.stdout as { isTTY?: boolean }).isTTY);
+}

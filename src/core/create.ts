@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import * as fs from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { z } from "zod";
@@ -7,15 +6,18 @@ import { VERSION } from "../version.js";
 import { UserError } from "./errors.js";
 import { FASTMCP_CLOUD_PYTHON, MANIFEST_FORMAT_VERSION, PYTHON_VERSIONS, renderManifest, serverEntry, TARGETS, type Manifest } from "./manifest.js";
 import { toTitle, validateServerNames } from "./names.js";
+import { checkTargetDir, validateProjectName, type TargetState } from "./target-dir.js";
+import { pythonTargetsProblem, type PythonTargetsProblem } from "./targets.js";
 import { diffAgainstDisk, writeTreeAtomically, type DesiredFile, type FileChange } from "./plan.js";
 import { renderDeploymentTable } from "./readme.js";
 import { renderGenerator } from "./render.js";
-import { serverData, serverFiles } from "./server-files.js";
+import { fillEnvBlock, serverData, serverFiles } from "./server-files.js";
+import { ENV_EXAMPLE } from "./env-block.js";
 import { LOCK_FILE, SHARED_DIR, NOT_COPIED, serializeLock, sha256, vendoredStateOf, type SharedFile, type SyncLock } from "./vendor.js";
 
 const execFileP = promisify(execFile);
 
-/** The servers `--yes` creates: the three of seed 002's recommended layout. */
+/** The servers `--yes` (and an interactive run that takes every default) creates: the three of seed 002's recommended layout. */
 export const DEFAULT_SERVERS: ReadonlyArray<{ name: string; description: string }> = [
   { name: "ops", description: "Operations tools: service health, incidents and runbooks." },
   { name: "customer", description: "Customer tools: accounts, orders and support tickets." },
@@ -28,7 +30,6 @@ export const DEFAULT_DIR = "my-mcp-servers";
 /** Longest description accepted (characters). */
 export const MAX_DESCRIPTION_LENGTH = 500;
 
-const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 /** Validated options of {@link createMonorepo} (zod). */
 export const createOptionsSchema = z
@@ -36,7 +37,10 @@ export const createOptionsSchema = z
     /** Absolute path of the folder to create. */
     targetDir: z.string().refine((p) => path.isAbsolute(p), "target directory must be an absolute path"),
     /** Project name (defaults to the folder's name). */
-    project: z.string().regex(PROJECT_NAME, "project name may hold letters, digits, '.', '_' and '-' (at most 100, starting with a letter or digit)"),
+    project: z.string().superRefine((name, ctx) => {
+      const ok = validateProjectName(name);
+      if (ok !== true) ctx.addIssue({ code: "custom", message: ok });
+    }),
     servers: z
       .array(
         z.object({
@@ -56,7 +60,18 @@ export const createOptionsSchema = z
   .superRefine((o, ctx) => {
     const ok = validateServerNames(o.servers.map((s) => s.name));
     if (ok !== true) ctx.addIssue({ code: "custom", message: ok, path: ["servers"] });
+    const problem = pythonTargetsProblem(o.python, o.targets);
+    if (problem) ctx.addIssue({ code: "custom", message: pythonTargetsMessage(problem), path: ["python"] });
   });
+
+/**
+ * The one-line refusal for a Python version a target cannot run, naming the ways out
+ * (a lower `--python`, or a target that runs it).
+ */
+export function pythonTargetsMessage(problem: PythonTargetsProblem): string {
+  const others = problem.targetsThatRunIt.filter((t) => t !== problem.target);
+  return `${problem.message}: choose --python ${problem.highestPython} or lower${others.length ? `, or deploy Python ${problem.python} with another target (${others.join(", ")}) instead of ${problem.target}` : ""}`;
+}
 
 export type CreateOptions = z.infer<typeof createOptionsSchema>;
 
@@ -74,7 +89,7 @@ export interface CreateResult {
    * `unavailable` (git not found).
    */
   git: "committed" | "initialized" | "skipped" | "existing" | "unavailable";
-  /** Advice worth showing (e.g. Python beyond FastMCP Cloud's base image). */
+  /** Advice worth showing (none today: a Python version a target cannot run is refused instead). */
   warnings: string[];
   manifest: Manifest;
 }
@@ -99,24 +114,17 @@ export function initialManifest(opts: CreateOptions): Manifest {
     python: opts.python,
     repository: opts.repository,
     branch: opts.branch,
-    targets: opts.targets,
+    targets: TARGETS.filter((t) => opts.targets.includes(t)),
     shared: SHARED_DIR,
     servers: opts.servers.map((s) => serverEntry(s.name, s.description || `${toTitle(s.name)} MCP server.`)),
   };
 }
 
-/** Refuses a target that exists and holds anything but `.git`. */
-async function assertTargetUsable(targetDir: string): Promise<"absent" | "empty" | "git-only"> {
-  const st = await fs.stat(targetDir).catch(() => null);
-  if (!st) return "absent";
-  if (!st.isDirectory()) throw new UserError(`${targetDir} exists and is not a folder`);
-  const entries = await fs.readdir(targetDir);
-  const foreign = entries.filter((e) => e !== ".git");
-  if (foreign.length > 0) {
-    const shown = foreign.slice(0, 3).join(", ") + (foreign.length > 3 ? ", ..." : "");
-    throw new UserError(`${targetDir} is not empty (${shown}); pick a new folder, nothing was written`);
-  }
-  return entries.length === 0 ? "empty" : "git-only";
+/** Refuses a target that is a file, a non-empty folder or already a monorepo (see `checkTargetDir`). */
+function assertTargetUsable(targetDir: string): TargetState {
+  const state = checkTargetDir(targetDir, targetDir);
+  if (typeof state === "object") throw new UserError(state.problem);
+  return state;
 }
 
 /**
@@ -136,16 +144,19 @@ export async function renderMonorepo(opts: CreateOptions): Promise<{ files: Map<
   });
   const shared: SharedFile[] = [];
   let sharedRequirements = "";
+  let sharedEnv: string | null = null;
   for (const [p, f] of files) {
     if (!p.startsWith(`${SHARED_DIR}/`)) continue;
     const rel = p.slice(SHARED_DIR.length + 1);
     const content = Buffer.from(f.content);
-    if (NOT_COPIED.has(rel)) sharedRequirements = content.toString("utf8");
-    else shared.push({ path: rel, content, mode: f.mode ?? 0o644, sha256: sha256(content) });
+    if (rel === "requirements.txt") sharedRequirements = content.toString("utf8");
+    else if (rel === ENV_EXAMPLE) sharedEnv = content.toString("utf8");
+    else if (!NOT_COPIED.has(rel)) shared.push({ path: rel, content, mode: f.mode ?? 0o644, sha256: sha256(content) });
   }
+  fillEnvBlock(files, ENV_EXAMPLE, sharedEnv);
   const lock: SyncLock = { lockVersion: 1, servers: {} };
   for (const server of servers) {
-    for (const [p, f] of await serverFiles(server, manifest.python, shared, sharedRequirements)) files.set(p, f);
+    for (const [p, f] of await serverFiles(server, manifest.python, shared, sharedRequirements, sharedEnv, manifest.targets)) files.set(p, f);
     lock.servers[server.name] = vendoredStateOf(shared);
   }
   files.set("mcp-monorepo.yaml", { content: renderManifest(manifest), mode: 0o644 });
@@ -180,22 +191,15 @@ async function gitInit(root: string): Promise<CreateResult["git"]> {
  *
  * @param raw - options, validated by {@link createOptionsSchema}.
  * @param opts.dryRun - plan only.
- * @throws UserError for invalid options or a target folder that holds anything but `.git`.
+ * @throws UserError for invalid options (a Python version a target cannot run included) or a target
+ *   that is a file, a non-empty folder (anything but `.git`) or already a monorepo.
  */
 export async function createMonorepo(raw: unknown, opts: { dryRun?: boolean } = {}): Promise<CreateResult> {
   const options = parseCreateOptions(raw);
-  const state = await assertTargetUsable(options.targetDir);
+  const state = assertTargetUsable(options.targetDir);
   const { files, manifest } = await renderMonorepo(options);
   const changes = await diffAgainstDisk(options.targetDir, files);
   const warnings: string[] = [];
-  if (options.targets.includes("fastmcp-cloud") && options.python !== FASTMCP_CLOUD_PYTHON) {
-    const newer = Number(options.python.split(".")[1]) > Number(FASTMCP_CLOUD_PYTHON.split(".")[1]);
-    if (newer) {
-      warnings.push(
-        `Python ${options.python} is newer than FastMCP Cloud's base image (Python ${FASTMCP_CLOUD_PYTHON}, seed 000 RCA): deploy as a custom container, or choose --python ${FASTMCP_CLOUD_PYTHON}`,
-      );
-    }
-  }
   const base = { root: options.targetDir, changes, warnings, manifest };
   if (opts.dryRun) return { ...base, dryRun: true, git: "skipped" };
   await writeTreeAtomically(options.targetDir, files);

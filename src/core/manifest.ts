@@ -2,7 +2,8 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { Document, isMap, isSeq, LineCounter, parseDocument, YAMLMap, YAMLSeq } from "yaml";
 import { z } from "zod";
-import { UserError } from "./errors.js";
+import { codeFrame } from "./code-frame.js";
+import { cannotRun } from "./errors.js";
 import { validateServerName } from "./names.js";
 
 /** The manifest's file name at the monorepo root. */
@@ -33,7 +34,7 @@ export const manifestSchema = z.object({
   formatVersion: z.literal(MANIFEST_FORMAT_VERSION),
   generator: z.string().optional(),
   project: z.string().min(1),
-  python: z.enum(PYTHON_VERSIONS),
+  python: z.enum(PYTHON_VERSIONS, { message: `must be one of ${PYTHON_VERSIONS.map((v) => `"${v}"`).join(", ")}` }),
   repository: z.string().min(1),
   branch: z.string().min(1),
   targets: z.array(z.enum(TARGETS)).default(["fastmcp-cloud"]),
@@ -74,12 +75,12 @@ export async function findRoot(start: string): Promise<string | null> {
 /**
  * Finds and loads the manifest above `start`.
  *
- * @throws UserError "not inside an mcp-monorepo" naming the file looked for and where from.
+ * @throws UserError (exit 2, "could not run") "not inside an mcp-monorepo" naming the file looked for and where from.
  */
 export async function loadManifestFrom(start: string): Promise<LoadedManifest> {
   const root = await findRoot(start);
   if (!root) {
-    throw new UserError(`not inside an mcp-monorepo: no ${MANIFEST_FILE} in ${path.resolve(start)} or any parent folder (use --cwd DIR)`);
+    throw cannotRun(`not inside an mcp-monorepo: no ${MANIFEST_FILE} in ${path.resolve(start)} or any parent folder (use --cwd DIR)`);
   }
   return loadManifest(root);
 }
@@ -87,7 +88,8 @@ export async function loadManifestFrom(start: string): Promise<LoadedManifest> {
 /**
  * Parses and validates `<root>/mcp-monorepo.yaml`.
  *
- * @throws UserError naming the file, line and problem for unreadable YAML or a schema violation.
+ * @throws UserError (exit 2, "could not run") naming the file, line and problem for an unreadable file,
+ *   invalid YAML or a schema violation, with a code frame of the line at fault as its detail.
  */
 export async function loadManifest(root: string): Promise<LoadedManifest> {
   const file = path.join(root, MANIFEST_FILE);
@@ -95,7 +97,7 @@ export async function loadManifest(root: string): Promise<LoadedManifest> {
   try {
     text = await fs.readFile(file, "utf8");
   } catch (err) {
-    throw new UserError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw cannotRun(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return parseManifest(text, root);
 }
@@ -111,23 +113,39 @@ export function parseManifest(text: string, root: string): LoadedManifest {
   const doc = parseDocument(text, { lineCounter, keepSourceTokens: false });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    const line = e.linePos?.[0]?.line;
-    throw new UserError(`${MANIFEST_FILE}${line ? `:${line}` : ""}: invalid YAML: ${e.message.split("\n")[0]}`);
+    const pos = e.linePos?.[0];
+    throw cannotRun(`${MANIFEST_FILE}${pos ? `:${pos.line}` : ""}: invalid YAML: ${e.message.split("\n")[0]!.replace(/\s+at line \d+, column \d+:?$/, "")}`, pos ? codeFrame(text, pos.line, pos.col) : []);
   }
   const result = manifestSchema.safeParse(doc.toJS());
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const keyPath = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-    let line: number | undefined;
-    for (let n = keyPath.length; n >= 0 && line === undefined; n--) {
+    let pos: { line: number; col: number } | undefined;
+    let source: string | undefined;
+    for (let n = keyPath.length; n >= 0 && pos === undefined; n--) {
       const node = n === 0 ? doc.contents : doc.getIn(keyPath.slice(0, n), true);
       const range = (node as { range?: [number, number, number] } | undefined)?.range;
-      if (range) line = lineCounter.linePos(range[0]).line;
+      if (range) {
+        pos = lineCounter.linePos(range[0]);
+        if (n === keyPath.length) source = text.slice(range[0], range[1]);
+      }
     }
     const where = keyPath.length ? keyPath.join(".") : "(top level)";
-    throw new UserError(`${MANIFEST_FILE}${line ? `:${line}` : ""}: ${where}: ${issue.message}`);
+    const value = keyPath.length ? doc.getIn(keyPath) : undefined;
+    const hint = typeof value === "number" && source !== undefined ? quotingHint(String(keyPath[keyPath.length - 1]), source.trim()) : "";
+    throw cannotRun(`${MANIFEST_FILE}${pos ? `:${pos.line}` : ""}: ${where}: ${issue.message}${hint}`, pos ? codeFrame(text, pos.line, pos.col) : []);
   }
   return { root, file: path.join(root, MANIFEST_FILE), text, manifest: result.data, doc };
+}
+
+/**
+ * The hint for a number where a string is expected: YAML reads an unquoted `3.12` as a number,
+ * and `3.10` as the number 3.1, so versions must be quoted.
+ */
+function quotingHint(key: string, source: string): string {
+  const asNumber = Number(source);
+  const what = String(asNumber) !== source ? `the number ${asNumber}` : "a number";
+  return `; unquoted, YAML reads ${source} as ${what}: quote it, ${key}: "${source}"`;
 }
 
 /** Header comment written at the top of a new manifest. */
@@ -155,10 +173,10 @@ export function renderManifest(manifest: Manifest): string {
 export function appendServerToManifest(loaded: LoadedManifest, server: ManifestServer): string {
   const doc = loaded.doc.clone();
   const servers = doc.get("servers", true);
-  if (!isSeq(servers)) throw new UserError(`${MANIFEST_FILE}: "servers" must be a list`);
+  if (!isSeq(servers)) throw cannotRun(`${MANIFEST_FILE}: "servers" must be a list`);
   const node = doc.createNode(server) as YAMLMap;
   (servers as YAMLSeq).add(node);
-  if (!isMap(doc.contents)) throw new UserError(`${MANIFEST_FILE}: top level must be a mapping`);
+  if (!isMap(doc.contents)) throw cannotRun(`${MANIFEST_FILE}: top level must be a mapping`);
   return doc.toString({ lineWidth: 0 });
 }
 

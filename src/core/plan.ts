@@ -53,7 +53,8 @@ function toBuffer(content: Buffer | string): Buffer {
 export function resolveInside(root: string, rel: string): string {
   const abs = path.resolve(root, ...rel.split("/"));
   const relBack = path.relative(root, abs);
-  if (relBack === "" || relBack.startsWith("..") || path.isAbsolute(relBack)) {
+  // `..env.example.mcpm-tmp-…` (a root dot-file's temporary name) is inside: only `..` itself or `../…` escape.
+  if (relBack === "" || relBack === ".." || relBack.startsWith(`..${path.sep}`) || path.isAbsolute(relBack)) {
     throw new Error(`planned path escapes the root: ${rel}`);
   }
   return abs;
@@ -107,12 +108,15 @@ export function isWrite(change: FileChange): boolean {
   return change.kind === "create" || change.kind === "update" || change.kind === "delete";
 }
 
+// Always-on colours: `formatPlan`'s `color` option decides (picocolors' own default looks at
+// process.stdout, not at the injected context's stream).
+const on = pc.createColors(true);
 const LABEL: Record<ChangeKind, (s: string) => string> = {
-  create: pc.green,
-  update: pc.yellow,
-  delete: pc.red,
-  unchanged: pc.dim,
-  conflict: pc.magenta,
+  create: on.green,
+  update: on.yellow,
+  delete: on.red,
+  unchanged: on.dim,
+  conflict: on.magenta,
 };
 
 /**

@@ -1,5 +1,6 @@
 import { markdownInline } from "./escape.js";
-import type { Manifest } from "./manifest.js";
+import { TARGETS, type Manifest } from "./manifest.js";
+import { TARGET_SPECS } from "../targets/index.js";
 
 /**
  * The README's Deployment table: what FastMCP Cloud asks for per server
@@ -14,30 +15,32 @@ export const TABLE_START = "<!-- mcp-monorepo:deployment-table:start (generated 
 /** Closing marker line of the generated table. */
 export const TABLE_END = "<!-- mcp-monorepo:deployment-table:end -->";
 
-const code = (s: string) => "`" + s.replace(/`/g, "'").replace(/\|/g, "\\|") + "`";
 
 /**
- * Renders the marked table (markers included, no trailing newline).
+ * Renders the marked table (markers included, no trailing newline): Server, Description,
+ * then the columns of each manifest target (in the order of TARGETS) (src/targets/index.ts: FastMCP
+ * Cloud's Repository, Branch, Entrypoint, Requirements; each other target's artefact and the
+ * one command that deploys or runs it), then Python and Transport.
  *
  * @param manifest - the validated manifest; one row per server in manifest order.
  */
 export function renderDeploymentTable(manifest: Manifest): string {
+  const targets: readonly string[] = manifest.targets ?? ["fastmcp-cloud"];
+  const columns = TARGETS.filter((t) => targets.includes(t)).flatMap((t) => TARGET_SPECS[t].columns);
   const rows = manifest.servers.map((s) =>
     [
       `**${markdownInline(s.name)}**`,
       markdownInline(s.description),
-      code(manifest.repository),
-      code(manifest.branch),
-      code(s.entrypoint),
-      code(s.requirements),
+      ...columns.map((c) => c.cell(s, manifest)),
       manifest.python,
       s.transport === "http" ? "streamable HTTP (`/mcp`)" : s.transport,
     ].join(" | "),
   );
+  const headers = ["Server", "Description", ...columns.map((c) => c.header), "Python", "Transport"];
   return [
     TABLE_START,
-    "| Server | Description | Repository | Branch | Entrypoint | Requirements | Python | Transport |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    `| ${headers.join(" | ")} |`,
+    `| ${headers.map(() => "---").join(" | ")} |`,
     ...rows.map((r) => `| ${r} |`),
     TABLE_END,
   ].join("\n");

@@ -44,10 +44,10 @@ export function findNonPypiLines(text: string): RequirementProblem[] {
     if (INDEX_OPTIONS.test(line)) return add("package index option: FastMCP Cloud installs from PyPI only");
     if (/^(-r|-c|--requirement|--constraint)(\s|=|$)/.test(line)) return add("nested requirements file: only this file is read at deploy time; list the packages here");
     if (/^-/.test(line)) return add(`pip option "${line.split(/\s/)[0]}" is not a PyPI requirement`);
-    if (/^(git|hg|svn|bzr)\+/.test(line)) return add("VCS URL: publish the package to PyPI or vendor it (seed 002)");
+    if (/^(git|hg|svn|bzr)\+/.test(line)) return add("VCS URL: FastMCP Cloud installs from PyPI only; publish the package to PyPI or vendor it");
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(line) || /^file:/i.test(line)) return add("URL requirement: FastMCP Cloud installs from PyPI only");
     if (/^[A-Za-z0-9._-]+(\[[^\]]*\])?\s*@/.test(line)) return add("direct reference (name @ url): FastMCP Cloud installs from PyPI only");
-    if (/^(\.{1,2}[\\/]|[\\/]|~|[A-Za-z]:[\\/])/.test(line) || line === "." || line === "..") return add("local path: embed shared code in the server instead (seed 002)");
+    if (/^(\.{1,2}[\\/]|[\\/]|~|[A-Za-z]:[\\/])/.test(line) || line === "." || line === "..") return add("local path: FastMCP Cloud installs from PyPI only; embed shared code in the server instead");
     if (/\.(whl|tar\.gz|zip|tgz)$/i.test(line) || /[\\/]/.test(line.split(/[<>=!~;\s]/)[0]!)) return add("local file or path: FastMCP Cloud installs from PyPI only");
   });
   return problems;

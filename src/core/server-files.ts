@@ -1,9 +1,12 @@
+import { ENV_BLOCK_BEGIN, ENV_BLOCK_END, ENV_EXAMPLE, mergeEnvBlock } from "./env-block.js";
 import { toEnvPrefix, toFolder, toTitle } from "./names.js";
 import type { DesiredFile } from "./plan.js";
 import { renderGenerator, type ServerData } from "./render.js";
 import { renderServerRequirements } from "./requirements.js";
 import { VENDORED_DIR, type SharedFile } from "./vendor.js";
 import { VERSION } from "../version.js";
+import type { Target } from "./manifest.js";
+import { renderTargetFiles } from "../targets/index.js";
 
 /**
  * A new server's own requirements: what its generated code imports directly besides
@@ -34,6 +37,10 @@ export function serverData(name: string, description: string): ServerData {
  * @param python - the monorepo's Python version (e.g. "3.12").
  * @param shared - canonical shared files to vendor (requirements.txt excluded).
  * @param sharedRequirements - text of canonical `shared/requirements.txt`.
+ * @param sharedEnv - text of canonical `shared/.env.example` (put in the `.env.example`'s managed
+ *   block), or null for a monorepo without one (the block is then left out).
+ * @param targets - the monorepo's deployment targets: their per-server artefacts
+ *   (Dockerfile, k8s.yaml, .mcpbignore; src/targets/index.ts) are rendered too.
  * @returns POSIX path relative to the monorepo root → file.
  */
 export async function serverFiles(
@@ -41,11 +48,42 @@ export async function serverFiles(
   python: string,
   shared: SharedFile[],
   sharedRequirements: string,
+  sharedEnv: string | null,
+  targets: readonly Target[] = [],
 ): Promise<Map<string, DesiredFile>> {
   const files = await renderGenerator("server", { server, python, pythonRequirement: `>=${python}`, generatorVersion: VERSION });
   for (const f of shared) {
     files.set(`${server.folder}/${VENDORED_DIR}/${f.path}`, { content: f.content, mode: f.mode });
   }
   files.set(`${server.folder}/requirements.txt`, { content: renderServerRequirements(server.folder, sharedRequirements, SERVER_OWN_REQUIREMENTS), mode: 0o644 });
+  fillEnvBlock(files, `${server.folder}/${ENV_EXAMPLE}`, sharedEnv);
+  const env = files.get(`${server.folder}/.env.example`);
+  const envText = env ? Buffer.from(env.content).toString("utf8") : null;
+  for (const [p, f] of await renderTargetFiles(targets, server, python, envText)) files.set(p, f);
   return files;
+}
+
+/**
+ * Fills the (empty) shared-settings block a template rendered into the `.env.example` at `rel`
+ * with `sharedEnv`, exactly as `sync` would (so sync has nothing to do after create or
+ * add-server); with `sharedEnv` null, removes the marker lines instead.
+ *
+ * @throws Error when the rendered file has no usable block (a template bug).
+ */
+export function fillEnvBlock(files: Map<string, DesiredFile>, rel: string, sharedEnv: string | null): void {
+  const file = files.get(rel);
+  if (!file) return;
+  const text = String(file.content);
+  let out: string | null;
+  if (sharedEnv === null) {
+    out = text
+      .split("\n")
+      .filter((l) => l !== ENV_BLOCK_BEGIN && l !== ENV_BLOCK_END)
+      .join("\n")
+      .replace(/\n{3,}/g, "\n\n");
+  } else {
+    out = mergeEnvBlock({ sharedText: sharedEnv, fileText: text, file: rel, header: "" }).text;
+  }
+  if (out === null || (sharedEnv !== null && !text.includes(ENV_BLOCK_BEGIN))) throw new Error(`template bug: ${rel} has no usable shared-settings block`);
+  files.set(rel, { ...file, content: out });
 }

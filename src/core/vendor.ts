@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { glob } from "tinyglobby";
-import { UserError } from "./errors.js";
+import { cannotRun, UserError } from "./errors.js";
 import { isTransientName } from "./plan.js";
 
 /**
@@ -73,10 +73,11 @@ export function isNeverVendored(rel: string): boolean {
 }
 
 /**
- * Files of `shared/requirements.txt` kind that belong to the canonical package
- * but are not copied into servers (merged into each server's requirements.txt instead).
+ * Files that belong to the canonical package but are not copied into servers' `src/shared/`:
+ * `requirements.txt` is merged into each server's requirements.txt and `.env.example` into each
+ * `.env.example` (managed blocks, see src/sync/requirements-merge.ts and src/core/env-block.ts).
  */
-export const NOT_COPIED = new Set(["requirements.txt"]);
+export const NOT_COPIED = new Set(["requirements.txt", ".env.example"]);
 
 /** One file of the canonical shared package. */
 export interface SharedFile {
@@ -125,7 +126,7 @@ export async function listVendorableFiles(dir: string): Promise<string[]> {
 export async function readCanonicalShared(root: string, opts: { includeNotCopied?: boolean } = {}): Promise<SharedFile[]> {
   const dir = path.join(root, SHARED_DIR);
   const st = await fs.stat(dir).catch(() => null);
-  if (!st?.isDirectory()) throw new UserError(`canonical shared package not found: ${dir}`);
+  if (!st?.isDirectory()) throw cannotRun(`canonical shared package not found: ${dir}`);
   const realDir = await fs.realpath(dir);
   const out: SharedFile[] = [];
   for (const rel of await listVendorableFiles(dir)) {
@@ -199,11 +200,11 @@ export async function readLock(root: string): Promise<SyncLock> {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new UserError(`${LOCK_FILE} is not valid JSON (${(err as Error).message}); delete it and run \`mcp-monorepo sync --force\``);
+    throw cannotRun(`${LOCK_FILE} is not valid JSON (${(err as Error).message}); delete it and run \`mcp-monorepo sync --force\``);
   }
   const lock = data as SyncLock;
   if (!lock || lock.lockVersion !== 1 || typeof lock.servers !== "object" || lock.servers === null) {
-    throw new UserError(`${LOCK_FILE} has an unknown format (expected lockVersion 1)`);
+    throw cannotRun(`${LOCK_FILE} has an unknown format (expected lockVersion 1)`);
   }
   return lock;
 }

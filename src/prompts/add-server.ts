@@ -36,8 +36,8 @@ export async function promptAddServer(
     answered(
       await p.text({
         ...io,
-        message: "Name of the new server (server-<name>/)",
-        placeholder: "billing",
+        // No placeholder: grey text is a default everywhere else, and a new server has none.
+        message: "Name of the new server (server-<name>/: lowercase letters, digits, hyphens)",
         validate: (v) => {
           const ok = check(v ?? "");
           return ok === true ? undefined : ok;

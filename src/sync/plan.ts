@@ -1,10 +1,11 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { UserError } from "../core/errors.js";
+import { cannotRun } from "../core/errors.js";
 import type { FileChange } from "../core/plan.js";
 import { LOCK_FILE, readCanonicalShared, serializeLock, SHARED_DIR, VENDORED_DIR, type SharedFile, type SyncLock } from "../core/vendor.js";
 import { planVendoredFiles, sameVendoredState } from "./classify.js";
 import { checkSharedRequirements, mergeRequirements } from "./requirements-merge.js";
+import { checkSharedEnv, ENV_EXAMPLE, mergeEnvBlock, SHARED_ENV_FILE } from "../core/env-block.js";
 import { findLeftovers, scanVendored } from "./scan.js";
 import type { Leftover, PlanSyncOptions, RequirementError, ServerSyncPlan, SyncConflict, SyncPlan, UnmanagedFile } from "./types.js";
 
@@ -19,11 +20,16 @@ export const SHARED_REQUIREMENTS = `${SHARED_DIR}/requirements.txt`;
  * A server with a conflict (unless `force`) or a requirements problem is
  * `blocked`: none of its changes are in `changes` and its lock entry is kept,
  * so each vendored copy is always one coherent snapshot. A problem in
- * `shared/requirements.txt` blocks every server.
+ * `shared/requirements.txt` or `shared/.env.example` blocks every server.
+ *
+ * When `shared/.env.example` exists, the shared-settings block (src/core/env-block.ts) of each
+ * selected server's `.env.example` and, on a full sync, of the root `.env.example` is planned
+ * too (written before the lock, like every other change).
  *
  * @returns the plan; `changes` lists the writes in apply order with the lock file last.
  * @throws UserError when `shared/` is missing or holds a symlink to outside it, a `--server`
- *   name is unknown, a server folder is missing or outside the root.
+ *   name is unknown, a server folder is missing or outside the root (exit 2, "could not run",
+ *   for the missing `shared/`, unknown server and missing folder).
  */
 export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
   const { root, lock, force } = opts;
@@ -33,10 +39,14 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
   const byPath = new Map(canonicalFiles.map((f) => [f.path, f]));
   const sharedText = await readTextOrNull(path.join(root, ...SHARED_REQUIREMENTS.split("/")));
   const sharedProblems = checkSharedRequirements(sharedText ?? "", SHARED_REQUIREMENTS).map<RequirementError>((p) => ({ server: null, ...p }));
+  // The shared-settings block of every .env.example is managed only once shared/.env.example exists.
+  const sharedEnvText = await readTextOrNull(path.join(root, ...SHARED_ENV_FILE.split("/")));
+  const sharedEnvProblems = sharedEnvText === null ? [] : checkSharedEnv(sharedEnvText).map<RequirementError>((p) => ({ server: null, ...p }));
+  const sharedBlocked = sharedProblems.length > 0 || sharedEnvProblems.length > 0;
 
   const perServer: InternalServerPlan[] = [];
   for (const server of selected) {
-    perServer.push(await planServer(root, server, { canonical, byPath, lock, force, sharedText, sharedBlocked: sharedProblems.length > 0 }));
+    perServer.push(await planServer(root, server, { canonical, byPath, lock, force, sharedText, sharedEnvText, sharedBlocked }));
   }
 
   const newLock: SyncLock = { lockVersion: 1, servers: {} };
@@ -59,6 +69,24 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
     newLock.servers[s.name] = s.lockStateAfter;
     if (s.lockChanged) lockChanged = true;
   }
+  // The root .env.example documents every server: it is kept in step on a full sync only.
+  const rootEnvErrors: RequirementError[] = [];
+  let rootEnv: SyncPlan["rootEnv"] = "skipped";
+  if (sharedEnvText !== null && !opts.only?.length) {
+    if (sharedBlocked) rootEnv = "blocked";
+    else {
+      const now = await readTextOrNull(path.join(root, ENV_EXAMPLE));
+      const merged = mergeEnvBlock({ sharedText: sharedEnvText, fileText: now, file: ENV_EXAMPLE, header: "Every environment variable read by any server or by shared/ in this monorepo." });
+      rootEnvErrors.push(...merged.problems.map((p) => ({ server: null, ...p })));
+      if (merged.text === null) rootEnv = "blocked";
+      else if (merged.text === now) rootEnv = "unchanged";
+      else {
+        rootEnv = now === null ? "create" : "update";
+        changes.push({ path: ENV_EXAMPLE, kind: rootEnv, content: Buffer.from(merged.text, "utf8"), reason: "shared settings block" });
+      }
+    }
+    leftovers.push(...findLeftovers(root, ENV_EXAMPLE).map((p) => ({ server: null, path: p })));
+  }
   const lockLeftovers = findLeftovers(root, LOCK_FILE);
   leftovers.push(...lockLeftovers.map((p) => ({ server: null, path: p })));
   const lockFileExists = await fs.stat(path.join(root, LOCK_FILE)).then(() => true, () => false);
@@ -69,8 +97,15 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
   const conflicts = perServer.flatMap((s) => s.conflicts);
   const unmanaged = perServer.flatMap((s) => s.unmanaged);
   const requirementErrors = [...sharedProblems, ...perServer.flatMap((s) => s.requirementErrors)];
+  const envErrors = [...sharedEnvProblems, ...rootEnvErrors, ...perServer.flatMap((s) => s.envErrors)];
   const inSync =
-    perServer.every((s) => s.status === "in-sync") && !lockChanged && leftovers.length === 0 && unmanaged.length === 0 && requirementErrors.length === 0;
+    perServer.every((s) => s.status === "in-sync") &&
+    !lockChanged &&
+    leftovers.length === 0 &&
+    unmanaged.length === 0 &&
+    requirementErrors.length === 0 &&
+    envErrors.length === 0 &&
+    (rootEnv === "unchanged" || rootEnv === "skipped");
   return {
     perServer: perServer.map(({ lockStateAfter: _, ...rest }) => rest),
     changes,
@@ -78,6 +113,8 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
     conflicts,
     unmanaged,
     requirementErrors,
+    envErrors,
+    rootEnv,
     lock: newLock,
     lockChanged,
     canonicalFileCount: canonicalFiles.length,
@@ -90,7 +127,7 @@ function selectServers(opts: PlanSyncOptions): PlanSyncOptions["servers"] {
   const known = new Map(opts.servers.map((s) => [s.name, s]));
   const unknown = opts.only.filter((n) => !known.has(n));
   if (unknown.length) {
-    throw new UserError(`unknown server ${unknown.map((n) => `"${n}"`).join(", ")} (servers in mcp-monorepo.yaml: ${[...known.keys()].join(", ") || "none"})`);
+    throw cannotRun(`unknown server ${unknown.map((n) => `"${n}"`).join(", ")} (servers in mcp-monorepo.yaml: ${[...known.keys()].join(", ") || "none"})`);
   }
   return [...new Set(opts.only)].map((n) => known.get(n)!);
 }
@@ -101,6 +138,8 @@ interface ServerContext {
   lock: SyncLock;
   force: boolean;
   sharedText: string | null;
+  /** Canonical `shared/.env.example`, or null when the shared-settings block is not managed. */
+  sharedEnvText: string | null;
   sharedBlocked: boolean;
 }
 
@@ -110,7 +149,7 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
   const folder = toPosixInside(root, server.folder, `server "${server.name}" folder`);
   const folderStat = await fs.stat(path.join(root, ...folder.split("/"))).catch(() => null);
   if (!folderStat?.isDirectory()) {
-    throw new UserError(`${folder}/ (server "${server.name}" in mcp-monorepo.yaml) does not exist; restore it or remove the server from the manifest`);
+    throw cannotRun(`${folder}/ (server "${server.name}" in mcp-monorepo.yaml) does not exist; restore it or remove the server from the manifest`);
   }
   const vendoredRel = `${folder}/${VENDORED_DIR}`;
   const vendoredAbs = path.join(root, ...vendoredRel.split("/"));
@@ -171,13 +210,29 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
     }
   }
 
+  const envErrors: RequirementError[] = [];
+  let envChanged = false;
+  if (sc.sharedEnvText !== null && !sc.sharedBlocked) {
+    const envRel = `${folder}/${ENV_EXAMPLE}`;
+    const now = await readTextOrNull(path.join(root, ...envRel.split("/")));
+    const merged = mergeEnvBlock({ sharedText: sc.sharedEnvText, fileText: now, file: envRel, header: `${folder}: every environment variable this server reads.` });
+    envErrors.push(...merged.problems.map((p) => ({ server: server.name, ...p })));
+    if (merged.text !== null && merged.text !== now) {
+      envChanged = true;
+      changes.push({ path: envRel, kind: now === null ? "create" : "update", content: Buffer.from(merged.text, "utf8"), reason: "shared settings block" });
+    }
+  }
+
   const leftovers: Leftover[] = vendoredLeftovers.map((p) => ({ server: server.name, path: `${vendoredRel}/${p}` }));
   const reqDir = path.posix.dirname(reqRel);
   const reqLeft = findLeftovers(path.join(root, ...reqDir.split("/")), path.posix.basename(reqRel));
   leftovers.push(...reqLeft.map((p) => ({ server: server.name, path: reqDir === "." ? p : `${reqDir}/${p}` })));
+  if (sc.sharedEnvText !== null) {
+    leftovers.push(...findLeftovers(path.join(root, ...folder.split("/")), ENV_EXAMPLE).map((p) => ({ server: server.name, path: `${folder}/${p}` })));
+  }
 
   const lockChanged = !sameVendoredState(sc.lock.servers[server.name], plan.lockState);
-  const blocked = conflicts.some((c) => !c.forced) || requirementErrors.length > 0 || sc.sharedBlocked;
+  const blocked = conflicts.some((c) => !c.forced) || requirementErrors.length > 0 || envErrors.length > 0 || sc.sharedBlocked;
   const status = blocked ? "blocked" : changes.length > 0 || lockChanged ? "out-of-date" : "in-sync";
   return {
     name: server.name,
@@ -188,9 +243,11 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
     conflicts,
     unmanaged,
     requirementErrors,
+    envErrors,
     leftovers,
     lockChanged,
     requirementsChanged,
+    envChanged,
     lockStateAfter: plan.lockState,
   };
 }
@@ -199,7 +256,7 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
 function toPosixInside(root: string, p: string, what: string): string {
   const abs = path.resolve(root, p);
   const rel = path.relative(root, abs);
-  if (!rel || rel.startsWith("..") || path.isAbsolute(rel)) throw new UserError(`${what} "${p}" in mcp-monorepo.yaml is not inside the monorepo`);
+  if (!rel || rel === ".." || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) throw cannotRun(`${what} "${p}" in mcp-monorepo.yaml is not inside the monorepo`);
   return rel.split(path.sep).join("/");
 }
 

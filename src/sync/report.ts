@@ -5,9 +5,13 @@ import type { RequirementError, ServerSyncPlan, SyncPlan } from "./types.js";
 /** How the command ran: a real sync, `--dry-run`, or `--check`. */
 export type SyncMode = "sync" | "dry-run" | "check";
 
-/** The exit code a sync plan calls for: 1 with unforced conflicts or requirement errors; in `check` mode, 1 unless everything is in sync. */
+/**
+ * The exit code a sync plan calls for: 1 with unforced conflicts, requirement errors or
+ * `.env.example` errors; in `check` mode, 1 unless everything is in sync. (Exit 2, "could not
+ * run", comes from a `UserError` before there is a plan: no or broken manifest, unknown server.)
+ */
 export function syncExitCode(plan: SyncPlan, mode: SyncMode): number {
-  if (plan.requirementErrors.length > 0 || plan.conflicts.some((c) => !c.forced)) return 1;
+  if (plan.requirementErrors.length > 0 || plan.envErrors.length > 0 || plan.conflicts.some((c) => !c.forced)) return 1;
   if (mode === "check" && !plan.inSync) return 1;
   return 0;
 }
@@ -27,7 +31,8 @@ function serverHeadline(s: ServerSyncPlan): string {
   const unforced = s.conflicts.filter((c) => !c.forced).length;
   if (unforced) parts.push(`${unforced} conflict${unforced === 1 ? "" : "s"}`);
   if (s.requirementErrors.length) parts.push(`${s.requirementErrors.length} requirements error${s.requirementErrors.length === 1 ? "" : "s"}`);
-  if (s.status === "blocked") return `${s.folder}: blocked (${parts.join(", ") || "shared/requirements.txt has errors"}); nothing of it is written`;
+  if (s.envErrors.length) parts.push(`${s.envErrors.length} .env.example error${s.envErrors.length === 1 ? "" : "s"}`);
+  if (s.status === "blocked") return `${s.folder}: blocked (${parts.join(", ") || "shared/ has errors, see below"}); nothing of it is written`;
   const n = s.changes.length;
   return `${s.folder}: out of date (${n} file${n === 1 ? "" : "s"} to write or delete${s.lockChanged && n === 0 ? ", lock entry to refresh" : ""})`;
 }
@@ -55,8 +60,12 @@ export function formatSyncReport(plan: SyncPlan, mode: SyncMode, opts: { color?:
     for (const u of s.unmanaged) out.push(`  UNMANAGED ${u.path}  (not written by sync and not in shared/; left alone: move it into shared/ or delete it)`);
     for (const l of s.leftovers) out.push(`  CLEANUP   ${l.path}  (temporary file of an interrupted sync)`);
   }
+  if (plan.rootEnv === "create" || plan.rootEnv === "update") {
+    const rootChange = plan.changes.find((c) => c.path === ".env.example");
+    if (rootChange) out.push(...formatPlan([rootChange], { color: opts.color }).map((l) => `${l}  (shared settings block)`));
+  }
   for (const l of plan.leftovers.filter((x) => x.server === null)) out.push(`CLEANUP   ${l.path}  (temporary file of an interrupted sync)`);
-  for (const e of plan.requirementErrors) out.push(`error: ${formatRequirementError(e)}`);
+  for (const e of [...plan.requirementErrors, ...plan.envErrors]) out.push(`error: ${formatRequirementError(e)}`);
   if (plan.lockChanged && plan.changes.length > 0) out.push(...formatPlan([plan.changes[plan.changes.length - 1]!], { color: opts.color }));
   out.push(summaryLine(plan, mode));
   return out;
@@ -67,11 +76,13 @@ function summaryLine(plan: SyncPlan, mode: SyncMode): string {
   const problems: string[] = [];
   if (unforced) problems.push(`${unforced} conflict${unforced === 1 ? "" : "s"} left untouched: move the edit into shared/ and run sync again, or overwrite with \`mcp-monorepo sync --force\``);
   if (plan.requirementErrors.length) problems.push(`${plan.requirementErrors.length} requirements error${plan.requirementErrors.length === 1 ? "" : "s"} (see above)`);
+  if (plan.envErrors.length) problems.push(`${plan.envErrors.length} .env.example error${plan.envErrors.length === 1 ? "" : "s"} (see above)`);
   const tail = problems.length ? `; ${problems.join("; ")}` : "";
   const unmanaged = plan.unmanaged.length ? ` (${plan.unmanaged.length} unmanaged file${plan.unmanaged.length === 1 ? "" : "s"} left alone)` : "";
   if (mode === "check") {
     if (plan.inSync) return "already in sync";
     const stale = plan.perServer.filter((s) => s.status === "out-of-date").map((s) => s.folder);
+    if (plan.rootEnv === "create" || plan.rootEnv === "update") stale.push(".env.example");
     const parts = [...(stale.length ? [`out of date: ${stale.join(", ")}`] : []), ...(plan.unmanaged.length ? [`${plan.unmanaged.length} unmanaged file${plan.unmanaged.length === 1 ? "" : "s"}`] : []), ...(plan.leftovers.length ? [`${plan.leftovers.length} leftover temporary file${plan.leftovers.length === 1 ? "" : "s"}`] : []), ...problems];
     if (plan.lockChanged && !stale.length) parts.unshift("mcp-monorepo.lock.json is out of date");
     return `sync --check failed: ${parts.join("; ")}; run \`mcp-monorepo sync\` and commit the result`;
@@ -88,7 +99,7 @@ function summaryLine(plan: SyncPlan, mode: SyncMode): string {
 /**
  * The `--json` report: the plan as data (buffers dropped), the mode, the exit code and, after
  * a real sync, what was written. Stable keys: `ok`, `mode`, `inSync`, `servers[]`, `conflicts[]`,
- * `unmanaged[]`, `requirementErrors[]`, `leftovers[]`, `lockChanged`, `written[]`, `deleted[]`.
+ * `unmanaged[]`, `requirementErrors[]`, `envErrors[]`, `rootEnv`, `leftovers[]`, `lockChanged`, `written[]`, `deleted[]`.
  */
 export function syncJson(plan: SyncPlan, mode: SyncMode, result: SyncApplyResult | null): Record<string, unknown> {
   const exitCode = syncExitCode(plan, mode);
@@ -109,10 +120,14 @@ export function syncJson(plan: SyncPlan, mode: SyncMode, result: SyncApplyResult
       leftovers: s.leftovers.map((l) => l.path),
       lockChanged: s.lockChanged,
       requirementsChanged: s.requirementsChanged,
+      envErrors: s.envErrors,
+      envChanged: s.envChanged,
     })),
     conflicts: plan.conflicts,
     unmanaged: plan.unmanaged,
     requirementErrors: plan.requirementErrors,
+    envErrors: plan.envErrors,
+    rootEnv: plan.rootEnv,
     leftovers: plan.leftovers,
     lockChanged: plan.lockChanged,
     written: result?.written ?? [],

@@ -114,11 +114,15 @@ export interface ServerSyncPlan {
   conflicts: SyncConflict[];
   unmanaged: UnmanagedFile[];
   requirementErrors: RequirementError[];
+  /** Problems of its `.env.example` (or of `shared/.env.example`, which block every server); same shape as requirement errors. */
+  envErrors: RequirementError[];
   leftovers: Leftover[];
   /** True when the server's lock entry differs (beyond file-mode noise) from the one recorded. */
   lockChanged: boolean;
   /** True when `requirements.txt`'s managed block (or the file) will be written. */
   requirementsChanged: boolean;
+  /** True when the shared-settings block of its `.env.example` (or the file) will be written. */
+  envChanged: boolean;
 }
 
 /** Options of {@link planSync}. */
@@ -145,6 +149,17 @@ export interface SyncPlan {
   conflicts: SyncConflict[];
   unmanaged: UnmanagedFile[];
   requirementErrors: RequirementError[];
+  /**
+   * Problems of `shared/.env.example` (server null), of the root `.env.example` (server null) and of
+   * every server's `.env.example`. Empty when `shared/.env.example` does not exist (nothing is managed then).
+   */
+  envErrors: RequirementError[];
+  /**
+   * The root `.env.example`'s shared-settings block: `unchanged`, `update` (or `create`) when it will be
+   * written, `blocked` when it has a problem, `skipped` when not managed (no `shared/.env.example`,
+   * or a sync of selected servers only).
+   */
+  rootEnv: "unchanged" | "create" | "update" | "blocked" | "skipped";
   /** The lock as it will be written (blocked servers keep their old entries). */
   lock: SyncLock;
   lockChanged: boolean;

@@ -36,7 +36,8 @@ describe("interactive add-server (real clack prompts)", () => {
     expect(await done, t.screen()).toBe(0);
     expect(t.screen()).not.toContain("One-line description");
     expect(await read(root, "mcp-monorepo.yaml")).toContain("  - name: payments\n    description: Payments\n");
-    expect(t.screen()).toContain('note: server "finance" is listed in mcp-monorepo.yaml but server-finance/ is missing');
+    // Warnings are shown inside the clack frame (issue 13 item 7), not as loose stderr lines.
+    expect(t.screen()).toMatch(/│\n▲  server "finance" is listed in mcp-monorepo\.yaml but server-finance\/ is missing/);
   });
 
   it("with the name on the command line, asks only for the description (Enter takes the default)", async () => {

@@ -4,20 +4,25 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { tempDir } from "../helpers/cli.js";
+import { runCli, tempDir } from "../helpers/cli.js";
 import { addServerCli, makeMonorepo, read, snapshot, write } from "./fixture.js";
 
 const execFileP = promisify(execFile);
 const git = (cwd: string, ...args: string[]) =>
   execFileP("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main", ...args], { cwd });
 
-/** Runs add-server and asserts: exit 1, exactly one `error:` line matching `message`, nothing on stdout, tree unchanged. */
-async function expectRefusal(root: string, cwd: string, argv: string[], message: RegExp | string): Promise<string> {
+/**
+ * Runs add-server and asserts: exit `code` (1 refused; 2 could not run: no or broken manifest),
+ * exactly one `error:` line matching `message` (followed only by a code frame of the manifest
+ * line at fault, when there is one), nothing on stdout, tree unchanged.
+ */
+async function expectRefusal(root: string, cwd: string, argv: string[], message: RegExp | string, code = 1): Promise<string> {
   const before = await snapshot(root);
   const r = await addServerCli(cwd, ...argv);
-  expect(r.code, r.stderr + r.stdout).toBe(1);
+  expect(r.code, r.stderr + r.stdout).toBe(code);
   const lines = r.stderr.trimEnd().split("\n");
-  expect(lines, r.stderr).toHaveLength(1);
+  for (const frame of lines.slice(1)) expect(frame, r.stderr).toMatch(/^[ >] +\d+ \||^ +\| +\^$/);
+  if (code === 1) expect(lines, r.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(/^error: /);
   if (typeof message === "string") expect(lines[0]).toContain(message);
   else expect(lines[0]).toMatch(message);
@@ -30,14 +35,14 @@ describe("add-server refusals (nothing written)", () => {
   it("outside a monorepo: says which file it looked for and from where", async () => {
     const dir = await tempDir("mcpm-nomono-");
     await write(dir, "notes.txt", "mine\n");
-    const line = await expectRefusal(dir, dir, ["billing"], "not inside an mcp-monorepo: no mcp-monorepo.yaml in");
+    const line = await expectRefusal(dir, dir, ["billing"], "not inside an mcp-monorepo: no mcp-monorepo.yaml in", 2);
     expect(line).toContain(dir);
   });
 
   it("--cwd pointing outside a monorepo is refused the same way", async () => {
     const root = await makeMonorepo();
     const other = await tempDir("mcpm-other-");
-    const line = await expectRefusal(root, root, ["billing", "--cwd", other], "no mcp-monorepo.yaml in");
+    const line = await expectRefusal(root, root, ["billing", "--cwd", other], "no mcp-monorepo.yaml in", 2);
     expect(line).toContain(other);
   });
 
@@ -45,7 +50,7 @@ describe("add-server refusals (nothing written)", () => {
     const root = await makeMonorepo();
     const text = await read(root, "mcp-monorepo.yaml");
     await write(root, "mcp-monorepo.yaml", text.replace("branch: main", "branch: [main"));
-    await expectRefusal(root, root, ["billing"], /^error: mcp-monorepo\.yaml:\d+: invalid YAML: /);
+    await expectRefusal(root, root, ["billing"], /^error: mcp-monorepo\.yaml:\d+: invalid YAML: /, 2);
   });
 
   it("a manifest that breaks the schema: file, line and the key at fault", async () => {
@@ -53,7 +58,7 @@ describe("add-server refusals (nothing written)", () => {
     const text = await read(root, "mcp-monorepo.yaml");
     const line = text.split("\n").findIndex((l) => l.startsWith("python:")) + 1;
     await write(root, "mcp-monorepo.yaml", text.replace('python: "3.12"', 'python: "2.7"'));
-    await expectRefusal(root, root, ["billing"], new RegExp(`^error: mcp-monorepo\\.yaml:${line}: python: `));
+    await expectRefusal(root, root, ["billing"], new RegExp(`^error: mcp-monorepo\\.yaml:${line}: python: `), 2);
   });
 
   // Root reads any file whatever its mode, so this runs only as an ordinary user.
@@ -61,7 +66,7 @@ describe("add-server refusals (nothing written)", () => {
     const root = await makeMonorepo();
     await fs.chmod(path.join(root, "mcp-monorepo.yaml"), 0o000);
     try {
-      await expectRefusal(root, root, ["billing"], `cannot read ${path.join(root, "mcp-monorepo.yaml")}: EACCES`);
+      await expectRefusal(root, root, ["billing"], `cannot read ${path.join(root, "mcp-monorepo.yaml")}: EACCES`, 2);
     } finally {
       await fs.chmod(path.join(root, "mcp-monorepo.yaml"), 0o644);
     }
@@ -191,5 +196,29 @@ describe("add-server --dry-run", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("CREATE    ../../server-billing/src/server.py");
     expect(r.stdout).toContain("UPDATE    ../../README.md");
+  });
+});
+
+// Issue 13 item 7: the same exit code for a broken manifest in every command, with a code frame
+// and, for an unquoted version, the quoting hint.
+describe("a broken manifest is 'could not run' (exit 2) in every command", () => {
+  it("python: 3.10 unquoted: names the number YAML read, shows the line, suggests the quotes", async () => {
+    const root = await makeMonorepo();
+    const text = await read(root, "mcp-monorepo.yaml");
+    const line = text.split("\n").findIndex((l) => l.startsWith("python:")) + 1;
+    await write(root, "mcp-monorepo.yaml", text.replace('python: "3.12"', "python: 3.10"));
+    const expected = [
+      `error: mcp-monorepo.yaml:${line}: python: must be one of "3.10", "3.11", "3.12", "3.13", "3.14"; unquoted, YAML reads 3.10 as the number 3.1: quote it, python: "3.10"`,
+      `> ${line} | python: 3.10`,
+      `  ${" ".repeat(String(line).length)} |         ^`,
+    ];
+    for (const argv of [["add-server", "billing", "--yes"], ["sync"], ["sync", "--check"], ["check"]]) {
+      const res = await runCli(argv, { cwd: root, env: { NO_COLOR: "1", PATH: process.env.PATH } });
+      expect(res.code, argv.join(" ")).toBe(2);
+      const lines = res.stderr.trimEnd().split("\n");
+      expect(lines[0], argv.join(" ")).toBe(expected[0]);
+      expect(lines, argv.join(" ")).toContain(expected[1]);
+      expect(lines, argv.join(" ")).toContain(expected[2]);
+    }
   });
 });

@@ -26,12 +26,25 @@ describe("golden tree of `create-mcp-monorepo demo --yes --no-git`", async () =>
   });
 });
 
+describe("golden target artefacts of `demo --yes --no-git --python 3.13 --target docker --target k8s --target mcpb`", async () => {
+  const parent = await tempDir("mcpm-golden-targets-");
+  const res = await runCli(["demo", "--yes", "--no-git", "--python", "3.13", "--target", "docker", "--target", "k8s", "--target", "mcpb"], { cwd: parent });
+  const root = path.join(parent, "demo");
+  // Only what the targets add or change; the rest equals the demo tree above (python aside).
+  const files = ["README.md", "mcp-monorepo.yaml", "server-ops/Dockerfile", "server-ops/.dockerignore", "server-ops/k8s.yaml", "server-ops/.mcpbignore"];
+  it("exits 0", () => expect(res.code, res.stderr).toBe(0));
+  it.each(files)("%s", async (rel) => {
+    const text = (await readFile(path.join(root, rel), "utf8")).replaceAll(VERSION, "<VERSION>");
+    await expect(text).toMatchFileSnapshot(path.join(import.meta.dirname, "__golden__", "targets", rel + ".snap"));
+  });
+});
+
 describe("--dry-run", () => {
   it("prints the plan and writes nothing", async () => {
     const parent = await tempDir("mcpm-dry-");
     const res = await runCli(["demo", "--yes", "--dry-run"], { cwd: parent });
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/^Dry run: would create 55 files in demo\/ \(nothing written\)$/m);
+    expect(res.stdout).toMatch(/^Dry run: would create 56 files in demo\/ \(nothing written\)$/m);
     expect(res.stdout).toMatch(/^CREATE\s+demo\/server-ops\/src\/server\.py$/m);
     expect(res.stdout).toMatch(/^CREATE\s+demo\/mcp-monorepo\.yaml$/m);
     expect(await listTree(parent)).toEqual([]);

@@ -48,7 +48,7 @@ describe("create refuses bad input with one line and writes nothing", () => {
     ["unknown flag", ["demo", "--yes", "--frobnicate"], "error: unknown option '--frobnicate'"],
     ["bad repository", ["demo", "--yes", "--repository", "not a repo"], "error: repository must look like owner/name"],
     ["long description", ["demo", "--server", `ops=${"x".repeat(501)}`], "error: a server description is longer than 500 characters"],
-    ["bad project folder name", ["my project", "--yes"], "error: project name may hold letters, digits, '.', '_' and '-' (at most 100, starting with a letter or digit)"],
+    ["bad project folder name", ["my project", "--yes"], "error: folder \"my project\" is not a valid project name: a project name may hold letters, digits, '.', '_' and '-' (at most 100, starting with a letter or digit); try \"my-project\""],
   ];
   it.each(cases)("%s", async (_label, argv, message) => {
     expect(await refused(argv)).toBe(message);
@@ -59,14 +59,14 @@ describe("create refuses bad input with one line and writes nothing", () => {
       await fs.mkdir(path.join(parent, "demo"));
       await fs.writeFile(path.join(parent, "demo", "notes.txt"), "mine");
     });
-    expect(line).toMatch(/^error: .*demo is not empty \(notes\.txt\); pick a new folder, nothing was written$/);
+    expect(line).toMatch(/^error: .*demo is not empty \(notes\.txt\); pick a new folder$/);
   });
 
   it("a target that is a file", async () => {
     const line = await refused(["demo", "--yes"], async (parent) => {
       await fs.writeFile(path.join(parent, "demo"), "mine");
     });
-    expect(line).toMatch(/^error: .*demo exists and is not a folder$/);
+    expect(line).toMatch(/^error: .*demo exists and is not a folder; pick a new folder name$/);
   });
 
   it("accepts a folder holding only .git, keeping it", async () => {

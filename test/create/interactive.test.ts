@@ -2,9 +2,10 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ENTER, DOWN, CTRL_C, terminal } from "../helpers/terminal.js";
+import { ENTER, DOWN, UP, CTRL_C, BACKSPACE, terminal } from "../helpers/terminal.js";
 import { run } from "../../src/cli.js";
-import { listTree, tempDir } from "../helpers/cli.js";
+import { hashTree, listTree, runCli, tempDir } from "../helpers/cli.js";
+import { mkdir, writeFile } from "node:fs/promises";
 
 
 describe("interactive create (real clack prompts)", () => {
@@ -18,8 +19,9 @@ describe("interactive create (real clack prompts)", () => {
     await t.answer("Add another server?", [ENTER]); // default yes for the first
     await t.answer("Name of the next server", [..."support-desk", ENTER]);
     await t.answer("One-line description of support-desk", [ENTER]); // take the default
-    await t.answer("Add another server?", [ENTER]); // default no after two
-    await t.answer("Python version", [DOWN, ENTER]); // 3.12 → 3.13
+    await t.answer("Add another server?", ["n"]); // default yes until three; "n" answers at once
+    await t.answer("Deployment targets", [DOWN, " ", ENTER]); // FastMCP Cloud (preselected) + Docker
+    await t.answer("Python version", [UP, ENTER]); // 3.12 → 3.11 (3.13+ disabled: FastMCP Cloud is chosen)
     await t.answer("Initialize a git repository?", ["n", ENTER]);
     const code = await done;
     expect(code, t.screen()).toBe(0);
@@ -29,12 +31,14 @@ describe("interactive create (real clack prompts)", () => {
     expect(tree).toContain("server-billing/src/server.py");
     expect(tree).toContain("server-support-desk/src/server.py");
     expect(tree).not.toContain(".git");
+    expect(tree).toContain("server-billing/Dockerfile");
+    expect(tree).not.toContain("server-billing/k8s.yaml");
     const manifest = await readFile(path.join(root, "mcp-monorepo.yaml"), "utf8");
-    expect(manifest).toContain('python: "3.13"');
+    expect(manifest).toContain('python: "3.11"');
     expect(manifest).toContain("description: Invoices \"and\" refunds");
     expect(manifest).toContain("description: Support Desk MCP server.");
-    expect(t.screen()).toContain("npm create mcp-monorepo@latest team-servers -- --server 'billing=Invoices \"and\" refunds' --server 'support-desk=Support Desk MCP server.' --python 3.13 --no-git");
-    expect(t.screen()).toContain("Python 3.13 is newer than FastMCP Cloud's base image");
+    expect(t.screen()).toContain("npm create mcp-monorepo@latest team-servers -- --server 'billing=Invoices \"and\" refunds' --server 'support-desk=Support Desk MCP server.' --python 3.11 --no-git --target fastmcp-cloud --target docker");
+    expect(manifest).toContain("targets:\n  - fastmcp-cloud\n  - docker\n");
     expect(t.screen()).toContain("cd team-servers");
   });
 
@@ -46,6 +50,7 @@ describe("interactive create (real clack prompts)", () => {
     await t.answer('would shadow the Python module "mcp"', ["\x7f", "\x7f", "\x7f", ..."ops", ENTER]);
     await t.answer("One-line description of ops", [ENTER]);
     await t.answer("Add another server?", [DOWN, "n", ENTER]);
+    await t.answer("Deployment targets", [ENTER]);
     expect(await done, t.screen()).toBe(0);
     expect(await listTree(path.join(cwd, "fixed"))).toContain("server-ops/src/server.py");
   });
@@ -61,5 +66,107 @@ describe("interactive create (real clack prompts)", () => {
     expect(code).toBe(130);
     expect(t.screen()).toContain("Cancelled, nothing was written.");
     expect(await listTree(cwd)).toEqual([]);
+  });
+});
+
+// Issue 13 item 1: every prompt that shows a default takes it on Enter, and taking them all
+// gives exactly the monorepo `--yes` gives (three servers, same descriptions, same files).
+describe("interactive create: Enter on every prompt equals --yes", () => {
+  it("produces the same tree, byte for byte, as --yes", async () => {
+    const cwd = await tempDir("mcpm-tty-");
+    const t = terminal(path.join(cwd, "a"));
+    await mkdir(path.join(cwd, "a"));
+    const done = run(["--no-git"], t.ctx);
+    await t.answer("Where should the monorepo go?", [ENTER]);
+    await t.answer("Name of the first server", [ENTER]);
+    await t.answer("One-line description of ops", [ENTER]);
+    await t.answer("Add another server?", [ENTER]);
+    await t.answer("Name of the next server", [ENTER]);
+    await t.answer("One-line description of customer", [ENTER]);
+    await t.answer("Add another server?", [ENTER]);
+    await t.answer("Name of the next server", [ENTER]);
+    await t.answer("One-line description of finance", [ENTER]);
+    await t.answer("Add another server?", [ENTER]); // default no after three
+    await t.answer("Deployment targets", [ENTER]); // FastMCP Cloud, preselected
+    await t.answer("Python version", [ENTER]);
+    expect(await done, t.screen()).toBe(0);
+    expect(t.screen()).not.toContain("server name is empty");
+    expect(t.screen()).toContain("npm create mcp-monorepo@latest my-mcp-servers -- --yes --no-git\n");
+
+    await mkdir(path.join(cwd, "b"));
+    const yes = await runCli(["--yes", "--no-git"], { cwd: path.join(cwd, "b") });
+    expect(yes.code, yes.stderr).toBe(0);
+    const interactive = await hashTree(path.join(cwd, "a", "my-mcp-servers"));
+    expect(Object.keys(interactive)).toContain("server-finance/src/server.py");
+    expect(interactive).toEqual(await hashTree(path.join(cwd, "b", "my-mcp-servers")));
+  });
+});
+
+// Issue 13 item 3: the folder is checked as soon as it is typed, before any other question.
+describe("interactive create validates the folder as it is typed", () => {
+  it("suggests a valid project name, points an existing monorepo to add-server, and refuses a non-empty folder", async () => {
+    const cwd = await tempDir("mcpm-tty-");
+    await mkdir(path.join(cwd, "taken"));
+    await writeFile(path.join(cwd, "taken", "notes.txt"), "mine\n");
+    await mkdir(path.join(cwd, "mono"));
+    await writeFile(path.join(cwd, "mono", "mcp-monorepo.yaml"), "formatVersion: 1\n");
+    const t = terminal(cwd);
+    const done = run(["--no-git", "--python", "3.12"], t.ctx);
+    await t.answer("Where should the monorepo go?", [..."My Servers", ENTER]);
+    await t.answer('try "my-servers"', [...Array(10).fill(BACKSPACE), ..."mono", ENTER]);
+    await t.answer("mono is already an mcp-monorepo", []);
+    await t.answer("add-server", [...Array(4).fill(BACKSPACE), ..."taken", ENTER]);
+    await t.answer("taken is not empty (notes.txt)", [...Array(5).fill(BACKSPACE), ..."my-servers", ENTER]);
+    // Only now the server questions start.
+    await t.answer("Name of the first server", [ENTER]);
+    await t.answer("One-line description of ops", [ENTER]);
+    await t.answer("Add another server?", [DOWN, "n", ENTER]);
+    expect(await done, t.screen()).toBe(0);
+    expect(await listTree(path.join(cwd, "my-servers"))).toContain("server-ops/src/server.py");
+    expect(await readFile(path.join(cwd, "taken", "notes.txt"), "utf8")).toBe("mine\n");
+  });
+});
+
+// Issue 13 item 4: FastMCP Cloud builds on Python 3.12, so with its target the wizard does not
+// let 3.13+ be chosen (shown disabled, with the reason and the way out).
+describe("interactive create keeps Python and the targets in agreement", () => {
+  it("shows 3.13 and 3.14 disabled with the reason, and cannot select them", async () => {
+    const cwd = await tempDir("mcpm-tty-");
+    const t = terminal(cwd);
+    const done = run(["py", "--server", "ops", "--no-git"], t.ctx);
+    await t.answer("Deployment targets", [ENTER]); // FastMCP Cloud, preselected
+    await t.answer("Python version", [DOWN, DOWN, ENTER]); // tries to go past 3.12
+    expect(await done, t.screen()).toBe(0);
+    expect(t.screen()).toContain("3.13 (needs a docker, k8s or mcpb target: FastMCP Cloud runs 3.12)");
+    const manifest = await readFile(path.join(cwd, "py", "mcp-monorepo.yaml"), "utf8");
+    expect(manifest).not.toMatch(/python: "3\.1[34]"/);
+  });
+});
+
+describe("interactive create checks its flags before the first question", () => {
+  it("--python 3.13 (FastMCP Cloud target) and a bad --server are refused before the wizard starts", async () => {
+    const cwd = await tempDir("mcpm-tty-");
+    for (const argv of [["early", "--python", "3.13", "--target", "fastmcp-cloud"], ["early", "--server", "Bad"]]) {
+      const t = terminal(cwd);
+      const code = await run(argv, t.ctx);
+      expect(code, argv.join(" ")).toBe(1);
+      expect(t.screen(), argv.join(" ")).not.toContain("create-mcp-monorepo 0."); // no intro: no prompt was shown
+      expect(t.screen()).toMatch(/^error: /m);
+    }
+    expect(await listTree(cwd)).toEqual([]);
+  });
+});
+
+describe("interactive create with --python 3.13 asks for targets that run it", () => {
+  it("preselects docker instead of FastMCP Cloud, and writes a monorepo for it", async () => {
+    const cwd = await tempDir("mcpm-tty-");
+    const t = terminal(cwd);
+    const done = run(["py13", "--server", "ops", "--no-git", "--python", "3.13"], t.ctx);
+    await t.answer("Deployment targets", [ENTER]); // docker, preselected
+    expect(await done, t.screen()).toBe(0);
+    const manifest = await readFile(path.join(cwd, "py13", "mcp-monorepo.yaml"), "utf8");
+    expect(manifest).toContain('python: "3.13"');
+    expect(manifest).toContain("targets:\n  - docker\n");
+    expect(await listTree(path.join(cwd, "py13"))).toContain("server-ops/Dockerfile");
   });
 });

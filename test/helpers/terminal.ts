@@ -3,6 +3,7 @@ import type { Context } from "../../src/core/context.js";
 
 export const ENTER = "\r";
 export const DOWN = "\x1b[B";
+export const UP = "\x1b[A";
 export const CTRL_C = "\x03";
 export const BACKSPACE = "\x7f";
 

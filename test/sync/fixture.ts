@@ -5,6 +5,7 @@ import path from "node:path";
 import { renderManifest, serverEntry, type Manifest } from "../../src/core/manifest.js";
 import { renderServerRequirements } from "../../src/core/requirements.js";
 import { runCli, type CliRun } from "../helpers/cli.js";
+import { mergeEnvBlock } from "../../src/core/env-block.js";
 import { LOCK_FILE, readCanonicalShared, serializeLock, vendoredStateOf, type SyncLock } from "../../src/core/vendor.js";
 
 /** File contents (string or bytes) with an optional mode, keyed by POSIX path. */
@@ -58,7 +59,8 @@ export interface Fixture {
 /**
  * Creates a synced monorepo in a new temp folder: manifest, `shared/`, and per server
  * `server-<n>/src/shared/` (a copy of canonical), requirements.txt as create writes it,
- * and the lock, so right after it everything is clean (like after `create`).
+ * and the lock, so right after it everything is clean (like after `create`). When the shared tree
+ * has a `.env.example`, the root and every server get a `.env.example` with its managed block.
  */
 export async function makeFixture(opts: { servers?: string[]; shared?: Tree; synced?: boolean } = {}): Promise<Fixture> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "mcpm-sync-"));
@@ -77,11 +79,20 @@ export async function makeFixture(opts: { servers?: string[]; shared?: Tree; syn
   await writeTree(path.join(root, "shared"), opts.shared ?? DEFAULT_SHARED);
   const canonical = await readCanonicalShared(root);
   const sharedReq = await fs.readFile(path.join(root, "shared", "requirements.txt"), "utf8").catch(() => "");
+  // With a shared/.env.example, every .env.example holds its block, as create writes them.
+  const sharedEnv = await fs.readFile(path.join(root, "shared", ".env.example"), "utf8").catch(() => null);
+  if (sharedEnv !== null && opts.synced !== false) {
+    await writeTree(root, { ".env.example": mergeEnvBlock({ sharedText: sharedEnv, fileText: "# every variable\n\nPORT=8000\n", file: ".env.example", header: "" }).text! });
+  }
   const lock: SyncLock = { lockVersion: 1, servers: {} };
   for (const n of servers) {
     const folder = `server-${n}`;
     await writeTree(root, { [`${folder}/requirements.txt`]: renderServerRequirements(folder, sharedReq, ["pydantic>=2"]), [`${folder}/src/server.py`]: "mcp = None\n" });
     if (opts.synced === false) continue;
+    if (sharedEnv !== null) {
+      const own = `# ${folder}'s own settings\n${n.toUpperCase()}_GREETING=Hello\n`;
+      await writeTree(root, { [`${folder}/.env.example`]: mergeEnvBlock({ sharedText: sharedEnv, fileText: own, file: `${folder}/.env.example`, header: "" }).text! });
+    }
     for (const f of canonical) await writeTree(path.join(root, folder, "src", "shared"), { [f.path]: { content: f.content, mode: f.mode } });
     lock.servers[n] = vendoredStateOf(canonical);
   }

@@ -23,7 +23,12 @@ function content(name: string, version: number): string {
 }
 
 function sharedTree(version: 1 | 2): Tree {
-  const tree: Tree = { "__init__.py": `VERSION = ${version}\n`, "requirements.txt": version === 1 ? "httpx>=0.27\n" : "httpx>=0.28\nanyio>=4\n" };
+  const tree: Tree = {
+    "__init__.py": `VERSION = ${version}\n`,
+    "requirements.txt": version === 1 ? "httpx>=0.27\n" : "httpx>=0.28\nanyio>=4\n",
+    // The shared-settings block of every .env.example changes too (issue 13 item 8).
+    ".env.example": version === 1 ? "# shared\nLOG_LEVEL=INFO\n" : "# shared\nLOG_LEVEL=DEBUG\nNEW_SETTING=1\n",
+  };
   for (let i = 0; i < 80; i++) {
     if (version === 2 && i < 10) continue; // removed in v2
     tree[`pkg${i % 6}/mod${i}.py`] = content(`mod${i}`, version);
@@ -36,7 +41,7 @@ function sharedTree(version: 1 | 2): Tree {
 let template: string;
 let oldFiles: Map<string, Buffer>; // vendored path (relative to src/shared) -> v1 bytes
 let newFiles: Map<string, Buffer>;
-let oldTexts: Map<string, Buffer>; // root-relative lock / requirements -> old bytes
+let oldTexts: Map<string, Buffer>; // root-relative lock / requirements / .env.example -> old bytes
 let newTexts: Map<string, Buffer>;
 const work: string[] = [];
 
@@ -129,10 +134,14 @@ async function assertOldOrNew(root: string): Promise<{ newCount: number; total: 
       // Present in both versions: must never be missing.
       expect(disk.has(rel), `server-${s}/src/shared/${rel} went missing`).toBe(true);
     }
-    const req = `server-${s}/requirements.txt`;
-    const reqNow = await fs.readFile(path.join(root, req));
-    expect(reqNow.equals(oldTexts.get(req)!) || reqNow.equals(newTexts.get(req)!), `${req} torn`).toBe(true);
+    for (const req of [`server-${s}/requirements.txt`, `server-${s}/.env.example`]) {
+      const reqNow = await fs.readFile(path.join(root, req));
+      expect(reqNow.equals(oldTexts.get(req)!) || reqNow.equals(newTexts.get(req)!), `${req} torn`).toBe(true);
+    }
+    for (const e of await fs.readdir(path.join(root, `server-${s}`))) if (isTransientName(e)) leftovers++;
   }
+  const envNow = await fs.readFile(path.join(root, ".env.example"));
+  expect(envNow.equals(oldTexts.get(".env.example")!) || envNow.equals(newTexts.get(".env.example")!), ".env.example torn").toBe(true);
   const lockNow = await fs.readFile(path.join(root, LOCK_FILE));
   expect(lockNow.equals(oldTexts.get(LOCK_FILE)!) || lockNow.equals(newTexts.get(LOCK_FILE)!), "lock torn").toBe(true);
   for (const e of await fs.readdir(root)) if (isTransientName(e)) leftovers++;
@@ -151,11 +160,18 @@ async function assertConverges(root: string, thenNoop: boolean): Promise<void> {
     expect([...disk.keys()].sort()).toEqual([...newFiles.keys()].sort());
     for (const [rel, bytes] of disk) expect(bytes.equals(newFiles.get(rel)!), rel).toBe(true);
     expect((await fs.readFile(path.join(root, `server-${s}/requirements.txt`))).equals(newTexts.get(`server-${s}/requirements.txt`)!)).toBe(true);
+    expect((await fs.readFile(path.join(root, `server-${s}/.env.example`))).equals(newTexts.get(`server-${s}/.env.example`)!)).toBe(true);
   }
+  expect((await fs.readFile(path.join(root, ".env.example"))).equals(newTexts.get(".env.example")!)).toBe(true);
   expect((await fs.readFile(path.join(root, LOCK_FILE))).equals(newTexts.get(LOCK_FILE)!)).toBe(true);
   if (!thenNoop) return;
   const again = await runSync(root);
   expect(again.stdout).toContain("already in sync (1 unmanaged file left alone)");
+}
+
+/** The root-relative files sync rewrites as a whole (lock, requirements, .env.example). */
+function managedTexts(): string[] {
+  return [LOCK_FILE, ".env.example", ...SERVERS.flatMap((s) => [`server-${s}/requirements.txt`, `server-${s}/.env.example`])];
 }
 
 beforeAll(async () => {
@@ -165,14 +181,15 @@ beforeAll(async () => {
   await writeTree(template, { "server-beta/src/shared/NOTES.md": "mine, not sync's\n" });
   oldFiles = await readTree(path.join(template, "shared"));
   oldFiles.delete("requirements.txt");
+  oldFiles.delete(".env.example");
   oldTexts = new Map();
-  oldTexts.set(LOCK_FILE, await fs.readFile(path.join(template, LOCK_FILE)));
-  for (const s of SERVERS) oldTexts.set(`server-${s}/requirements.txt`, await fs.readFile(path.join(template, `server-${s}/requirements.txt`)));
+  for (const rel of managedTexts()) oldTexts.set(rel, await fs.readFile(path.join(template, rel)));
   // Canonical moves to v2: every file changed, 10 removed, 15 added, requirements changed.
   await fs.rm(path.join(template, "shared"), { recursive: true });
   await writeTree(path.join(template, "shared"), sharedTree(2));
   newFiles = await readTree(path.join(template, "shared"));
   newFiles.delete("requirements.txt");
+  newFiles.delete(".env.example");
   // The expected end state: one uninterrupted run on a copy.
   const ref = await fs.mkdtemp(path.join(os.tmpdir(), "mcpm-kill-ref-"));
   work.push(ref);
@@ -180,8 +197,8 @@ beforeAll(async () => {
   const r = await runSync(ref);
   expect(r.code, r.stdout).toBe(0);
   newTexts = new Map();
-  newTexts.set(LOCK_FILE, await fs.readFile(path.join(ref, LOCK_FILE)));
-  for (const s of SERVERS) newTexts.set(`server-${s}/requirements.txt`, await fs.readFile(path.join(ref, `server-${s}/requirements.txt`)));
+  for (const rel of managedTexts()) newTexts.set(rel, await fs.readFile(path.join(ref, rel)));
+  for (const rel of managedTexts().filter((r) => r !== LOCK_FILE)) expect(newTexts.get(rel)!.equals(oldTexts.get(rel)!), `${rel} changes`).toBe(false);
 }, 180_000);
 
 afterAll(async () => {

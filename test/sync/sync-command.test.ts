@@ -97,7 +97,7 @@ describe("sync: canonical changes", () => {
     expect((await cli(f.root, "sync", "--check", "--server", "beta")).code).toBe(0);
     expect((await cli(f.root, "sync", "--check")).code).toBe(1);
     const bad = await cli(f.root, "sync", "--server", "nope");
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2); // could not run, as in check and add-server
     expect(bad.stderr).toBe('error: unknown server "nope" (servers in mcp-monorepo.yaml: alpha, beta)\n');
   });
 
@@ -257,7 +257,7 @@ describe("sync: hand edits", () => {
     const f = await fixture();
     await fs.writeFile(f.abs(LOCK_FILE), "{");
     const r = await cli(f.root, "sync");
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: mcp-monorepo.lock.json is not valid JSON/);
   });
 

@@ -1,0 +1,69 @@
+import path from "node:path";
+import { uncommittedChanges } from "../add-server/git.js";
+import { acquireBusy } from "../core/busy.js";
+import { isUserError, UserError } from "../core/errors.js";
+import { loadManifestFrom, type LoadedManifest } from "../core/manifest.js";
+import { applyChanges, isWrite, type FileChange } from "../core/plan.js";
+import { parseAddTargetOptions, planAddTargetIn, type AddTargetPlan } from "./plan.js";
+
+/** How `addTarget` runs (all optional). */
+export interface AddTargetRunOptions {
+  /** Plan and report only; write nothing. */
+  dryRun?: boolean;
+  /** Write even when files add-target would modify have uncommitted git changes. */
+  allowDirty?: boolean;
+  /** A manifest already loaded from the same place. */
+  loaded?: LoadedManifest;
+  /** Test hook passed to `applyChanges` (fault injection). */
+  beforeCommit?: (change: FileChange) => void | Promise<void>;
+}
+
+/** What `addTarget` did or, with `dryRun`, would do. */
+export interface AddTargetResult extends AddTargetPlan {
+  dryRun: boolean;
+  /** Root-relative files it would modify that have uncommitted changes (see add-server); null when not checked. */
+  dirty: string[] | null;
+}
+
+/**
+ * The core of `add-target` (issue 9; never prompts): plans the new targets
+ * ({@link planAddTargetIn}), refuses when a file it would modify has uncommitted git changes
+ * (unless `allowDirty`), then applies the whole plan as one transaction (src/core/plan.ts
+ * `applyChanges`: all files or none), under the busy marker that `sync` and `add-server` respect.
+ *
+ * @param raw - `{ cwd, targets }` (see `addTargetOptionsSchema`).
+ * @throws UserError for every refusal of {@link planAddTargetIn}, for uncommitted changes (lists
+ *   the files), and for a write failure (after the rollback).
+ */
+export async function addTarget(raw: unknown, run: AddTargetRunOptions = {}): Promise<AddTargetResult> {
+  const opts = parseAddTargetOptions(raw);
+  const loaded = run.loaded ?? (await loadManifestFrom(opts.cwd));
+  if (run.dryRun) return planAndApply(loaded, opts.targets, run);
+  const release = await acquireBusy(loaded.root, "add-target");
+  try {
+    return await planAndApply(loaded, opts.targets, run);
+  } finally {
+    await release();
+  }
+}
+
+async function planAndApply(loaded: LoadedManifest, targets: AddTargetPlan["added"], run: AddTargetRunOptions): Promise<AddTargetResult> {
+  const plan = await planAddTargetIn(loaded, targets);
+  const touched = plan.changes.filter(isWrite).map((c) => c.path);
+  const dirty = await uncommittedChanges(plan.root, touched);
+  if (dirty && dirty.length > 0 && !run.dryRun && !run.allowDirty) {
+    throw new UserError(
+      `uncommitted changes in ${dirty.join(", ")}, which add-target would modify; commit or stash them first, or pass --allow-dirty (nothing was written)`,
+    );
+  }
+  if (run.dryRun) return { ...plan, dryRun: true, dirty };
+  try {
+    await applyChanges(plan.root, plan.changes, { beforeCommit: run.beforeCommit });
+  } catch (err) {
+    if (isUserError(err)) throw err;
+    const e = err as NodeJS.ErrnoException;
+    const what = e.path ? path.relative(plan.root, e.path).replace(/(^|[\\/])\.([^\\/]+)\.mcpm-(tmp|bak)-[0-9a-f]{8}$/, "$1$2") : "a file";
+    throw new UserError(`add-target could not write ${what} (${e.code ?? e.message}); every change was rolled back, nothing was changed`);
+  }
+  return { ...plan, dryRun: false, dirty };
+}

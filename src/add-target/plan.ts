@@ -1,0 +1,142 @@
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { readTextOrNull, README_FILE } from "../add-server/root-updates.js";
+import { updateReadme } from "../add-server/root-files.js";
+import { UserError } from "../core/errors.js";
+import { MANIFEST_FILE, parseManifest, TARGETS, type LoadedManifest, type Manifest, type Target } from "../core/manifest.js";
+import { diffAgainstDisk, type DesiredFile, type FileChange } from "../core/plan.js";
+import { serverData } from "../core/server-files.js";
+import { renderTargetFiles, TARGET_SPECS } from "../targets/index.js";
+import { addTargetsToManifestText, sortTargets } from "./manifest-targets.js";
+
+/** Validated options of the `add-target` core (zod). */
+export const addTargetOptionsSchema = z.object({
+  /** Absolute folder to start from (walks up to `mcp-monorepo.yaml`). */
+  cwd: z.string().refine((p) => path.isAbsolute(p), "cwd must be an absolute path"),
+  /** Targets to add (at least one). */
+  targets: z
+    .array(
+      z.string().superRefine((t, ctx) => {
+        if (!(TARGETS as readonly string[]).includes(t)) ctx.addIssue({ code: "custom", message: `unknown target "${t}"; use one of ${TARGETS.join(", ")}` });
+      }),
+    )
+    .min(1, `name at least one target: ${TARGETS.join(", ")}`),
+});
+
+/** Options of `addTarget` after validation. */
+export interface AddTargetOptions {
+  cwd: string;
+  targets: Target[];
+}
+
+/**
+ * Validates raw options.
+ *
+ * @throws UserError with the first problem as one line (an unknown target, none given).
+ */
+export function parseAddTargetOptions(raw: unknown): AddTargetOptions {
+  const result = addTargetOptionsSchema.safeParse(raw);
+  if (!result.success) throw new UserError(result.error.issues[0]!.message);
+  return { cwd: result.data.cwd, targets: sortTargets(result.data.targets as Target[]) };
+}
+
+/** What `add-target` plans to do (STYLE.md §4: results are data). */
+export interface AddTargetPlan {
+  /** Absolute monorepo root. */
+  root: string;
+  /** Targets this run adds (requested ones not yet in the manifest), in TARGETS order. */
+  added: Target[];
+  /** Requested targets the manifest already lists (nothing is done for them). */
+  alreadyListed: Target[];
+  /** The manifest after the change. */
+  manifest: Manifest;
+  /** Every file touched, in commit order: server artefacts, README.md, mcp-monorepo.yaml last. */
+  changes: FileChange[];
+  /** True when the README had no table markers and a fresh marked table is appended at its end. */
+  readmeAppended: boolean;
+  /** Advice that does not block (e.g. a server folder is missing, so it gets no artefacts). */
+  warnings: string[];
+}
+
+/**
+ * The per-server artefacts of `targets` for every server of the manifest whose folder exists,
+ * rendered from the manifest's Python and each server's own `.env.example` (src/targets/index.ts).
+ *
+ * @param opts.onlyMissing - plan only the files that do not exist yet, leaving existing ones as they are
+ *   (for targets the manifest already lists: restores deleted artefacts without touching edited ones).
+ * @returns the `create` changes, and warnings for servers skipped (folder missing).
+ * @throws UserError naming the first file that already exists (unless `onlyMissing`): artefacts never overwrite a user's file.
+ */
+export async function planTargetArtefacts(
+  loaded: LoadedManifest,
+  targets: readonly Target[],
+  command: string,
+  opts: { onlyMissing?: boolean } = {},
+): Promise<{ changes: FileChange[]; warnings: string[] }> {
+  const { root, manifest } = loaded;
+  const files = new Map<string, DesiredFile>();
+  const warnings: string[] = [];
+  for (const s of manifest.servers) {
+    const folder = s.folder.replace(/\\/g, "/").replace(/\/$/, "");
+    const dir = path.join(root, ...folder.split("/"));
+    if (!(await fs.stat(dir).then((st) => st.isDirectory(), () => false))) {
+      warnings.push(`server "${s.name}" is listed in ${MANIFEST_FILE} but ${folder}/ is missing, so it gets no ${targets.join(", ")} files`);
+      continue;
+    }
+    const env = await readTextOrNull(path.join(dir, ".env.example"));
+    const data = { ...serverData(s.name, s.description), folder };
+    for (const [p, f] of await renderTargetFiles(targets, data, manifest.python, env)) files.set(p, f);
+  }
+  const all = await diffAgainstDisk(root, files);
+  const changes = opts.onlyMissing ? all.filter((c) => c.kind === "create") : all;
+  const existing = changes.find((c) => c.kind !== "create");
+  if (existing) {
+    throw new UserError(`${existing.path} already exists; ${command} never overwrites files: move it away (or delete it) and run ${command} again (nothing was written)`);
+  }
+  return { changes, warnings };
+}
+
+/**
+ * Plans `add-target` (issue 9; writes nothing, never prompts): the artefacts of each new
+ * target for every server ({@link planTargetArtefacts}), the manifest's `targets:` with the
+ * new targets appended (byte-preserving splice), and the README Deployment table regenerated
+ * with the new columns (only the bytes between its markers change).
+ *
+ * @param loaded - from `loadManifestFrom`.
+ * @param requested - targets to add (validated names).
+ * Targets the manifest already lists get only their missing files (restoring a deleted Dockerfile,
+ * as `check`'s target-files rule advises); their existing files are left alone.
+ *
+ * @throws UserError when every requested target is already listed and complete; when an artefact file of a new target already
+ *   exists (names it); when the new manifest would not validate.
+ */
+export async function planAddTargetIn(loaded: LoadedManifest, requested: readonly Target[]): Promise<AddTargetPlan> {
+  const { root } = loaded;
+  const alreadyListed = requested.filter((t) => loaded.manifest.targets.includes(t));
+  const added = sortTargets(requested.filter((t) => !loaded.manifest.targets.includes(t)));
+  const missing = alreadyListed.length > 0 ? await planTargetArtefacts(loaded, alreadyListed, "add-target", { onlyMissing: true }) : { changes: [], warnings: [] };
+  if (added.length === 0 && missing.changes.length === 0) {
+    throw new UserError(
+      `${alreadyListed.join(", ")} ${alreadyListed.length === 1 ? "is" : "are"} already listed in ${MANIFEST_FILE} (targets: ${loaded.manifest.targets.join(", ")}) and every server has its files; nothing to add`,
+    );
+  }
+  const fresh = added.length > 0 ? await planTargetArtefacts(loaded, added, "add-target") : { changes: [], warnings: [] };
+  const artefacts = [...missing.changes, ...fresh.changes].sort((a, b) => a.path.localeCompare(b.path));
+  const warnings = [...new Set([...missing.warnings, ...fresh.warnings])];
+  const manifestText = addTargetsToManifestText(loaded, added).text;
+  const manifest = added.length > 0 ? parseManifest(manifestText, root).manifest : loaded.manifest;
+  const rootChanges: FileChange[] = [];
+  let readme = { appended: false, created: false };
+  if (added.length > 0) {
+    // Only a new target changes the README table and the manifest.
+    const updated = updateReadme(await readTextOrNull(path.join(root, README_FILE)), manifest);
+    readme = updated;
+    rootChanges.push(...(await diffAgainstDisk(root, new Map<string, DesiredFile>([[README_FILE, { content: updated.text }]]))));
+    rootChanges.push(...(await diffAgainstDisk(root, new Map<string, DesiredFile>([[MANIFEST_FILE, { content: manifestText }]]))));
+  }
+  const notes = alreadyListed.map((t) => `${t} is already listed in ${MANIFEST_FILE}: only its missing files are written, existing ones are left as they are`);
+  if (readme.created) notes.push(`${README_FILE} did not exist; it is created with just the Deployment table`);
+  for (const t of added) if (TARGET_SPECS[t].artefacts.length === 0) notes.push(`${t} needs no files in the server folders`);
+  return { root, added, alreadyListed, manifest, changes: [...artefacts, ...rootChanges], readmeAppended: readme.appended, warnings: [...warnings, ...notes] };
+}

@@ -1,0 +1,195 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Manifest, ManifestServer, Target } from "../core/manifest.js";
+import type { DesiredFile } from "../core/plan.js";
+import type { ServerData } from "../core/render.js";
+import { PACKAGE_ROOT } from "../version.js";
+import { parseEnvExample } from "./env.js";
+
+/**
+ * The deployment targets registry (issue 9): for each target the manifest can name, the
+ * per-server artefact files it renders and its README Deployment column(s). `create`,
+ * `add-server` and `add-target` all render artefacts through {@link renderTargetFiles}, and the
+ * README table (src/core/readme.ts) takes its columns from {@link TARGET_SPECS}, so there is one source.
+ */
+
+/** One per-server file a target renders. */
+export interface TargetArtefact {
+  /** POSIX path relative to the server folder, e.g. `Dockerfile`. */
+  path: string;
+  /** Template file relative to `templates/targets/`. */
+  template: string;
+}
+
+/** One README Deployment table column. */
+export interface TargetColumn {
+  header: string;
+  /** The cell for a server: Markdown, already escaped. */
+  cell: (server: ManifestServer, manifest: Manifest) => string;
+}
+
+/** What the generator knows about one target. */
+export interface TargetSpec {
+  id: Target;
+  /** Human name (prompts, README). */
+  label: string;
+  /** One-line hint shown in the create multiselect. */
+  hint: string;
+  /** Per-server files, in the order they are written. */
+  artefacts: TargetArtefact[];
+  /** Columns this target adds to the README Deployment table. */
+  columns: TargetColumn[];
+  /** The one command that deploys or runs a server on this target (from the monorepo root). */
+  command: (server: ManifestServer) => string;
+}
+
+/** The container command: the Dockerfile's exec-form `CMD` and the Kubernetes container `command`. */
+export const CONTAINER_COMMAND: readonly string[] = ["python", "src/asgi.py"];
+/** Port the container serves on (`$PORT` default, `EXPOSE`, `containerPort`). */
+export const CONTAINER_PORT = 8000;
+/** Streamable HTTP path served by `src/asgi.py`. */
+export const MCP_PATH = "/mcp";
+/** Health route every generated server registers (FastMCP `custom_route`). */
+export const HEALTH_PATH = "/health";
+/** Seconds the Kubernetes startupProbe allows (seed 001: CPU-bound imports; at least 60 s asked). */
+export const STARTUP_SECONDS = 120;
+/** Period of the startupProbe (seconds); failureThreshold = {@link STARTUP_SECONDS} / this. */
+export const STARTUP_PERIOD_SECONDS = 5;
+/**
+ * Variables whose `.env.example` value (meant for local runs) is replaced in a container:
+ * it must listen on every interface, on the port the probes and the Service use.
+ */
+export const CONTAINER_ENV_OVERRIDES: Readonly<Record<string, string>> = {
+  HOST: "0.0.0.0",
+  PORT: String(CONTAINER_PORT),
+  MCP_TRANSPORT: "http",
+};
+
+const code = (s: string) => "`" + s.replace(/`/g, "'").replace(/\|/g, "\\|") + "`";
+const cell = (artefact: string, command: string) => `${code(artefact)}<br>${code(command)}`;
+
+/** Kubernetes object names of a server's manifest (ConfigMap, Secret). */
+export function k8sNames(folder: string): { config: string; secret: string } {
+  return { config: `${folder}-config`, secret: `${folder}-secrets` };
+}
+
+/** The registry, in manifest order of {@link TARGETS}. */
+export const TARGET_SPECS: Readonly<Record<Target, TargetSpec>> = {
+  "fastmcp-cloud": {
+    id: "fastmcp-cloud",
+    label: "FastMCP Cloud",
+    hint: "Prefect Horizon builds from the GitHub repository (Python 3.12 base image)",
+    artefacts: [],
+    // What FastMCP Cloud asks for per server (seed 002, "Deployment Configuration").
+    columns: [
+      { header: "Repository", cell: (_s, m) => code(m.repository) },
+      { header: "Branch", cell: (_s, m) => code(m.branch) },
+      { header: "Entrypoint", cell: (s) => code(s.entrypoint) },
+      { header: "Requirements", cell: (s) => code(s.requirements) },
+    ],
+    command: (s) => `fastmcp.cloud: new server, entrypoint ${s.entrypoint}`,
+  },
+  docker: {
+    id: "docker",
+    label: "Docker",
+    hint: "a Dockerfile per server (python:<version>-slim, any Python version)",
+    artefacts: [
+      { path: "Dockerfile", template: "docker/Dockerfile.hbs" },
+      { path: ".dockerignore", template: "docker/dockerignore.hbs" },
+    ],
+    columns: [{ header: "Docker", cell: (s) => cell(`${s.folder}/Dockerfile`, TARGET_SPECS.docker.command(s)) }],
+    command: (s) => `docker build -t ${s.name} ${s.folder} && docker run -p ${CONTAINER_PORT}:${CONTAINER_PORT} ${s.name}`,
+  },
+  k8s: {
+    id: "k8s",
+    label: "Kubernetes",
+    hint: "Deployment + Service + ConfigMap per server (image from the Dockerfile)",
+    artefacts: [{ path: "k8s.yaml", template: "k8s/k8s.yaml.hbs" }],
+    columns: [{ header: "Kubernetes", cell: (s) => cell(`${s.folder}/k8s.yaml`, TARGET_SPECS.k8s.command(s)) }],
+    command: (s) => `kubectl apply -f ${s.folder}/k8s.yaml`,
+  },
+  mcpb: {
+    id: "mcpb",
+    label: "MCPB bundle",
+    hint: "a reproducible .mcpb per server (mcp-monorepo bundle)",
+    artefacts: [{ path: ".mcpbignore", template: "mcpb/mcpbignore.hbs" }],
+    columns: [{ header: "MCPB bundle", cell: (s) => cell(`${s.folder}/.mcpbignore`, TARGET_SPECS.mcpb.command(s)) }],
+    command: (s) => `mcp-monorepo bundle ${s.name}`,
+  },
+};
+
+/** Root-relative paths of the artefacts `target` renders for a server folder. */
+export function artefactPaths(target: Target, folder: string): string[] {
+  return TARGET_SPECS[target].artefacts.map((a) => `${folder}/${a.path}`);
+}
+
+/** Template data of every target template (see templates/targets/). */
+export interface TargetTemplateData {
+  server: ServerData;
+  /** The manifest's Python (`python:<python>-slim`). */
+  python: string;
+  command: readonly string[];
+  configName: string;
+  secretName: string;
+  /** ConfigMap entries: every non-secret `.env.example` variable (container overrides applied). */
+  config: Array<{ name: string; value: string }>;
+  /** Secret variables (referenced from the Secret by name; values never written). */
+  secrets: Array<{ name: string }>;
+  startupSeconds: number;
+  startupFailureThreshold: number;
+}
+
+/**
+ * Template data for one server.
+ *
+ * @param server - template data of the server (its `folder` is the manifest's folder).
+ * @param python - the manifest's Python version, e.g. "3.12".
+ * @param envExample - text of the server's `.env.example` (null: none, so only the container overrides).
+ */
+export function targetTemplateData(server: ServerData, python: string, envExample: string | null): TargetTemplateData {
+  const vars = envExample === null ? [] : parseEnvExample(envExample);
+  const config = vars.filter((v) => !v.secret).map((v) => ({ name: v.name, value: CONTAINER_ENV_OVERRIDES[v.name] ?? v.value }));
+  for (const [name, value] of Object.entries(CONTAINER_ENV_OVERRIDES)) {
+    if (!config.some((c) => c.name === name) && !vars.some((v) => v.name === name)) config.push({ name, value });
+  }
+  const names = k8sNames(server.folder);
+  return {
+    server,
+    python,
+    command: CONTAINER_COMMAND,
+    configName: names.config,
+    secretName: names.secret,
+    config,
+    secrets: vars.filter((v) => v.secret).map((v) => ({ name: v.name })),
+    startupSeconds: STARTUP_SECONDS,
+    startupFailureThreshold: STARTUP_SECONDS / STARTUP_PERIOD_SECONDS,
+  };
+}
+
+/**
+ * Renders the per-server artefacts of `targets` (writes nothing). Targets without
+ * artefacts (fastmcp-cloud) render nothing.
+ *
+ * @param targets - targets to render, e.g. the manifest's `targets`.
+ * @param server - template data of the server.
+ * @param python - the manifest's Python version.
+ * @param envExample - the server's `.env.example` text (for the k8s ConfigMap and Secret references).
+ * @returns root-relative POSIX path → file (mode 0o644).
+ */
+export async function renderTargetFiles(targets: readonly Target[], server: ServerData, python: string, envExample: string | null): Promise<Map<string, DesiredFile>> {
+  const files = new Map<string, DesiredFile>();
+  const wanted = targets.filter((t) => TARGET_SPECS[t].artefacts.length > 0);
+  if (wanted.length === 0) return files;
+  const { default: Handlebars } = await import("handlebars");
+  const { TEMPLATE_HELPERS } = await import("../core/render.js");
+  const hb = Handlebars.create();
+  for (const [name, fn] of Object.entries(TEMPLATE_HELPERS)) hb.registerHelper(name, fn);
+  const data = targetTemplateData(server, python, envExample);
+  for (const t of wanted) {
+    for (const a of TARGET_SPECS[t].artefacts) {
+      const template = await readFile(path.join(PACKAGE_ROOT, "templates", "targets", ...a.template.split("/")), "utf8");
+      files.set(`${server.folder}/${a.path}`, { content: hb.compile(template, { noEscape: false, strict: true })(data), mode: 0o644 });
+    }
+  }
+  return files;
+}
