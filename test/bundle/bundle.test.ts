@@ -47,14 +47,15 @@ beforeAll(async () => {
   const info = await execFileP("python3", ["-c", "import sys; print(sys.executable); print('%d.%d' % sys.version_info[:2])"], { env: baseEnv() });
   [basePython, baseVersion] = info.stdout.trim().split("\n") as [string, string];
   work = await tempDir("mcpm-bundle-");
-  const created = await runCli(["demo", "--server", "ops=Ops tools", "--python", baseVersion, "--no-git"], { cwd: work });
+  const created = await runCli(["demo", "--server", "ops=Ops tools", "--python", baseVersion, "--target", "mcpb", "--no-git"], { cwd: work });
   expect(created.code, created.stderr).toBe(0);
   root = path.join(work, "demo");
   const server = path.join(root, "server-ops");
   // What must stay out: a secret .env, a file the .mcpbignore names, bytecode caches; tests/ exists already.
   await fs.writeFile(path.join(server, ".env"), "OPS_API_KEY=do-not-ship\n");
   await fs.writeFile(path.join(server, "notes.txt"), "scratch\n");
-  await fs.writeFile(path.join(server, ".mcpbignore"), "notes.txt\n!.env\n");
+  // The generated .mcpbignore, plus a line of the user's and an attempt to bring .env back.
+  await fs.appendFile(path.join(server, ".mcpbignore"), "notes.txt\n!.env\n");
   await fs.mkdir(path.join(server, "src", "__pycache__"), { recursive: true });
   await fs.writeFile(path.join(server, "src", "__pycache__", "server.cpython-311.pyc"), "x");
   // A required variable without a default, in the seed's `# Required` layout: becomes user_config.
@@ -124,10 +125,10 @@ describe.runIf(process.platform === "linux" && process.arch === "x64")("bundle (
       expect(time).toEqual([1980, 1, 1, 0, 0, 0]);
       expect(mode).toBe(0o100644);
     }
-    for (const want of ["manifest.json", "src/server.py", "src/asgi.py", "src/shared/__init__.py", "requirements.txt", ".env.example", "deps/fastmcp/__init__.py", "deps/uvicorn/__init__.py"]) {
+    for (const want of ["manifest.json", "src/server.py", "src/asgi.py", "src/shared/__init__.py", "requirements.txt", ".env.example", "fastmcp.json", "deps/fastmcp/__init__.py", "deps/uvicorn/__init__.py"]) {
       expect(names).toContain(want);
     }
-    expect(names.filter((n) => /(^|\/)\.env$|^tests\/|__pycache__|\.pyc$|^notes\.txt$|^deps\/bin\/|direct_url\.json$|^\.mcpbignore$/.test(n))).toEqual([]);
+    expect(names.filter((n) => /(^|\/)\.env$|^tests\/|__pycache__|\.pyc$|^notes\.txt$|^requirements-dev\.txt$|^pytest\.ini$|^deps\/bin\/|direct_url\.json$|^\.mcpbignore$/.test(n))).toEqual([]);
     expect(names.some((n) => /^deps\/pydantic_core\/.*\.so$/.test(n))).toBe(true);
   });
 
@@ -216,6 +217,12 @@ describe.runIf(process.platform === "linux" && process.arch === "x64")("bundle (
     expect(compatibility).toMatchObject({ platforms: ["darwin"] });
     expect(names.filter((n) => /^deps\/pydantic_core\/_pydantic_core\..*\.so$/.test(n))).toEqual([expect.stringMatching(/darwin\.so$/)]);
   }, 600_000);
+
+  it("check --target mcpb --strict passes on the generated monorepo", async () => {
+    const r = await runCli(["check", "--strict", "--target", "mcpb", "--json"], { cwd: root, env: { ...process.env, MCPM_PYTHON: basePython } });
+    expect(JSON.parse(r.stdout).findings).toEqual([]);
+    expect(r.code).toBe(0);
+  });
 
   it("refuses an unknown server with one error line", async () => {
     const r = await runCli(["bundle", "nope"], { cwd: root });
