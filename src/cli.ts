@@ -5,6 +5,7 @@ import { registerAddTarget } from "./commands/add-target.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
 import { registerSync } from "./commands/sync.js";
+import { registerVerify } from "./commands/verify.js";
 import { processContext, writeLine, type Context } from "./core/context.js";
 import { CancelledError, isUserError, UserError } from "./core/errors.js";
 import { didYouMean } from "./core/suggest.js";
@@ -43,6 +44,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   registerSync(program, ctx, state);
   registerCheck(program, ctx, state);
   registerBundle(program, ctx, state);
+  registerVerify(program, ctx, state);
   // `help <command>`: commander adds it by itself only to programs without an action of their own.
   program.helpCommand("help [command]", "show help for a command");
   if (HOMEPAGE) program.addHelpText("afterAll", `\nDocs: ${HOMEPAGE}`);

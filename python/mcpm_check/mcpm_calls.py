@@ -38,7 +38,15 @@ _BLOCKING_MODULE_FUNCS = {
     "httpx": {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "Client"},
     "urllib.request": {"urlopen"},
     "time": {"sleep"},
+    "imaplib": {"IMAP4", "IMAP4_SSL"},
+    "smtplib": {"SMTP", "SMTP_SSL", "LMTP"},
+    "boto3": {"client", "resource"},
 }
+
+# Calls that return a synchronous network client: methods called on it inside ``async def`` block too
+# (imaplib/smtplib sockets, boto3's botocore clients).
+BLOCKING_CONSTRUCTORS = {"imaplib.IMAP4", "imaplib.IMAP4_SSL", "smtplib.SMTP", "smtplib.SMTP_SSL", "smtplib.LMTP",
+                         "boto3.client", "boto3.resource", "boto3.session.Session.client", "boto3.Session"}
 
 _ENV_GETTERS = {"os.getenv": 1, "os.environ.get": 1, "os.environ.setdefault": 1}
 _SYS_PATH_CALLS = {"sys.path.append", "sys.path.insert", "sys.path.extend", "site.addsitedir"}
@@ -59,8 +67,8 @@ class CallFacts:
         return len(parts) >= 2 and parts[-2] in SERVER_CLASSES and parts[-1] in SERVER_FACTORIES
 
     def _env_missing(self, test: ast.expr) -> frozenset[str]:
-        """Names an ``if`` test finds unset: ``"X" not in os.environ``, ``not os.getenv("X")``,
-        ``os.environ.get("X") is None``, joined with ``or``."""
+        """Keys (as ``ast.unparse`` text) an ``if`` test finds unset: ``"X" not in os.environ``,
+        ``not os.getenv("X")``, ``os.environ.get("X") is None``, joined with ``or``."""
         if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
             out: frozenset[str] = frozenset()
             for v in test.values:
@@ -68,8 +76,8 @@ class CallFacts:
             return out
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             op, right = test.ops[0], test.comparators[0]
-            if isinstance(op, ast.NotIn) and isinstance(test.left, ast.Constant) and isinstance(test.left.value, str) and self.qual(right) == "os.environ":
-                return frozenset([test.left.value])
+            if isinstance(op, ast.NotIn) and self.qual(right) == "os.environ":
+                return frozenset([ast.unparse(test.left)])
             if isinstance(op, ast.Is) and isinstance(right, ast.Constant) and right.value is None:
                 return self._getter_name(test.left)
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
@@ -77,20 +85,20 @@ class CallFacts:
         return frozenset()
 
     def _getter_name(self, node: ast.expr) -> frozenset[str]:
-        """``{"X"}`` for ``os.getenv("X")`` / ``os.environ.get("X")``, else empty."""
+        """``{"'X'"}`` (the key as ``ast.unparse`` text) for ``os.getenv("X")`` / ``os.environ.get(key)``, else empty."""
         if isinstance(node, ast.Call) and self.qual(node.func) in ("os.getenv", "os.environ.get") and node.args:
-            arg = node.args[0]
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                return frozenset([arg.value])
+            return frozenset([ast.unparse(node.args[0])])
         return frozenset()
 
     def _env_membership(self, test: ast.expr) -> frozenset[str]:
-        """Names checked with ``"X" in os.environ`` inside an ``if`` test."""
+        """Keys (``ast.unparse`` text) an ``if`` test finds set: ``"X" in os.environ``, ``key in os.environ``,
+        ``os.getenv("X")`` / ``os.environ.get(key)`` used as a truth value."""
         out = set()
         for n in ast.walk(test):
             if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], ast.In):
-                if isinstance(n.left, ast.Constant) and isinstance(n.left.value, str) and self.qual(n.comparators[0]) == "os.environ":
-                    out.add(n.left.value)
+                if self.qual(n.comparators[0]) == "os.environ":
+                    out.add(ast.unparse(n.left))
+            out |= self._getter_name(n) if isinstance(n, ast.expr) else frozenset()
         return frozenset(out)
 
     # ---- expressions -------------------------------------------------------------------------
@@ -110,9 +118,11 @@ class CallFacts:
             arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in ("key", "k")), None)
             name = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
             has_default = len(node.args) >= 2 or any(k.arg == "default" for k in node.keywords)
-            f["envReads"].append({"name": name, "line": line, "kind": callee, "hasDefault": has_default, "scope": ctx.scope, "guarded": True})
+            f["envReads"].append({"name": name, "line": line, "kind": callee, "hasDefault": has_default, "scope": ctx.scope, "guarded": True,
+                                  "func": ctx.outer, "cls": ctx.cls})
         if callee in _SYS_PATH_CALLS:
-            f["sysPath"].append({"line": line, "what": f"{callee}()"})
+            arg = node.args[1] if callee == "sys.path.insert" and len(node.args) > 1 else node.args[0] if node.args and callee != "sys.path.extend" else None
+            f["sysPath"].append({"line": line, "what": f"{callee}()", "target": self.path_of(arg)})
         if callee == "os.putenv" and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value == "PYTHONPATH":
             f["sysPath"].append({"line": line, "what": "os.putenv(\"PYTHONPATH\")"})
         if ctx.import_time and self._is_async_client(callee):
@@ -121,6 +131,14 @@ class CallFacts:
             mod, _, fn = callee.rpartition(".")
             if fn in _BLOCKING_MODULE_FUNCS.get(mod, ()):
                 f["blocking"].append({"line": line, "callee": callee, "func": ctx.func})
+            elif mod in self.blocking_objects:
+                f["blocking"].append({"line": line, "callee": callee, "func": ctx.func, "client": self.blocking_objects[mod]})
+        if ctx.import_time and callee in ("sys.exit", "exit", "quit", "os._exit"):
+            f["importExits"].append({"line": line, "callee": callee, "scope": ctx.scope})
+        if ctx.import_time and isinstance(node.func, ast.Attribute) and node.func.attr == "parse_args":
+            f["importCrashes"].append({"line": line, "kind": "parse_args", "callee": callee})
+        if ctx.import_time and callee in ("asyncio.run", "anyio.run"):
+            f["importCrashes"].append({"line": line, "kind": "asyncio-run", "callee": callee})
         if callee in ("datetime.datetime.utcnow", "datetime.datetime.utcfromtimestamp"):
             f["deprecated"].append({"line": line, "call": callee})
         if callee == "hashlib.md5" or (callee == "hashlib.new" and node.args and isinstance(node.args[0], ast.Constant)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from mcpm_calls import IMPORTERROR_CATCHERS, KEYERROR_CATCHERS, CallFacts
+import mcpm_paths
+import mcpm_settings
+from mcpm_calls import BLOCKING_CONSTRUCTORS, IMPORTERROR_CATCHERS, KEYERROR_CATCHERS, CallFacts
 from mcpm_scope import Ctx, assigned_globals, handler_names, is_main_guard, is_type_checking
 
 def _terminates(body: list[ast.stmt]) -> bool:
@@ -41,8 +43,12 @@ class FileFacts(CallFacts):
             "imports": [], "bindings": [], "defs": [], "classes": [], "serverConstructions": [],
             "mainCalls": [], "moduleCalls": [], "envReads": [], "sysPath": [], "asyncClients": [], "blocking": [],
             "deprecated": [], "attrReads": [], "validateCalls": [], "reexports": {},
+            "importExits": [], "importCrashes": [], "settings": [],
         }
+        self.path_vars: dict[str, dict[str, Any]] = {}
+        self.blocking_objects: dict[str, str] = {}
         self._collect_aliases(tree)
+        self._collect_blocking_objects(tree)
         self._block(tree.body, Ctx())
 
     # ---- names -------------------------------------------------------------------------------
@@ -72,6 +78,45 @@ class FileFacts(CallFacts):
                     if a.name != "*":
                         self.aliases[a.asname or a.name] = f"{base}.{a.name}"
 
+    def _collect_blocking_objects(self, tree: ast.Module) -> None:
+        """Names bound (anywhere in the file) to a synchronous network client: ``s3 = boto3.client("s3")``,
+        ``with smtplib.SMTP(host) as smtp``."""
+        for node in ast.walk(tree):
+            pairs: list[tuple[ast.expr, ast.expr | None]] = []
+            if isinstance(node, ast.Assign):
+                pairs = [(t, node.value) for t in node.targets]
+            elif isinstance(node, ast.AnnAssign):
+                pairs = [(node.target, node.value)]
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                pairs = [(i.optional_vars, i.context_expr) for i in node.items if i.optional_vars is not None]
+            for target, value in pairs:
+                if isinstance(target, ast.Name) and isinstance(value, ast.Call):
+                    callee = self.qual(value.func) or ""
+                    if callee in BLOCKING_CONSTRUCTORS or callee.endswith(".client") and callee.split(".")[0] == "boto3":
+                        self.blocking_objects[target.id] = callee
+
+    def _exit_context(self, stmt: ast.stmt) -> dict[str, Any]:
+        """What the module-level statement around an import-time ``sys.exit()`` checks: the objects it
+        validates, the variables it reads, and whether it is a Python version/platform guard."""
+        validates, env = [], []
+        version_guard = False
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "validate":
+                q = self.qual(n.func.value)
+                if q and q not in validates:
+                    validates.append(q)
+            if isinstance(n, ast.Call) and self.qual(n.func) in ("os.getenv", "os.environ.get") and n.args:
+                a = n.args[0]
+                if isinstance(a, ast.Constant) and isinstance(a.value, str) and a.value not in env:
+                    env.append(a.value)
+            if isinstance(n, ast.Attribute) and self.qual(n) in ("sys.version_info", "sys.platform", "os.name"):
+                version_guard = True
+        return {"validates": validates, "env": env, "versionGuard": version_guard, "stmtLine": stmt.lineno}
+
+    def path_of(self, node: ast.expr | None) -> dict[str, Any]:
+        """Where a ``sys.path`` edit points (``mcpm_paths.evaluate``)."""
+        return mcpm_paths.evaluate(node, self.qual, self.path_vars)
+
     def qual(self, node: ast.AST) -> str | None:
         """Dotted qualified name of a Name/Attribute chain, imports resolved (``dt.datetime`` → ``datetime.datetime``)."""
         if isinstance(node, ast.Name):
@@ -85,7 +130,11 @@ class FileFacts(CallFacts):
     def _block(self, stmts: list[ast.stmt], ctx: Ctx) -> None:
         """Visits statements in order; after ``if "X" not in os.environ: raise ...`` reads of X are validated."""
         for stmt in stmts:
+            exits = len(self.facts["importExits"])
             self._stmt(stmt, ctx)
+            if ctx.scope == "module":
+                for e in self.facts["importExits"][exits:]:
+                    e.update(self._exit_context(stmt))
             if isinstance(stmt, ast.If) and _terminates(stmt.body):
                 missing = self._env_missing(stmt.test)
                 if missing:
@@ -117,6 +166,9 @@ class FileFacts(CallFacts):
                 self._expr(d, ctx)
             if ctx.scope in ("module", "main"):
                 f["classes"].append({"name": node.name, "line": node.lineno, "hasValidate": False, "scope": ctx.scope})
+                settings = mcpm_settings.settings_class(node, self.qual)
+                if settings is not None:
+                    f["settings"].append(settings)
                 self._bind(node.name, node.lineno, {"kind": "class"}, ctx)
             inner = ctx.but(scope="class" if ctx.import_time else ctx.scope, cls=node.name)
             self._block(node.body, inner)
@@ -151,7 +203,7 @@ class FileFacts(CallFacts):
         if isinstance(node, ast.ImportFrom):
             base = self._resolve_relative(node.level, node.module)
             top = (node.module or "").split(".")[0] if node.level == 0 else None
-            self._import(top, node.module or "", node.level, node.lineno, ctx)
+            self._import(top, node.module or "", node.level, node.lineno, ctx, [a.name for a in node.names if a.name != "*"])
             if ctx.scope in ("module", "main"):
                 for a in node.names:
                     if a.name == "*":
@@ -200,9 +252,9 @@ class FileFacts(CallFacts):
                     out.append(q)
         return out
 
-    def _import(self, top: str | None, full: str, level: int, line: int, ctx: Ctx) -> None:
+    def _import(self, top: str | None, full: str, level: int, line: int, ctx: Ctx, names: list[str] | None = None) -> None:
         self.facts["imports"].append({
-            "top": top, "module": full, "level": level, "line": line, "scope": ctx.scope,
+            "top": top, "module": full, "level": level, "line": line, "scope": ctx.scope, "names": names or [],
             "guarded": bool(ctx.catches & IMPORTERROR_CATCHERS), "typeChecking": ctx.type_checking,
             "packageDepth": len(self.package),
         })
@@ -211,13 +263,18 @@ class FileFacts(CallFacts):
         f = self.facts
         q = self.qual(t.value) if isinstance(t, ast.Subscript) else self.qual(t)
         if q == "sys.path" or (isinstance(t, ast.Subscript) and self.qual(t.value) == "sys.path"):
-            f["sysPath"].append({"line": node.lineno, "what": "sys.path assignment"})
+            f["sysPath"].append({"line": node.lineno, "what": "sys.path assignment", "target": {"kind": "unknown"}})
         if isinstance(t, ast.Subscript) and self.qual(t.value) == "os.environ":
             key = t.slice
             if isinstance(key, ast.Constant) and key.value == "PYTHONPATH":
-                f["sysPath"].append({"line": node.lineno, "what": "os.environ[\"PYTHONPATH\"] assignment"})
+                f["sysPath"].append({"line": node.lineno, "what": "os.environ[\"PYTHONPATH\"] assignment", "target": {"kind": "unknown"}})
         if isinstance(t, ast.Name) and ctx.scope in ("module", "main"):
             self._bind(t.id, node.lineno, self._value_kind(value), ctx)
+            where = mcpm_paths.evaluate(value, self.qual, self.path_vars)
+            if where["kind"] == "file":
+                self.path_vars[t.id] = where
+            else:
+                self.path_vars.pop(t.id, None)
         elif isinstance(t, (ast.Tuple, ast.List)) and ctx.scope in ("module", "main"):
             for n in ast.walk(t):
                 if isinstance(n, ast.Name):
@@ -277,7 +334,8 @@ class FileFacts(CallFacts):
             name = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
             self.facts["envReads"].append({
                 "name": name, "line": node.lineno, "kind": "os.environ[]", "hasDefault": False, "scope": ctx.scope,
-                "guarded": bool(ctx.catches & KEYERROR_CATCHERS) or (name in ctx.env_checks),
+                "guarded": bool(ctx.catches & KEYERROR_CATCHERS) or (ast.unparse(key) in ctx.env_checks),
+                "func": ctx.outer, "cls": ctx.cls,
             })
         elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and ctx.import_time:
             base = self.qual(node.value)

@@ -75,8 +75,32 @@ def admits(spec: str, runtime: str) -> bool:
     return any(ss.contains(Version(f"{runtime}.{p}"), prereleases=True) for p in range(100))
 
 
+def _candidates(runtime: str) -> tuple[list[Version], list[Version]]:
+    """CPython 3 versions below and above a runtime (``X.Y.Z``, or ``X.Y`` meaning the whole minor)."""
+    parts = [int(p) for p in runtime.split(".")]
+    below, above = [], []
+    for minor in range(0, 21):
+        for patch in range(0, 100):
+            v = (3, minor, patch)
+            if len(parts) >= 3:
+                (below if v < tuple(parts[:3]) else above if v > tuple(parts[:3]) else []).append(v)
+            elif minor != parts[1]:
+                (below if minor < parts[1] else above).append(v)
+    return [Version("%d.%d.%d" % v) for v in below], [Version("%d.%d.%d" % v) for v in above]
+
+
+def requires_newer(spec: str, runtime: str) -> bool:
+    """True when the specifier admits only versions newer than the runtime (``>=3.13`` against 3.12.12):
+    the failure of a platform that always runs that runtime. A pin below it (``3.11``) is not."""
+    if admits(spec, runtime):
+        return False
+    ss = SpecifierSet(spec)
+    below, above = _candidates(runtime)
+    return any(ss.contains(v, prereleases=True) for v in above) and not any(ss.contains(v, prereleases=True) for v in below)
+
+
 def check_spec(raw: str, kind: str, runtimes: list[str]) -> dict[str, Any]:
-    """``{"spec": normalised, "admits": {runtime: bool}}`` or ``{"error": message}``."""
+    """``{"spec": normalised, "admits": {runtime: bool}, "newer": {runtime: bool}}`` or ``{"error": message}``."""
     if SpecifierSet is None:
         return {"error": UNAVAILABLE}
     try:
@@ -84,24 +108,35 @@ def check_spec(raw: str, kind: str, runtimes: list[str]) -> dict[str, Any]:
         SpecifierSet(spec)
     except (ValueError, InvalidSpecifier) as e:
         return {"error": str(e) or f"invalid specifier {raw!r}"}
-    return {"spec": spec, "admits": {r: admits(spec, r) for r in runtimes}}
+    return {"spec": spec, "admits": {r: admits(spec, r) for r in runtimes}, "newer": {r: requires_newer(spec, r) for r in runtimes}}
 
 
 def read_pyproject(path: str, runtimes: list[str]) -> dict[str, Any]:
-    """``requires-python`` of a pyproject.toml, with its line and what it admits."""
+    """``requires-python`` of a pyproject.toml (with its line and what it admits) and ``[project] dependencies``."""
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
         data = _load_toml(text)
     except Exception as e:  # noqa: BLE001 - any TOML/IO error is reported as a fact
         return {"error": f"cannot read pyproject.toml: {e}"}
-    rp = (data.get("project") or {}).get("requires-python")
+    project = data.get("project") or {}
+    deps = [d for d in project.get("dependencies") or [] if isinstance(d, str)]
+    dependencies = [{"text": d, "line": _line_of(text, d)} for d in deps]
+    rp = project.get("requires-python")
     if not isinstance(rp, str):
-        return {"requiresPython": None}
+        return {"requiresPython": None, "dependencies": dependencies}
     line = 1
     for i, ln in enumerate(text.splitlines(), 1):
         if ln.strip().startswith("requires-python"):
             line = i
             break
     out = check_spec(rp, "pep440", runtimes)
-    return {"requiresPython": rp, "line": line, **out}
+    return {"requiresPython": rp, "line": line, "dependencies": dependencies, **out}
+
+
+def _line_of(text: str, needle: str) -> int:
+    """1-based line where a dependency string is written (1 when not found verbatim)."""
+    for i, ln in enumerate(text.splitlines(), 1):
+        if needle in ln:
+            return i
+    return 1

@@ -4,6 +4,7 @@ import { glob } from "tinyglobby";
 import type { FileFacts } from "./facts.js";
 import { parseLocatedJson, type LocatedJson } from "./json-lines.js";
 import type { CheckedServer } from "./types.js";
+import { sourceRootOf } from "./workspace.js";
 
 /**
  * Reads what the rules need from one server folder (CONTRACT.md layout): its Python
@@ -17,9 +18,9 @@ export interface SourceFile {
   abs: string;
   /** POSIX path relative to the monorepo root (what findings print). */
   rel: string;
-  /** POSIX path relative to `src/`. */
+  /** POSIX path relative to the server's source root (`src/`, or the entry file's folder: {@link ServerData.srcDir}). */
   srcRel: string;
-  /** Dotted module name as `fastmcp run` imports it with `src/` on sys.path (`shared.config`). */
+  /** Dotted module name as `fastmcp run` imports it with the source root on sys.path (`shared.config`). */
   module: string;
   isPackage: boolean;
 }
@@ -28,6 +29,8 @@ export interface SourceFile {
 export interface TextFile {
   rel: string;
   text: string;
+  /** For text assembled from another file (pyproject.toml dependencies): 1-based source line of each text line. */
+  lines?: number[];
 }
 
 /** Where a server's FastMCP object is imported from. */
@@ -52,10 +55,17 @@ export interface ServerData {
   /** False when the server folder itself is missing (a manifest entry without a folder). */
   dirExists: boolean;
   srcDirExists: boolean;
+  /** Source root relative to the server folder (POSIX): `src`, or the entry file's folder (`""` = the server folder itself). */
+  srcDir: string;
   sources: SourceFile[];
-  /** Top-level module and package names found directly under `src/` → kind. */
+  /** Top-level module and package names found directly under the source root → kind. */
   localModules: Map<string, { kind: "module" | "package" | "namespace"; rel: string }>;
+  /** Top-level names of the server folder and the entry file's folder (`src` itself, sibling modules): local, never PyPI packages. */
+  nearbyModules: Set<string>;
+  /** requirements.txt, or (without one) the `[project] dependencies` of pyproject.toml as lines (filled in after the analyzer ran). */
   requirements: TextFile | null;
+  /** Where `requirements` came from. */
+  requirementsFrom: "requirements.txt" | "pyproject.toml" | null;
   /** The server's `.env.example`, else the root's (seed 002 keeps one at the root). */
   envExample: TextFile | null;
   fastmcpJson: TextFile | null;
@@ -96,12 +106,15 @@ export function moduleOf(srcRel: string): { module: string; isPackage: boolean }
  * @param index - a number making analyzer ids unique.
  */
 export async function collectServer(root: string, server: CheckedServer, index: number): Promise<ServerData> {
-  const srcDir = path.join(server.dir, "src");
+  const srcDirRel = sourceRootOf(server.entryFile);
+  const srcDir = path.join(server.dir, ...srcDirRel.split("/").filter(Boolean));
   const srcDirExists = await fs.stat(srcDir).then((s) => s.isDirectory(), () => false);
   const sources: SourceFile[] = [];
   const localModules: ServerData["localModules"] = new Map();
   if (srcDirExists) {
-    const files = (await glob(["**/*.py"], { cwd: srcDir, onlyFiles: true, ignore: SKIP, dot: false, expandDirectories: false })).sort();
+    // A source root that is the server folder itself also holds tests and tooling FastMCP never imports.
+    const skip = srcDirRel === "src" ? SKIP : [...SKIP, "tests/**", "test/**", "**/tests/**", "scripts/**", "docs/**", "examples/**", "setup.py", "conftest.py", "**/conftest.py", "**/test_*.py"];
+    const files = (await glob(["**/*.py"], { cwd: srcDir, onlyFiles: true, ignore: skip, dot: false, expandDirectories: false })).sort();
     for (const srcRel of files) {
       const abs = path.join(srcDir, ...srcRel.split("/"));
       const { module, isPackage } = moduleOf(srcRel);
@@ -127,20 +140,31 @@ export async function collectServer(root: string, server: CheckedServer, index: 
     const text = await readText(path.join(root, ".env.example"));
     if (text !== null) envExample = { rel: ".env.example", text };
   }
-  const fastmcpJson = await read("fastmcp.json");
+  const fastmcpJson = await read(server.configFile ?? "fastmcp.json");
   const fastmcpConfig = fastmcpJson ? parseLocatedJson(fastmcpJson.text) : null;
   const entry = await resolveEntry(root, server, fastmcpConfig, sources, index);
   const pyprojectAbs = path.join(server.dir, "pyproject.toml");
   const hasPyproject = await fs.stat(pyprojectAbs).then((s) => s.isFile(), () => false);
   const dirExists = await fs.stat(server.dir).then((s) => s.isDirectory(), () => false);
+  const nearbyModules = new Set<string>();
+  for (const dir of new Set([server.dir, path.dirname(path.resolve(server.dir, server.entryFile))])) {
+    for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (e.isDirectory() && /^[A-Za-z_]\w*$/.test(e.name)) nearbyModules.add(e.name);
+      else if (e.isFile() && /\.py$/.test(e.name)) nearbyModules.add(e.name.slice(0, -3));
+    }
+  }
+  const requirements = await read("requirements.txt");
   return {
     server,
     folder: server.folder,
     dirExists,
     srcDirExists,
+    srcDir: srcDirRel,
     sources,
     localModules,
-    requirements: await read("requirements.txt"),
+    nearbyModules,
+    requirements,
+    requirementsFrom: requirements ? "requirements.txt" : null,
     envExample,
     fastmcpJson,
     fastmcpConfig,

@@ -43,7 +43,16 @@ export interface ImportFact {
   typeChecking: boolean;
   /** Number of package components of the importing module (0 for top-level modules such as `server`). */
   packageDepth: number;
+  /** Names imported by `from … import a, b` (empty for `import x`). */
+  names: string[];
 }
+
+/**
+ * Where a `sys.path` edit points: `file` = the editing file's path with `up` dirname steps, then
+ * `parts` joined (`..` kept); `literal` = a string constant (relative to the working directory
+ * when not absolute); `unknown` = not evaluable statically.
+ */
+export type PathTarget = { kind: "file"; up: number; parts: string[] } | { kind: "literal"; value: string } | { kind: "unknown" };
 
 /** A name bound at module level (or under the main guard). */
 export interface BindingFact {
@@ -79,10 +88,18 @@ export interface FileFacts {
   /** Calls of plain (undotted) names made at module level (e.g. `init()`). */
   moduleCalls: { callee: string; line: number }[];
   /** Environment reads; `name` is null when not a string literal. */
-  envReads: { name: string | null; line: number; kind: string; hasDefault: boolean; scope: Scope; guarded: boolean }[];
-  sysPath: { line: number; what: string }[];
+  /** `func`: the module-level function (or method's outermost function) the read is in; `cls`: the enclosing class. */
+  envReads: { name: string | null; line: number; kind: string; hasDefault: boolean; scope: Scope; guarded: boolean; func?: string | null; cls?: string | null }[];
+  sysPath: { line: number; what: string; target?: PathTarget }[];
   asyncClients: { line: number; callee: string; scope: Scope }[];
-  blocking: { line: number; callee: string; func: string | null }[];
+  /** `client` is set for a method call on a synchronous client (`s3.get_object` on a `boto3.client`). */
+  blocking: { line: number; callee: string; func: string | null; client?: string }[];
+  /** `sys.exit()`/`exit()`/`os._exit()` at import time, with what the enclosing module-level statement checks. */
+  importExits: { line: number; callee: string; scope: Scope; validates?: string[]; env?: string[]; versionGuard?: boolean; stmtLine?: number }[];
+  /** Import-time calls that crash under FastMCP's loader: `parser.parse_args()`, `asyncio.run(...)`. */
+  importCrashes: { line: number; kind: "parse_args" | "asyncio-run"; callee: string }[];
+  /** pydantic-settings classes and their fields without defaults (environment variable names upper-cased). */
+  settings: { name: string; line: number; prefix: string; required: { field: string; env: string; line: number }[] }[];
   deprecated: { line: number; call: string }[];
   /** Attribute reads evaluated at import time (`Config.X` at module level or in a class body); `obj` is qualified, `text` as written. */
   attrReads: { obj: string; text: string; attr: string; line: number; scope: Scope }[];
@@ -96,6 +113,8 @@ export interface FileFacts {
 export interface SpecResult {
   spec?: string;
   admits?: Record<string, boolean>;
+  /** Per runtime: the declaration admits only newer Pythons (`>=3.13` against 3.12.12). */
+  newer?: Record<string, boolean>;
   error?: string;
 }
 
@@ -105,6 +124,6 @@ export interface AnalyzerResponse {
   stdlib: string[];
   files: Record<string, FileFacts>;
   specs: Record<string, SpecResult>;
-  pyprojects: Record<string, SpecResult & { requiresPython?: string | null; line?: number }>;
+  pyprojects: Record<string, SpecResult & { requiresPython?: string | null; line?: number; dependencies?: { text: string; line: number }[] }>;
   distributions: Record<string, string[]>;
 }

@@ -18,6 +18,7 @@ export function checkJson(report: CheckReport, exitCode: number): Record<string,
     targets: report.targets,
     servers: report.servers,
     python: report.python,
+    metadata: report.metadata,
     findings: report.findings,
     summary: { ...report.summary, exitCode },
   };
@@ -37,9 +38,10 @@ export function formatCheck(report: CheckReport, opts: { color: boolean; strict:
   const c = pc.createColors(opts.color);
   const lines: string[] = [];
   if (report.discovered) {
-    lines.push(c.dim(`no mcp-monorepo.yaml in ${report.root}: discovered ${plural(report.servers.length, "server")} from the layout (*/src/server.py + requirements.txt): ${report.servers.join(", ")}`));
+    lines.push(c.dim(`no mcp-monorepo.yaml in ${report.root}: discovered ${plural(report.servers.length, "server")} from the layout (entry file + requirements.txt or pyproject.toml): ${report.servers.join(", ")}`));
   }
-  lines.push(c.dim(`checking ${plural(report.servers.length, "server")} in ${report.root} for ${report.targets.join(", ")} (Python ${report.python.version} parses the code)`));
+  const meta = report.metadata === "pip" ? "" : report.metadata === "offline" ? "; --offline: import names from the built-in map" : report.metadata ? "; pip could not resolve every requirements file, so some import names come from the built-in map" : "";
+  lines.push(c.dim(`checking ${plural(report.servers.length, "server")} in ${report.root} for ${report.targets.join(", ")} (Python ${report.python.version} parses the code${meta})`));
   const byServer = new Map<string, Finding[]>();
   for (const f of report.findings) {
     const key = f.server ?? "(monorepo)";

@@ -40,6 +40,11 @@ export const IMPORT_TO_DISTRIBUTIONS: Record<string, string[]> = {
   markdown: ["markdown"],
   fitz: ["pymupdf"],
   pydantic_settings: ["pydantic-settings"],
+  pydantic_ai: ["pydantic-ai", "pydantic-ai-slim"],
+  frontmatter: ["python-frontmatter"],
+  jmespath: ["jmespath"],
+  s3transfer: ["s3transfer"],
+  mcp_types: ["mcp-types"],
   sentry_sdk: ["sentry-sdk"],
   telegram: ["python-telegram-bot"],
   discord: ["discord-py"],
@@ -102,6 +107,31 @@ export const FASTMCP_TRANSITIVE = new Set([
   "secretstorage", "sse-starlette", "starlette", "truststore", "typing-extensions", "typing-inspection",
   "uncalled-for", "uvicorn", "watchfiles", "websockets", "zipp",
 ]);
+
+/**
+ * Distributions that common requirements install as their own dependencies (read from their
+ * package metadata, `Requires-Dist`): used only without a pip resolution, so an import of one of
+ * them next to its parent is a warning (installed transitively), not an error.
+ */
+export const KNOWN_TRANSITIVE: Record<string, string[]> = {
+  botocore: ["boto3"],
+  jmespath: ["boto3", "botocore"],
+  s3transfer: ["boto3"],
+  urllib3: ["requests", "botocore"],
+  "charset-normalizer": ["requests"],
+  certifi: ["requests", "httpx"],
+  idna: ["requests", "httpx", "anyio"],
+  httpcore: ["httpx"],
+  anyio: ["httpx", "starlette"],
+  sniffio: ["anyio"],
+  "pydantic-core": ["pydantic"],
+  "typing-extensions": ["pydantic"],
+  "python-dateutil": ["botocore", "pandas"],
+  six: ["python-dateutil"],
+  "google-auth": ["google-api-python-client", "google-api-core"],
+  "google-api-core": ["google-cloud-firestore", "google-cloud-storage"],
+  protobuf: ["google-api-core", "grpcio-status"],
+};
 
 /** PEP 503 normalisation: `Foo_Bar.baz` → `foo-bar-baz`. */
 export function normalizeDistribution(name: string): string {

@@ -23,6 +23,10 @@ export const CHECK_OUTPUT_SCHEMA = {
       required: ["executable", "version"],
       properties: { executable: { type: "string" }, version: { type: "string", pattern: "^3\\.\\d+\\.\\d+" } },
     },
+    metadata: {
+      enum: ["pip", "partial", "map", "offline"],
+      description: "where import-to-distribution answers came from: pip resolutions of every server's requirements, some, none (built-in map), or --offline",
+    },
     findings: {
       type: "array",
       items: {

@@ -3,6 +3,7 @@ import type { SharedFile, SyncLock } from "../core/vendor.js";
 import type { ServerData } from "./collect.js";
 import type { AnalyzerResponse, FileFacts } from "./facts.js";
 import type { Finding, RuleId, Severity } from "./types.js";
+import type { ServerPackages } from "./packages.js";
 
 /** What every rule may read besides the server itself. */
 export interface RuleContext {
@@ -19,6 +20,8 @@ export interface RuleContext {
   canonicalRequirements: string | null;
   /** The sync lock, or null when there is none. */
   lock: SyncLock | null;
+  /** Resolved requirements per server folder (absent: not resolved, e.g. `--offline`). */
+  packages?: Map<string, ServerPackages>;
 }
 
 /** A rule: server inputs in, findings out (STYLE.md §4). */

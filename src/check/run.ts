@@ -14,6 +14,7 @@ import { dockerIgnoreRule, dockerPythonRule, dockerServeRule, healthRouteRule, t
 import { k8sCommandRule, k8sEnvRule, k8sParseRule, k8sProbesRule, k8sResourcesRule, k8sSecretRule } from "./rules/k8s.js";
 import { envRule } from "./rules/env.js";
 import { fastmcpJsonRule } from "./rules/fastmcp-json.js";
+import { importCrashRule } from "./rules/import-crash.js";
 import { layoutRule } from "./rules/layout.js";
 import { mcpbRule } from "./rules/mcpb.js";
 import { pathImportRule } from "./rules/path-import.js";
@@ -31,6 +32,7 @@ import { shadowingRule } from "./rules/shadowing.js";
 import { sharedDriftRule } from "./rules/shared-drift.js";
 import type { CheckReport, Finding } from "./types.js";
 import { loadWorkspace, resolveTargets } from "./workspace.js";
+import { resolutionRuntime, resolvePackages, usePyprojectDependencies } from "./packages.js";
 
 /** Every rule, in the order of issue 5's list (layout first: it explains what the others skip). */
 export const RULES: Rule[] = [
@@ -47,6 +49,7 @@ export const RULES: Rule[] = [
   fastmcpJsonRule,
   shadowingRule,
   configOrderRule,
+  importCrashRule,
   // Deployment targets (issue 9): only for --target docker / k8s (or the manifest's targets).
   targetFilesRule,
   dockerPythonRule,
@@ -72,6 +75,8 @@ export interface CheckOptions {
   targets?: string[];
   /** `--python` interpreter for the analyzer. */
   python?: string;
+  /** `--offline`: do not resolve requirements with pip (import names then come from the built-in map). */
+  offline?: boolean;
   /** Environment (PATH and MCPM_PYTHON are read). */
   env: NodeJS.ProcessEnv;
 }
@@ -114,6 +119,8 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     }
   }
   const stdlib = new Set(analyzer.stdlib);
+  for (const d of data) usePyprojectDependencies(d, analyzer, ws.root);
+  const packages = opts.offline ? new Map() : await resolvePackages(data, { python: analyzer.python.executable, runtime: resolutionRuntime(targets, ws.manifest), stdlib, env: opts.env });
 
   let canonical: SharedFile[] | null = null;
   let canonicalRequirements: string | null = null;
@@ -131,7 +138,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     if (Object.keys(lock.servers).length === 0) lock = null;
   }
 
-  const ctx: RuleContext = { root: ws.root, manifest: ws.manifest, targets, analyzer, stdlib, canonical, canonicalRequirements, lock };
+  const ctx: RuleContext = { root: ws.root, manifest: ws.manifest, targets, analyzer, stdlib, canonical, canonicalRequirements, lock, packages };
   const findings: Finding[] = [];
   for (const d of data) for (const rule of RULES) findings.push(...(await rule(d, ctx)));
   if (!opts.servers?.length) {
@@ -157,6 +164,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     targets,
     servers: ws.servers.map((s) => s.name),
     python: { executable: analyzer.python.executable, version: analyzer.python.version },
+    metadata: opts.offline ? "offline" : [...packages.values()].every((p) => p.resolution.ok) ? "pip" : [...packages.values()].some((p) => p.resolution.ok) ? "partial" : "map",
     findings,
     summary: { errors, warnings: findings.length - errors, servers: ws.servers.length },
   };

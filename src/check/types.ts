@@ -16,6 +16,8 @@ export const RULE_IDS = [
   "server-object",
   "pypi-only",
   "undeclared-dependency",
+  "unresolvable-requirements",
+  "mcp-sdk-v1",
   "shared-drift",
   "path-import",
   "env-undocumented",
@@ -29,6 +31,7 @@ export const RULE_IDS = [
   "config-before-validate",
   "server-layout",
   "python-syntax",
+  "import-crash",
   // Deployment targets (issue 9): run for `--target docker` / `k8s` (src/check/rules/docker.ts, k8s.ts).
   "target-files",
   "docker-python",
@@ -76,6 +79,8 @@ export interface CheckedServer {
   entryObject: string | null;
   /** True when the entry file comes from `mcp-monorepo.yaml` (false: discovered, `src/server.py` unless fastmcp.json says otherwise). */
   entryFromManifest: boolean;
+  /** FastMCP config file of the server folder when discovered from one (`fastmcp.json`, `prod.fastmcp.json`); default `fastmcp.json`. */
+  configFile?: string;
 }
 
 /** Everything `check` reports. */
@@ -90,6 +95,12 @@ export interface CheckReport {
   servers: string[];
   /** Interpreter that parsed the code. */
   python: { executable: string; version: string };
+  /**
+   * Where import → distribution answers came from: `pip` (every server's requirements resolved
+   * with pip), `partial` (some), `map` (none: no pip or no network; the built-in map was used),
+   * `offline` (`--offline`).
+   */
+  metadata?: "pip" | "partial" | "map" | "offline";
   /** Findings, sorted by server, file, line. */
   findings: Finding[];
   summary: { errors: number; warnings: number; servers: number };

@@ -11,8 +11,11 @@ import type { CheckedServer } from "./types.js";
  *
  * With `mcp-monorepo.yaml` (found walking up from the start folder) the servers, their
  * entrypoints, the Python version and the targets come from the manifest. Without one,
- * servers are discovered from seed 002's layout ("Repository Structure"): every
- * `<folder>/src/server.py` next to a `<folder>/requirements.txt`.
+ * servers are discovered from the layouts real repositories use (seed 002's "Repository
+ * Structure" and issue 11): `<folder>/src/server.py`, `<folder>/server.py`,
+ * `<folder>/src/<pkg>/server.py`, any folder with a `fastmcp.json` / `*.fastmcp.json`, or a single
+ * server at the root (`src/server.py`, `server.py`, `src/<pkg>/server.py`), each with
+ * `requirements.txt` or `pyproject.toml` (FastMCP Cloud accepts either).
  */
 
 /** The monorepo `check` runs on. */
@@ -27,7 +30,7 @@ export interface Workspace {
   unlisted: string[];
 }
 
-const IGNORED_DIRS = ["**/node_modules/**", "**/.venv/**", "**/venv/**", "**/.git/**", "**/__pycache__/**", "**/.tox/**", "**/dist/**", "**/build/**"];
+const IGNORED_DIRS = ["**/node_modules/**", "**/.venv/**", "**/venv/**", "**/.git/**", "**/__pycache__/**", "**/.tox/**", "**/dist/**", "**/build/**", "**/site-packages/**"];
 
 /** Splits `server-ops/src/server.py:mcp` into the file under the server folder and the object. */
 function splitEntrypoint(entrypoint: string, folder: string): { file: string; object: string | null } {
@@ -38,20 +41,94 @@ function splitEntrypoint(entrypoint: string, folder: string): { file: string; ob
   return { file, object: m ? m[2]! : null };
 }
 
-async function discover(start: string): Promise<{ root: string; servers: CheckedServer[] } | null> {
+const isFile = (p: string) => fs.stat(p).then((s) => s.isFile(), () => false);
+
+/**
+ * The folder `import` statements of a server resolve from: `src/` when the entry file is under
+ * it (`src/server.py`, `src/<pkg>/server.py`), else the entry file's own folder (FastMCP's loader
+ * puts that folder on `sys.path`).
+ */
+export function sourceRootOf(entryFile: string): string {
+  if (entryFile.startsWith("src/")) return "src";
+  const dir = path.posix.dirname(entryFile);
+  return dir === "." ? "" : dir;
+}
+
+/** Entry file of a folder by the layouts real repositories use (issue 11), or null. */
+async function entryOf(dir: string): Promise<{ entryFile: string; config: string | null } | null> {
+  const configs = (await glob(["fastmcp.json", "*.fastmcp.json"], { cwd: dir, onlyFiles: true, expandDirectories: false })).sort((a, b) => (a === "fastmcp.json" ? -1 : b === "fastmcp.json" ? 1 : a.localeCompare(b)));
+  for (const config of configs) {
+    const text = await fs.readFile(path.join(dir, config), "utf8").catch(() => null);
+    let data: { source?: { path?: unknown } } | null = null;
+    try {
+      data = text === null ? null : (JSON.parse(text) as { source?: { path?: unknown } });
+    } catch {
+      data = null; // not JSON: the fastmcp-json rule reports it
+    }
+    const p = typeof data?.source?.path === "string" ? data.source.path.replace(/:[A-Za-z_][A-Za-z0-9_]*$/, "") : null;
+    if (p && (await isFile(path.join(dir, p)))) return { entryFile: path.posix.normalize(p.replace(/\\/g, "/")), config };
+    if (!p || data === null) return { entryFile: "src/server.py", config };
+  }
+  for (const cand of ["src/server.py", "server.py"]) if (await isFile(path.join(dir, cand))) return { entryFile: cand, config: null };
+  const pkgs = await glob(["src/*/server.py"], { cwd: dir, onlyFiles: true, ignore: IGNORED_DIRS, expandDirectories: false });
+  if (pkgs.length === 1) return { entryFile: pkgs[0]!, config: null };
+  // A package folder next to the dependencies (`<pkg>/server.py` + pyproject.toml at the same level).
+  if (await hasDependencies(dir)) {
+    const flat = (await glob(["*/server.py"], { cwd: dir, onlyFiles: true, ignore: [...IGNORED_DIRS, "tests/**", "test/**", "examples/**", "docs/**"], expandDirectories: false })).sort();
+    if (flat.length === 1) return { entryFile: flat[0]!, config: null };
+  }
+  return null;
+}
+
+/** A folder with a way to install dependencies (requirements.txt or pyproject.toml; FastMCP Cloud accepts either). */
+async function hasDependencies(dir: string): Promise<boolean> {
+  return (await isFile(path.join(dir, "requirements.txt"))) || (await isFile(path.join(dir, "pyproject.toml")));
+}
+
+async function serversIn(dir: string): Promise<CheckedServer[]> {
+  const folders = new Set<string>();
+  const hits = await glob(["*/src/server.py", "*/server.py", "*/src/*/server.py", "*/fastmcp.json", "*/*.fastmcp.json"], { cwd: dir, onlyFiles: true, ignore: IGNORED_DIRS, expandDirectories: false });
+  for (const h of hits) folders.add(h.split("/")[0]!);
+  const servers: CheckedServer[] = [];
+  for (const folder of [...folders].sort()) {
+    const abs = path.join(dir, folder);
+    const entry = await entryOf(abs);
+    if (!entry || !(entry.config || (await hasDependencies(abs)))) continue;
+    servers.push({ name: folder, folder, dir: abs, entryFile: entry.entryFile, entryObject: null, entryFromManifest: false, configFile: entry.config ?? undefined });
+  }
+  if (servers.length === 0) {
+    // A single server at the root of the repository.
+    const entry = await entryOf(dir);
+    if (entry && (entry.config || (await hasDependencies(dir)))) {
+      servers.push({ name: path.basename(dir), folder: ".", dir, entryFile: entry.entryFile, entryObject: null, entryFromManifest: false, configFile: entry.config ?? undefined });
+    }
+  }
+  return servers;
+}
+
+/** Python files that look like entry points (`server.py`, `main.py`, `app.py`, `*fastmcp.json`) near `start`, for the "nothing found" message. */
+async function candidates(start: string): Promise<string[]> {
+  const hits = await glob(["**/server.py", "**/main.py", "**/app.py", "**/fastmcp.json", "**/*.fastmcp.json"], { cwd: start, onlyFiles: true, ignore: IGNORED_DIRS, deep: 4, expandDirectories: false });
+  return hits.sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b)).slice(0, 8);
+}
+
+/**
+ * Walks up from `start` to the first folder holding servers, stopping at the repository
+ * boundary (a folder with `.git`), so a sibling repository is never linted instead.
+ */
+async function discover(start: string): Promise<{ root: string; servers: CheckedServer[] } | { root: null; seen: string[]; boundary: string | null }> {
   let dir = path.resolve(start);
   for (;;) {
-    const hits = await glob(["*/src/server.py"], { cwd: dir, onlyFiles: true, ignore: IGNORED_DIRS, expandDirectories: false });
-    const servers: CheckedServer[] = [];
-    for (const hit of hits.sort()) {
-      const folder = hit.split("/")[0]!;
-      const hasReq = await fs.stat(path.join(dir, folder, "requirements.txt")).then((s) => s.isFile(), () => false);
-      if (!hasReq) continue;
-      servers.push({ name: folder, folder, dir: path.join(dir, folder), entryFile: "src/server.py", entryObject: null, entryFromManifest: false });
+    const servers = await serversIn(dir);
+    const atBoundary = await fs.stat(path.join(dir, ".git")).then(() => true, () => false);
+    const parent = path.dirname(dir);
+    if (servers.length === 1 && servers[0]!.folder === "." && !atBoundary && parent !== dir) {
+      // Started inside one server of a monorepo: check the monorepo when the parent lists this folder as a server.
+      const up = await serversIn(parent);
+      if (up.some((s) => s.folder === path.basename(dir))) return { root: parent, servers: up };
     }
     if (servers.length > 0) return { root: dir, servers };
-    const parent = path.dirname(dir);
-    if (parent === dir) return null;
+    if (atBoundary || parent === dir) return { root: null, seen: await candidates(path.resolve(start)), boundary: atBoundary ? dir : null };
     dir = parent;
   }
 }
@@ -86,9 +163,13 @@ export async function loadWorkspace(start: string, only: string[]): Promise<Work
     });
   } else {
     const found = await discover(start);
-    if (!found) {
+    if (found.root === null) {
+      const where = found.boundary ? `${start} up to the repository root ${found.boundary}` : `${start} or any parent folder`;
+      const seen = found.seen.length
+        ? `; files seen: ${found.seen.join(", ")} (an entry file needs requirements.txt or pyproject.toml next to it, or a fastmcp.json naming it)`
+        : "";
       throw new UserError(
-        `no mcp-monorepo.yaml and no server folders (<folder>/src/server.py with <folder>/requirements.txt) in ${start} or any parent folder (use --cwd DIR)`,
+        `no mcp-monorepo.yaml and no server folders (<folder>/src/server.py, <folder>/server.py, src/<pkg>/server.py or a fastmcp.json, with requirements.txt or pyproject.toml) in ${where}${seen} (use --cwd DIR)`,
         CANNOT_RUN,
       );
     }

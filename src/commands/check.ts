@@ -17,6 +17,8 @@ export interface CheckCliOptions {
   interpreter?: string;
   /** Deprecated spelling of `interpreter` (hidden): `--python` means a version in `create`. */
   python?: string;
+  offline?: boolean;
+  explain?: string;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -42,6 +44,8 @@ export function registerCheck(program: Command, ctx: Context, state: RunState): 
     .option("--cwd <dir>", "run as if started in <dir>")
     .option("--interpreter <path>", "Python 3.10+ interpreter that parses the code (default: $MCPM_PYTHON, else python3/python on PATH)")
     .addOption(new Option("--python <path>", "deprecated: use --interpreter").hideHelp())
+    .option("--offline", "do not resolve requirements with pip (import names then come from the built-in map)")
+    .option("--explain <rule>", "print the documentation of a rule and exit")
     .addHelpText(
       "after",
       "\nExit codes: 0 no errors (warnings fail only with --strict), 1 findings that fail, 2 could not run.\n" +
@@ -50,6 +54,11 @@ export function registerCheck(program: Command, ctx: Context, state: RunState): 
     )
     .action(async (_opts: CheckCliOptions, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as CheckCliOptions;
+      if (opts.explain !== undefined) {
+        const { explainRule } = await import("../check/explain.js");
+        writeLine(ctx.stdout, (await explainRule(opts.explain)).trimEnd());
+        return;
+      }
       const start = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
       if (opts.python !== undefined) {
         // `--python 3.12` is create's Python version; here it always named an interpreter.
@@ -59,7 +68,7 @@ export function registerCheck(program: Command, ctx: Context, state: RunState): 
         writeLine(ctx.stderr, "note: check --python PATH is deprecated; use --interpreter PATH");
       }
       const interpreter = opts.interpreter ?? opts.python;
-      const report = await runCheck({ start, servers: opts.server ?? [], targets: opts.target ?? [], python: interpreter, env: ctx.env });
+      const report = await runCheck({ start, servers: opts.server ?? [], targets: opts.target ?? [], python: interpreter, offline: Boolean(opts.offline), env: ctx.env });
       const code = checkExitCode(report, Boolean(opts.strict));
       if (opts.json) {
         writeLine(ctx.stdout, JSON.stringify(checkJson(report, code), null, 2));

@@ -70,7 +70,8 @@ export const createOptionsSchema = z
  */
 export function pythonTargetsMessage(problem: PythonTargetsProblem): string {
   const others = problem.targetsThatRunIt.filter((t) => t !== problem.target);
-  return `${problem.message}: choose --python ${problem.highestPython} or lower${others.length ? `, or deploy Python ${problem.python} with another target (${others.join(", ")}) instead of ${problem.target}` : ""}`;
+  const list = others.length > 1 ? `${others.slice(0, -1).join(", ")} or ${others[others.length - 1]}` : (others[0] ?? "");
+  return `${problem.message}: choose --python ${problem.highestPython} or lower${others.length ? `, or deploy Python ${problem.python} with --target ${list} instead of ${problem.target}` : ""}`;
 }
 
 export type CreateOptions = z.infer<typeof createOptionsSchema>;

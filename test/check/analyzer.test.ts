@@ -178,7 +178,7 @@ describe("python analyzer facts", () => {
         pyprojects: [{ id: "pp", path: path.join(dir, "pyproject.toml") }],
       },
     );
-    expect(r.specs.plain).toEqual({ spec: "==3.12.*", admits: { "3.12.12": true, "3.13": false } });
+    expect(r.specs.plain).toEqual({ spec: "==3.12.*", admits: { "3.12.12": true, "3.13": false }, newer: { "3.12.12": false, "3.13": false } });
     expect(r.specs.patch!.admits).toEqual({ "3.12.12": false, "3.13": false });
     expect(r.specs.impl!.admits).toEqual({ "3.12.12": false, "3.13": true });
     expect(r.specs.ft!.spec).toBe("==3.13.*");

@@ -115,11 +115,16 @@ describe("check exits 2 when it cannot run, with the reason", () => {
     expect(JSON.parse(r.stdout).python.version).toMatch(/^3\.\d+\.\d+$/);
   });
 
-  it("no servers anywhere", async () => {
+  it("no servers anywhere (up to the repository root), listing the candidate files it saw", async () => {
     const dir = await tempDir();
+    await mkdir(path.join(dir, ".git")); // the walk stops here, whatever lies above it
+    await mkdir(path.join(dir, "tools"), { recursive: true });
+    await writeFile(path.join(dir, "tools", "server.py"), "from fastmcp import FastMCP\nmcp = FastMCP('x')\n");
     const r = await cli(["check", "--cwd", dir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("no mcp-monorepo.yaml and no server folders");
+    expect(r.stderr).toContain(`up to the repository root ${dir}`);
+    expect(r.stderr).toContain("files seen: tools/server.py");
   });
 
   it("a --cwd that does not exist", async () => {
@@ -171,5 +176,26 @@ describe("check finds a Python 3.10+ on PATH", () => {
     const explicit = await cli(["check", "--python", old, "--cwd", fixture("server-object", "pass")]);
     expect(explicit.code).toBe(2);
     expect(explicit.stderr).toContain("check needs Python 3.10 or newer to analyze server code; this is 3.9.18");
+  });
+});
+
+describe("check --explain", () => {
+  it("prints a rule's documentation (shipped in the package), for every rule id", async () => {
+    const { RULE_IDS } = await import("../../src/check/types.js");
+    for (const rule of RULE_IDS) {
+      const r = await cli(["check", "--explain", rule]);
+      expect(r.code, rule).toBe(0);
+      expect(r.stdout.startsWith(`# \`${rule}\`\n\nSeverity: `), rule).toBe(true);
+      expect(r.stdout, rule).not.toMatch(/seed 0\d\d|deployment learnings|\bRCA\b/i); // public facts only
+    }
+    const r = await cli(["check", "--explain", "import-crash"]);
+    expect(r.stdout).toContain("asyncio.run() cannot be called from a running event");
+  });
+
+  it("an unknown rule is a one-line error listing the valid ids", async () => {
+    const r = await cli(["check", "--explain", "no-such-rule"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain('error: unknown rule "no-such-rule"; rules: server-object, pypi-only,');
   });
 });

@@ -48,7 +48,7 @@ describe("server-object agrees with FastMCP 4", () => {
   // issue 5 requires check to accept, and a plain import works; but FastMCP 4.1's `fastmcp run` and
   // `fastmcp inspect` import the file inside a running event loop, where asyncio.run() raises.
   // This test records that behaviour so a FastMCP change (or a decision to flag it) is noticed.
-  it("seed 002's async factory with asyncio.run: accepted by check, but FastMCP 4's loader cannot import it", async () => {
+  it("seed 002's async factory with asyncio.run: FastMCP 4's loader cannot import it, and check says so", async () => {
     const dir = await tempDir();
     await mkdir(path.join(dir, "server-async", "src"), { recursive: true });
     await writeFile(path.join(dir, "server-async", "requirements.txt"), "fastmcp>=4.0,<5\n");
@@ -70,8 +70,10 @@ describe("server-object agrees with FastMCP 4", () => {
         "",
       ].join("\n"),
     );
+    // Issue 11: check now reports it (it used to accept seed 002's pattern), with the fix FastMCP takes.
     const { json } = await checkJson(dir);
-    expect(json.findings).toEqual([]);
+    expect(json.findings.map((f) => `${f.rule}@${f.line}`)).toEqual(["import-crash@12"]);
+    expect(json.findings[0]!.fix).toContain("src/server.py:create_server");
     const r = await inspect(path.join(dir, "server-async"), "src/server.py");
     expect(r.code).not.toBe(0);
     expect(r.output).toContain("asyncio.run() cannot be called from a running event");

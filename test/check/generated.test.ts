@@ -27,6 +27,8 @@ describe("a monorepo made by create", () => {
     expect(first.json.servers).toEqual(["ops", "customer", "finance"]);
     const grown = await cli(["add-server", "billing", "--yes", "--cwd", dir]);
     expect(grown.code, grown.stderr).toBe(0);
+    const targets = await cli(["add-target", "docker", "k8s", "mcpb", "--cwd", dir, "--allow-dirty"]);
+    expect(targets.code, targets.stderr).toBe(0);
     const all = await checkJson(dir, ["--strict", "--target", "fastmcp-cloud", "--target", "docker", "--target", "k8s", "--target", "mcpb"]);
     expect(all.json.findings).toEqual([]);
     expect(all.json.servers).toEqual(["ops", "customer", "finance", "billing"]);
@@ -106,18 +108,15 @@ describe("create --python and check's python-version rule agree (seed 000)", () 
   });
 
   it("a 3.13 monorepo is flagged for FastMCP Cloud but fine as a container", async () => {
-    // create refuses 3.13 with the fastmcp-cloud target (issue 13 item 4), so raise it by hand.
-    const dir = await created("3.12");
-    const manifestFile = path.join(dir, "mcp-monorepo.yaml");
-    await writeFile(manifestFile, (await readFile(manifestFile, "utf8")).replace('python: "3.12"', 'python: "3.13"'));
-    for (const s of ["ops", "customer", "finance"]) {
-      const file = path.join(dir, `server-${s}`, "fastmcp.json");
-      await writeFile(file, (await readFile(file, "utf8")).replace('">=3.12"', '">=3.13"'));
-    }
+    // create refuses 3.13 with the fastmcp-cloud target (issue 13 item 4): make it for docker.
+    const parent = await tempDir();
+    const dir = path.join(parent, "py3.13");
+    const r = await cli([dir, "--yes", "--no-git", "--python", "3.13", "--target", "docker"], { cwd: parent });
+    expect(r.code, r.stderr).toBe(0);
     const cloud = await checkJson(dir, ["--target", "fastmcp-cloud"]);
     expect(cloud.code).toBe(1);
     expect(new Set(cloud.json.findings.map((f: { rule: string }) => f.rule))).toEqual(new Set(["python-version"]));
-    const docker = await checkJson(dir, ["--target", "docker"]);
+    const docker = await checkJson(dir, ["--strict", "--target", "docker"]);
     expect(docker.json.findings).toEqual([]);
   });
 });

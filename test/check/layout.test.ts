@@ -81,3 +81,71 @@ describe("server-object edge cases", () => {
     expect(json.findings[1]!.fix).toBe("call it: `mcp = create_server()`");
   });
 });
+
+describe("discovery of real layouts (issue 11)", () => {
+  const SERVER = 'from fastmcp import FastMCP\n\nmcp = FastMCP(name="x")\n';
+  const REQ = "fastmcp>=4.0,<5\n";
+  async function put(root: string, files: Record<string, string>): Promise<void> {
+    for (const [rel, text] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+      await writeFile(path.join(root, rel), text);
+    }
+  }
+
+  it("finds <folder>/server.py, src/<pkg>/server.py, *.fastmcp.json folders and pyproject-only servers", async () => {
+    const dir = await tempDir();
+    await mkdir(path.join(dir, ".git"));
+    await put(dir, {
+      "flat/server.py": SERVER,
+      "flat/requirements.txt": REQ,
+      "packaged/src/weather/server.py": SERVER,
+      "packaged/pyproject.toml": '[project]\nname = "weather"\nversion = "0.1.0"\ndependencies = [\n  "fastmcp>=4.0,<5",\n  "httpx>=0.27",\n]\n',
+      "configured/app/main.py": SERVER,
+      "configured/prod.fastmcp.json": '{"source": {"path": "app/main.py"}, "environment": {"dependencies": ["fastmcp>=4.0,<5"]}}\n',
+      "notes/README.md": "not a server\n",
+    });
+    const { code, json } = await checkJson(dir, ["--offline"]);
+    expect(json.servers).toEqual(["configured", "flat", "packaged"]);
+    expect(json.findings).toEqual([]);
+    expect(code).toBe(0);
+  });
+
+  it("a single server at the repository root (server.py + pyproject.toml); pyproject dependencies are checked like requirements.txt", async () => {
+    const dir = await tempDir();
+    await mkdir(path.join(dir, ".git"));
+    await put(dir, {
+      "server.py": SERVER + "import yaml\nimport requests\n",
+      "pyproject.toml": '[project]\nname = "one"\nversion = "0.1.0"\ndependencies = ["fastmcp>=4.0,<5", "git+https://github.com/x/y.git"]\n',
+    });
+    const { json } = await checkJson(dir, ["--offline"]);
+    expect(json.servers).toEqual([path.basename(dir)]);
+    expect(json.findings.map((f) => `${f.rule}:${f.severity}:${f.file}:${f.line}`)).toEqual([
+      "pypi-only:error:pyproject.toml:4",
+      "undeclared-dependency:warning:server.py:4", // yaml: installed by fastmcp
+      "undeclared-dependency:error:server.py:5", // requests
+    ]);
+  });
+
+  it("a package folder next to the root's pyproject.toml (`<pkg>/server.py`), with imports of the package itself local", async () => {
+    const dir = await tempDir();
+    await mkdir(path.join(dir, ".git"));
+    await put(dir, {
+      "watch/server.py": SERVER + "from watch.tools import add\n",
+      "watch/tools.py": "def add() -> None:\n    pass\n",
+      "tests/test_server.py": "import pytest\n",
+      "pyproject.toml": '[project]\nname = "watch"\nversion = "0.1.0"\ndependencies = ["fastmcp>=4.0,<5"]\n',
+    });
+    const { json } = await checkJson(dir, ["--offline"]);
+    expect(json.servers).toEqual([path.basename(dir)]);
+    expect(json.findings).toEqual([]);
+  });
+
+  it("stops at the .git boundary instead of linting a sibling repository", async () => {
+    const dir = await tempDir();
+    await put(dir, { "sibling/server-a/src/server.py": SERVER, "sibling/server-a/requirements.txt": REQ, "mine/docs/index.md": "x\n" });
+    await mkdir(path.join(dir, "mine", ".git"));
+    const r = await cli(["check", "--cwd", path.join(dir, "mine", "docs")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`up to the repository root ${path.join(dir, "mine")}`);
+  });
+});

@@ -30,13 +30,14 @@ describe("server-object (rule 1)", () => {
     expect(by("server-class-instance")[0]!.message).toMatch(/^class wrapper: server is a MyServer instance/);
     // An async factory called without asyncio.run stores a coroutine.
     expect(by("server-async-no-run")[0]!.message).toContain("stores a coroutine");
-    expect(by("server-async-no-run")[0]!.fix).toContain("asyncio.run(create_server())");
+    expect(by("server-async-no-run")[0]!.fix).toContain("src/server.py:create_server"); // FastMCP awaits it; asyncio.run() at import fails
+
     // fastmcp.json's entrypoint must name an object that exists.
     expect(by("server-bad-entrypoint")).toMatchObject([{ rule: "server-object", file: "server-bad-entrypoint/fastmcp.json", line: 6 }]);
     expect(json.findings.every((f) => f.rule === "server-object" && f.severity === "error")).toBe(true);
   });
 
-  it("accepts seed 002's correct patterns: module-level instance, factory assignment, async factory with asyncio.run", async () => {
+  it("accepts seed 002's correct patterns: module-level instance, factory assignment, async factory named as the entrypoint", async () => {
     const { code, json } = await checkJson(fixture("server-object", "pass"));
     expect(json.findings).toEqual([]);
     expect(json.servers).toEqual(["server-async-factory", "server-factory", "server-module-level"]);
@@ -72,7 +73,7 @@ describe("undeclared-dependency (rule 3)", () => {
     expect(f[1]!.message).toContain("needs pyyaml"); // yaml → PyYAML
     expect(f[2]!.message).toContain("needs beautifulsoup4"); // bs4 → beautifulsoup4
     expect(f[3]!.message).toContain("needs python-dotenv"); // dotenv → python-dotenv
-    expect(f[4]!.message).toContain("installed today only because fastmcp depends on it");
+    expect(f[4]!.message).toContain("installed only because fastmcp depends on it");
     // stdlib (json, os), the declared httpx and the optional ujson (try/except ImportError) are not flagged.
     expect(f.some((x) => /json|httpx|ujson/.test(x.message.split(" needs ")[0]!))).toBe(false);
   });
@@ -168,7 +169,7 @@ describe("python-version (rule 8)", () => {
     expect(code).toBe(1);
     expect(json.findings).toMatchObject([{ rule: "python-version", server: null, file: "pyproject.toml", line: 5 }]);
     expect(json.findings[0]!.message).toBe(
-      'pyproject.toml requires-python ">=3.13" excludes Python 3.12.12, the runtime of FastMCP Cloud\'s base image mcp-base-python3.12 (seed 000: the platform ignores the declared version when it picks the image); lower the requirement or deploy as a custom container',
+      'pyproject.toml requires-python ">=3.13" excludes Python 3.12.12, the runtime of FastMCP Cloud\'s base image mcp-base-python3.12 (the platform ignores the declared version when it picks the image); lower the requirement or deploy as a custom container',
     );
   });
 

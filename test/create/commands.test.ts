@@ -95,7 +95,7 @@ describe("Python version and targets agree (FastMCP Cloud builds on Python 3.12)
     if (r.code !== 0) {
       expect(r.code).toBe(1);
       expect(r.stderr.trim()).toBe(
-        `error: FastMCP Cloud builds every server on a Python 3.12 base image whatever fastmcp.json asks for, so a Python ${python} server fails to build there: choose --python 3.12 or lower, or deploy Python ${python} with another target (docker, k8s, mcpb) instead of fastmcp-cloud`,
+        `error: FastMCP Cloud builds every server on a Python 3.12 base image whatever fastmcp.json asks for, so a Python ${python} server fails to build there: choose --python 3.12 or lower, or deploy Python ${python} with --target docker, k8s or mcpb instead of fastmcp-cloud`,
       );
       expect(await readdir(cwd)).toEqual([]);
       return;
@@ -119,4 +119,20 @@ describe("create inside an existing monorepo", () => {
     );
     expect((await readdir(outer)).includes("inner")).toBe(false);
   });
+});
+
+// Issue 13 item 4 with --target: a Python version and targets given as flags must agree, and
+// what is created passes check --strict for its own targets.
+describe("--python with --target", () => {
+  it("3.13 with docker only is created and passes check --strict; with fastmcp-cloud as well it is refused", async () => {
+    const cwd = await tempDir("mcpm-pyt-");
+    const ok = await runCli(["d", "--yes", "--no-git", "--python", "3.13", "--target", "docker"], { cwd });
+    expect(ok.code, ok.stderr).toBe(0);
+    const check = await runCli(["check", "--strict", "--cwd", path.join(cwd, "d")], { cwd, env: { PATH: process.env.PATH, NO_COLOR: "1" } });
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    const refused = await runCli(["c", "--yes", "--no-git", "--python", "3.13", "--target", "fastmcp-cloud", "--target", "docker"], { cwd });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("or deploy Python 3.13 with --target docker, k8s or mcpb instead of fastmcp-cloud");
+    expect((await readdir(cwd)).sort()).toEqual(["d"]);
+  }, 120_000);
 });

@@ -92,7 +92,7 @@ export const configOrderRule: Rule = (server) => {
           f.rel,
           r.line,
           `${r.text}.${r.attr} is read at import time ${at === undefined ? `but ${r.text}.validate() is never called at module level in this file` : `before ${r.text}.validate() (line ${at})`}: the setting may not be validated yet`,
-          `call \`${r.text}.validate()\` right after the import, before the first read (seed 002 "Import Order Issues")`,
+          `call \`${r.text}.validate()\` right after the import, before the first read (validate first, then read settings)`,
         ),
       );
     }

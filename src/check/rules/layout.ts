@@ -21,9 +21,11 @@ export const layoutRule: Rule = (server, ctx) => {
       finding("server-layout", "error", server, server.entry.rel, null, `entry file ${server.entry.rel} does not exist (named by ${server.entry.from === "default" ? "the default layout" : server.entry.from})`, `create it, or fix the entrypoint in ${server.entry.from === "default" ? "mcp-monorepo.yaml or fastmcp.json" : server.entry.from}`),
     );
   }
-  if (!server.requirements) {
+  const hasJsonDeps = Array.isArray((server.fastmcpConfig?.data as { environment?: { dependencies?: unknown } } | undefined)?.environment?.dependencies);
+  if (!server.requirements && !hasJsonDeps) {
+    const rel = folder === "." ? "requirements.txt" : `${folder}/requirements.txt`;
     out.push(
-      finding("server-layout", "error", server, `${folder}/requirements.txt`, null, "requirements.txt is missing: FastMCP Cloud installs the server's dependencies from it", "add requirements.txt with `fastmcp>=4.0,<5` and every PyPI package the server imports"),
+      finding("server-layout", "error", server, rel, null, "requirements.txt is missing (and there are no pyproject.toml dependencies): FastMCP Cloud installs the server's dependencies from one of them", "add requirements.txt with `fastmcp>=4.0,<5` and every PyPI package the server imports"),
     );
   }
   for (const src of server.sources) {

@@ -1,25 +1,61 @@
+import path from "node:path";
+import type { PathTarget } from "../facts.js";
 import { finding, parsedSources, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rule `path-import` (issue 5 rule 4, second half; CONTRACT rules 3 and 6).
+ * Rule `path-import` (issue 5 rule 4, second half; CONTRACT rules 3 and 6; issue 11).
  *
  * Source: seed 002 "Cloud vs Local Differences / Import Paths" (`sys.path.append('src')` works
  * locally and fails in the cloud) and the deployment checklist ("No relative imports outside the
- * package"). Flags, anywhere under `src/`: `sys.path` edits (`append`, `insert`, `extend`,
- * assignment), `site.addsitedir`, setting `PYTHONPATH`; relative imports that climb above `src/`;
- * any relative import in the entry file (`fastmcp run` loads it as a top-level module, so
- * `from .shared import X` fails: "attempted relative import with no known parent package");
- * and `import shared` when the server has no vendored `src/shared/` (it resolves only from the
- * monorepo root on a developer's machine).
+ * package"). FastMCP's loader (`FileSystemSource._import_module`) puts the entry file's folder on
+ * `sys.path` and imports the file as a top-level module, so:
+ * - a `sys.path` edit whose target check can evaluate (`Path(__file__).parent`,
+ *   `os.path.dirname(__file__)`, joins) is fine when it stays inside the server folder (re-adding
+ *   the entry file's folder is a no-op and not reported; another folder inside the server is a
+ *   warning), and an error when it reaches outside it or is relative to the working directory
+ *   (`'src'`); an edit check cannot evaluate, and setting `PYTHONPATH`, are warnings;
+ * - relative imports that climb above the source root, and any relative import in the entry file
+ *   ("attempted relative import with no known parent package"), are errors, one finding per file;
+ * - `import shared` without a vendored `src/shared/` resolves only from the monorepo root.
  */
+
+/** Absolute folder a `sys.path` target names, or null when it depends on the working directory or is unknown. */
+export function resolveTarget(fileAbs: string, target: PathTarget | undefined): string | null {
+  if (!target || target.kind === "unknown") return null;
+  if (target.kind === "literal") return path.isAbsolute(target.value) ? path.resolve(target.value) : null;
+  let p = fileAbs;
+  for (let i = 0; i < target.up; i++) p = path.dirname(p);
+  return path.resolve(p, ...target.parts);
+}
+
+const inside = (dir: string, p: string) => p === dir || p.startsWith(dir + path.sep);
+
 export const pathImportRule: Rule = (server) => {
   const out: Finding[] = [];
   const entryRel = server.entry.rel;
+  const entryAbs = server.sources.find((s) => s.rel === entryRel)?.abs ?? null;
+  const entryDir = entryAbs ? path.dirname(entryAbs) : null;
   const hasShared = server.localModules.has("shared");
   let sharedReported = false;
   for (const src of parsedSources(server)) {
+    const abs = server.sources.find((s) => s.id && s.rel === src.rel)!.abs;
     for (const edit of src.facts.sysPath) {
+      const target = resolveTarget(abs, edit.target);
+      if (target && entryDir && target === entryDir) continue; // FastMCP already put it there
+      if (target && inside(server.server.dir, target)) {
+        out.push(
+          finding("path-import", "warning", server, src.rel, edit.line, `${edit.what} adds ${path.relative(server.server.dir, target).split(path.sep).join("/") || "the server folder"} inside the server folder: it works, but imports then depend on this line running first`, "prefer imports from the entry file's folder (FastMCP puts it on sys.path), e.g. `from tools import x`"),
+        );
+        continue;
+      }
+      if (!target && edit.target?.kind !== "literal") {
+        out.push(
+          finding("path-import", "warning", server, src.rel, edit.line, `${edit.what} changes the import path to a location check cannot evaluate: if it is outside the server folder, the deployed server cannot import from it`, "import from the entry file's folder instead (FastMCP puts it on sys.path); vendor shared code with `mcp-monorepo sync`"),
+        );
+        continue;
+      }
+      const where = target ? `${path.relative(server.server.dir, target).split(path.sep).join("/")}, outside the server folder` : `"${edit.target?.kind === "literal" ? edit.target.value : "?"}", relative to the working directory`;
       out.push(
         finding(
           "path-import",
@@ -27,37 +63,44 @@ export const pathImportRule: Rule = (server) => {
           server,
           src.rel,
           edit.line,
-          `${edit.what} changes the import path: it works locally but not on FastMCP Cloud, which puts only src/ on sys.path`,
-          "delete it and import from src/ directly (`from shared import config`); vendor shared code with `mcp-monorepo sync`",
+          `${edit.what} adds ${where}: it works on your machine but not on FastMCP Cloud, which deploys the server folder with only the entry file's folder on sys.path`,
+          "delete it and import from the entry file's folder (`from shared import config`); vendor shared code with `mcp-monorepo sync`",
+        ),
+      );
+    }
+    const inEntry = src.facts.imports.filter((i) => i.level > 0 && src.rel === entryRel);
+    const above = src.facts.imports.filter((i) => i.level > 0 && src.rel !== entryRel && i.level > i.packageDepth);
+    const more = (n: number) => (n > 1 ? ` (and ${n - 1} more relative import${n > 2 ? "s" : ""} in this file)` : "");
+    if (inEntry.length > 0) {
+      const imp = inEntry[0]!;
+      out.push(
+        finding(
+          "path-import",
+          "error",
+          server,
+          src.rel,
+          imp.line,
+          `relative import \`from ${".".repeat(imp.level)}${imp.module} import ...\` in the entry file: FastMCP's loader imports it as a top-level module ("attempted relative import with no known parent package")${more(inEntry.length)}`,
+          `use absolute imports from the entry file's folder: \`from ${imp.module || "shared"} import ...\``,
+        ),
+      );
+    }
+    if (above.length > 0) {
+      const imp = above[0]!;
+      out.push(
+        finding(
+          "path-import",
+          "error",
+          server,
+          src.rel,
+          imp.line,
+          `relative import \`from ${".".repeat(imp.level)}${imp.module} import ...\` reaches outside ${server.srcDir ? server.srcDir + "/" : "the server folder"} ("attempted relative import beyond top-level package")${more(above.length)}`,
+          "move the code into this server's source folder (shared code: vendor it with `mcp-monorepo sync`)",
         ),
       );
     }
     for (const imp of src.facts.imports) {
-      if (imp.level > 0 && src.rel === entryRel) {
-        out.push(
-          finding(
-            "path-import",
-            "error",
-            server,
-            src.rel,
-            imp.line,
-            `relative import \`from ${".".repeat(imp.level)}${imp.module} import ...\` in the entry file: fastmcp run loads it as a top-level module ("attempted relative import with no known parent package")`,
-            `use an absolute import from src/: \`from ${imp.module || "shared"} import ...\``,
-          ),
-        );
-      } else if (imp.level > imp.packageDepth) {
-        out.push(
-          finding(
-            "path-import",
-            "error",
-            server,
-            src.rel,
-            imp.line,
-            `relative import \`from ${".".repeat(imp.level)}${imp.module} import ...\` reaches outside src/ ("attempted relative import beyond top-level package")`,
-            "move the code into this server's src/ (shared code: vendor it with `mcp-monorepo sync`)",
-          ),
-        );
-      } else if (imp.level === 0 && imp.top === "shared" && !hasShared && !sharedReported) {
+      if (imp.level === 0 && imp.top === "shared" && imp.scope !== "main" && !hasShared && !server.nearbyModules.has("shared") && !sharedReported) {
         sharedReported = true;
         out.push(
           finding(
@@ -66,8 +109,8 @@ export const pathImportRule: Rule = (server) => {
             server,
             src.rel,
             imp.line,
-            `\`import ${imp.module}\` but this server has no src/shared/: it only resolves from the monorepo root on your machine, not on FastMCP Cloud`,
-            "vendor shared code into src/shared/ (`mcp-monorepo sync`, or copy it: seed 002 \"Embed in Each Server\")",
+            `\`import ${imp.module}\` but this server has no vendored shared/ package: it only resolves from the monorepo root on your machine, not on FastMCP Cloud`,
+            "vendor shared code into the server's source folder (`mcp-monorepo sync`, or copy it into src/shared/)",
           ),
         );
       }

@@ -1,26 +1,33 @@
 import { findNonPypiLines } from "../../core/requirements.js";
 import { finding, type Rule } from "../rule.js";
+import type { Finding } from "../types.js";
 
 /**
- * Rule `pypi-only` (issue 5 rule 2; CONTRACT rule 2).
+ * Rule `pypi-only` (issue 5 rule 2; CONTRACT rule 2; issue 11).
  *
  * Source: seed 002 "Dependency Management / PyPI-Only Rule": FastMCP Cloud installs from PyPI
  * only, so `-e ../shared-utils`, `-e .`, `git+https://...`, `../local-package`,
  * `file:///path/to/package`, other URLs and paths, and index/find-links options all fail the
- * build. Every such line is reported with its line number (`findNonPypiLines`, src/core/requirements.ts).
+ * build. Every such line is reported with its line number (`findNonPypiLines`, src/core/requirements.ts),
+ * in requirements.txt (or pyproject.toml's dependencies) and in fastmcp.json's
+ * `environment.dependencies` (FastMCP installs those with uv when it runs the config).
  */
+const FIX = "list the package by its PyPI name (publish it to PyPI if it is yours), or embed shared code in src/shared/ with `mcp-monorepo sync`";
+
 export const pypiOnlyRule: Rule = (server) => {
-  if (!server.requirements) return [];
-  const { rel, text } = server.requirements;
-  return findNonPypiLines(text).map((p) =>
-    finding(
-      "pypi-only",
-      "error",
-      server,
-      rel,
-      p.line,
-      `\`${p.text}\`: ${p.message}`,
-      "list the package by its PyPI name (publish it to PyPI if it is yours), or embed shared code in src/shared/ with `mcp-monorepo sync`",
-    ),
-  );
+  const out: Finding[] = [];
+  if (server.requirements) {
+    const { rel, text, lines } = server.requirements;
+    for (const p of findNonPypiLines(text)) out.push(finding("pypi-only", "error", server, rel, lines?.[p.line - 1] ?? p.line, `\`${p.text}\`: ${p.message}`, FIX));
+  }
+  const deps = (server.fastmcpConfig?.data as { environment?: { dependencies?: unknown } } | undefined)?.environment?.dependencies;
+  if (server.fastmcpJson && server.fastmcpConfig && Array.isArray(deps)) {
+    deps.forEach((d, i) => {
+      if (typeof d !== "string") return;
+      for (const p of findNonPypiLines(d)) {
+        out.push(finding("pypi-only", "error", server, server.fastmcpJson!.rel, server.fastmcpConfig!.lineOf(["environment", "dependencies", i]), `environment.dependencies \`${p.text}\`: ${p.message}`, FIX));
+      }
+    });
+  }
+  return out;
 };

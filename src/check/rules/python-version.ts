@@ -68,7 +68,7 @@ export function addPythonVersionRequests(request: AnalyzerRequest, server: Serve
 function describeTarget(target: Target, runtime: string): string {
   switch (target) {
     case "fastmcp-cloud":
-      return `Python ${runtime}, the runtime of FastMCP Cloud's base image mcp-base-python${FASTMCP_CLOUD_PYTHON} (seed 000: the platform ignores the declared version when it picks the image)`;
+      return `Python ${runtime}, the runtime of FastMCP Cloud's base image mcp-base-python${FASTMCP_CLOUD_PYTHON} (the platform ignores the declared version when it picks the image)`;
     case "docker":
     case "k8s":
       return `Python ${runtime}, the manifest's python for the ${target} target (image python:${runtime}-slim)`;
@@ -89,7 +89,7 @@ interface Declaration {
   file: string;
   line: number;
   raw: string;
-  result: { spec?: string; admits?: Record<string, boolean>; error?: string } | undefined;
+  result: { spec?: string; admits?: Record<string, boolean>; newer?: Record<string, boolean>; error?: string } | undefined;
 }
 
 /** Findings for declarations that cannot be read or exclude a target's runtime. */
@@ -105,6 +105,14 @@ function judge(decls: Declaration[], ctx: RuleContext, server: string | null): F
     for (const target of ctx.targets) {
       const runtime = runtimeFor(target, ctx.manifest);
       if (!runtime || d.result.admits?.[runtime] !== false) continue;
+      if (target === "fastmcp-cloud" && d.result.newer?.[runtime] === false) {
+        // A pin below the platform's Python (3.10, 3.11): the platform runs 3.12 anyway and installs fine (issue 11).
+        out.push({
+          ...make(d.file, d.line, `${d.label} ${JSON.stringify(d.raw)} names an older Python than FastMCP Cloud runs (Python ${runtime}, whatever the declaration says): the server deploys, but runs on ${FASTMCP_CLOUD_PYTHON}`, `test on Python ${FASTMCP_CLOUD_PYTHON} too, or widen the declaration to include it (e.g. ">=3.10")`),
+          severity: "warning",
+        });
+        continue;
+      }
       const waysOut = target === "fastmcp-cloud" ? "; lower the requirement or deploy as a custom container" : "";
       out.push(make(d.file, d.line, `${d.label} ${JSON.stringify(d.raw)} excludes ${describeTarget(target, runtime)}${waysOut}`, fixFor(target)));
     }

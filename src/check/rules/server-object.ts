@@ -28,6 +28,11 @@ function lastBinding(facts: FileFacts, name: string, scope: "module" | "main"): 
   return direct;
 }
 
+/** How to name the entry file in an entrypoint hint. */
+function entryHint(_facts: FileFacts): string {
+  return "src/server.py";
+}
+
 /** Judges what a module-level binding holds: a server instance, or something FastMCP cannot use. */
 function judge(b: BindingFact, facts: FileFacts): Verdict {
   const defs = new Map(facts.defs.filter((d) => d.scope === "module").map((d) => [d.name, d]));
@@ -45,7 +50,11 @@ function judge(b: BindingFact, facts: FileFacts): Verdict {
   if (b.kind === "call" && b.callee) {
     const def = defs.get(b.callee);
     if (def?.async) {
-      return { ok: false, message: `${b.name} = ${b.callee}() stores a coroutine: ${b.callee} is async, so no server is created`, fix: `run it: \`${b.name} = asyncio.run(${b.callee}())\` (seed 002, async factory)` };
+      return {
+        ok: false,
+        message: `${b.name} = ${b.callee}() stores a coroutine: ${b.callee} is async, so no server is created`,
+        fix: `name the async factory as the entrypoint (\`${entryHint(facts)}:${b.callee}\`, or \`"entrypoint": "${b.callee}"\` in fastmcp.json): FastMCP awaits it (asyncio.run() at import fails inside FastMCP's event loop)`,
+      };
     }
     if (classes.has(b.callee)) {
       const w = wrapper(b.callee);
@@ -83,11 +92,13 @@ function diagnose(facts: FileFacts, bad: { b: BindingFact; v: Verdict } | undefi
   }
   if (fnWrap) {
     const isAsync = facts.defs.some((d) => d.name === fnWrap.func && d.async);
-    const call = isAsync ? `asyncio.run(${fnWrap.func}())` : `${fnWrap.func}()`;
+    const call = `${fnWrap.func}()`;
     return {
       line: mainLine ?? fnWrap.line,
       message: `function wrapper without module-level assignment: ${fnWrap.func}() builds the FastMCP server, but no module-level mcp/server/app holds its result${guard}`,
-      fix: `add \`mcp = ${call}\` at module level (seed 002, "Module-Level Assignment from Factory")`,
+      fix: isAsync
+        ? `name the async factory as the entrypoint (\`${fnWrap.func}\`: \`server.py:${fnWrap.func}\`, or \`"entrypoint": "${fnWrap.func}"\` in fastmcp.json); FastMCP awaits zero-argument factories`
+        : `add \`mcp = ${call}\` at module level, or name the factory as the entrypoint (\`server.py:${fnWrap.func}\`)`,
     };
   }
   if (mainLine !== undefined) {
@@ -113,9 +124,15 @@ export const serverObjectRule: Rule = (server) => {
   const names = [...new Set([...SERVER_NAMES, ...entry.objects.map((o) => o.name)])];
   let good = false;
   let bad: { b: BindingFact; v: Verdict } | undefined;
+  const explicit = new Set(entry.objects.map((o) => o.name));
   for (const name of names) {
     const b = lastBinding(facts, name, "module");
     if (!b) continue;
+    // FastMCP calls (and awaits) a function named as the entrypoint: `fastmcp inspect fastmcp.json` lists its tools.
+    if (explicit.has(name) && (b.kind === "def" || b.kind === "async-def")) {
+      good = true;
+      continue;
+    }
     const v = judge(b, facts);
     if (v.ok) good = true;
     else bad ??= { b, v };

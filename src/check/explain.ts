@@ -1,0 +1,27 @@
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { UserError } from "../core/errors.js";
+import { RULE_IDS } from "./types.js";
+
+/**
+ * `check --explain RULE`: prints a rule's documentation, shipped with the package in
+ * `docs/check-rules/<rule>.md` (package.json `files`). Two levels up from `src/check/` or `dist/check/`,
+ * like the Python analyzer.
+ */
+export const RULE_DOCS_DIR = path.resolve(import.meta.dirname, "..", "..", "docs", "check-rules");
+
+/**
+ * The Markdown documentation of a rule.
+ *
+ * @throws UserError (exit 2) for an unknown rule id, listing the valid ones on one line.
+ */
+export async function explainRule(rule: string): Promise<string> {
+  if (!(RULE_IDS as readonly string[]).includes(rule)) {
+    throw new UserError(`unknown rule "${rule}"; rules: ${RULE_IDS.join(", ")}`, 2);
+  }
+  try {
+    return await fs.readFile(path.join(RULE_DOCS_DIR, `${rule}.md`), "utf8");
+  } catch {
+    throw new UserError(`the documentation of ${rule} is missing from this installation (${RULE_DOCS_DIR}); reinstall create-mcp-monorepo`, 2);
+  }
+}

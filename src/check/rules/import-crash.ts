@@ -1,0 +1,81 @@
+import { finding, parsedSources, type Rule } from "../rule.js";
+import type { Finding } from "../types.js";
+import { canonicalName } from "./config-order.js";
+
+/**
+ * Rule `import-crash` (issue 11): code that runs when FastMCP imports the entry file and stops the
+ * server before it can serve. FastMCP's loader (`FileSystemSource.load_server`, an async function)
+ * imports the file inside its running event loop, with FastMCP's own command line in `sys.argv`:
+ * - `asyncio.run(...)` / `anyio.run(...)` at import raises "asyncio.run() cannot be called from a
+ *   running event loop" (reproduced with `fastmcp inspect` on FastMCP 4.2): seed 002's
+ *   `mcp = asyncio.run(create_server())`. Fix: name the async factory as the entrypoint.
+ * - `parser.parse_args()` at import parses FastMCP's arguments and exits ("unrecognized arguments").
+ * - `sys.exit()` at import (e.g. after `Config.validate()` fails because a variable is unset) ends
+ *   the process with no traceback. A guard on `sys.version_info`/`sys.platform` is not reported.
+ * Blocks under `if __name__ == "__main__":` never run there and are ignored.
+ */
+export const importCrashRule: Rule = (server) => {
+  const out: Finding[] = [];
+  const files = [...parsedSources(server)];
+  const modules = new Map(files.map((f) => [f.module, f.facts]));
+  for (const src of files) {
+    for (const c of src.facts.importCrashes) {
+      if (c.kind === "asyncio-run") {
+        const binding = src.facts.bindings.find((b) => b.scope === "module" && b.line === c.line && b.kind === "call" && b.callee === c.callee);
+        const factory = binding?.inner ?? null;
+        out.push(
+          finding(
+            "import-crash",
+            "error",
+            server,
+            src.rel,
+            c.line,
+            `${c.callee}() at import fails under FastMCP's loader, which imports the file inside its running event loop ("asyncio.run() cannot be called from a running event loop")`,
+            factory && binding
+              ? `delete this line and name the async factory as the entrypoint (\`${server.entry.rel.slice(server.folder === "." ? 0 : server.folder.length + 1)}:${factory}\`, or \`"entrypoint": "${factory}"\` in fastmcp.json): FastMCP awaits it`
+              : "move the call into an async factory or tool (FastMCP awaits an async factory named as the entrypoint), or under `if __name__ == \"__main__\":`",
+          ),
+        );
+      } else {
+        out.push(
+          finding(
+            "import-crash",
+            "error",
+            server,
+            src.rel,
+            c.line,
+            `${c.callee}() at import parses FastMCP's own command line (fastmcp run …), not yours: it exits with "unrecognized arguments" or a missing-argument error before the server loads`,
+            "move argument parsing under `if __name__ == \"__main__\":` and read deployment settings from environment variables",
+          ),
+        );
+      }
+    }
+    for (const e of src.facts.importExits) {
+      if (e.versionGuard) continue;
+      // Name the variables the validated configuration reads without a default.
+      const vars = new Set(e.env ?? []);
+      for (const v of e.validates ?? []) {
+        const target = canonicalName(v, modules);
+        const cls = target.split(".").pop()!;
+        const mod = target.split(".").slice(0, -1).join(".");
+        const facts = modules.get(mod) ?? src.facts;
+        for (const r of facts.envReads) if (r.cls === cls && !r.hasDefault && r.name) vars.add(r.name);
+      }
+      const unset = vars.size ? ` when ${[...vars].join(", ")} ${vars.size > 1 ? "are" : "is"} unset` : "";
+      out.push(
+        finding(
+          "import-crash",
+          "error",
+          server,
+          src.rel,
+          e.line,
+          `${e.callee}() at import${unset} ends the process while FastMCP is still loading the file: the deployment fails with no traceback`,
+          vars.size
+            ? `raise an exception with a clear message instead (or give ${[...vars].join(", ")} a default), and set ${vars.size > 1 ? "them" : "it"} in the deployment's environment`
+            : "raise an exception with a clear message instead, or move the check under `if __name__ == \"__main__\":`",
+        ),
+      );
+    }
+  }
+  return out;
+};

@@ -1,0 +1,202 @@
+import { createServer } from "node:net";
+import path from "node:path";
+import { findNonPypiLines } from "../core/requirements.js";
+import { cacheDir } from "../core/cache.js";
+import type { CheckedServer } from "../check/types.js";
+import { missingVariables } from "./env.js";
+import { connect } from "./mcp.js";
+import { runCommand, startProcess } from "./proc.js";
+import type { StepName, StepResult, Verdict } from "./types.js";
+import { ensureVenv, InstallError, type Venv } from "./venv.js";
+
+/**
+ * Verifies one server locally, the way the platform runs it (issue 11; seed 002 "Testing
+ * Strategy"): a fresh venv from its requirements alone; seed 002's local module import test;
+ * `fastmcp inspect`; `fastmcp run` over streamable HTTP, then MCP `initialize` + `tools/list`
+ * with the official TypeScript SDK client. Stops at the first failing step.
+ */
+
+/** What {@link verifyServer} needs about a server. */
+export interface LocalServer {
+  server: CheckedServer;
+  /** Requirement lines (requirements.txt, else pyproject.toml dependencies) and where they came from, or null. */
+  requirements: { file: string; text: string } | null;
+  /** The FastMCP config file to run (`fastmcp.json`), or null to run the entry file. */
+  config: string | null;
+  /** Environment variables for the server (`.env.example` values, then `--env-file`). */
+  vars: Record<string, string>;
+}
+
+/** Shared options of a verification run. */
+export interface LocalOptions {
+  basePython: string;
+  pythonVersion: string;
+  env: NodeJS.ProcessEnv;
+  /** Seconds to wait for `fastmcp run` to answer `initialize` (default 90). */
+  startTimeoutS?: number;
+  /** Called as each step starts and ends. */
+  onStep?: (server: string, step: StepName, result: StepResult | null) => void;
+}
+
+/** Seed 002's "Local Module Import Test", loading the file as FastMCP's loader does (its folder first on sys.path). */
+const IMPORT_TEST = `
+import importlib.util, json, os, sys, time
+path, obj = sys.argv[1], sys.argv[2]
+t = time.perf_counter()
+# Like the fastmcp console script: the working directory is not on sys.path, the entry file's folder is.
+sys.path[:] = [p for p in sys.path if p not in ("", ".", os.getcwd())]
+sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+spec = importlib.util.spec_from_file_location("server_module", path)
+module = importlib.util.module_from_spec(spec)
+sys.modules["server_module"] = module
+spec.loader.exec_module(module)
+names = [obj] if obj else ["mcp", "server", "app"]
+found = [n for n in names if hasattr(module, n)]
+print("@@MCPM " + json.dumps({"ms": round((time.perf_counter() - t) * 1000), "found": found}))
+sys.exit(0 if found else 3)
+`;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === "object" && addr ? addr.port : 0));
+    });
+  });
+}
+
+const tail = (s: string, n = 4000) => (s.length > n ? "…" + s.slice(-n) : s);
+/**
+ * The line of a failure log that says why: the last error-like line (`KeyError: …`, `✗ Failed …`,
+ * `ERROR: …`), skipping warnings, else the last non-empty line.
+ */
+export function causeLine(s: string): string {
+  const lines = s
+    .split(/\r?\n/)
+    .map((l) => l.replace(/^[\s│╭╰─┃]+|[\s│╮╯─┃]+$/g, "").trim())
+    .filter((l) => l && !/Warning\b|warnings\.warn|tracemalloc/.test(l));
+  const error = [...lines].reverse().find((l) => /(Error|Exception)\b|^✗|^ERROR|[Ff]ailed|cannot|No module named/.test(l));
+  return error ?? lines.at(-1) ?? "";
+}
+const lastLine = causeLine;
+
+/** The environment a server process gets: only what a platform container has, the server's variables, and the venv first on PATH. */
+export function processEnv(base: NodeJS.ProcessEnv, venv: Venv | null, vars: Record<string, string>): NodeJS.ProcessEnv {
+  const keep = ["PATH", "HOME", "USERPROFILE", "TMPDIR", "TEMP", "TMP", "LANG", "LC_ALL", "SYSTEMROOT", "COMSPEC", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "SSL_CERT_FILE"];
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of keep) if (base[k] !== undefined) env[k] = base[k];
+  if (venv) {
+    env.PATH = `${path.dirname(venv.python)}${path.delimiter}${env.PATH ?? ""}`;
+    env.VIRTUAL_ENV = venv.dir;
+  }
+  return { ...env, ...vars, FASTMCP_SHOW_CLI_BANNER: "false", FASTMCP_CHECK_FOR_UPDATES: "off", NO_COLOR: "1", COLUMNS: "240", PYTHONDONTWRITEBYTECODE: "1", PYTHONUNBUFFERED: "1" };
+}
+
+/** Runs the steps up to `inspect` (or all of them) for one server. */
+export async function verifyServer(s: LocalServer, opts: LocalOptions, until: "inspect" | "all" = "all"): Promise<Verdict> {
+  const name = s.server.name;
+  const verdict: Verdict = { server: name, ok: false, steps: [], failed: null, startupMs: null, tools: [], missingEnv: [], venv: null };
+  const run = async (step: StepName, fn: () => Promise<{ ok: boolean; detail: string; log?: string }>): Promise<boolean> => {
+    opts.onStep?.(name, step, null);
+    const t = Date.now();
+    let r: { ok: boolean; detail: string; log?: string };
+    try {
+      r = await fn();
+    } catch (err) {
+      r = { ok: false, detail: (err as Error).message, log: (err as InstallError).log ?? "" };
+    }
+    const result: StepResult = { step, ok: r.ok, ms: Date.now() - t, detail: r.detail };
+    verdict.steps.push(result);
+    opts.onStep?.(name, step, result);
+    if (!r.ok) {
+      verdict.failed = { step, cause: r.detail, log: tail(r.log ?? "") };
+      verdict.missingEnv = missingVariables(r.log ?? "", s.vars);
+    }
+    return r.ok;
+  };
+  const dir = s.server.dir;
+  const target = s.config ?? (s.server.entryObject ? `${s.server.entryFile}:${s.server.entryObject}` : s.server.entryFile);
+  const skipEnv = s.config ? ["--skip-env"] : [];
+  let venv: Venv | null = null;
+
+  const ok =
+    (await run("requirements", async () => {
+      if (!s.requirements) return { ok: false, detail: "no requirements.txt and no pyproject.toml dependencies: the platform has nothing to install" };
+      const bad = findNonPypiLines(s.requirements.text);
+      if (bad.length) return { ok: false, detail: `${s.requirements.file} line ${bad[0]!.line} \`${bad[0]!.text}\`: ${bad[0]!.message}` };
+      return { ok: true, detail: `${s.requirements.file}` };
+    })) &&
+    (await run("install", async () => {
+      const lines = s.requirements!.text.split(/\r?\n/).map((l) => l.replace(/(^|\s)#.*$/, "").trim()).filter(Boolean);
+      venv = await ensureVenv(opts.basePython, opts.pythonVersion, lines, cacheDir(opts.env), opts.env);
+      verdict.venv = { hash: venv.hash, cached: venv.cached };
+      return { ok: true, detail: venv.cached ? `cached venv ${venv.hash}` : `fresh venv ${venv.hash} from ${s.requirements!.file} alone` };
+    })) &&
+    (await run("import", async () => {
+      const r = await runCommand(venv!.python, ["-c", IMPORT_TEST, path.join(dir, s.server.entryFile), s.server.entryObject ?? ""], { cwd: dir, env: processEnv(opts.env, venv, s.vars), timeoutMs: 120_000 });
+      const m = /@@MCPM (.*)/.exec(r.stdout);
+      const info = m ? (JSON.parse(m[1]!) as { ms: number; found: string[] }) : null;
+      if (r.code === 0 && info) return { ok: true, detail: `imported in ${info.ms} ms; found ${info.found.join(", ")}` };
+      if (r.code === 3) return { ok: false, detail: `no server object found (${s.server.entryObject ?? "mcp, server or app"}) in ${s.server.entryFile}`, log: r.output };
+      return { ok: false, detail: r.timedOut ? "import timed out after 120 s" : lastLine(r.output) || `exit ${r.code}`, log: r.output };
+    })) &&
+    (await run("inspect", async () => {
+      const r = await runCommand(venv!.fastmcp, ["inspect", target, "--format", "fastmcp", ...skipEnv], { cwd: dir, env: processEnv(opts.env, venv, s.vars), timeoutMs: 180_000 });
+      if (r.code !== 0) {
+        const missing = r.code === null && /ENOENT/.test(r.output);
+        return { ok: false, detail: missing ? `fastmcp is not installed by ${s.requirements!.file}` : lastLine(r.output) || `exit ${r.code}`, log: r.output };
+      }
+      const start = r.stdout.indexOf("{");
+      const data = JSON.parse(r.stdout.slice(start)) as { tools?: { name: string }[] };
+      verdict.tools = (data.tools ?? []).map((t) => t.name).sort();
+      return { ok: true, detail: `fastmcp inspect ${target}: ${verdict.tools.length} tool${verdict.tools.length === 1 ? "" : "s"} (${verdict.tools.join(", ") || "none"})` };
+    }));
+  if (!ok || until === "inspect") {
+    verdict.ok = ok;
+    return verdict;
+  }
+
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/mcp`;
+  const started = Date.now();
+  const proc = startProcess(venv!.fastmcp, ["run", target, "--transport", "http", "--host", "127.0.0.1", "--port", String(port), "--no-banner", ...skipEnv], { cwd: dir, env: processEnv(opts.env, venv, s.vars) });
+  try {
+    let listed: string[] = [];
+    const served =
+      (await run("serve", async () => {
+        const deadline = started + (opts.startTimeoutS ?? 90) * 1000;
+        let lastError = "";
+        while (Date.now() < deadline) {
+          if (proc.exited()) return { ok: false, detail: `fastmcp run exited before serving: ${lastLine(proc.output()) || "no output"}`, log: proc.output() };
+          try {
+            const session = await connect(url, 10_000);
+            verdict.startupMs = Date.now() - started;
+            try {
+              listed = (await session.listTools()).value.map((t) => t.name).sort();
+            } finally {
+              await session.close().catch(() => {});
+            }
+            return { ok: true, detail: `streamable HTTP on ${url}: initialize completed ${verdict.startupMs} ms after start` };
+          } catch (err) {
+            lastError = (err as Error).message;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
+        return { ok: false, detail: `no MCP initialize on ${url} within ${opts.startTimeoutS ?? 90} s (${lastError})`, log: proc.output() };
+      })) &&
+      (await run("tools/list", async () => {
+        const missing = verdict.tools.filter((t) => !listed.includes(t));
+        const extra = listed.filter((t) => !verdict.tools.includes(t));
+        if (missing.length || extra.length) {
+          return { ok: false, detail: `tools/list differs from fastmcp inspect: missing ${missing.join(", ") || "none"}; extra ${extra.join(", ") || "none"}`, log: proc.output() };
+        }
+        return { ok: true, detail: `${listed.length} tool${listed.length === 1 ? "" : "s"} over MCP, as inspect found` };
+      }));
+    verdict.ok = served;
+  } finally {
+    await proc.stop();
+  }
+  return verdict;
+}

@@ -1,0 +1,111 @@
+import path from "node:path";
+import { UserError } from "../core/errors.js";
+import { collectServer } from "../check/collect.js";
+import { pythonCandidates, runAnalyzer } from "../check/python.js";
+import { loadWorkspace, type Workspace } from "../check/workspace.js";
+import { readEnvFile, serverEnv } from "./env.js";
+import { verifyServer, type LocalServer } from "./local.js";
+import { runCommand } from "./proc.js";
+import type { StepName, StepResult, Verdict, VerifyReport } from "./types.js";
+import { verifyUrl } from "./url.js";
+
+/** Options of {@link runVerify} (the `verify` command's flags, validated). */
+export interface VerifyOptions {
+  /** Absolute folder to start from (walks up to the monorepo, as `check` does). */
+  start: string;
+  /** `--server` names or folders; empty for all. */
+  servers?: string[];
+  /** `--env-file` (absolute): values override `.env.example`. */
+  envFile?: string;
+  /** `--jobs`: servers verified at once (default 1). */
+  jobs?: number;
+  /** `--interpreter`: interpreter that creates the venvs (default: $MCPM_PYTHON, else python3/python). */
+  python?: string;
+  /** `--url`: check a deployed endpoint instead of local servers. */
+  url?: string;
+  /** `--tool` / `--args` for `--url`. */
+  tool?: string;
+  args?: Record<string, unknown>;
+  /** `--header` values for `--url` (`Name: value`). */
+  headers?: Record<string, string>;
+  /** Seconds to wait for a server to answer `initialize` (default 90). */
+  startTimeoutS?: number;
+  env: NodeJS.ProcessEnv;
+  /** Progress: called as each step starts (`result` null) and ends. */
+  onStep?: (server: string, step: StepName, result: StepResult | null) => void;
+}
+
+/** The interpreter that builds venvs and its `X.Y.Z`. */
+async function basePython(explicit: string | undefined, env: NodeJS.ProcessEnv): Promise<{ python: string; version: string }> {
+  const { candidates } = pythonCandidates(explicit, env);
+  const tried: string[] = [];
+  for (const cmd of candidates) {
+    const r = await runCommand(cmd, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], { cwd: process.cwd(), env, timeoutMs: 30_000 });
+    const v = r.stdout.trim();
+    const [maj, min] = v.split(".").map(Number);
+    if (r.code === 0 && maj === 3 && (min ?? 0) >= 10) return { python: cmd, version: v };
+    tried.push(`${cmd} (${r.code === 0 ? v : "not usable"})`);
+  }
+  throw new UserError(`verify creates venvs with Python 3.10+, but none was found (tried ${tried.join(", ")}); pass --interpreter PATH or set MCPM_PYTHON`, 2);
+}
+
+/** Reads what each server installs and runs. */
+async function localServers(ws: Workspace, python: string, envFile: Record<string, string>, env: NodeJS.ProcessEnv): Promise<LocalServer[]> {
+  const data = await Promise.all(ws.servers.map((s, i) => collectServer(ws.root, s, i)));
+  const needPyproject = data.filter((d) => !d.requirements && d.pyproject);
+  const pyprojects = needPyproject.length
+    ? (await runAnalyzer({ files: [], specs: [], pyprojects: needPyproject.map((d) => ({ id: d.folder, path: path.join(ws.root, d.pyproject!) })), runtimes: [], importNames: [] }, { python, env })).pyprojects
+    : {};
+  const out: LocalServer[] = [];
+  for (const d of data) {
+    let requirements: LocalServer["requirements"] = d.requirements ? { file: d.requirements.rel, text: d.requirements.text } : null;
+    const deps = pyprojects[d.folder]?.dependencies;
+    if (!requirements && deps?.length) requirements = { file: d.pyproject!, text: deps.map((x) => x.text).join("\n") };
+    const config = d.fastmcpJson ? path.basename(d.fastmcpJson.rel) : null;
+    out.push({ server: d.server, requirements, config, vars: await serverEnv(ws.root, d.server.dir, envFile) });
+  }
+  return out;
+}
+
+/**
+ * The `verify` core: verifies every server (or a deployed URL) and returns the verdicts.
+ *
+ * @throws UserError (exit 2) when there is no monorepo, an unknown `--server`, no usable Python,
+ *   or an unreadable `--env-file`.
+ */
+export async function runVerify(opts: VerifyOptions): Promise<VerifyReport> {
+  const envFile = opts.envFile ? await readEnvFile(opts.envFile, true).catch((e: UserError) => Promise.reject(new UserError(e.message, 2))) : {};
+  if (opts.url) {
+    let expected: string[] | null = null;
+    let root: string | null = null;
+    let version: string | null = null;
+    if (opts.servers?.length) {
+      if (opts.servers.length > 1) throw new UserError("verify --url compares one deployed server: pass one --server", 2);
+      const ws = await loadWorkspace(opts.start, opts.servers);
+      root = ws.root;
+      const base = await basePython(opts.python, opts.env);
+      version = base.version;
+      const [local] = await localServers(ws, base.python, envFile, opts.env);
+      const v = await verifyServer(local!, { basePython: base.python, pythonVersion: base.version, env: opts.env, onStep: opts.onStep }, "inspect");
+      if (!v.ok) {
+        return { root, python: version, verdicts: [{ ...v, server: `${v.server} (local, for --url)` }], summary: { passed: 0, failed: 1 } };
+      }
+      expected = v.tools;
+    }
+    const verdict = await verifyUrl({ url: opts.url, expected, tool: opts.tool, args: opts.args, headers: opts.headers, onStep: opts.onStep });
+    return { root, python: version, verdicts: [verdict], summary: { passed: verdict.ok ? 1 : 0, failed: verdict.ok ? 0 : 1 } };
+  }
+  const ws = await loadWorkspace(opts.start, opts.servers ?? []);
+  const base = await basePython(opts.python, opts.env);
+  const servers = await localServers(ws, base.python, envFile, opts.env);
+  const verdicts: Verdict[] = new Array(servers.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < servers.length; i = next++) {
+      verdicts[i] = await verifyServer(servers[i]!, { basePython: base.python, pythonVersion: base.version, env: opts.env, startTimeoutS: opts.startTimeoutS, onStep: opts.onStep });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs ?? 1, servers.length)) }, worker));
+  const passed = verdicts.filter((v) => v.ok).length;
+  return { root: ws.root, python: base.version, verdicts, summary: { passed, failed: verdicts.length - passed } };
+}
