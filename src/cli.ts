@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { registerAddServer } from "./commands/add-server.js";
+import { registerBundle } from "./commands/bundle.js";
 import { registerAddTarget } from "./commands/add-target.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
@@ -51,6 +52,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   registerAddTarget(program, ctx, state);
   registerSync(program, ctx, state);
   registerCheck(program, ctx, state);
+  registerBundle(program, ctx, state);
   registerVerify(program, ctx, state);
   // `help <command>`: commander adds it by itself only to programs without an action of their own.
   program.helpCommand("help [command]", "show help for a command");
