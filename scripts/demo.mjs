@@ -5,10 +5,13 @@
 // TypeScript MCP SDK client. Then adds the docker and k8s targets (`add-target docker k8s`),
 // lints server-ops' Dockerfile with hadolint, validates its k8s.yaml with kubernetes-validate
 // --strict, runs the Dockerfile's CMD as the container would (its ENV, $PORT) and lists tools
-// at /mcp, runs its HEALTHCHECK, and runs `check --strict` on the result.
+// at /mcp, runs its HEALTHCHECK, and runs `check --strict` on the result. Finally it builds one
+// MCPB bundle (`bundle ops`), verifies its SHA256, extracts it and serves it with uvicorn on a
+// Python that has no FastMCP installed, as the MCPB Python runtime does.
 // Usage: pnpm demo [dir]   (default: ./demo, or demo-2, demo-3...)
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -110,5 +113,87 @@ try {
 } catch (err) {
   failed++;
   console.error(`FAILED (targets): ${err.stdout ?? ""}${err.stderr ?? ""}${err.message}`);
+}
+
+// MCPB: build one bundle, verify it, and serve it as the MCPB Python runtime does.
+const temporary = [];
+async function demoBundle() {
+  const cli = path.join(repo, "bin", "create-mcp-monorepo.js");
+  const baseEnv = { ...env, PATH: process.env.PATH.split(path.delimiter).filter((p) => p !== bin).join(path.delimiter) };
+  delete baseEnv.VIRTUAL_ENV;
+  // A Python without FastMCP proves the bundle carries its dependencies.
+  const probe = (cand) => {
+    try {
+      const [version, exe] = execFileSync(cand, ["-c", "import sys; print('%d.%d' % sys.version_info[:2]); print(sys.executable)"], { env: baseEnv, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim().split("\n");
+      try {
+        execFileSync(exe, ["-c", "import fastmcp"], { env: baseEnv, stdio: "ignore" });
+        return null;
+      } catch {
+        return { version, exe };
+      }
+    } catch {
+      return null;
+    }
+  };
+  const want = /^python: "?([0-9.]+)"?$/m.exec(readFileSync(path.join(root, "mcp-monorepo.yaml"), "utf8"))[1];
+  let runner = probe(`python${want}`) ?? probe("python3");
+  let where = root;
+  if (runner && runner.version !== want) {
+    // The bundle's compiled wheels are for one Python: bundle a server made for the Python at hand.
+    temporary.push(mkdtempSync(path.join(tmpdir(), "mcpb-demo-repo-")));
+    where = path.join(temporary[0], "bundle-demo");
+    console.log(`\n(no Python ${want} without FastMCP here; bundling a server made for the machine's Python ${runner.version})`);
+    console.log(`$ create-mcp-monorepo ${where} --server ops --python ${runner.version} --no-git`);
+    execFileSync(process.execPath, [cli, where, "--server", "ops", "--python", runner.version, "--no-git"], { stdio: "ignore", env: { ...process.env, CI: "1" } });
+  }
+  console.log(`\n$ create-mcp-monorepo bundle ops`);
+  execFileSync(process.execPath, [cli, "bundle", "ops", "--python", python], { cwd: where, stdio: "inherit", env: { ...process.env, CI: "1", PIP_CACHE_DIR: process.env.PIP_CACHE_DIR ?? path.join(repo, ".cache", "pip") } });
+  const file = readdirSync(path.join(where, "dist")).find((f) => f.startsWith("server-ops-") && f.endsWith(".mcpb"));
+  const bundle = path.join(where, "dist", file);
+  console.log(`$ create-mcp-monorepo bundle --verify dist/${file}`);
+  execFileSync(process.execPath, [cli, "bundle", "--verify", bundle], { cwd: where, stdio: "inherit" });
+  if (!runner) {
+    console.log("(no Python without FastMCP on PATH: serve the bundle with the generated README's commands)");
+    return true;
+  }
+  runner = runner.exe;
+  const dir = mkdtempSync(path.join(tmpdir(), "mcpb-demo-"));
+  try {
+    execFileSync(runner, ["-m", "zipfile", "-e", bundle, dir], { env: baseEnv });
+    const port = await freePort();
+    console.log(`$ PYTHONPATH=<bundle>:<bundle>/deps ${runner} -m uvicorn asgi:app --app-dir <bundle>/src --port ${port}   (this Python has no FastMCP)`);
+    const proc = spawn(runner, ["-m", "uvicorn", "asgi:app", "--app-dir", path.join(dir, "src"), "--host", "127.0.0.1", "--port", String(port)], { env: { ...baseEnv, PYTHONPATH: `${dir}${path.delimiter}${dir}/deps` }, stdio: ["ignore", "pipe", "pipe"] });
+    let log = "";
+    proc.stdout.on("data", (d) => (log += d));
+    proc.stderr.on("data", (d) => (log += d));
+    try {
+      let health;
+      for (let i = 0; !health; i++) {
+        health = await fetch(`http://127.0.0.1:${port}/health`).catch(() => null);
+        if (i > 600 || proc.exitCode !== null) throw new Error(`bundle did not start:\n${log}`);
+        if (!health) await new Promise((r) => setTimeout(r, 200));
+      }
+      console.log(`GET /health: ${health.status} ${await health.text()}`);
+      const client = new Client({ name: "create-mcp-monorepo-demo", version: "1.0.0" });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+      const { tools } = await client.listTools();
+      const hello = await client.callTool({ name: "hello", arguments: { name: "bundle" } });
+      await client.close();
+      console.log(`tools/list from the bundle: ${tools.map((t) => t.name).join(", ")}\ntools/call hello: ${hello.content[0].text}`);
+    } finally {
+      proc.kill("SIGINT");
+    }
+    return true;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+try {
+  await demoBundle();
+} catch (err) {
+  failed++;
+  console.error(`FAILED (bundle): ${err.message}`);
+} finally {
+  for (const t of temporary) rmSync(t, { recursive: true, force: true });
 }
 process.exitCode = failed ? 1 : 0;

@@ -24,6 +24,7 @@
 // package but commander, or a src/ module is left out of the bundle.
 import { Command, CommanderError, Option } from "commander";
 import { registerAddServer } from "./commands/add-server.js";
+import { registerBundle } from "./commands/bundle.js";
 import { registerAddTarget } from "./commands/add-target.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
@@ -52,7 +53,7 @@ function output(ctx: Context) {
 
 /**
  * Builds the commander program `mcp-monorepo` (also installed as `create-mcp-monorepo`):
- * `[dir]` (create) plus the `create`, `add-server`, `add-target`, `sync`, `check`, `verify` and
+ * `[dir]` (create) plus the `create`, `add-server`, `add-target`, `sync`, `check`, `bundle`, `verify` and
  * `help <command>` subcommands (registered lazily: see the top of this file). Output goes to `ctx` streams;
  * commander errors throw instead of exiting.
  */
@@ -75,6 +76,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   registerAddTarget(program, ctx, state);
   registerSync(program, ctx, state);
   registerCheck(program, ctx, state);
+  registerBundle(program, ctx, state);
   registerVerify(program, ctx, state);
   // `help <command>`: commander adds it by itself only to programs without an action of their own.
   program.helpCommand("help [command]", "show help for a command");

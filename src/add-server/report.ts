@@ -1,5 +1,6 @@
 import path from "node:path";
 import { formatPlan } from "../core/plan.js";
+import { TARGET_SPECS } from "../targets/index.js";
 import type { AddServerResult } from "./types.js";
 
 /** Quotes a word for a POSIX shell (single quotes when it holds anything unusual). */
@@ -47,8 +48,9 @@ export function formatAddServerReport(result: AddServerResult, cwd: string, opts
 }
 
 /**
- * Next steps for the new server: install and test it, serve it over HTTP, and what
- * to enter in FastMCP Cloud (the README's Deployment table row).
+ * Next steps for the new server: install and test it, serve it over HTTP, and per manifest
+ * target what to enter in FastMCP Cloud (the README's Deployment table row) or the one command
+ * that deploys it (src/targets/index.ts).
  *
  * @param result - from `addServer`.
  * @param cwd - the user's working directory.
@@ -59,6 +61,10 @@ export function nextSteps(result: AddServerResult, cwd: string): string[] {
     `cd ${shellQuote(dir)}`,
     `pip install -r requirements.txt -r requirements-dev.txt && python -m pytest -q   # in your venv`,
     `fastmcp run fastmcp.json --skip-env --transport http   # serves http://127.0.0.1:8000/mcp`,
-    `deploy on FastMCP Cloud: entrypoint ${result.server.entrypoint}, requirements ${result.server.requirements} (README.md, Deployment)`,
+    ...result.manifest.targets.map((t) =>
+      t === "fastmcp-cloud"
+        ? `deploy on FastMCP Cloud: entrypoint ${result.server.entrypoint}, requirements ${result.server.requirements} (README.md, Deployment)`
+        : `${TARGET_SPECS[t].label} (from the monorepo root): ${TARGET_SPECS[t].command(result.server)}`,
+    ),
   ];
 }

@@ -16,6 +16,7 @@ import { envRule } from "./rules/env.js";
 import { fastmcpJsonRule } from "./rules/fastmcp-json.js";
 import { importCrashRule } from "./rules/import-crash.js";
 import { layoutRule } from "./rules/layout.js";
+import { mcpbRule } from "./rules/mcpb.js";
 import { pathImportRule } from "./rules/path-import.js";
 import { pypiOnlyRule } from "./rules/pypi-only.js";
 import {
@@ -61,6 +62,7 @@ export const RULES: Rule[] = [
   k8sProbesRule,
   k8sResourcesRule,
   k8sCommandRule,
+  mcpbRule,
 ];
 
 /** Options of {@link runCheck} (the `check` command's flags, validated). */

@@ -43,6 +43,7 @@ export const RULE_IDS = [
   "k8s-probes",
   "k8s-resources",
   "k8s-command",
+  "mcpb-bundle",
 ] as const;
 /** One of {@link RULE_IDS}. */
 export type RuleId = (typeof RULE_IDS)[number];

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { addTarget } from "../add-target/add-target.js";
-import { writeLine, type Context } from "../core/context.js";
+import { useColor, writeLine, type Context } from "../core/context.js";
 import { formatPlan } from "../core/plan.js";
 import { TARGET_SPECS } from "../targets/index.js";
 
@@ -11,11 +11,13 @@ export interface AddTargetFlags {
   cwd?: string;
   dryRun?: boolean;
   allowDirty?: boolean;
+  json?: boolean;
 }
 
 /**
- * The `add-target` command body: runs the core (src/add-target/), prints the plan, the result,
- * notes (stderr) and the deploy command of each target for the first server.
+ * The `add-target` command body: runs the core (src/add-target/), prints the result as JSON
+ * (`--json`) or the plan, the result, notes (stderr) and each target's deploy command for the
+ * first server.
  *
  * @throws UserError from the core: unknown target, a file that already exists, uncommitted changes.
  */
@@ -24,7 +26,22 @@ export async function addTargetAction(ctx: Context, targets: string[], flags: Ad
   const result = await addTarget({ cwd: start, targets }, { dryRun: flags.dryRun, allowDirty: flags.allowDirty });
   const rel = path.relative(ctx.cwd, result.root);
   const prefix = rel === "" ? "" : `${rel.split(path.sep).join("/")}/`;
-  const color = Boolean((ctx.stdout as { isTTY?: boolean }).isTTY) && !ctx.env.NO_COLOR;
+  if (flags.json) {
+    const json = {
+      ok: true,
+      dryRun: result.dryRun,
+      root: path.relative(ctx.cwd, result.root) || ".",
+      added: result.added,
+      alreadyListed: result.alreadyListed,
+      targets: result.manifest.targets,
+      changes: result.changes.filter((ch) => ch.kind !== "unchanged").map((ch) => ({ path: ch.path, kind: ch.kind })),
+      warnings: result.warnings,
+      dirty: result.dirty,
+    };
+    writeLine(ctx.stdout, JSON.stringify(json, null, 2));
+    return;
+  }
+  const color = useColor(ctx);
   const active = result.changes.filter((c) => c.kind !== "unchanged");
   const created = active.filter((c) => c.kind === "create").length;
   const updated = active.filter((c) => c.kind === "update").length;

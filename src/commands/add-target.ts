@@ -12,7 +12,8 @@ import type { AddTargetFlags } from "./add-target-action.js";
  * monorepo: writes each target's files for every server (Dockerfile + .dockerignore, k8s.yaml,
  * .mcpbignore), adds them to `targets:` in mcp-monorepo.yaml and a column each to the README
  * Deployment table, all or nothing. Refuses (naming it) a file that already exists, and files
- * with uncommitted changes unless `--allow-dirty`; `--dry-run` prints the plan only.
+ * with uncommitted changes unless `--allow-dirty`; `--dry-run` prints the plan only; `--json` prints
+ * `{ ok, dryRun, root, added[], alreadyListed[], targets[], changes[], warnings[], dirty }`.
  */
 export function registerAddTarget(program: Command, ctx: Context, _state: RunState): void {
   program
@@ -22,7 +23,12 @@ export function registerAddTarget(program: Command, ctx: Context, _state: RunSta
     .option("--cwd <dir>", "run as if started in <dir> (any folder inside the monorepo)")
     .option("--dry-run", "print the files that would be created and updated; write nothing")
     .option("--allow-dirty", "write even if files add-target modifies have uncommitted git changes")
-    .addHelpText("after", `\nExamples:\n  npx create-mcp-monorepo add-target docker\n  npx create-mcp-monorepo add-target docker k8s --dry-run`)
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      `\nExit codes: 0 added; 1 refused (a file exists, uncommitted changes, nothing to add; nothing written); 2 could not run (no or broken mcp-monorepo.yaml).\n\n` +
+        `Examples:\n  mcp-monorepo add-target docker\n  mcp-monorepo add-target docker k8s --dry-run`,
+    )
     .action(async (targets: string[], flags: AddTargetFlags) => {
       const { addTargetAction } = await import("./add-target-action.js");
       await addTargetAction(ctx, targets, flags);

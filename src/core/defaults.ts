@@ -24,3 +24,11 @@ export const DEFAULT_PYTHON = FASTMCP_CLOUD_PYTHON;
 export const DEFAULT_DIR = "my-mcp-servers";
 /** Longest description accepted (characters). */
 export const MAX_DESCRIPTION_LENGTH = 500;
+
+/**
+ * Platform ids accepted by `bundle --platform` (src/bundle/platforms.ts maps each to pip's
+ * `--platform` tags and MCPB's `compatibility.platforms`).
+ */
+export const BUNDLE_PLATFORMS = ["linux-x86_64", "linux-arm64", "macos-arm64", "macos-x86_64", "windows-x86_64"] as const;
+/** One of {@link BUNDLE_PLATFORMS}. */
+export type BundlePlatform = (typeof BUNDLE_PLATFORMS)[number];

@@ -45,6 +45,7 @@ const PLOPFILE = path.join(PACKAGE_ROOT, "generators", "plopfile.js");
 const PARTIALS: Record<string, string> = {
   sharedEnv: "templates/partials/shared-env.hbs",
   rootEnvServer: "templates/partials/root-env-server.hbs",
+  mcpbSection: "templates/partials/mcpb-section.hbs",
 };
 
 const safe = (fn: (s: string) => string) => (value: unknown) => new Handlebars.SafeString(fn(String(value ?? "")));

@@ -4,6 +4,7 @@ import type { Manifest, ManifestServer, Target } from "../core/manifest.js";
 import type { DesiredFile } from "../core/plan.js";
 import type { ServerData } from "../core/render.js";
 import { PACKAGE_ROOT } from "../version.js";
+import { toFolder } from "../core/names.js";
 import { parseEnvExample } from "./env.js";
 
 /**
@@ -68,9 +69,9 @@ export const CONTAINER_ENV_OVERRIDES: Readonly<Record<string, string>> = {
 const code = (s: string) => "`" + s.replace(/`/g, "'").replace(/\|/g, "\\|") + "`";
 const cell = (artefact: string, command: string) => `${code(artefact)}<br>${code(command)}`;
 
-/** Kubernetes object names of a server's manifest (ConfigMap, Secret). */
-export function k8sNames(folder: string): { config: string; secret: string } {
-  return { config: `${folder}-config`, secret: `${folder}-secrets` };
+/** Kubernetes names of a server's ConfigMap and Secret, from its object name `server-<name>`. */
+export function k8sNames(k8sName: string): { config: string; secret: string } {
+  return { config: `${k8sName}-config`, secret: `${k8sName}-secrets` };
 }
 
 /** The registry, in manifest order of {@link TARGETS}. */
@@ -129,6 +130,8 @@ export interface TargetTemplateData {
   /** The manifest's Python (`python:<python>-slim`). */
   python: string;
   command: readonly string[];
+  /** Kubernetes object name and `app.kubernetes.io/name` label: `server-<name>` (a DNS-1123 label whatever the folder path). */
+  k8sName: string;
   configName: string;
   secretName: string;
   /** ConfigMap entries: every non-secret `.env.example` variable (container overrides applied). */
@@ -152,11 +155,13 @@ export function targetTemplateData(server: ServerData, python: string, envExampl
   for (const [name, value] of Object.entries(CONTAINER_ENV_OVERRIDES)) {
     if (!config.some((c) => c.name === name) && !vars.some((v) => v.name === name)) config.push({ name, value });
   }
-  const names = k8sNames(server.folder);
+  const k8sName = toFolder(server.name);
+  const names = k8sNames(k8sName);
   return {
     server,
     python,
     command: CONTAINER_COMMAND,
+    k8sName,
     configName: names.config,
     secretName: names.secret,
     config,

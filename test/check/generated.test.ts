@@ -27,6 +27,7 @@ describe("a monorepo made by create", () => {
     expect(first.json.servers).toEqual(["ops", "customer", "finance"]);
     const grown = await cli(["add-server", "billing", "--yes", "--cwd", dir]);
     expect(grown.code, grown.stderr).toBe(0);
+    // The other targets check their own files too (Dockerfile, k8s.yaml): add them first.
     const targets = await cli(["add-target", "docker", "k8s", "mcpb", "--cwd", dir, "--allow-dirty"]);
     expect(targets.code, targets.stderr).toBe(0);
     const all = await checkJson(dir, ["--strict", "--target", "fastmcp-cloud", "--target", "docker", "--target", "k8s", "--target", "mcpb"]);
@@ -108,15 +109,22 @@ describe("create --python and check's python-version rule agree (seed 000)", () 
   });
 
   it("a 3.13 monorepo is flagged for FastMCP Cloud but fine as a container", async () => {
-    // create refuses 3.13 with the fastmcp-cloud target (issue 13 item 4): make it for docker.
-    const parent = await tempDir();
-    const dir = path.join(parent, "py3.13");
-    const r = await cli([dir, "--yes", "--no-git", "--python", "3.13", "--target", "docker"], { cwd: parent });
-    expect(r.code, r.stderr).toBe(0);
+    // create refuses 3.13 with the fastmcp-cloud target (issue 13 item 4), so raise it by hand.
+    const dir = await created("3.12");
+    const manifestFile = path.join(dir, "mcp-monorepo.yaml");
+    await writeFile(manifestFile, (await readFile(manifestFile, "utf8")).replace('python: "3.12"', 'python: "3.13"'));
+    for (const s of ["ops", "customer", "finance"]) {
+      const file = path.join(dir, `server-${s}`, "fastmcp.json");
+      await writeFile(file, (await readFile(file, "utf8")).replace('">=3.12"', '">=3.13"'));
+    }
     const cloud = await checkJson(dir, ["--target", "fastmcp-cloud"]);
     expect(cloud.code).toBe(1);
     expect(new Set(cloud.json.findings.map((f: { rule: string }) => f.rule))).toEqual(new Set(["python-version"]));
-    const docker = await checkJson(dir, ["--strict", "--target", "docker"]);
-    expect(docker.json.findings).toEqual([]);
+    const docker = await checkJson(dir, ["--target", "docker"]);
+    // Without a Dockerfile only the docker target's own file rule speaks; Python 3.13 is fine there.
+    expect(docker.json.findings.map((f: { rule: string }) => f.rule)).toEqual(Array(6).fill("target-files"));
+    expect((await cli(["add-target", "docker", "--cwd", dir, "--allow-dirty"])).code).toBe(0);
+    const built = await checkJson(dir, ["--target", "docker", "--strict"]);
+    expect(built.json.findings).toEqual([]);
   });
 });

@@ -108,6 +108,20 @@ describe("add-target docker k8s mcpb", () => {
     expect(await read(root, "server-ops/Dockerfile")).toBe(edited);
   });
 
+  it("--json prints the result as data", async () => {
+    const root = await committedMonorepo();
+    const res = await addTarget(root, "k8s", "--json", "--dry-run");
+    expect(res.code, res.stderr).toBe(0);
+    const data = JSON.parse(res.stdout);
+    expect(data).toMatchObject({ ok: true, dryRun: true, added: ["k8s"], targets: ["fastmcp-cloud", "k8s"] });
+    expect(data.changes).toContainEqual({ path: "server-ops/k8s.yaml", kind: "create" });
+  });
+
+  it("outside a monorepo it cannot run (exit 2)", async () => {
+    const { tempDir } = await import("../helpers/cli.js");
+    expect((await addTarget(await tempDir("mcpm-none-"), "docker")).code).toBe(2);
+  });
+
   it("rejects an unknown target and no target in one line", async () => {
     const root = await makeMonorepo();
     const res = await addTarget(root, "heroku");

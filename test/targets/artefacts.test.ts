@@ -141,6 +141,12 @@ describe("kubernetes-validate --strict can fail", () => {
 });
 
 describe("the whole monorepo", () => {
+  it("no artefact cites an internal document label", async () => {
+    for (const s of SERVERS) for (const f of ["Dockerfile", ".dockerignore", "k8s.yaml", ".mcpbignore"]) {
+      expect(await readFile(path.join(root, `server-${s}`, f), "utf8"), f).not.toMatch(/seed \d|\bRCA\b|deployment learnings|BUILD-FAIL/i);
+    }
+  });
+
   it("has zero findings under check --strict (docker, k8s, mcpb; Python 3.13 is fine off FastMCP Cloud)", async () => {
     const { code, json } = await checkJson(root, ["--strict"]);
     expect(json.targets).toEqual(["docker", "k8s", "mcpb"]);

@@ -1,0 +1,105 @@
+import { PLATFORM_SPECS, type BundlePlatform } from "./platforms.js";
+import { userConfigKey, type RequiredVariable } from "./env.js";
+
+/**
+ * The bundle's `manifest.json`: MCPB manifest 0.3 (https://github.com/modelcontextprotocol/mcpb
+ * MANIFEST.md; schema `McpbManifestSchema` of `@anthropic-ai/mcpb`'s `schemas/0.3`, which the
+ * tests validate against).
+ *
+ * Two ways to run the same bundle, both with `PYTHONPATH=<bundle>:<bundle>/deps` so every
+ * import resolves from the vendored dependencies:
+ * - an MCPB desktop host launches `mcp_config` over stdio: `python ${__dirname}/src/server.py`
+ *   (the generated `main()` serves stdio when `MCP_TRANSPORT` is `stdio`);
+ * - a runtime that serves bundles over HTTP (the MCPB Python runtime image: extract, set
+ *   PYTHONPATH, "start uvicorn with the server module") runs
+ *   `python -m uvicorn asgi:app --app-dir <bundle>/src --port $PORT`: `src/asgi.py` holds the
+ *   stateless streamable-HTTP app at `/mcp` and `GET /health`. `_meta` records this.
+ */
+
+/** Manifest version written. */
+export const MCPB_MANIFEST_VERSION = "0.3";
+/** `_meta` key under which the HTTP serving facts are recorded (reverse-DNS, as MCPB asks for `_meta`). */
+export const META_KEY = "io.github.create-mcp-monorepo";
+
+/** Inputs of {@link buildManifest}. */
+export interface ManifestInput {
+  /** Monorepo project name (prefix of the bundle name). */
+  project: string;
+  /** Server name, e.g. `ops`. */
+  server: string;
+  /** One-line description. */
+  description: string;
+  /** `owner/name` GitHub repository. */
+  repository: string;
+  /** Bundle version (the `version=` given to FastMCP). */
+  version: string;
+  /** Python minor version the deps were installed for, e.g. `3.12`. */
+  python: string;
+  platform: BundlePlatform;
+  tools: { name: string; description: string | null }[];
+  required: RequiredVariable[];
+}
+
+/** The MCPB manifest as written (key order is the order written to `manifest.json`). */
+export type McpbManifest = Record<string, unknown>;
+
+/** `3.12` → `>=3.12 <3.13` (compiled wheels are built for one CPython minor version). */
+export function pythonRange(python: string): string {
+  const [major, minor] = python.split(".").map(Number);
+  return `>=${major}.${minor} <${major}.${(minor ?? 0) + 1}`;
+}
+
+/** Title-cases a server name for `display_name` (`customer-care` → `Customer Care`). */
+function title(name: string): string {
+  return name.split("-").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(" ");
+}
+
+/**
+ * Builds the manifest object (pure; deterministic for the same input).
+ */
+export function buildManifest(input: ManifestInput): McpbManifest {
+  const spec = PLATFORM_SPECS[input.platform];
+  const env: Record<string, string> = {
+    PYTHONPATH: `\${__dirname}${spec.pathListSeparator}\${__dirname}/deps`,
+    MCP_TRANSPORT: "stdio",
+    PYTHONDONTWRITEBYTECODE: "1",
+  };
+  const userConfig: Record<string, unknown> = {};
+  for (const v of input.required) {
+    const key = userConfigKey(v.name);
+    env[v.name] = `\${user_config.${key}}`;
+    userConfig[key] = {
+      type: "string",
+      title: v.name,
+      description: v.description || `Value of the ${v.name} environment variable (required by the server)`,
+      required: true,
+      ...(v.sensitive ? { sensitive: true } : {}),
+    };
+  }
+  const [owner] = input.repository.split("/");
+  return {
+    manifest_version: MCPB_MANIFEST_VERSION,
+    name: `${input.project}-${input.server}`,
+    display_name: title(input.server),
+    version: input.version,
+    description: input.description || `The ${input.server} MCP server`,
+    author: { name: owner || input.project },
+    repository: { type: "git", url: `https://github.com/${input.repository}` },
+    server: {
+      type: "python",
+      entry_point: "src/server.py",
+      mcp_config: { command: "python", args: ["${__dirname}/src/server.py"], env },
+    },
+    tools: input.tools.map((t) => (t.description ? { name: t.name, description: t.description } : { name: t.name })),
+    compatibility: { platforms: [spec.mcpb], runtimes: { python: pythonRange(input.python) } },
+    ...(input.required.length ? { user_config: userConfig } : {}),
+    _meta: {
+      [META_KEY]: {
+        platform: input.platform,
+        python: input.python,
+        pythonpath: ["", "deps"],
+        http: { command: "python -m uvicorn asgi:app --app-dir src --host 0.0.0.0 --port $PORT", app: "asgi:app", app_dir: "src", path: "/mcp", health: "/health" },
+      },
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import { spawn } from "node:child_process";
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { UserError } from "../core/errors.js";
+import { PLATFORM_SPECS, type BundlePlatform } from "./platforms.js";
+
+/**
+ * Installs a server's dependencies into `deps/` for another interpreter and platform with
+ * pip's cross-install flags (https://pip.pypa.io/en/stable/cli/pip_install/: `--target`,
+ * `--platform`, `--python-version`, `--implementation`, `--only-binary=:all:`, which pip
+ * requires whenever `--platform`/`--python-version` are given), then normalises pip's output so
+ * two installs of the same wheels give the same files.
+ */
+
+/** Progress callback: one short line per pip step ("Collecting fastmcp", "Downloading ..."). */
+export type Progress = (line: string) => void;
+
+/** The pip arguments for a cross-platform install (exported for tests and docs). */
+export function pipArgs(opts: { target: string; requirements: string; python: string; platform: BundlePlatform }): string[] {
+  const args = ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off", "--no-compile"];
+  args.push("--target", opts.target, "--python-version", opts.python, "--implementation", "cp", "--only-binary=:all:");
+  for (const tag of PLATFORM_SPECS[opts.platform].pipTags) args.push("--platform", tag);
+  args.push("-r", opts.requirements);
+  return args;
+}
+
+/** pip lines worth showing as progress. */
+const PROGRESS = /^\s*(Collecting|Downloading|Using cached|Installing collected packages|Successfully installed)\b/;
+
+/**
+ * A pip output line shortened for progress: no "(from ...)" requirement chains, package lists
+ * counted ("Installing 63 packages").
+ */
+export function progressLine(line: string): string {
+  const l = line.trim().replace(/ \(from .*$/, "");
+  const list = /^(Installing collected packages|Successfully installed):?\s*(.*)$/.exec(l);
+  if (!list) return l;
+  const n = list[2]!.split(/[\s,]+/).filter(Boolean).length;
+  return `${list[1] === "Successfully installed" ? "Installed" : "Installing"} ${n} package${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * Runs pip (with the interpreter `python`) to fill `target`.
+ *
+ * @param opts.python - interpreter that runs pip (any Python with pip; not the bundle's Python).
+ * @param opts.env - environment (PIP_* settings such as PIP_CACHE_DIR or PIP_INDEX_URL pass through).
+ * @throws UserError naming the server and pip's last error lines when pip fails (e.g. a
+ *   requirement has no wheel for the platform: `--only-binary=:all:` refuses sdists).
+ */
+export async function pipInstall(opts: {
+  pythonExe: string;
+  target: string;
+  requirements: string;
+  python: string;
+  platform: BundlePlatform;
+  folder: string;
+  env: NodeJS.ProcessEnv;
+  progress?: Progress;
+}): Promise<void> {
+  const args = pipArgs(opts);
+  const result = await new Promise<{ code: number | null; output: string; error?: NodeJS.ErrnoException }>((resolve) => {
+    let output = "";
+    let pending = "";
+    const child = spawn(opts.pythonExe, args, { env: { ...opts.env, PYTHONUTF8: "1" }, stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
+    const onData = (d: Buffer) => {
+      const text = d.toString("utf8");
+      output += text;
+      pending += text;
+      const lines = pending.split(/\r?\n/);
+      pending = lines.pop() ?? "";
+      for (const l of lines) if (PROGRESS.test(l)) opts.progress?.(progressLine(l));
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("error", (error) => resolve({ code: null, output, error }));
+    child.on("close", (code) => resolve({ code, output }));
+  });
+  if (result.error) {
+    throw new UserError(`cannot run pip with ${opts.pythonExe} (${result.error.code ?? result.error.message}); pass --python PATH to a Python that has pip`);
+  }
+  if (result.code !== 0) {
+    const errors = result.output.split(/\r?\n/).filter((l) => /^ERROR:/.test(l.trim())).map((l) => l.trim());
+    const detail = (errors.length ? errors : result.output.trim().split(/\r?\n/).slice(-2)).join(" ").slice(0, 600);
+    throw new UserError(`pip could not install ${opts.folder}/requirements.txt for Python ${opts.python} on ${opts.platform} (wheels only): ${detail}`);
+  }
+}
+
+/**
+ * Makes pip's `--target` output reproducible, in place:
+ * - `bin/` goes: console scripts carry the build machine's interpreter path in their shebang,
+ *   and the bundle runs its server with `python`, never through them;
+ * - `__pycache__/` and `*.pyc` go (pip was told `--no-compile`; this catches the rest);
+ * - `*.dist-info/direct_url.json` goes (it records local paths and URLs);
+ * - each `*.dist-info/RECORD` keeps only the lines of files still present (its own line
+ *   included, unhashed as pip writes it), in pip's order.
+ * `INSTALLER` (`pip`) and `REQUESTED` are the same for every install and stay.
+ *
+ * @param target - the folder pip installed into.
+ */
+export async function normalizeDeps(target: string): Promise<void> {
+  await fs.rm(path.join(target, "bin"), { recursive: true, force: true });
+  const distInfos: string[] = [];
+  async function walk(dir: string): Promise<void> {
+    for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+      const abs = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name === "__pycache__") await fs.rm(abs, { recursive: true, force: true });
+        else {
+          if (e.name.endsWith(".dist-info") && dir === target) distInfos.push(abs);
+          await walk(abs);
+        }
+      } else if (e.name.endsWith(".pyc") || e.name.endsWith(".pyo")) {
+        await fs.rm(abs, { force: true });
+      }
+    }
+  }
+  await walk(target);
+  for (const info of distInfos) {
+    await fs.rm(path.join(info, "direct_url.json"), { force: true });
+    const recordFile = path.join(info, "RECORD");
+    const record = await fs.readFile(recordFile, "utf8").catch(() => null);
+    if (record === null) continue;
+    const kept: string[] = [];
+    for (const line of record.split(/\r?\n/)) {
+      if (!line) continue;
+      const rel = recordPath(line);
+      if (rel === null || rel.startsWith("../") || rel.startsWith("/")) continue;
+      if (await fs.stat(path.join(target, rel)).then((s) => s.isFile(), () => false)) kept.push(line);
+    }
+    await fs.writeFile(recordFile, kept.map((l) => l + "\n").join(""));
+  }
+}
+
+/** The path field of a RECORD line (CSV: the path may be quoted when it holds a comma). */
+function recordPath(line: string): string | null {
+  if (line.startsWith('"')) {
+    const end = line.indexOf('",');
+    return end === -1 ? null : line.slice(1, end).replace(/""/g, '"');
+  }
+  const comma = line.indexOf(",");
+  return comma === -1 ? line : line.slice(0, comma);
+}

@@ -1,0 +1,50 @@
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import * as fs from "node:fs/promises";
+
+/**
+ * A reproducible zip: the same entries give the same bytes, whoever builds it and whenever.
+ * `yazl` writes the archive; what would vary is pinned: entries sorted by path (byte order),
+ * every timestamp the ZIP epoch 1980-01-01 00:00 in DOS format only (`forceDosTimestamp`:
+ * no extended-timestamp field, which would hold a time-zone dependent Unix time), every mode
+ * `-rw-r--r--`, no directory entries, deflate at level 6 (Node's zlib), no comment.
+ * `@anthropic-ai/mcpb pack` stores real modification times, so its output differs per build.
+ */
+
+/** One entry: its path inside the zip and either a file on disk or bytes. */
+export type ZipEntry = { name: string; file: string } | { name: string; data: Buffer };
+
+/** Fixed DOS timestamp of every entry; built with local-time fields because yazl reads them so. */
+const EPOCH = () => new Date(1980, 0, 1, 0, 0, 0);
+const FILE_MODE = 0o100644;
+
+/**
+ * Writes `entries` to `out` as a reproducible zip.
+ *
+ * @param entries - names must be unique POSIX paths without a leading `/`.
+ * @returns the file's size in bytes and its SHA-256 (lower-case hex).
+ */
+export async function writeReproducibleZip(entries: ZipEntry[], out: string): Promise<{ size: number; sha256: string }> {
+  const { ZipFile } = await import("yazl");
+  const zip = new ZipFile();
+  const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+  const options = { mtime: EPOCH(), mode: FILE_MODE, compress: true, compressionLevel: 6, forceDosTimestamp: true };
+  for (const e of sorted) {
+    if ("file" in e) zip.addFile(e.file, e.name, options); // opened lazily, one at a time
+    else zip.addBuffer(e.data, e.name, options);
+  }
+  zip.end();
+  await new Promise<void>((resolve, reject) => {
+    const sink = createWriteStream(out);
+    zip.outputStream.on("error", reject).pipe(sink).on("error", reject).on("close", () => resolve());
+  });
+  const size = (await fs.stat(out)).size;
+  return { size, sha256: await sha256File(out) };
+}
+
+/** SHA-256 of a file, lower-case hex (streamed). */
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}

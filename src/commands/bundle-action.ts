@@ -1,0 +1,88 @@
+import path from "node:path";
+import type { Command } from "commander";
+import type { RunState } from "../cli.js";
+import { writeLine, type Context } from "../core/context.js";
+import { UserError } from "../core/errors.js";
+
+// The body of `bundle`, loaded by src/commands/bundle.ts only when it runs; the builder (zip,
+// pip, ignore rules) or the verifier only on its own path, clack only for a terminal's spinner.
+
+/** Options of `bundle` as commander parses them. */
+export interface BundleCliOptions {
+  out?: string;
+  platform?: string;
+  python?: string;
+  cwd?: string;
+  verify?: string;
+  sha256?: string;
+  json?: boolean;
+}
+
+/** `12345678` → `11.8 MiB`. */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/**
+ * The `bundle` command body: `--verify FILE` checks a bundle's SHA256; otherwise builds one
+ * bundle per server (progress: a spinner on a terminal, else pip lines on stderr) and prints
+ * each file with its size and SHA256 (or the list as `--json`).
+ *
+ * @throws UserError for names with `--verify`, `--sha256` without it, a SHA256 mismatch, and what
+ * the builder refuses (unknown server, pip failure).
+ */
+export async function bundleAction(ctx: Context, state: RunState, names: string[], cmd: Command): Promise<void> {
+  const opts = cmd.optsWithGlobals() as BundleCliOptions;
+  const cwd = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
+  if (opts.verify) {
+    if (names.length) throw new UserError("--verify takes one bundle file and no server names");
+    const { verifyBundle } = await import("../bundle/verify.js");
+    const file = path.resolve(cwd, opts.verify);
+    const sha = await verifyBundle(file, opts.sha256);
+    if (opts.json) writeLine(ctx.stdout, JSON.stringify({ file, sha256: sha, ok: true }, null, 2));
+    else writeLine(ctx.stdout, `OK ${path.relative(ctx.cwd, file) || file} sha256 ${sha}`);
+    return;
+  }
+  if (opts.sha256) throw new UserError("--sha256 goes with --verify FILE");
+  const { runBundle } = await import("../bundle/bundle.js");
+  const tty = Boolean((ctx.stderr as { isTTY?: boolean }).isTTY) && !opts.json;
+  const p = tty ? await import("@clack/prompts") : null;
+  const spin = p?.spinner({ output: ctx.stderr }) ?? null;
+  let current = "";
+  spin?.start("Installing dependencies with pip");
+  let built;
+  try {
+    built = await runBundle({
+      start: cwd,
+      servers: names,
+      out: opts.out ? path.resolve(cwd, opts.out) : undefined,
+      platform: opts.platform as never,
+      python: opts.python,
+      env: ctx.env,
+      progress: (server, line) => {
+        if (spin) spin.message(`${server}: ${line}`.slice(0, 100));
+        else if (!opts.json) {
+          if (server !== current) writeLine(ctx.stderr, `bundling ${server}...`);
+          writeLine(ctx.stderr, `  pip: ${line}`);
+        }
+        current = server;
+      },
+    });
+  } catch (err) {
+    spin?.error("No bundle written for the failing server");
+    throw err;
+  }
+  spin?.stop(`Built ${built.length} bundle${built.length === 1 ? "" : "s"}`);
+  if (opts.json) {
+    writeLine(ctx.stdout, JSON.stringify(built, null, 2));
+    return;
+  }
+  for (const b of built) {
+    const shown = path.relative(ctx.cwd, b.file) || b.file;
+    writeLine(ctx.stdout, `${shown}  ${formatSize(b.size)} (${b.size} bytes, ${b.entries} files)`);
+    writeLine(ctx.stdout, `  sha256 ${b.sha256}  (also in ${path.basename(b.sha256File)}; BUNDLE_SHA256 for the MCPB runtime)`);
+  }
+  state.exitCode = 0;
+}

@@ -1,0 +1,44 @@
+import { Option, type Command } from "commander";
+import type { RunState } from "../cli.js";
+import type { Context } from "../core/context.js";
+import { BUNDLE_PLATFORMS } from "../core/defaults.js";
+import type { BundleCliOptions } from "./bundle-action.js";
+
+// Start-up module (the lazy pattern of src/cli.ts): options and help only; the body is
+// ./bundle-action.ts, imported when the command runs.
+
+/**
+ * Registers `bundle` (issue 9, the mcpb target):
+ *
+ * - `bundle [NAME...] [--out DIR] [--platform P] [--python PATH] [--json]` builds
+ *   `DIR/server-NAME-VERSION-PLATFORM.mcpb` (default DIR `<root>/dist`, default platform this
+ *   machine's) and `<bundle>.sha256`, printing each bundle's size and SHA256;
+ * - `bundle --verify FILE [--sha256 HEX]` checks a bundle's SHA256 (default: the one in
+ *   `FILE.sha256`) and refuses a mismatch with one `error:` line, exit 1.
+ * Progress: a spinner on a terminal, else one line per pip step on stderr.
+ */
+export function registerBundle(program: Command, ctx: Context, state: RunState): void {
+  program
+    .command("bundle")
+    .description("build a reproducible MCPB bundle (.mcpb) of each server, with its dependencies vendored; or verify one")
+    .argument("[name...]", "servers to bundle (default: all)")
+    .option("--out <dir>", "output folder (default: dist/ at the monorepo root)")
+    .addOption(new Option("--platform <platform>", "platform the vendored wheels are for (default: this machine's)").choices([...BUNDLE_PLATFORMS]))
+    .option("--python <path>", "Python with pip that installs the dependencies (default: $MCPM_PYTHON, else python3/python on PATH)")
+    .option("--cwd <dir>", "run as if started in <dir>")
+    .option("--verify <file>", "verify a bundle's SHA256 instead of building (against --sha256, else <file>.sha256)")
+    .option("--sha256 <hex>", "SHA256 that --verify expects")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      "\nThe bundle holds manifest.json (MCPB manifest 0.3), the server's files (minus .mcpbignore and\n" +
+        "secrets, tests, caches) and deps/; the same inputs give a byte-identical file.\n" +
+        "Serve it: PYTHONPATH=<bundle>:<bundle>/deps python -m uvicorn asgi:app --app-dir <bundle>/src --port $PORT\n\n" +
+        "Examples:\n  npx create-mcp-monorepo bundle\n  npx create-mcp-monorepo bundle ops --platform linux-arm64 --out dist\n" +
+        "  npx create-mcp-monorepo bundle --verify dist/server-ops-0.1.0-linux-x86_64.mcpb --sha256 <hex>",
+    )
+    .action(async (names: string[], _opts: BundleCliOptions, cmd: Command) => {
+      const { bundleAction } = await import("./bundle-action.js");
+      await bundleAction(ctx, state, names, cmd);
+    });
+}

@@ -1,0 +1,99 @@
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { v0_3 } from "@anthropic-ai/mcpb/schemas";
+import { requiredVariables } from "../../src/bundle/env.js";
+import { collectBundleFiles } from "../../src/bundle/files.js";
+import { buildManifest, pythonRange } from "../../src/bundle/manifest.js";
+import { pipArgs } from "../../src/bundle/pip.js";
+import { BUNDLE_PLATFORMS, hostPlatform } from "../../src/bundle/platforms.js";
+import { verifyBundle } from "../../src/bundle/verify.js";
+import { writeReproducibleZip } from "../../src/bundle/zip.js";
+import { tempDir } from "../helpers/cli.js";
+
+describe("requiredVariables", () => {
+  it("reads seed 002's '# Required' block and [required] markers; secrets by name or [secret]", () => {
+    const text = "# Required\nAPI_KEY=your-api-key-here\n# The company.\nCOMPANY_ID=12345\n\n# Optional (defaults shown)\nAPI_URL=https://x\n# DEBUG=false\n\nREGION= # [required] [secret] the region\n";
+    expect(requiredVariables(text)).toEqual([
+      { name: "API_KEY", description: "", sensitive: true },
+      { name: "COMPANY_ID", description: "The company.", sensitive: false },
+      { name: "REGION", description: "the region", sensitive: true },
+    ]);
+  });
+});
+
+describe("manifest", () => {
+  it("is valid MCPB 0.3 for every platform, with the platform's PYTHONPATH separator", () => {
+    for (const platform of BUNDLE_PLATFORMS) {
+      const m = buildManifest({ project: "p", server: "ops", description: "", repository: "me/p", version: "1.2.3", python: "3.13", platform, tools: [{ name: "t", description: null }], required: [] });
+      const parsed = v0_3.McpbManifestSchema.safeParse(m);
+      expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+      const env = (m.server as { mcp_config: { env: Record<string, string> } }).mcp_config.env;
+      expect(env.PYTHONPATH).toBe(platform === "windows-x86_64" ? "${__dirname};${__dirname}/deps" : "${__dirname}:${__dirname}/deps");
+    }
+    expect(pythonRange("3.9")).toBe(">=3.9 <3.10");
+  });
+});
+
+describe("pip and platforms", () => {
+  it("cross-installs wheels only, for CPython of the manifest's version, without bytecode", () => {
+    const args = pipArgs({ target: "/t", requirements: "r.txt", python: "3.12", platform: "linux-arm64" });
+    expect(args).toEqual(expect.arrayContaining(["--target", "/t", "--python-version", "3.12", "--implementation", "cp", "--only-binary=:all:", "--no-compile", "-r", "r.txt"]));
+    expect(args.filter((a, i) => args[i - 1] === "--platform")).toContain("manylinux_2_17_aarch64");
+    expect(hostPlatform("darwin", "arm64")).toBe("macos-arm64");
+    expect(hostPlatform("win32", "arm64")).toBeNull();
+  });
+});
+
+describe("files, zip and verify", () => {
+  it("keeps .env files out even when .mcpbignore tries to bring them back, and refuses an excluded entry point", async () => {
+    const dir = await tempDir("mcpm-files-");
+    await fs.mkdir(path.join(dir, "src"), { recursive: true });
+    for (const f of ["src/server.py", ".env", ".env.local", ".env.example", "README.md"]) await fs.writeFile(path.join(dir, f), "x");
+    await fs.writeFile(path.join(dir, ".mcpbignore"), "!.env\nREADME.md\n");
+    expect((await collectBundleFiles(dir, "server-x")).map((f) => f.rel)).toEqual([".env.example", "src/server.py"]);
+    await fs.writeFile(path.join(dir, ".mcpbignore"), "src/\n");
+    await expect(collectBundleFiles(dir, "server-x")).rejects.toThrow(/server-x\/src\/server.py would not be in the bundle/);
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("writes the same bytes whatever the input order and file times; verify refuses other bytes", async () => {
+    const dir = await tempDir("mcpm-zip-");
+    const a = path.join(dir, "a.txt");
+    await fs.writeFile(a, "alpha");
+    const one = await writeReproducibleZip([{ name: "z/a.txt", file: a }, { name: "m.json", data: Buffer.from("{}") }], path.join(dir, "1.zip"));
+    await fs.utimes(a, new Date("2030-05-05"), new Date("2030-05-05"));
+    const two = await writeReproducibleZip([{ name: "m.json", data: Buffer.from("{}") }, { name: "z/a.txt", file: a }], path.join(dir, "2.zip"));
+    expect(two).toEqual(one);
+    expect(await verifyBundle(path.join(dir, "1.zip"), one.sha256)).toBe(one.sha256);
+    await expect(verifyBundle(path.join(dir, "1.zip"), "ab".repeat(32))).rejects.toThrow(/^SHA256 mismatch/);
+    await expect(verifyBundle(path.join(dir, "1.zip"), "nope")).rejects.toThrow(/64 hex digits/);
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("writes the same bytes in any time zone (DOS times only, no Unix extended timestamp)", async () => {
+    const dir = await tempDir("mcpm-tz-");
+    const saved = process.env.TZ;
+    const hashes: string[] = [];
+    try {
+      for (const tz of ["UTC", "Pacific/Kiritimati", "America/Los_Angeles"]) {
+        process.env.TZ = tz;
+        hashes.push((await writeReproducibleZip([{ name: "a", data: Buffer.from("x") }], path.join(dir, `${tz.replace("/", "-")}.zip`))).sha256);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+    expect(new Set(hashes).size).toBe(1);
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe("pip progress lines", () => {
+  it("drops requirement chains and counts package lists", async () => {
+    const { progressLine } = await import("../../src/bundle/pip.js");
+    expect(progressLine("  Collecting mdurl~=0.1 (from markdown-it-py>=2.2.0->rich)")).toBe("Collecting mdurl~=0.1");
+    expect(progressLine("Installing collected packages: a, b, c")).toBe("Installing 3 packages");
+    expect(progressLine("Successfully installed a-1.0 b-2.0")).toBe("Installed 2 packages");
+  });
+});
