@@ -224,9 +224,9 @@ describe.runIf(process.platform === "linux" && process.arch === "x64")("bundle (
     expect(r.code).toBe(0);
   });
 
-  it("refuses an unknown server with one error line", async () => {
+  it("refuses an unknown server with one error line (exit 2)", async () => {
     const r = await runCli(["bundle", "nope"], { cwd: root });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // could not run, as in sync and check
     expect(r.stderr).toBe('error: no server named "nope" in mcp-monorepo.yaml (servers: ops)\n');
   });
 });
