@@ -8,6 +8,7 @@ import { UserError } from "../core/errors.js";
 export interface BundleCliOptions {
   out?: string;
   platform?: string;
+  interpreter?: string;
   python?: string;
   cwd?: string;
   verify?: string;
@@ -28,7 +29,7 @@ export function formatSize(bytes: number): string {
 /**
  * Registers `bundle` (issue 9, the mcpb target):
  *
- * - `bundle [NAME...] [--out DIR] [--platform P] [--python PATH] [--json]` builds
+ * - `bundle [NAME...] [--out DIR] [--platform P] [--interpreter PATH] [--json]` builds
  *   `DIR/server-NAME-VERSION-PLATFORM.mcpb` (default DIR `<root>/dist`, default platform this
  *   machine's) and `<bundle>.sha256`, printing each bundle's size and SHA256;
  * - `bundle --verify FILE [--sha256 HEX]` checks a bundle's SHA256 (default: the one in
@@ -42,7 +43,8 @@ export function registerBundle(program: Command, ctx: Context, state: RunState):
     .argument("[name...]", "servers to bundle (default: all)")
     .option("--out <dir>", "output folder (default: dist/ at the monorepo root)")
     .addOption(new Option("--platform <platform>", "platform the vendored wheels are for (default: this machine's)").choices(PLATFORM_CHOICES))
-    .option("--python <path>", "Python with pip that installs the dependencies (default: $MCPM_PYTHON, else python3/python on PATH)")
+    .option("--interpreter <path>", "Python with pip that installs the dependencies (default: $MCPM_PYTHON, else python3/python on PATH)")
+    .addOption(new Option("--python <path>", "same as --interpreter (deprecated, as in check)").hideHelp())
     .option("--cwd <dir>", "run as if started in <dir>")
     .option("--verify <file>", "verify a bundle's SHA256 instead of building (against --sha256, else <file>.sha256)")
     .option("--sha256 <hex>", "SHA256 that --verify expects")
@@ -81,7 +83,7 @@ export function registerBundle(program: Command, ctx: Context, state: RunState):
           servers: names,
           out: opts.out ? path.resolve(cwd, opts.out) : undefined,
           platform: opts.platform as never,
-          python: opts.python,
+          python: opts.interpreter ?? opts.python,
           env: ctx.env,
           progress: (server, line) => {
             if (spin) spin.message(`${server}: ${line}`.slice(0, 100));
