@@ -147,7 +147,7 @@ async function demoBundle() {
     execFileSync(process.execPath, [cli, where, "--server", "ops", "--python", runner.version, "--no-git"], { stdio: "ignore", env: { ...process.env, CI: "1" } });
   }
   console.log(`\n$ create-mcp-monorepo bundle ops`);
-  execFileSync(process.execPath, [cli, "bundle", "ops", "--python", python], { cwd: where, stdio: "inherit", env: { ...process.env, CI: "1", PIP_CACHE_DIR: process.env.PIP_CACHE_DIR ?? path.join(repo, ".cache", "pip") } });
+  execFileSync(process.execPath, [cli, "bundle", "ops", "--interpreter", python], { cwd: where, stdio: "inherit", env: { ...process.env, CI: "1", PIP_CACHE_DIR: process.env.PIP_CACHE_DIR ?? path.join(repo, ".cache", "pip") } });
   const file = readdirSync(path.join(where, "dist")).find((f) => f.startsWith("server-ops-") && f.endsWith(".mcpb"));
   const bundle = path.join(where, "dist", file);
   console.log(`$ create-mcp-monorepo bundle --verify dist/${file}`);

@@ -67,18 +67,22 @@ export const DEFAULT_VERSION = "0.0.0";
 /**
  * Builds the bundles, one server after the other.
  *
- * @throws UserError: not in a monorepo; an unknown server name (listing the known ones); a
+ * @throws UserError with exit code 2 outside a monorepo and for an unknown server name (listing
+ *   the known ones); with exit code 1 for: a
  *   machine with no default platform; no Python with pip; an excluded or missing
  *   `src/server.py`; a symlink among the files; pip failing (e.g. no wheel for the platform).
  *   Nothing is left in the output folder for a server that failed.
  */
 export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
-  const { root, manifest } = await loadManifestFrom(opts.start);
+  // "Could not run" exits 2, as in sync and check: outside a monorepo, an unknown server.
+  const { root, manifest } = await loadManifestFrom(opts.start).catch((err: unknown) => {
+    throw err instanceof UserError ? new UserError(err.message, 2) : err;
+  });
   const known = new Map(manifest.servers.map((s) => [s.name, s]));
   const selected: ManifestServer[] = [];
   for (const name of opts.servers) {
     const s = known.get(name.replace(/^server-/, "")) ?? manifest.servers.find((x) => x.folder === name);
-    if (!s) throw new UserError(`no server named "${name}" in mcp-monorepo.yaml (servers: ${[...known.keys()].join(", ") || "none"})`);
+    if (!s) throw new UserError(`no server named "${name}" in mcp-monorepo.yaml (servers: ${[...known.keys()].join(", ") || "none"})`, 2);
     if (!selected.includes(s)) selected.push(s);
   }
   if (opts.servers.length === 0) selected.push(...manifest.servers);

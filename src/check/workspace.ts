@@ -113,6 +113,21 @@ async function candidates(start: string): Promise<string[]> {
 }
 
 /**
+ * Whether servers found in an ancestor `dir` of `start` are the ones to check from `start`:
+ * when `start` is inside one of them (`server-ops/src`), or `dir` is inside a git repository
+ * (a folder of the same project). Otherwise `start` is an unrelated folder that merely sits
+ * next to server folders (an empty folder in /tmp beside other projects): nothing is adopted.
+ */
+async function adoptsStart(dir: string, servers: CheckedServer[], start: string): Promise<boolean> {
+  const from = path.resolve(start);
+  if (servers.some((s) => from === s.dir || from.startsWith(s.dir + path.sep))) return true;
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (await fs.stat(path.join(d, ".git")).then(() => true, () => false)) return true;
+    if (path.dirname(d) === d) return false;
+  }
+}
+
+/**
  * Walks up from `start` to the first folder holding servers, stopping at the repository
  * boundary (a folder with `.git`), so a sibling repository is never linted instead.
  */
@@ -127,7 +142,7 @@ async function discover(start: string): Promise<{ root: string; servers: Checked
       const up = await serversIn(parent);
       if (up.some((s) => s.folder === path.basename(dir))) return { root: parent, servers: up };
     }
-    if (servers.length > 0) return { root: dir, servers };
+    if (servers.length > 0 && (dir === path.resolve(start) || (await adoptsStart(dir, servers, start)))) return { root: dir, servers };
     if (atBoundary || parent === dir) return { root: null, seen: await candidates(path.resolve(start)), boundary: atBoundary ? dir : null };
     dir = parent;
   }

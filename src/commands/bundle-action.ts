@@ -11,6 +11,8 @@ import { UserError } from "../core/errors.js";
 export interface BundleCliOptions {
   out?: string;
   platform?: string;
+  interpreter?: string;
+  /** Deprecated spelling of `interpreter` (hidden), as in `check`. */
   python?: string;
   cwd?: string;
   verify?: string;
@@ -59,7 +61,7 @@ export async function bundleAction(ctx: Context, state: RunState, names: string[
       servers: names,
       out: opts.out ? path.resolve(cwd, opts.out) : undefined,
       platform: opts.platform as never,
-      python: opts.python,
+      python: opts.interpreter ?? opts.python,
       env: ctx.env,
       progress: (server, line) => {
         if (spin) spin.message(`${server}: ${line}`.slice(0, 100));

@@ -10,7 +10,7 @@ import type { BundleCliOptions } from "./bundle-action.js";
 /**
  * Registers `bundle` (issue 9, the mcpb target):
  *
- * - `bundle [NAME...] [--out DIR] [--platform P] [--python PATH] [--json]` builds
+ * - `bundle [NAME...] [--out DIR] [--platform P] [--interpreter PATH] [--json]` builds
  *   `DIR/server-NAME-VERSION-PLATFORM.mcpb` (default DIR `<root>/dist`, default platform this
  *   machine's) and `<bundle>.sha256`, printing each bundle's size and SHA256;
  * - `bundle --verify FILE [--sha256 HEX]` checks a bundle's SHA256 (default: the one in
@@ -24,7 +24,8 @@ export function registerBundle(program: Command, ctx: Context, state: RunState):
     .argument("[name...]", "servers to bundle (default: all)")
     .option("--out <dir>", "output folder (default: dist/ at the monorepo root)")
     .addOption(new Option("--platform <platform>", "platform the vendored wheels are for (default: this machine's)").choices([...BUNDLE_PLATFORMS]))
-    .option("--python <path>", "Python with pip that installs the dependencies (default: $MCPM_PYTHON, else python3/python on PATH)")
+    .option("--interpreter <path>", "Python with pip that installs the dependencies (default: $MCPM_PYTHON, else python3/python on PATH)")
+    .addOption(new Option("--python <path>", "same as --interpreter (deprecated, as in check)").hideHelp())
     .option("--cwd <dir>", "run as if started in <dir>")
     .option("--verify <file>", "verify a bundle's SHA256 instead of building (against --sha256, else <file>.sha256)")
     .option("--sha256 <hex>", "SHA256 that --verify expects")

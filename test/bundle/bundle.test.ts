@@ -62,12 +62,12 @@ beforeAll(async () => {
   const env = await fs.readFile(path.join(server, ".env.example"), "utf8");
   await fs.writeFile(path.join(server, ".env.example"), `# Required\n# Key of the ops API.\nOPS_API_KEY=\n\n${env}`);
 
-  const first = await runCli(["bundle", "ops", "--out", "out1", "--python", basePython], { cwd: root, env: PIP_ENV });
+  const first = await runCli(["bundle", "ops", "--out", "out1", "--interpreter", basePython], { cwd: root, env: PIP_ENV });
   expect(first.code, first.stderr).toBe(0);
   stdout1 = first.stdout;
   bundleFile = path.join(root, "out1", `server-ops-0.1.0-linux-x86_64.mcpb`);
   sha = createHash("sha256").update(await fs.readFile(bundleFile)).digest("hex");
-  const second = await runCli(["bundle", "--out", "../out2", "--python", basePython, "--platform", "linux-x86_64"], { cwd: path.join(root, "server-ops"), env: PIP_ENV });
+  const second = await runCli(["bundle", "--out", "../out2", "--interpreter", basePython, "--platform", "linux-x86_64"], { cwd: path.join(root, "server-ops"), env: PIP_ENV });
   expect(second.code, second.stderr).toBe(0);
   secondSha = createHash("sha256").update(await fs.readFile(path.join(root, "out2", path.basename(bundleFile)))).digest("hex");
 
@@ -209,7 +209,7 @@ describe.runIf(process.platform === "linux" && process.arch === "x64")("bundle (
   });
 
   it("builds for another platform: macOS arm64 wheels, darwin in compatibility and the name", async () => {
-    const r = await runCli(["bundle", "ops", "--platform", "macos-arm64", "--out", "out-mac", "--python", basePython], { cwd: root, env: PIP_ENV });
+    const r = await runCli(["bundle", "ops", "--platform", "macos-arm64", "--out", "out-mac", "--interpreter", basePython], { cwd: root, env: PIP_ENV });
     expect(r.code, r.stderr).toBe(0);
     const file = path.join(root, "out-mac", "server-ops-0.1.0-macos-arm64.mcpb");
     const { stdout } = await execFileP(basePython, ["-c", "import json,sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(json.dumps([z.namelist(), json.loads(z.read('manifest.json'))['compatibility']]))", file], { env: baseEnv(), maxBuffer: 64 * 1024 * 1024 });
@@ -224,9 +224,9 @@ describe.runIf(process.platform === "linux" && process.arch === "x64")("bundle (
     expect(r.code).toBe(0);
   });
 
-  it("refuses an unknown server with one error line", async () => {
+  it("refuses an unknown server with one error line (exit 2)", async () => {
     const r = await runCli(["bundle", "nope"], { cwd: root });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // could not run, as in sync and check
     expect(r.stderr).toBe('error: no server named "nope" in mcp-monorepo.yaml (servers: ops)\n');
   });
 });

@@ -148,4 +148,16 @@ describe("discovery of real layouts (issue 11)", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`up to the repository root ${path.join(dir, "mine")}`);
   });
+
+  // An empty folder beside other projects (as in /tmp) made check lint its siblings: found by the full suite.
+  it("does not adopt sibling server folders of an unrelated folder outside any repository", async () => {
+    const dir = await tempDir();
+    await put(dir, { "server-a/src/server.py": SERVER, "server-a/requirements.txt": REQ, "empty/.keep": "" });
+    const r = await cli(["check", "--cwd", path.join(dir, "empty")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: no mcp-monorepo.yaml and no server folders/);
+    // From inside a server folder the walk still finds the monorepo it belongs to.
+    const inside = await cli(["check", "--cwd", path.join(dir, "server-a", "src")]);
+    expect(inside.stdout).toContain("server-a");
+  });
 });

@@ -172,7 +172,9 @@ export function looksLikeCrash(text: string): boolean {
 
 /** stderr is exactly one line starting with `error: `. */
 export function isOneErrorLine(stderr: string): boolean {
-  return /^error: [^\n]*\n$/.test(stderr);
+  // One `error:` line, optionally followed by the code frame of a broken manifest (issue 13
+  // item 7): lines of the form `  27 |`, `> 28 | text`, `     | ^`, each indented or marked.
+  return /^error: [^\n]*\n(?:(?:>| ) *\d* \|[^\n]*\n)*$/.test(stderr);
 }
 
 /** A problem found in a tree: what kind and where. */

@@ -47,8 +47,12 @@ export interface CommandSpec<C> {
   cases: fc.Arbitrary<C>;
   /** Lays out the sandbox (fixture copies, hostile symlinks) and returns cwd, argv and what may be written. */
   prepare(c: C, box: Sandbox): Promise<Prepared>;
-  /** Exit code of a refusal (`error: ...` on one line, nothing written). */
-  refusalCode: number;
+  /**
+   * Exit code(s) of a refusal (`error: ...` on one line, nothing written): 1 for input the
+   * user can fix, 2 for "could not run" (no or broken manifest, unknown server: the same code
+   * in every command).
+   */
+  refusalCode: number | number[];
   /** Judges any other run (the generic checks have passed or been recorded). */
   judge(c: C, prep: Prepared, out: Outcome, changed: string[], box: Sandbox): Promise<Judged>;
 }

@@ -71,7 +71,7 @@ export const addServerSpec: CommandSpec<AddCase> = {
   name: "add-server",
   runs: 300,
   cases: addCase,
-  refusalCode: 1,
+  refusalCode: [1, 2],
   async prepare(c, box) {
     const repo = await copyTemplate(box);
     await layAddVariant(repo, c, box);

@@ -54,7 +54,7 @@ const checkOp: fc.Arbitrary<CheckOp> = fc.oneof(
 );
 const checkFlags = fc.array(
   fc.oneof(
-    { weight: 8, arbitrary: fc.constantFrom(["--strict"], ["--json"], ["--strict"], ["--json"], ["--strict", "--json"], ["-s", "ops"], ["-s", "server-billing"], ["--target", "docker"], ["--target", "k8s"], ["--target", "mcpb"], ["--target", "heroku"], ["--python", "/nonexistent/python3"], ["--python", "@SENTINEL@/config.py"], ["--python", "true"], ["--cwd", "server-ops/src"], ["--cwd", "@SENTINEL@"]) },
+    { weight: 8, arbitrary: fc.constantFrom(["--strict"], ["--json"], ["--strict"], ["--json"], ["--strict", "--json"], ["-s", "ops"], ["-s", "server-billing"], ["--target", "docker"], ["--target", "k8s"], ["--target", "mcpb"], ["--target", "heroku"], ["--interpreter", "/nonexistent/python3"], ["--interpreter", "@SENTINEL@/config.py"], ["--interpreter", "true"], ["--python", "3.12"], ["--cwd", "server-ops/src"], ["--cwd", "@SENTINEL@"]) },
     { weight: 1, arbitrary: hostileString.map((h) => ["-s", h]) },
   ),
   { maxLength: 3 },

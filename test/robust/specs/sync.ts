@@ -3,6 +3,7 @@ import fc from "fast-check";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { listVendoredSync } from "../../../src/sync/scan.js";
+import { NOT_COPIED } from "../../../src/core/vendor.js";
 import { copyTemplate } from "../fixture.js";
 import { changedPaths, checkTreeFiles, fingerprint, resolveTokens, runBounded, type Problem, type Sandbox } from "../harness.js";
 import { hostileString } from "../hostile.js";
@@ -152,7 +153,7 @@ export const syncSpec: CommandSpec<SyncCase> = {
   name: "sync",
   runs: 300,
   cases: fc.record({ ops: fc.array(syncOp, { minLength: 0, maxLength: 4 }), flags: syncFlags }),
-  refusalCode: 1,
+  refusalCode: [1, 2],
   async prepare(c, box) {
     const repo = await copyTemplate(box);
     const st: SyncState = { secrets: [], keep: new Map(), reqLines: [] };
@@ -188,7 +189,8 @@ export const syncSpec: CommandSpec<SyncCase> = {
     }
     if (prep.writable.length === 0 || out.code !== 0) return { verdict: out.code === 0 ? "accepted" : "findings", problems };
     // A sync that succeeded: every selected server's copy equals shared/ (minus what is never vendored), and a re-run is a no-op.
-    const canonical = listVendoredSync(path.join(repo, "shared")).files.filter((f) => f.path !== "requirements.txt");
+    // requirements.txt and .env.example are merged into managed blocks, never copied (NOT_COPIED).
+    const canonical = listVendoredSync(path.join(repo, "shared")).files.filter((f) => !NOT_COPIED.has(f.path));
     const only = c.flags.includes("-s") ? [c.flags[c.flags.indexOf("-s") + 1]!] : ["ops", "billing"];
     for (const s of only) {
       for (const f of canonical) {
