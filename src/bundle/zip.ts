@@ -25,7 +25,10 @@ const FILE_MODE = 0o100644;
  * @returns the file's size in bytes and its SHA-256 (lower-case hex).
  */
 export async function writeReproducibleZip(entries: ZipEntry[], out: string): Promise<{ size: number; sha256: string }> {
-  const { ZipFile } = await import("yazl");
+  // yazl is CommonJS: bundled by esbuild, its exports arrive on `default` (Node's own ESM
+  // loader also offers them as named exports); take whichever is there.
+  const yazl = await import("yazl");
+  const ZipFile = yazl.default?.ZipFile ?? yazl.ZipFile;
   const zip = new ZipFile();
   const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
   const options = { mtime: EPOCH(), mode: FILE_MODE, compress: true, compressionLevel: 6, forceDosTimestamp: true };
