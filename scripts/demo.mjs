@@ -92,7 +92,9 @@ const cli = (...args) => execFileSync(process.execPath, [path.join(repo, "bin", 
 console.log(`\n$ mcp-monorepo add-target docker k8s`);
 process.stdout.write(cli("add-target", "docker", "k8s"));
 try {
-  const { readDockerfile } = await import("../dist/check/dockerfile.js");
+  // dist/ is one bundle with hashed chunks: load the Dockerfile reader from src/ (esbuild, as the benchmarks do).
+  const { loadSource } = await import("../bench/lib/source.mjs");
+  const { readDockerfile } = await loadSource(["check/dockerfile"]);
   const ops = path.join(root, "server-ops");
   const docker = readDockerfile(readFileSync(path.join(ops, "Dockerfile"), "utf8"));
   console.log(`\n== server-ops/Dockerfile: FROM ${docker.from.image}, USER ${docker.user}, EXPOSE ${docker.expose.join(" ")}, CMD ${JSON.stringify(docker.cmd.value)}`);
