@@ -8,6 +8,29 @@ if (v[0] < MIN[0] || (v[0] === MIN[0] && v[1] < MIN[1])) {
   process.stderr.write("error: create-mcp-monorepo needs Node.js " + MIN.join(".") + " or newer; this is Node.js " + process.versions.node + " (https://nodejs.org)\n");
   process.exit(1);
 } else {
+  var args = process.argv.slice(2);
+  var only = args.length === 1 ? args[0] : "";
+  var fast = only === "--help" || only === "-h" ? "help" : only === "--version" || only === "-v" ? "version" : "";
+  var out = process.stdout;
+  // `--help` and `--version` alone print the texts the build rendered from the CLI itself
+  // (dist/start.json, scripts/build.mjs), without loading it; the help is HELP_WIDTH (80)
+  // columns wide, so a narrower terminal gets the CLI's own, narrower wrapping.
+  if (fast && (!out.isTTY || out.columns >= 80) && !process.env.MCPM_NO_FAST_START) {
+    import("node:fs").then(function (fs) {
+      var text;
+      try {
+        text = JSON.parse(fs.readFileSync(new URL("../dist/start.json", import.meta.url), "utf8"))[fast];
+      } catch (_) {}
+      if (typeof text !== "string") return start();
+      out.on("error", function () {}); // `--help | head` closing the pipe is not an error
+      out.write(text);
+    });
+  } else {
+    start();
+  }
+}
+
+function start() {
   // Node 22.1+ can cache compiled code between runs (create-vite's bin does the same).
   var nodeModule = process.getBuiltinModule && process.getBuiltinModule("node:module");
   if (nodeModule && nodeModule.enableCompileCache && !process.env.NODE_DISABLE_COMPILE_CACHE) {
@@ -15,7 +38,7 @@ if (v[0] < MIN[0] || (v[0] === MIN[0] && v[1] < MIN[1])) {
       nodeModule.enableCompileCache();
     } catch (_) {}
   }
-  import("../dist/cli.js").then(function (cli) {
+  return import("../dist/cli.js").then(function (cli) {
     return cli.main();
   });
 }

@@ -20,7 +20,7 @@ import { build, transform } from "esbuild";
 import { builtinModules } from "node:module";
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = path.join(ROOT, "dist");
@@ -34,6 +34,7 @@ const rel = (p) => path.relative(ROOT, p).split(path.sep).join("/");
 export async function bundle({ outdir = DIST, minify = process.env.BUILD_MINIFY !== "0" } = {}) {
   await fs.rm(outdir, { recursive: true, force: true });
   const pkg = JSON.parse(await fs.readFile(path.join(ROOT, "package.json"), "utf8"));
+  const precompiled = await precompileTemplates();
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: ["src/cli.ts"],
@@ -51,14 +52,71 @@ export async function bundle({ outdir = DIST, minify = process.env.BUILD_MINIFY 
     legalComments: "none", // the licenses go to THIRD-PARTY-LICENSES.md
     metafile: true,
     logLevel: "warning",
-    plugins: [withoutInquirer, commanderWithoutChildProcessAtStartup],
+    plugins: [withoutInquirer, withoutPlopFileActions, handlebarsRuntimeOnly, commanderWithoutChildProcessAtStartup, withPrecompiledTemplates(precompiled)],
   });
   const meta = result.metafile;
   await checkImports(meta);
   await checkAllSourceBundled(meta);
   await writeLicenses(meta, path.join(outdir, "THIRD-PARTY-LICENSES.md"));
+  await writeStartTexts(outdir);
   return meta;
 }
+
+/**
+ * Writes `start.json` (`{ "help": ..., "version": ... }`): the top-level `--help` and `--version`
+ * output of the built CLI, which the bin shim prints without loading the CLI (cold start, issue 10).
+ * Produced by running the bundle itself (`run(["--help"])` with a non-terminal output, where
+ * commander wraps at HELP_WIDTH), so the texts cannot drift from what commander prints.
+ * Only for a build into the package's own dist/ (the chunks read ../package.json); a build into
+ * another folder gets none, and its shim simply loads the CLI.
+ * @param {string} outdir
+ */
+async function writeStartTexts(outdir) {
+  if (path.resolve(outdir) !== DIST) return;
+  const { run } = await import(`${pathToFileURL(path.join(outdir, "cli.js")).href}?t=${Date.now()}`);
+  const capture = async (argv) => {
+    let out = "";
+    let err = "";
+    const stream = (add) => ({ isTTY: false, write: (s) => (add(String(s)), true) });
+    const ctx = { cwd: ROOT, stdout: stream((s) => (out += s)), stderr: stream((s) => (err += s)), stdin: null, interactive: false, env: {}, now: () => new Date(0) };
+    const code = await run(argv, ctx);
+    if (code !== 0 || err !== "" || out === "") throw new Error(`the built CLI's ${argv.join(" ")} exited ${code}: ${err}`);
+    return out;
+  };
+  const texts = { help: await capture(["--help"]), version: await capture(["--version"]) };
+  await fs.writeFile(path.join(outdir, "start.json"), JSON.stringify(texts, null, 2) + "\n");
+}
+
+/**
+ * Runs src/core/precompile.ts (bundled on the fly into .cache/, one level below the repository
+ * root like dist/, so its PACKAGE_ROOT is the repository) and returns the module it generates:
+ * every template precompiled.
+ * @returns {Promise<string>} ES module source exporting PRECOMPILED
+ */
+async function precompileTemplates() {
+  const tmp = path.join(ROOT, ".cache", `precompile-${process.pid}.mjs`);
+  await fs.mkdir(path.dirname(tmp), { recursive: true });
+  try {
+    await build({ absWorkingDir: ROOT, entryPoints: ["src/core/precompile.ts"], outfile: tmp, bundle: true, format: "esm", platform: "node", logLevel: "warning", banner: { js: 'import { createRequire as __r } from "node:module";\nconst require = __r(import.meta.url);' } });
+    const { precompileTemplates: run } = await import(`${pathToFileURL(tmp).href}?t=${Date.now()}`);
+    return await run(ROOT);
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+}
+
+/**
+ * Replaces src/core/precompiled-templates.ts (null from source) with the precompiled templates,
+ * so the bundled CLI never runs the Handlebars compiler for its own templates.
+ * @param {string} source - module source from {@link precompileTemplates}
+ * @returns {import("esbuild").Plugin}
+ */
+const withPrecompiledTemplates = (source) => ({
+  name: "precompiled-templates",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]core[\\/]precompiled-templates\.ts$/ }, () => ({ contents: source, loader: "js" }));
+  },
+});
 
 /**
  * node-plop imports inquirer only for its own prompts, which we never run: bundle a module
@@ -72,6 +130,41 @@ const withoutInquirer = {
       if (!/node-plop/.test(args.importer)) throw new Error(`only node-plop may import inquirer (imported by ${args.importer})`);
       return { path: path.join(ROOT, "scripts", "bundle", "inquirer-not-bundled.mjs") };
     });
+  },
+};
+
+/**
+ * node-plop's built-in actions (add, addMany, modify, append) write files directly; our
+ * generators use only the `render` action: bundle stubs that throw instead
+ * (scripts/bundle/plop-actions-not-bundled.mjs says why). The same for `resolve` (plop.load()).
+ * @type {import("esbuild").Plugin}
+ */
+const withoutPlopFileActions = {
+  name: "without-plop-file-actions",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/actions\/index\.js$/ }, (args) => {
+      if (!/[\\/]node-plop[\\/]src[\\/]generator-runner\.js$/.test(args.importer)) return undefined;
+      return { path: path.join(ROOT, "scripts", "bundle", "plop-actions-not-bundled.mjs") };
+    });
+    // and `resolve`, used only by plop.load() (scripts/bundle/resolve-not-bundled.mjs)
+    b.onResolve({ filter: /^resolve$/ }, (args) => {
+      if (!/[\\/]node-plop[\\/]src[\\/]node-plop\.js$/.test(args.importer)) return undefined;
+      return { path: path.join(ROOT, "scripts", "bundle", "resolve-not-bundled.mjs") };
+    });
+  },
+};
+
+/**
+ * Every template is precompiled at build time (src/core/precompile.ts), so the bundle needs only
+ * the Handlebars runtime (templates, helpers, partials), not its compiler: `handlebars` resolves
+ * to `handlebars/runtime` for our code and for node-plop (whose renderString, the one compiler
+ * use, we do not call: src/core/render.ts renders action paths from precompiled templates too).
+ * @type {import("esbuild").Plugin}
+ */
+const handlebarsRuntimeOnly = {
+  name: "handlebars-runtime-only",
+  setup(b) {
+    b.onResolve({ filter: /^handlebars$/ }, (args) => b.resolve("handlebars/runtime", { kind: args.kind, resolveDir: args.resolveDir }));
   },
 };
 
@@ -125,6 +218,7 @@ async function listSource(dir) {
 const NOT_IN_CLI = {
   "src/check/output-schema.ts": "JSON Schema of `check --json` output, for tests and tools reading the output",
   "src/check/types.ts": "RULE_IDS is read only by output-schema.ts; the rest is types",
+  "src/core/precompile.ts": "build-time only: precompiles the templates into the bundle (see precompileTemplates above)",
   "src/verify/types.ts": "LOCAL_STEPS and URL_STEPS only define the StepName type; the rest is types",
 };
 

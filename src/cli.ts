@@ -31,6 +31,7 @@ import { registerCreate } from "./commands/create.js";
 import { registerSync } from "./commands/sync.js";
 import { registerVerify } from "./commands/verify.js";
 import { processContext, writeLine, type Context } from "./core/context.js";
+import { HELP_WIDTH } from "./core/defaults.js";
 import { CancelledError, fsUserError, isUserError, oneLineMessage, UserError } from "./core/errors.js";
 import { BUGS_URL, HOMEPAGE, VERSION } from "./version.js";
 
@@ -44,9 +45,15 @@ export interface RunState {
  * invalid`) to stderr as one line, even when the quoted argument holds newlines or escapes.
  */
 function output(ctx: Context) {
+  const width = (stream: unknown) => {
+    const tty = stream as { isTTY?: boolean; columns?: number };
+    return Math.min(HELP_WIDTH, tty.isTTY && tty.columns ? tty.columns : HELP_WIDTH);
+  };
   return {
     writeOut: (s: string) => ctx.stdout.write(s),
     writeErr: (s: string) => ctx.stderr.write(s),
+    getOutHelpWidth: () => width(ctx.stdout),
+    getErrHelpWidth: () => width(ctx.stderr),
     outputError: (s: string, write: (s: string) => void) => write(s.endsWith("\n") ? `${oneLineMessage(s.slice(0, -1))}\n` : oneLineMessage(s)),
   };
 }

@@ -9,6 +9,7 @@ import { diffAgainstDisk, type DesiredFile, type FileChange } from "../core/plan
 import { serverData } from "../core/server-files.js";
 import { renderTargetFiles, TARGET_SPECS } from "../targets/index.js";
 import { addTargetsToManifestText, sortTargets } from "./manifest-targets.js";
+import { byCodeUnit } from "../core/compare.js";
 
 /** Validated options of the `add-target` core (zod). */
 export const addTargetOptionsSchema = z.object({
@@ -122,7 +123,7 @@ export async function planAddTargetIn(loaded: LoadedManifest, requested: readonl
     );
   }
   const fresh = added.length > 0 ? await planTargetArtefacts(loaded, added, "add-target") : { changes: [], warnings: [] };
-  const artefacts = [...missing.changes, ...fresh.changes].sort((a, b) => a.path.localeCompare(b.path));
+  const artefacts = [...missing.changes, ...fresh.changes].sort((a, b) => byCodeUnit(a.path, b.path));
   const warnings = [...new Set([...missing.warnings, ...fresh.warnings])];
   const manifestText = addTargetsToManifestText(loaded, added).text;
   const manifest = added.length > 0 ? parseManifest(manifestText, root).manifest : loaded.manifest;

@@ -33,6 +33,7 @@ import { sharedDriftRule } from "./rules/shared-drift.js";
 import type { CheckReport, Finding } from "./types.js";
 import { loadWorkspace, resolveTargets } from "./workspace.js";
 import { resolutionRuntime, resolvePackages, usePyprojectDependencies } from "./packages.js";
+import { byCodeUnit } from "../core/compare.js";
 
 /** Every rule, in the order of issue 5's list (layout first: it explains what the others skip). */
 export const RULES: Rule[] = [
@@ -85,9 +86,9 @@ export interface CheckOptions {
 function compareFindings(order: Map<string, number>): (a: Finding, b: Finding) => number {
   return (a, b) =>
     (order.get(a.server ?? "") ?? order.size) - (order.get(b.server ?? "") ?? order.size) ||
-    a.file.localeCompare(b.file) ||
+    byCodeUnit(a.file, b.file) ||
     (a.line ?? 0) - (b.line ?? 0) ||
-    a.rule.localeCompare(b.rule);
+    byCodeUnit(a.rule, b.rule);
 }
 
 /**

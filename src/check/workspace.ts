@@ -5,6 +5,7 @@ import { UserError } from "../core/errors.js";
 import { findRoot, loadManifest, TARGETS, type Manifest, type Target } from "../core/manifest.js";
 import { CANNOT_RUN } from "./python.js";
 import type { CheckedServer } from "./types.js";
+import { byCodeUnit } from "../core/compare.js";
 
 /**
  * Which monorepo and which servers `check` looks at.
@@ -56,7 +57,7 @@ export function sourceRootOf(entryFile: string): string {
 
 /** Entry file of a folder by the layouts real repositories use (issue 11), or null. */
 async function entryOf(dir: string): Promise<{ entryFile: string; config: string | null } | null> {
-  const configs = (await glob(["fastmcp.json", "*.fastmcp.json"], { cwd: dir, onlyFiles: true, expandDirectories: false })).sort((a, b) => (a === "fastmcp.json" ? -1 : b === "fastmcp.json" ? 1 : a.localeCompare(b)));
+  const configs = (await glob(["fastmcp.json", "*.fastmcp.json"], { cwd: dir, onlyFiles: true, expandDirectories: false })).sort((a, b) => (a === "fastmcp.json" ? -1 : b === "fastmcp.json" ? 1 : byCodeUnit(a, b)));
   for (const config of configs) {
     const text = await fs.readFile(path.join(dir, config), "utf8").catch(() => null);
     let data: { source?: { path?: unknown } } | null = null;
@@ -109,7 +110,7 @@ async function serversIn(dir: string): Promise<CheckedServer[]> {
 /** Python files that look like entry points (`server.py`, `main.py`, `app.py`, `*fastmcp.json`) near `start`, for the "nothing found" message. */
 async function candidates(start: string): Promise<string[]> {
   const hits = await glob(["**/server.py", "**/main.py", "**/app.py", "**/fastmcp.json", "**/*.fastmcp.json"], { cwd: start, onlyFiles: true, ignore: IGNORED_DIRS, deep: 4, expandDirectories: false });
-  return hits.sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b)).slice(0, 8);
+  return hits.sort((a, b) => a.split("/").length - b.split("/").length || byCodeUnit(a, b)).slice(0, 8);
 }
 
 /**

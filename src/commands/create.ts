@@ -68,7 +68,7 @@ function defineCreate(cmd: Command, ctx: Context, state: RunState, guardCommands
     .addHelpText(
       "after",
       `\nExamples:\n  npm create mcp-monorepo my-servers -- --yes\n  mcp-monorepo create my-servers --server ops="Ops tools" --server billing --description "Billing" --python 3.12 --no-git\n  mcp-monorepo create my-servers --yes --python 3.13 --target docker --target k8s\n\n` +
-        `Other commands: add-server, add-target, sync, check (mcp-monorepo help <command>). Without installing: npx create-mcp-monorepo <command>.\n` +
+        `Other commands: add-server, add-target, sync, check, bundle, verify (mcp-monorepo help <command>). Without installing: npx create-mcp-monorepo <command>.\n` +
         `Exit codes: 0 created, 1 refused (bad input, folder not empty; nothing written), 130 cancelled.`,
     )
     .action(async (dirArg: string | undefined, flags: CreateFlags) => {

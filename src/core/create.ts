@@ -1,7 +1,5 @@
-import { execFile } from "node:child_process";
 import { lstatSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import * as z from "zod";
 import { VERSION } from "../version.js";
 import { UserError } from "./errors.js";
@@ -17,7 +15,6 @@ import { fillEnvBlock, serverData, serverFiles } from "./server-files.js";
 import { ENV_EXAMPLE } from "./env-block.js";
 import { LOCK_FILE, SHARED_DIR, NOT_COPIED, serializeLock, sha256, vendoredStateOf, type SharedFile, type SyncLock } from "./vendor.js";
 
-const execFileP = promisify(execFile);
 
 // Defaults live in ./defaults.ts (imported by the option declarations at start-up).
 export { DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, MAX_DESCRIPTION_LENGTH } from "./defaults.js";
@@ -170,6 +167,10 @@ export async function renderMonorepo(opts: CreateOptions): Promise<{ files: Map<
  * clean tree. Without a git identity the files stay staged and uncommitted.
  */
 async function gitInit(root: string): Promise<CreateResult["git"]> {
+  // Loaded here, not at the top: `--no-git` and `--dry-run` never start a process.
+  const { execFile } = await import("node:child_process");
+  const { promisify } = await import("node:util");
+  const execFileP = promisify(execFile);
   try {
     await execFileP("git", ["init", "-q", "-b", "main"], { cwd: root }).catch(() => execFileP("git", ["init", "-q"], { cwd: root }));
   } catch {

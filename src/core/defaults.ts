@@ -32,3 +32,10 @@ export const MAX_DESCRIPTION_LENGTH = 500;
 export const BUNDLE_PLATFORMS = ["linux-x86_64", "linux-arm64", "macos-arm64", "macos-x86_64", "windows-x86_64"] as const;
 /** One of {@link BUNDLE_PLATFORMS}. */
 export type BundlePlatform = (typeof BUNDLE_PLATFORMS)[number];
+
+/**
+ * Widest help text, in columns: commander wraps help to the terminal's width up to this (and to
+ * this when the output is not a terminal), so the build can print the same top-level `--help`
+ * the bin shim shows without loading the CLI (scripts/build.mjs writes it to dist/start.json).
+ */
+export const HELP_WIDTH = 80;

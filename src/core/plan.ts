@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
+import * as fsSync from "node:fs";
 import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import pc from "picocolors";
 import { processAlive } from "./busy.js";
 import { UserError } from "./errors.js";
+import { byCodeUnit } from "./compare.js";
 
 /**
  * What a planned change does to one file (copier's per-file status, Nx's `listChanges()`).
@@ -79,11 +81,14 @@ async function statOrNull(file: string) {
  * @returns one change per desired path.
  */
 export async function diffAgainstDisk(root: string, desired: Map<string, DesiredFile>): Promise<FileChange[]> {
+  // Synchronous I/O on purpose: dozens of small lstat/readFile calls, each a thread-pool round trip
+  // when asynchronous, were a sixth of a 3-server create (bench/README.md). A missing root has no files.
+  const rootExists = fsSync.existsSync(root);
   const changes: FileChange[] = [];
-  for (const [rel, want] of [...desired.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [rel, want] of [...desired.entries()].sort(([a], [b]) => byCodeUnit(a, b))) {
     const abs = resolveInside(root, rel);
     const content = toBuffer(want.content);
-    const st = await statOrNull(abs);
+    const st = rootExists ? fsSync.lstatSync(abs, { throwIfNoEntry: false }) : undefined;
     if (!st) {
       changes.push({ path: rel, kind: "create", content, mode: want.mode });
       continue;
@@ -92,7 +97,7 @@ export async function diffAgainstDisk(root: string, desired: Map<string, Desired
       changes.push({ path: rel, kind: "conflict", reason: `${rel} exists and is not a regular file` });
       continue;
     }
-    const current = await fs.readFile(abs);
+    const current = fsSync.readFileSync(abs);
     const modeDiffers = want.mode !== undefined && (st.mode & 0o777) !== want.mode;
     changes.push({
       path: rel,
@@ -156,46 +161,58 @@ export function formatPlan(
  * @throws UserError if `target` holds anything but `.git`.
  */
 export async function writeTreeAtomically(target: string, files: Map<string, DesiredFile>): Promise<void> {
+  // Synchronous I/O, as create-vite writes: a create is ~50 small files, and an asynchronous
+  // mkdir + writeFile + chmod per file cost a thread-pool round trip each (bench/README.md).
   const staging = stagingSibling(target, process.pid);
-  await fs.mkdir(path.dirname(target), { recursive: true });
+  fsSync.mkdirSync(path.dirname(target), { recursive: true });
   await removeStaleStaging(target);
   try {
-    await fs.mkdir(staging);
+    fsSync.mkdirSync(staging);
+    const made = new Set<string>([staging]);
     for (const [rel, file] of files) {
       const abs = resolveInside(staging, rel);
-      await fs.mkdir(path.dirname(abs), { recursive: true });
-      await fs.writeFile(abs, toBuffer(file.content), { mode: file.mode ?? 0o644 });
-      if (file.mode !== undefined) await fs.chmod(abs, file.mode);
+      const dir = path.dirname(abs);
+      if (!made.has(dir)) {
+        fsSync.mkdirSync(dir, { recursive: true });
+        made.add(dir);
+      }
+      fsSync.writeFileSync(abs, toBuffer(file.content), { mode: file.mode ?? 0o644 });
+      // writeFile's mode is filtered by the umask; an explicit mode is set exactly.
+      if (file.mode !== undefined) fsSync.chmodSync(abs, file.mode);
     }
-    const existing = await statOrNull(target);
+    const existing = fsSync.lstatSync(target, { throwIfNoEntry: false });
     if (!existing) {
-      await fs.rename(staging, target);
+      fsSync.renameSync(staging, target);
       return;
     }
-    const entries = await fs.readdir(target);
+    const entries = fsSync.readdirSync(target);
     const foreign = entries.filter((e) => e !== ".git");
     if (foreign.length > 0) {
       throw new UserError(`${target} is not empty (${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", ..." : ""}); choose a new folder`);
     }
     if (entries.length === 0) {
-      await fs.rmdir(target);
-      await fs.rename(staging, target);
+      fsSync.rmdirSync(target);
+      fsSync.renameSync(staging, target);
       return;
     }
     const moved: string[] = [];
     try {
-      for (const entry of await fs.readdir(staging)) {
-        await fs.rename(path.join(staging, entry), path.join(target, entry));
+      for (const entry of fsSync.readdirSync(staging)) {
+        fsSync.renameSync(path.join(staging, entry), path.join(target, entry));
         moved.push(entry);
       }
     } catch (err) {
       for (const entry of moved.reverse()) {
-        await fs.rename(path.join(target, entry), path.join(staging, entry)).catch(() => undefined);
+        try {
+          fsSync.renameSync(path.join(target, entry), path.join(staging, entry));
+        } catch {
+          // best effort: the staging folder is removed below either way
+        }
       }
       throw err;
     }
   } finally {
-    await fs.rm(staging, { recursive: true, force: true });
+    fsSync.rmSync(staging, { recursive: true, force: true });
   }
 }
 

@@ -1,10 +1,11 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import Handlebars from "handlebars";
 import type { NodePlopAPI } from "node-plop";
 import { PACKAGE_ROOT } from "../version.js";
 import { commentText, jsonValue, markdownInline, pyDocText, pyString, yamlScalar } from "./escape.js";
 import type { DesiredFile } from "./plan.js";
+import { PRECOMPILED } from "./precompiled-templates.js";
 
 /** Template data for one server (names are already validated). */
 export interface ServerData {
@@ -42,11 +43,29 @@ export interface ServerGeneratorData {
 }
 
 const PLOPFILE = path.join(PACKAGE_ROOT, "generators", "plopfile.js");
-const PARTIALS: Record<string, string> = {
+/** Partials every template may use: name → template file (relative to the package root). */
+export const PARTIALS: Record<string, string> = {
   sharedEnv: "templates/partials/shared-env.hbs",
   rootEnvServer: "templates/partials/root-env-server.hbs",
   mcpbSection: "templates/partials/mcpb-section.hbs",
 };
+
+/**
+ * Templates compiled in Handlebars' strict mode (a missing field throws instead of rendering
+ * empty): the deployment artefacts, where an empty value would be a broken Dockerfile or manifest.
+ */
+export function isStrictTemplate(file: string): boolean {
+  return file.startsWith("templates/targets/");
+}
+
+/**
+ * The key of a template in the compiled-template cache and in the build's precompiled table:
+ * a template file's path relative to the package root (`templates/server/src/server.py.hbs`), or
+ * `path:` + the source of an inline template (a generator action's output path).
+ */
+export function templateKey(source: { file: string } | { inline: string }): string {
+  return "file" in source ? source.file : `path:${source.inline}`;
+}
 
 const safe = (fn: (s: string) => string) => (value: unknown) => new Handlebars.SafeString(fn(String(value ?? "")));
 
@@ -60,45 +79,73 @@ export const TEMPLATE_HELPERS: Record<string, (value: unknown) => Handlebars.Saf
   json: (value: unknown) => new Handlebars.SafeString(jsonValue(value)),
 };
 
-/** One Handlebars environment with our helpers and partials, and each template compiled once per process. */
-let templateEnv: Promise<{ hb: typeof Handlebars; compiled: Map<string, Handlebars.TemplateDelegate> }> | null = null;
+/** One Handlebars environment with our helpers and partials; each template compiled once per process. */
+interface TemplateEnv {
+  hb: typeof Handlebars;
+  compiled: Map<string, Handlebars.TemplateDelegate>;
+}
+let templateEnv: TemplateEnv | null = null;
 
-function templates(): Promise<{ hb: typeof Handlebars; compiled: Map<string, Handlebars.TemplateDelegate> }> {
-  templateEnv ??= (async () => {
-    const hb = Handlebars.create();
-    for (const [name, fn] of Object.entries(TEMPLATE_HELPERS)) hb.registerHelper(name, fn);
-    for (const [name, file] of Object.entries(PARTIALS)) hb.registerPartial(name, await readFile(path.join(PACKAGE_ROOT, file), "utf8"));
-    return { hb, compiled: new Map() };
-  })();
-  return templateEnv;
+function templates(): TemplateEnv {
+  if (templateEnv) return templateEnv;
+  const env: TemplateEnv = { hb: Handlebars.create(), compiled: new Map() };
+  for (const [name, fn] of Object.entries(TEMPLATE_HELPERS)) env.hb.registerHelper(name, fn);
+  templateEnv = env;
+  for (const [name, file] of Object.entries(PARTIALS)) env.hb.registerPartial(name, compiledTemplate({ file }));
+  return env;
 }
 
-/** Renders a template file with data; the file is read and compiled on first use only (a create renders each server template once per server). */
-async function renderTemplateFile(file: string, data: object): Promise<string> {
-  const { hb, compiled } = await templates();
-  let template = compiled.get(file);
+/**
+ * A compiled template: from the build's precompiled table when the CLI runs from its bundle
+ * (no Handlebars compiler at run time), else compiled from the template's source on first use.
+ * Template files are read synchronously: a create reads ~20 small files once.
+ */
+function compiledTemplate(source: { file: string } | { inline: string }): Handlebars.TemplateDelegate {
+  const env = templates();
+  const key = templateKey(source);
+  let template = env.compiled.get(key);
   if (!template) {
-    template = hb.compile(await readFile(file, "utf8"));
-    compiled.set(file, template);
+    const spec = PRECOMPILED?.[key];
+    if (spec) template = env.hb.template(spec);
+    else if (PRECOMPILED) throw new Error(`template ${key} was not precompiled by the build (scripts/build.mjs): the bundle has no Handlebars compiler`);
+    else if ("file" in source) template = env.hb.compile(readFileSync(path.join(PACKAGE_ROOT, ...source.file.split("/")), "utf8"), { strict: isStrictTemplate(source.file) });
+    else template = env.hb.compile(source.inline);
+    env.compiled.set(key, template);
   }
-  return template(data);
+  return template;
 }
 
-async function loadPlop(collect: Map<string, DesiredFile>): Promise<NodePlopAPI> {
-  // Loaded on first render only: node-plop (with inquirer) is most of the CLI's start-up time.
-  const { default: nodePlop } = await import("node-plop");
-  const plop = await nodePlop(PLOPFILE, { destBasePath: PACKAGE_ROOT, force: false });
-  for (const [name, fn] of Object.entries(TEMPLATE_HELPERS)) plop.setHelper(name, fn);
-  for (const [name, file] of Object.entries(PARTIALS)) {
-    plop.setPartial(name, await readFile(path.join(PACKAGE_ROOT, file), "utf8"));
-  }
-  plop.setActionType("render", async (answers, config, api) => {
-    const templateFile = path.resolve(api.getPlopfilePath(), String(config.templateFile));
-    const outPath = api.renderString(String(config.path), answers);
-    collect.set(outPath, { content: await renderTemplateFile(templateFile, answers), mode: 0o644 });
-    return outPath;
-  });
-  return plop;
+/**
+ * Renders a template file with data.
+ *
+ * @param file - path relative to the package root, POSIX separators (`templates/targets/k8s/k8s.yaml.hbs`).
+ * @throws Error from Handlebars for a template bug (in strict templates, a missing field).
+ */
+export function renderTemplate(file: string, data: object): string {
+  return compiledTemplate({ file })(data);
+}
+
+/** Where a `render` action puts what it renders (a symbol key of the generator's data, invisible to templates). */
+const COLLECT = Symbol("collect");
+
+/** One node-plop instance per process, with our `render` action type (loaded on first render: node-plop is big). */
+let plopInstance: Promise<NodePlopAPI> | null = null;
+
+function loadPlop(): Promise<NodePlopAPI> {
+  plopInstance ??= (async () => {
+    const { default: nodePlop } = await import("node-plop");
+    const plop = await nodePlop(PLOPFILE, { destBasePath: PACKAGE_ROOT, force: false });
+    plop.setActionType("render", (answers, config, api) => {
+      const collect = (answers as { [COLLECT]?: Map<string, DesiredFile> })[COLLECT];
+      if (!collect) throw new Error("render action run outside renderGenerator");
+      const templateFile = path.relative(PACKAGE_ROOT, path.resolve(api.getPlopfilePath(), String(config.templateFile))).split(path.sep).join("/");
+      const outPath = compiledTemplate({ inline: String(config.path) })(answers);
+      collect.set(outPath, { content: renderTemplate(templateFile, answers), mode: 0o644 });
+      return outPath;
+    });
+    return plop;
+  })();
+  return plopInstance;
 }
 
 /**
@@ -114,8 +161,8 @@ export async function renderGenerator(generator: "monorepo", data: MonorepoData)
 export async function renderGenerator(generator: "server", data: ServerGeneratorData): Promise<Map<string, DesiredFile>>;
 export async function renderGenerator(generator: string, data: object): Promise<Map<string, DesiredFile>> {
   const files = new Map<string, DesiredFile>();
-  const plop = await loadPlop(files);
-  const { failures } = await plop.getGenerator(generator).runActions({ ...data });
+  const plop = await loadPlop();
+  const { failures } = await plop.getGenerator(generator).runActions({ ...data, [COLLECT]: files });
   if (failures.length > 0) {
     throw new Error(`generator ${generator} failed: ${failures.map((f) => `${f.path}: ${f.error || f.message}`).join("; ")}`);
   }
@@ -129,5 +176,5 @@ export async function renderGenerator(generator: string, data: object): Promise<
 export async function renderPartial(name: keyof typeof PARTIALS | string, data: object): Promise<string> {
   const file = PARTIALS[name];
   if (!file) throw new Error(`unknown partial ${name}`);
-  return renderTemplateFile(path.join(PACKAGE_ROOT, file), data);
+  return renderTemplate(file, data);
 }

@@ -3,6 +3,7 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { cannotRun, UserError } from "./errors.js";
 import { isTransientName } from "./plan.js";
+import { byCodeUnit } from "./compare.js";
 
 /**
  * The canonical shared package and its vendored copies.
@@ -184,7 +185,7 @@ export function emptyLock(): SyncLock {
 /** The lock entry describing a vendored copy written from `files`. */
 export function vendoredStateOf(files: SharedFile[]): VendoredState {
   const entries: VendoredState["files"] = {};
-  for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) entries[f.path] = { sha256: f.sha256, mode: f.mode };
+  for (const f of [...files].sort((a, b) => byCodeUnit(a.path, b.path))) entries[f.path] = { sha256: f.sha256, mode: f.mode };
   return { files: entries };
 }
 

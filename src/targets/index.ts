@@ -1,9 +1,6 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import type { Manifest, ManifestServer, Target } from "../core/manifest.js";
 import type { DesiredFile } from "../core/plan.js";
 import type { ServerData } from "../core/render.js";
-import { PACKAGE_ROOT } from "../version.js";
 import { toFolder } from "../core/names.js";
 import { parseEnvExample } from "./env.js";
 
@@ -185,15 +182,11 @@ export async function renderTargetFiles(targets: readonly Target[], server: Serv
   const files = new Map<string, DesiredFile>();
   const wanted = targets.filter((t) => TARGET_SPECS[t].artefacts.length > 0);
   if (wanted.length === 0) return files;
-  const { default: Handlebars } = await import("handlebars");
-  const { TEMPLATE_HELPERS } = await import("../core/render.js");
-  const hb = Handlebars.create();
-  for (const [name, fn] of Object.entries(TEMPLATE_HELPERS)) hb.registerHelper(name, fn);
+  const { renderTemplate } = await import("../core/render.js");
   const data = targetTemplateData(server, python, envExample);
   for (const t of wanted) {
     for (const a of TARGET_SPECS[t].artefacts) {
-      const template = await readFile(path.join(PACKAGE_ROOT, "templates", "targets", ...a.template.split("/")), "utf8");
-      files.set(`${server.folder}/${a.path}`, { content: hb.compile(template, { noEscape: false, strict: true })(data), mode: 0o644 });
+      files.set(`${server.folder}/${a.path}`, { content: renderTemplate(`templates/targets/${a.template}`, data), mode: 0o644 });
     }
   }
   return files;

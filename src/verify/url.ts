@@ -1,5 +1,6 @@
 import { connect, type ListedTool } from "./mcp.js";
 import type { StepName, StepResult, Verdict } from "./types.js";
+import { byCodeUnit } from "../core/compare.js";
 
 /**
  * `verify --url`: seed 002's "Post-Deployment Testing" and "Success Metrics" against a deployed
@@ -26,7 +27,7 @@ export interface UrlOptions {
 
 /** The tool `verify --url` calls when none is named: the first whose arguments are all optional. */
 export function callableTool(tools: ListedTool[]): ListedTool | undefined {
-  return [...tools].sort((a, b) => a.name.localeCompare(b.name)).find((t) => (t.inputSchema?.required ?? []).length === 0);
+  return [...tools].sort((a, b) => byCodeUnit(a.name, b.name)).find((t) => (t.inputSchema?.required ?? []).length === 0);
 }
 
 /** Checks a deployed MCP endpoint. Never throws: every problem is a failed step. */

@@ -119,6 +119,15 @@ describe("the bundle", () => {
     for (const pkg of ["inquirer", "rxjs", "@inquirer/core"]) expect(all).not.toContain(pkg);
   });
 
+  it("carries the Handlebars runtime but not its compiler (templates are precompiled), nor node-plop's file actions or resolve", () => {
+    const inputs = Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs));
+    expect(inputs.some((i) => /handlebars\/dist\/cjs\/handlebars\.runtime\.js$/.test(i))).toBe(true);
+    expect(inputs.filter((i) => /handlebars\/dist\/cjs\/handlebars\/compiler\//.test(i))).toEqual([]);
+    expect(inputs.filter((i) => /node-plop\/src\/actions\/(add|addMany|modify|append)\.js$/.test(i))).toEqual([]);
+    expect(inputs.filter((i) => /node_modules\/resolve\//.test(i))).toEqual([]);
+    expect(inputs).toContain("scripts/bundle/plop-actions-not-bundled.mjs");
+  });
+
   it("lists every bundled package's license", async () => {
     const { readFile } = await import("node:fs/promises");
     const text = await readFile(path.join(outdir, "dist", "THIRD-PARTY-LICENSES.md"), "utf8");
@@ -133,6 +142,16 @@ describe("node-plop without inquirer", () => {
     const names = plop.getGeneratorList().map((g) => g.name);
     expect(names.sort()).toEqual(["monorepo", "server"]);
     for (const name of names) expect(plop.getGenerator(name).prompts).toEqual([]);
+  });
+
+  it("every generator action is a `render` action, so node-plop's built-in file actions (not bundled) are never reached", async () => {
+    const { default: nodePlop } = await import("node-plop");
+    const plop = await nodePlop(path.join(REPO_ROOT, "generators", "plopfile.js"), { destBasePath: REPO_ROOT, force: false });
+    for (const g of plop.getGeneratorList()) {
+      const actions = plop.getGenerator(g.name).actions as Array<{ type: string }>;
+      expect(actions.length).toBeGreaterThan(0);
+      expect(new Set(actions.map((a) => a.type))).toEqual(new Set(["render"]));
+    }
   });
 });
 
