@@ -52,7 +52,7 @@ export async function bundle({ outdir = DIST, minify = process.env.BUILD_MINIFY 
     legalComments: "none", // the licenses go to THIRD-PARTY-LICENSES.md
     metafile: true,
     logLevel: "warning",
-    plugins: [withoutInquirer, withoutPlopFileActions, handlebarsRuntimeOnly, commanderWithoutChildProcessAtStartup, withPrecompiledTemplates(precompiled)],
+    plugins: [withoutInquirer, withoutPlopFileActions, handlebarsRuntimeOnly, ownZodForTheMcpSdk, commanderWithoutChildProcessAtStartup, withPrecompiledTemplates(precompiled)],
   });
   const meta = result.metafile;
   await checkImports(meta);
@@ -169,6 +169,27 @@ const handlebarsRuntimeOnly = {
 };
 
 /**
+ * The MCP SDK (verify's client) uses zod's full build; the CLI uses zod/mini (src/core/zod.ts).
+ * Bundled together, both would share one chunk of zod's core holding everything the full build
+ * needs, and every `create` would load it. Here the SDK gets a copy of zod of its own (zod's files
+ * loaded again in the namespace `sdk-zod`), so the core the CLI loads is only what zod/mini uses.
+ * @type {import("esbuild").Plugin}
+ */
+const ownZodForTheMcpSdk = {
+  name: "own-zod-for-the-mcp-sdk",
+  setup(b) {
+    const fromSdk = /[\\/]@modelcontextprotocol[\\/]sdk[\\/]/;
+    b.onResolve({ filter: /^zod(\/.*)?$/ }, async (args) => {
+      if (args.pluginData === "own-zod" || (args.namespace !== "sdk-zod" && !fromSdk.test(args.importer))) return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: "own-zod" });
+      return r.errors.length ? { errors: r.errors } : { path: r.path, namespace: "sdk-zod" };
+    });
+    b.onResolve({ filter: /^\./, namespace: "sdk-zod" }, (args) => ({ path: path.resolve(args.resolveDir, args.path), namespace: "sdk-zod" }));
+    b.onLoad({ filter: /.*/, namespace: "sdk-zod" }, async (args) => ({ contents: await fs.readFile(args.path, "utf8"), loader: "js", resolveDir: path.dirname(args.path) }));
+  },
+};
+
+/**
  * commander requires node:child_process at load time, for executable subcommands
  * (`program.command("x", "desc")` running a separate file), which this CLI does not use.
  * Loading child_process costs every `--help` a few milliseconds, so it is required on first
@@ -242,7 +263,9 @@ async function checkAllSourceBundled(meta) {
 /** dist/THIRD-PARTY-LICENSES.md: name, version, license and license text of each bundled package. */
 async function writeLicenses(meta, file) {
   const dirs = new Set();
-  for (const input of Object.keys(meta.inputs)) {
+  for (const key of Object.keys(meta.inputs)) {
+    // Inputs loaded in a plugin's namespace are "namespace:/absolute/path" (see ownZodForTheMcpSdk).
+    const input = /^[a-z-]+:\//.test(key) ? rel(key.slice(key.indexOf(":") + 1)) : key;
     const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
     if (m) dirs.add(m[1]);
   }
@@ -256,7 +279,7 @@ async function writeLicenses(meta, file) {
     entries.push({ name: pkg.name, version: pkg.version, license: pkg.license, text });
   }
   const seen = new Set();
-  const unique = entries.sort((a, b) => a.name.localeCompare(b.name)).filter((e) => !seen.has(`${e.name}@${e.version}`) && seen.add(`${e.name}@${e.version}`));
+  const unique = entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).filter((e) => !seen.has(`${e.name}@${e.version}`) && seen.add(`${e.name}@${e.version}`));
   const body = [
     "# Third-party software bundled in dist/",
     "",

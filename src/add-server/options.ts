@@ -1,8 +1,8 @@
 import path from "node:path";
-import * as z from "zod";
+import * as z from "../core/zod.js";
 import { MAX_DESCRIPTION_LENGTH } from "../core/create.js";
 import { UserError } from "../core/errors.js";
-import { TARGETS, type Target } from "../core/manifest.js";
+import { knownTarget, type Target } from "../core/manifest.js";
 import { toTitle, validateServerName } from "../core/names.js";
 
 /**
@@ -11,25 +11,21 @@ import { toTitle, validateServerName } from "../core/names.js";
  */
 export const addServerOptionsSchema = z.object({
   /** Absolute folder to start from: the monorepo root or any folder inside it (the root is found by walking up to `mcp-monorepo.yaml`). */
-  cwd: z.string().refine((p) => path.isAbsolute(p), "cwd must be an absolute path"),
+  cwd: z.string().check(z.refine((p) => path.isAbsolute(p), "cwd must be an absolute path")),
   /** The new server's name (same rules as `create`; clashes are checked against the monorepo later). */
-  name: z.string().superRefine((n, ctx) => {
-    const ok = validateServerName(n);
-    if (ok !== true) ctx.addIssue({ code: "custom", message: ok });
-  }),
+  name: z.string().check(
+    z.superRefine((n, ctx) => {
+      const ok = validateServerName(n);
+      if (ok !== true) ctx.addIssue({ code: "custom", message: ok });
+    }),
+  ),
   /** One-line description; empty or missing → `<Title> MCP server.` as `create` does. */
-  description: z.string().max(MAX_DESCRIPTION_LENGTH, `a server description is longer than ${MAX_DESCRIPTION_LENGTH} characters`).optional(),
+  description: z.optional(z.string().check(z.maxLength(MAX_DESCRIPTION_LENGTH, `a server description is longer than ${MAX_DESCRIPTION_LENGTH} characters`))),
   /**
    * `--target` values: deployment targets the new server is written for, besides the manifest's own.
    * A target the manifest does not list yet is added to it as `add-target` would (files for every server).
    */
-  targets: z
-    .array(
-      z.string().superRefine((t, ctx) => {
-        if (!(TARGETS as readonly string[]).includes(t)) ctx.addIssue({ code: "custom", message: `unknown target "${t}"; use one of ${TARGETS.join(", ")}` });
-      }),
-    )
-    .optional(),
+  targets: z.optional(z.array(z.string().check(knownTarget))),
 });
 
 /** Options of `addServer` / `planAddServer` after validation (description filled in). */

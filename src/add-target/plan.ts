@@ -1,10 +1,10 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import * as z from "zod";
+import * as z from "../core/zod.js";
 import { readTextOrNull, README_FILE } from "../add-server/root-updates.js";
 import { updateReadme } from "../add-server/root-files.js";
 import { UserError } from "../core/errors.js";
-import { MANIFEST_FILE, parseManifest, TARGETS, type LoadedManifest, type Manifest, type Target } from "../core/manifest.js";
+import { knownTarget, MANIFEST_FILE, parseManifest, TARGETS, type LoadedManifest, type Manifest, type Target } from "../core/manifest.js";
 import { diffAgainstDisk, type DesiredFile, type FileChange } from "../core/plan.js";
 import { serverData } from "../core/server-files.js";
 import { renderTargetFiles, TARGET_SPECS } from "../targets/index.js";
@@ -14,15 +14,9 @@ import { byCodeUnit } from "../core/compare.js";
 /** Validated options of the `add-target` core (zod). */
 export const addTargetOptionsSchema = z.object({
   /** Absolute folder to start from (walks up to `mcp-monorepo.yaml`). */
-  cwd: z.string().refine((p) => path.isAbsolute(p), "cwd must be an absolute path"),
+  cwd: z.string().check(z.refine((p) => path.isAbsolute(p), "cwd must be an absolute path")),
   /** Targets to add (at least one). */
-  targets: z
-    .array(
-      z.string().superRefine((t, ctx) => {
-        if (!(TARGETS as readonly string[]).includes(t)) ctx.addIssue({ code: "custom", message: `unknown target "${t}"; use one of ${TARGETS.join(", ")}` });
-      }),
-    )
-    .min(1, `name at least one target: ${TARGETS.join(", ")}`),
+  targets: z.array(z.string().check(knownTarget)).check(z.minLength(1, `name at least one target: ${TARGETS.join(", ")}`)),
 });
 
 /** Options of `addTarget` after validation. */

@@ -1,6 +1,6 @@
 import { lstatSync } from "node:fs";
 import path from "node:path";
-import * as z from "zod";
+import * as z from "./zod.js";
 import { VERSION } from "../version.js";
 import { UserError } from "./errors.js";
 import { MAX_DESCRIPTION_LENGTH } from "./defaults.js";
@@ -23,34 +23,38 @@ export { DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, MAX_DESCRIPTION_LENGTH } 
 export const createOptionsSchema = z
   .object({
     /** Absolute path of the folder to create. */
-    targetDir: z.string().refine((p) => path.isAbsolute(p), "target directory must be an absolute path"),
+    targetDir: z.string().check(z.refine((p) => path.isAbsolute(p), "target directory must be an absolute path")),
     /** Project name (defaults to the folder's name). */
-    project: z.string().superRefine((name, ctx) => {
-      const ok = validateProjectName(name);
-      if (ok !== true) ctx.addIssue({ code: "custom", message: ok });
-    }),
+    project: z.string().check(
+      z.superRefine((name, ctx) => {
+        const ok = validateProjectName(name);
+        if (ok !== true) ctx.addIssue({ code: "custom", message: ok });
+      }),
+    ),
     servers: z
       .array(
         z.object({
           name: z.string(),
-          description: z.string().max(MAX_DESCRIPTION_LENGTH, `a server description is longer than ${MAX_DESCRIPTION_LENGTH} characters`),
+          description: z.string().check(z.maxLength(MAX_DESCRIPTION_LENGTH, `a server description is longer than ${MAX_DESCRIPTION_LENGTH} characters`)),
         }),
       )
-      .min(1, "at least one server is needed"),
+      .check(z.minLength(1, "at least one server is needed")),
     python: z.enum(PYTHON_VERSIONS, { message: `Python version must be one of ${PYTHON_VERSIONS.join(", ")}` }),
     /** Run `git init` in the new folder. */
     git: z.boolean(),
     /** GitHub `owner/name` shown in the Deployment table. */
-    repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "repository must look like owner/name"),
-    branch: z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, "branch may hold letters, digits, '.', '_', '/' and '-'"),
-    targets: z.array(z.enum(TARGETS)).min(1),
+    repository: z.string().check(z.regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "repository must look like owner/name")),
+    branch: z.string().check(z.regex(/^[A-Za-z0-9._/-]{1,100}$/, "branch may hold letters, digits, '.', '_', '/' and '-'")),
+    targets: z.array(z.enum(TARGETS)).check(z.minLength(1)),
   })
-  .superRefine((o, ctx) => {
-    const ok = validateServerNames(o.servers.map((s) => s.name));
-    if (ok !== true) ctx.addIssue({ code: "custom", message: ok, path: ["servers"] });
-    const problem = pythonTargetsProblem(o.python, o.targets);
-    if (problem) ctx.addIssue({ code: "custom", message: pythonTargetsMessage(problem), path: ["python"] });
-  });
+  .check(
+    z.superRefine((o, ctx) => {
+      const ok = validateServerNames(o.servers.map((s) => s.name));
+      if (ok !== true) ctx.addIssue({ code: "custom", message: ok, path: ["servers"] });
+      const problem = pythonTargetsProblem(o.python, o.targets);
+      if (problem) ctx.addIssue({ code: "custom", message: pythonTargetsMessage(problem), path: ["python"] });
+    }),
+  );
 
 /**
  * The one-line refusal for a Python version a target cannot run, naming the ways out

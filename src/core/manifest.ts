@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { Document, isMap, isSeq, LineCounter, parseDocument, YAMLMap, YAMLSeq } from "yaml";
-import * as z from "zod";
+import * as z from "./zod.js";
 import { codeFrame } from "./code-frame.js";
 import { PYTHON_VERSIONS, TARGETS } from "./defaults.js";
 import { cannotRun } from "./errors.js";
@@ -15,25 +15,30 @@ export const MANIFEST_FORMAT_VERSION = 1;
 // Targets and Python versions live in ./defaults.ts (imported by the option declarations at start-up).
 export { FASTMCP_CLOUD_PYTHON, PYTHON_VERSIONS, TARGETS, type Target } from "./defaults.js";
 
+/** A `--target` value (a string check, for `add-server` and `add-target` options): one the manifest can name. */
+export const knownTarget = z.superRefine((t: string, ctx) => {
+  if (!(TARGETS as readonly string[]).includes(t)) ctx.addIssue({ code: "custom", message: `unknown target "${t}"; use one of ${TARGETS.join(", ")}` });
+});
+
 const serverSchema = z.object({
-  name: z.string().refine((n) => validateServerName(n) === true, { message: "invalid server name" }),
+  name: z.string().check(z.refine((n) => validateServerName(n) === true, { message: "invalid server name" })),
   description: z.string(),
   folder: z.string(),
   entrypoint: z.string(),
   requirements: z.string(),
-  transport: z.enum(["http", "streamable-http", "sse", "stdio"]).default("http"),
+  transport: z._default(z.enum(["http", "streamable-http", "sse", "stdio"]), "http"),
 });
 
 /** Schema of `mcp-monorepo.yaml` (zod). Unknown keys are kept by the Document API when writing. */
 export const manifestSchema = z.object({
   formatVersion: z.literal(MANIFEST_FORMAT_VERSION),
-  generator: z.string().optional(),
-  project: z.string().min(1),
+  generator: z.optional(z.string()),
+  project: z.string().check(z.minLength(1)),
   python: z.enum(PYTHON_VERSIONS, { message: `must be one of ${PYTHON_VERSIONS.map((v) => `"${v}"`).join(", ")}` }),
-  repository: z.string().min(1),
-  branch: z.string().min(1),
-  targets: z.array(z.enum(TARGETS)).default(["fastmcp-cloud"]),
-  shared: z.string().default("shared"),
+  repository: z.string().check(z.minLength(1)),
+  branch: z.string().check(z.minLength(1)),
+  targets: z._default(z.array(z.enum(TARGETS)), ["fastmcp-cloud"]),
+  shared: z._default(z.string(), "shared"),
   servers: z.array(serverSchema),
 });
 

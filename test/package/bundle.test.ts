@@ -78,7 +78,7 @@ describe("the bundle", () => {
     const create = packagesIn(staticClosure(output("create-action")));
     const sync = packagesIn(staticClosure(output("sync-action")));
     const check = packagesIn(staticClosure(output("check-action")));
-    // create: handlebars and zod now; node-plop on the first render and clack only for prompts
+    // create: handlebars (its runtime) and zod (zod/mini) now; node-plop on the first render and clack only for prompts
     // (their own chunks); no ajv, no diff.
     expect(create).toContain("handlebars");
     expect(create).toContain("zod");
@@ -111,6 +111,16 @@ describe("the bundle", () => {
       .filter(([o, info]) => !withSdk.includes(o) && info.imports.some((i) => withSdk.includes(i.path)))
       .map(([o]) => o);
     expect(importers).toEqual([output("verify-action")]);
+  });
+
+  it("the CLI's zod is zod/mini, and the MCP SDK's full zod is a copy of its own, reached only from verify", () => {
+    const create = staticClosure(output("create-action"));
+    const inputs = [...create].flatMap((o) => Object.keys(meta.outputs[o]!.inputs));
+    expect(inputs.some((i) => /zod\/v4\/mini\//.test(i))).toBe(true);
+    expect(inputs.filter((i) => /zod\/v4\/(classic|locales\/index)/.test(i) || i.startsWith("sdk-zod:"))).toEqual([]);
+    const sdkZod = Object.entries(meta.outputs).filter(([, info]) => Object.keys(info.inputs).some((i) => i.startsWith("sdk-zod:") && /zod\/v4\/classic\//.test(i)));
+    expect(sdkZod.length).toBeGreaterThan(0);
+    for (const [o] of sdkZod) expect(staticClosure(output("create-action")).has(o), o).toBe(false);
   });
 
   it("leaves inquirer out (node-plop's own prompts are never used)", () => {
