@@ -10,7 +10,7 @@ import type { AnalyzerRequest, AnalyzerResponse } from "./facts.js";
  *
  * Code structure is read with Python's own `ast` (issue 5: a real parser, not regular
  * expressions), so `check` needs a Python 3.10+ interpreter. It is found, in order: the
- * `--python PATH` option, the `MCPM_PYTHON` environment variable, then `python3` and
+ * `--interpreter PATH` option (`--python PATH`, its deprecated name), the `MCPM_PYTHON` environment variable, then `python3` and
  * `python` on `PATH`.
  */
 
@@ -57,11 +57,11 @@ function runProcess(cmd: string, args: string[], input: string, env: NodeJS.Proc
 /**
  * Interpreters to try, in order.
  *
- * @param explicit - the `--python` option, if given (then it is the only candidate).
+ * @param explicit - the `--interpreter` option, if given (then it is the only candidate).
  * @param env - environment (`MCPM_PYTHON`).
  */
 export function pythonCandidates(explicit: string | undefined, env: NodeJS.ProcessEnv): { candidates: string[]; source: string } {
-  if (explicit) return { candidates: [explicit], source: "--python" };
+  if (explicit) return { candidates: [explicit], source: "--interpreter" };
   if (env.MCPM_PYTHON) return { candidates: [env.MCPM_PYTHON], source: "MCPM_PYTHON" };
   return { candidates: process.platform === "win32" ? ["python", "py", "python3"] : ["python3", "python"], source: "PATH" };
 }
@@ -70,7 +70,7 @@ export function pythonCandidates(explicit: string | undefined, env: NodeJS.Proce
  * Sends one request to the analyzer and returns its facts.
  *
  * @param request - files to parse, specifiers to evaluate, pyproject files to read.
- * @param opts.python - `--python` value; opts.env - environment (PATH, MCPM_PYTHON).
+ * @param opts.python - `--interpreter` value; opts.env - environment (PATH, MCPM_PYTHON).
  * @throws UserError (exit code 2) when no usable interpreter is found, it is older than 3.10,
  *   the analyzer files are missing, or the analyzer fails or times out (60 s).
  */
@@ -94,7 +94,7 @@ export async function runAnalyzer(request: AnalyzerRequest, opts: { python?: str
         tried.push(`${cmd} (${/this is (\S+)/.exec(r.stderr)?.[1] ?? "too old"})`);
         continue;
       }
-      throw new UserError(`${r.stderr.trim()} (${cmd}); pass --python PATH or set MCPM_PYTHON to a Python 3.10+`, CANNOT_RUN);
+      throw new UserError(`${r.stderr.trim()} (${cmd}); pass --interpreter PATH or set MCPM_PYTHON to a Python 3.10+`, CANNOT_RUN);
     }
     if (r.code !== 0) {
       const last = r.stderr.trim().split("\n").pop() ?? "";
@@ -112,7 +112,7 @@ export async function runAnalyzer(request: AnalyzerRequest, opts: { python?: str
     }
   }
   throw new UserError(
-    `check parses server code with Python's own ast and needs Python 3.10+, but none was found (tried ${tried.join(", ")}); install Python, or pass --python PATH or set MCPM_PYTHON`,
+    `check parses server code with Python's own ast and needs Python 3.10+, but none was found (tried ${tried.join(", ")}); install Python, or pass --interpreter PATH or set MCPM_PYTHON`,
     CANNOT_RUN,
   );
 }

@@ -99,7 +99,7 @@ describe("check exits 2 when it cannot run, with the reason", () => {
   it("no Python interpreter", async () => {
     const r = await cli(["check", "--cwd", fixture("server-object", "pass")], { env: { PATH: "/nonexistent-bin" } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: check parses server code with Python's own ast and needs Python 3\.10\+, but none was found \(tried python3 \(not found\), python \(not found\)\); install Python, or pass --python PATH or set MCPM_PYTHON\n$/);
+    expect(r.stderr).toMatch(/^error: check parses server code with Python's own ast and needs Python 3\.10\+, but none was found \(tried python3 \(not found\), python \(not found\)\); install Python, or pass --interpreter PATH or set MCPM_PYTHON\n$/);
     expect(r.stdout).toBe("");
   });
 

@@ -1,7 +1,8 @@
-import { cp, mkdtemp } from "node:fs/promises";
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
+import { afterAll } from "vitest";
 import { run } from "../../src/cli.js";
 import type { Context } from "../../src/core/context.js";
 import type { Finding } from "../../src/check/types.js";
@@ -73,14 +74,23 @@ export function ruleLines(findings: Finding[], server: string): string[] {
   return findings.filter((f) => f.server === server).map((f) => `${f.rule}@${f.line ?? "-"}`);
 }
 
-/** Copies a fixture into a fresh temp folder (for tests that edit it). */
+/** Temp folders made by this file's helpers, removed when the importing test file is done. */
+const made: string[] = [];
+afterAll(async () => {
+  await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** Copies a fixture into a fresh temp folder (for tests that edit it; removed after the test file). */
 export async function copyFixture(name: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "mcpm-check-"));
+  made.push(dir);
   await cp(path.join(FIXTURES, name), dir, { recursive: true });
   return dir;
 }
 
-/** A fresh temporary folder. */
+/** A fresh temporary folder (removed after the test file). */
 export async function tempDir(): Promise<string> {
-  return mkdtemp(path.join(tmpdir(), "mcpm-check-"));
+  const dir = await mkdtemp(path.join(tmpdir(), "mcpm-check-"));
+  made.push(dir);
+  return dir;
 }

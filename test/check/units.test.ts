@@ -102,7 +102,7 @@ describe("targets and interpreters", () => {
   });
 
   it("tries --python, else MCPM_PYTHON, else python3 and python on PATH", () => {
-    expect(pythonCandidates("/x/python", { MCPM_PYTHON: "/y" })).toEqual({ candidates: ["/x/python"], source: "--python" });
+    expect(pythonCandidates("/x/python", { MCPM_PYTHON: "/y" })).toEqual({ candidates: ["/x/python"], source: "--interpreter" });
     expect(pythonCandidates(undefined, { MCPM_PYTHON: "/y" })).toEqual({ candidates: ["/y"], source: "MCPM_PYTHON" });
     expect(pythonCandidates(undefined, {}).source).toBe("PATH");
   });
