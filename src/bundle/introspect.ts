@@ -26,7 +26,8 @@ export interface ServerFacts {
 export async function findBuildPython(explicit: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
   const { candidates, source } = pythonCandidates(explicit, env);
   for (const c of candidates) {
-    const ok = await run(c, ["-m", "pip", "--version"], { env, windowsHide: true }).then(() => true, () => false);
+    // (execFile throws synchronously for a NUL byte in the path: async wrapper, so it is a miss like any other.)
+    const ok = await (async () => run(c, ["-m", "pip", "--version"], { env, windowsHide: true }))().then(() => true, () => false);
     if (ok) return c;
   }
   throw new UserError(`no Python with pip found (${source}: ${candidates.join(", ")}); bundle runs pip to vendor the dependencies: pass --python PATH`);

@@ -322,3 +322,22 @@ describe("verify refuses bad --url, --header and --env-file values in one line",
     expect(r.code).toBe(2);
   }, 60_000);
 });
+
+describe("NUL bytes in paths are one error line in add-target, bundle and verify", () => {
+  // bundle --interpreter "a\0b": execFile threw synchronously, an "unexpected error".
+  it.each([
+    [["bundle", "--interpreter", "a\u0000b"], 1],
+    [["bundle", "--cwd", "a\u0000b"], 2],
+    [["verify", "--interpreter", "a\u0000b"], 2],
+    [["verify", "-s", "ops", "--interpreter", "a\u0000b"], 2],
+    [["verify", "--cwd", "a\u0000b"], 2],
+    [["add-target", "docker", "--cwd", "a\u0000b"], 2],
+  ] as const)("%j", async (argv, code) => {
+    const root = await monorepo();
+    const before = await fingerprint(root);
+    const r = await run([...argv], root);
+    expect(r.stderr).toMatch(/^error: [^\n]*\n$/);
+    expect(r.code).toBe(code);
+    expect(changedPaths(before, await fingerprint(root))).toEqual([]);
+  });
+});
