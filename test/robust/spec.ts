@@ -12,6 +12,12 @@ export interface Prepared {
   argv: string[];
   /** Absolute paths the command may change (a folder covers its subtree); empty: must write nothing. */
   writable: string[];
+  /** Extra environment of the run (e.g. pip settings). */
+  env?: Record<string, string>;
+  /** Run the built CLI (bin/ over dist/) in a child process instead of in-process: what users run (bundling can break only there). */
+  bin?: boolean;
+  /** Time bound of the run in ms (default 90 s). */
+  timeoutMs?: number;
 }
 
 /** Checks run after the property pass, in batches (Python compile, sync --check, check --strict, an import). */
