@@ -94,8 +94,15 @@ const FAULTS: FaultSpec[] = [
     perFile: false,
     async setup(box) {
       const repo = await copyTemplate(box);
-      // Three targets: 8 artefacts in two server folders, then the README table and the manifest.
-      return { cwd: repo, argv: ["add-target", "docker", "k8s", "mcpb"], root: repo, anchor: { dir: repo, mark: BUSY_FILE } };
+      // Three targets: 8 artefacts in two server folders, then the README table and the manifest;
+      // kills aimed also from the first temp file on (staging, then the renames of the commit).
+      return {
+        cwd: repo,
+        argv: ["add-target", "docker", "k8s", "mcpb"],
+        root: repo,
+        anchor: { dir: repo, mark: BUSY_FILE },
+        phases: { staging: { dir: path.join(repo, "server-billing"), mark: ".mcpm-tmp-" } },
+      };
     },
     // Old: the re-run adds them; new, or half committed (finished from the journal first): "already listed", exit 1.
     rerun: (argv, state) => ({ argv, okCodes: state === "old" ? [0] : [1] }),

@@ -141,6 +141,7 @@ describe("hostile input, generated (fast-check)", () => {
       tally.extra.seed = details.seed;
       if (details.errorInstance) throw details.errorInstance;
       await runDeferred(tally, deferred);
+      Object.assign(tally.extra, spec.figures?.());
       tally.ms = Date.now() - t0;
       await saveTally(tally);
       expect(tally.tried).toBe(runs);

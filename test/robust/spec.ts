@@ -59,6 +59,8 @@ export interface CommandSpec<C> {
    * in every command).
    */
   refusalCode: number | number[];
+  /** Spec-specific figures for the summary once the run is over (e.g. real builds), added to the tally's extras. */
+  figures?(): Record<string, number>;
   /** Judges any other run (the generic checks have passed or been recorded). */
   judge(c: C, prep: Prepared, out: Outcome, changed: string[], box: Sandbox): Promise<Judged>;
 }

@@ -26,6 +26,8 @@ const execFileP = promisify(execFile);
 /** Cases per run that build for real (pip from the index, through the built CLI). */
 const REAL_BUILDS = Number(process.env.MCPM_BUNDLE_REAL ?? (SLOW ? 6 : 1));
 let realBuilds = 0;
+/** Trees a real build may start from (the others are refused before pip, or pip is not the point). */
+const REAL_VARIANTS = new Set<string>(["plain", "secrets", "unignore-env", "stale-staging", "version-custom"]);
 
 type BundleVariant =
   | "plain"
@@ -211,6 +213,7 @@ export const bundleSpec: CommandSpec<BundleCase> = {
   runs: 50,
   cases: bundleCase,
   refusalCode: [1, 2],
+  figures: () => ({ "real builds (built CLI)": realBuilds }),
   async prepare(c, box) {
     const repo = await copyTemplate(box);
     const secrets = await layBundleVariant(repo, c, box);
@@ -230,7 +233,16 @@ export const bundleSpec: CommandSpec<BundleCase> = {
     const tok = (s: string) => resolveTokens(s, box);
     const cwd = c.cwd === null ? repo : path.resolve(repo, tok(c.cwd).replaceAll("\u0000", ""));
     const argv = ["bundle"];
-    const real = c.mode === "build" && c.real && c.variant === "plain" && realBuilds < REAL_BUILDS;
+    const real = c.mode === "build" && c.real && REAL_VARIANTS.has(c.variant) && realBuilds < REAL_BUILDS;
+    if (real) {
+      // Every real build also proves secrets stay out: .env files everywhere, and a .mcpbignore that tries to bring them back.
+      for (const rel of ["server-ops/.env", "server-ops/.env.local", "server-ops/src/.env", "server-billing/.env", "server-billing/src/shared/.env.production"]) {
+        const s = `s3cr3t-${Math.random().toString(16).slice(2)}`;
+        secrets.push(s);
+        await fs.writeFile(path.join(repo, ...rel.split("/")), `OPS_API_KEY=${s}\n`);
+      }
+      for (const f of ["server-ops", "server-billing"]) await fs.appendFile(path.join(repo, f, ".mcpbignore"), "!.env\n!.env.local\n!**/.env*\n");
+    }
     let outDir: string | null = null;
     if (c.mode === "verify") {
       argv.push("--verify", tok(c.verifyFile));

@@ -25,6 +25,7 @@ import type { CommandSpec } from "../spec.js";
 const execFileP = promisify(execFile);
 const REAL_RUNS = Number(process.env.MCPM_VERIFY_REAL ?? (SLOW ? 4 : 1));
 let realRuns = 0;
+let livePasses = 0;
 /** verify's venvs: kept between test runs (built once, ~30 s). */
 const CACHE = path.join(REPO_ROOT, ".cache", "robust-verify");
 
@@ -106,6 +107,7 @@ export const verifySpec: CommandSpec<VerifyCase> = {
   runs: 50,
   cases: verifyCase,
   refusalCode: [1, 2],
+  figures: () => ({ "real local runs (built CLI)": realRuns, "live --url passes": livePasses }),
   async prepare(c, box) {
     const repo = await copyTemplate(box);
     const secrets: string[] = [];
@@ -165,6 +167,7 @@ export const verifySpec: CommandSpec<VerifyCase> = {
     if (out.code !== 0) return { verdict: "findings", problems: [...problems, { kind: "unclear-error", detail: `exit ${out.code}: ${out.stderr.slice(0, 300)}` }] };
     if (!/✔ |"ok": true/.test(out.stdout)) problems.push({ kind: "invalid-file", detail: `exit 0 without a pass: ${out.stdout.slice(0, 200)}` });
     if (prep.argv.includes("--url") && !(c.url.startsWith("@LIVE@"))) problems.push({ kind: "invalid-file", detail: `verify --url passed against ${c.url.slice(0, 80)}` });
+    if (prep.argv.includes("--url")) livePasses++;
     return { verdict: "accepted", problems };
   },
 };
