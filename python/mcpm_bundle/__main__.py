@@ -58,12 +58,17 @@ def facts(source: str) -> dict:
 
 
 def main() -> None:
-    with open(sys.argv[1], encoding="utf-8") as fh:
-        source = fh.read()
     try:
+        with open(sys.argv[1], encoding="utf-8") as fh:
+            source = fh.read()
         out = facts(source)
     except SyntaxError as err:
         out = {"error": f"{err.msg} (line {err.lineno})"}
+    except UnicodeDecodeError as err:
+        out = {"error": f"not UTF-8 text ({err.reason} at byte {err.start})"}
+    except (ValueError, RecursionError, MemoryError) as err:
+        # ValueError: NUL bytes (Python < 3.12); RecursionError: absurdly nested expressions.
+        out = {"error": f"{type(err).__name__}: {err}"}
     sys.stdout.write(json.dumps(out))
 
 

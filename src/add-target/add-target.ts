@@ -1,9 +1,10 @@
+import * as fs from "node:fs/promises";
 import path from "node:path";
 import { uncommittedChanges } from "../add-server/git.js";
 import { acquireBusy } from "../core/busy.js";
 import { isUserError, UserError } from "../core/errors.js";
-import { loadManifestFrom, type LoadedManifest } from "../core/manifest.js";
-import { applyChanges, isWrite, type FileChange } from "../core/plan.js";
+import { loadManifest, loadManifestFrom, type LoadedManifest } from "../core/manifest.js";
+import { applyChanges, isTransientName, isWrite, type FileChange, type JournalEntry } from "../core/plan.js";
 import { parseAddTargetOptions, planAddTargetIn, type AddTargetPlan } from "./plan.js";
 
 /** How `addTarget` runs (all optional). */
@@ -41,13 +42,33 @@ export async function addTarget(raw: unknown, run: AddTargetRunOptions = {}): Pr
   if (run.dryRun) return planAndApply(loaded, opts.targets, run);
   const release = await acquireBusy(loaded.root, "add-target");
   try {
-    return await planAndApply(loaded, opts.targets, run);
+    // Read again under the marker: taking it over may have finished a killed run's commit.
+    const current = await loadManifest(loaded.root);
+    await removeKilledRunLeftovers(current);
+    return await planAndApply(current, opts.targets, run, release.record);
   } finally {
     await release();
   }
 }
 
-async function planAndApply(loaded: LoadedManifest, targets: AddTargetPlan["added"], run: AddTargetRunOptions): Promise<AddTargetResult> {
+/**
+ * Removes the temporary and backup files (`.<name>.mcpm-tmp-xxxxxxxx`, `.<name>.mcpm-bak-xxxxxxxx`)
+ * that a killed add-target (or add-server) left beside the files add-target writes: in the root
+ * and at the top of each server folder. Call only while holding the busy marker: every writer
+ * holds it, so such files belong to a killed run (whose finished renames the marker's journal
+ * has already completed).
+ */
+async function removeKilledRunLeftovers(loaded: LoadedManifest): Promise<void> {
+  const dirs = [loaded.root, ...loaded.manifest.servers.map((s) => path.join(loaded.root, ...s.folder.replace(/\\/g, "/").replace(/\/$/, "").split("/")))];
+  for (const dir of dirs) {
+    const rel = path.relative(loaded.root, dir);
+    if (rel.startsWith("..") || path.isAbsolute(rel)) continue; // a hand-edited folder outside the monorepo: not ours to clean
+    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) if (e.isFile() && isTransientName(e.name)) await fs.rm(path.join(dir, e.name), { force: true });
+  }
+}
+
+async function planAndApply(loaded: LoadedManifest, targets: AddTargetPlan["added"], run: AddTargetRunOptions, record?: (journal: JournalEntry[]) => Promise<void>): Promise<AddTargetResult> {
   const plan = await planAddTargetIn(loaded, targets);
   const touched = plan.changes.filter(isWrite).map((c) => c.path);
   const dirty = await uncommittedChanges(plan.root, touched);
@@ -58,7 +79,9 @@ async function planAndApply(loaded: LoadedManifest, targets: AddTargetPlan["adde
   }
   if (run.dryRun) return { ...plan, dryRun: true, dirty };
   try {
-    await applyChanges(plan.root, plan.changes, { beforeCommit: run.beforeCommit });
+    // The renames are journaled in the busy marker: a run killed half way through them is
+    // finished by the next add-target, add-server or sync (acquireBusy), never left half done.
+    await applyChanges(plan.root, plan.changes, { beforeCommit: run.beforeCommit, onStaged: record });
   } catch (err) {
     if (isUserError(err)) throw err;
     const e = err as NodeJS.ErrnoException;

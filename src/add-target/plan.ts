@@ -79,6 +79,14 @@ export async function planTargetArtefacts(
       warnings.push(`server "${s.name}" is listed in ${MANIFEST_FILE} but ${folder}/ is missing, so it gets no ${targets.join(", ")} files`);
       continue;
     }
+    // A folder reached through a symbolic link that leads out of the monorepo: writing there
+    // would change files outside the tree add-target was run on (issue 12).
+    const real = await fs.realpath(dir);
+    const realRoot = await fs.realpath(root);
+    const rel = path.relative(realRoot, real);
+    if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) {
+      throw new UserError(`${folder}/ leads to ${real}, outside the monorepo (a symbolic link); ${command} writes only inside ${root}: replace the link with the folder (nothing was written)`);
+    }
     const env = await readTextOrNull(path.join(dir, ".env.example"));
     const data = { ...serverData(s.name, s.description), folder };
     for (const [p, f] of await renderTargetFiles(targets, data, manifest.python, env)) files.set(p, f);

@@ -1,5 +1,4 @@
 import * as fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { UserError } from "../core/errors.js";
 import { loadManifestFrom, type ManifestServer } from "../core/manifest.js";
@@ -9,6 +8,8 @@ import { findBuildPython, introspectServer } from "./introspect.js";
 import { buildManifest } from "./manifest.js";
 import { normalizeDeps, pipInstall, type Progress } from "./pip.js";
 import { hostPlatform, type BundlePlatform } from "./platforms.js";
+import { checkOutDir, checkTargets, makeOutDir, removeStaleStaging, stage } from "./out.js";
+import { findNonPypiLines } from "../core/requirements.js";
 import { sha256FileName } from "./verify.js";
 import { writeReproducibleZip, type ZipEntry } from "./zip.js";
 
@@ -29,6 +30,8 @@ export interface BundleOptions {
   servers: string[];
   /** Absolute output folder; default `<root>/dist`. */
   out?: string;
+  /** How to name `out` in messages (what the user typed); default `out`. */
+  shownOut?: string;
   /** Target platform; default the machine's ({@link hostPlatform}). */
   platform?: BundlePlatform;
   /** Interpreter that runs pip (`--python`); default `$MCPM_PYTHON`, else python3/python. */
@@ -89,17 +92,26 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
   if (selected.length === 0) throw new UserError("mcp-monorepo.yaml lists no servers to bundle");
   const platform = opts.platform ?? hostPlatform();
   if (!platform) throw new UserError(`no bundle platform matches this machine (${process.platform}-${process.arch}); pass --platform`);
-  const pythonExe = await findBuildPython(opts.python, opts.env);
   const outDir = opts.out ?? path.join(root, "dist");
-  await fs.mkdir(outDir, { recursive: true });
+  const shownOut = opts.out === undefined ? "dist/" : opts.shownOut ?? opts.out;
+  await checkOutDir(outDir, root, shownOut);
+  const pythonExe = await findBuildPython(opts.python, opts.env);
 
-  const built: BuiltBundle[] = [];
+  // Everything that can be refused is checked for every server before anything is written.
+  const plans: Array<{ s: ManifestServer; dir: string; files: BundleFile[]; file: string; version: string; mcpbManifest: unknown }> = [];
   for (const s of selected) {
     const dir = path.join(root, s.folder);
     const files = await collectBundleFiles(dir, s.folder);
+    const requirements = await fs.readFile(path.join(dir, "requirements.txt"), "utf8").catch(() => null);
+    if (requirements === null) throw new UserError(`${s.folder}/requirements.txt is missing or unreadable; bundle installs the server's dependencies from it`);
+    const bad = findNonPypiLines(requirements);
+    if (bad.length) throw new UserError(`${s.folder}/requirements.txt line ${bad[0]!.line} \`${bad[0]!.text.slice(0, 120)}\`: ${bad[0]!.message}; bundle vendors PyPI packages only`);
     const facts = await introspectServer(pythonExe, path.join(dir, "src", "server.py"), `${s.folder}/src/server.py`, opts.env);
-    const envText = await fs.readFile(path.join(dir, ".env.example"), "utf8").catch(() => "");
     const version = facts.version ?? DEFAULT_VERSION;
+    if (!SAFE_VERSION.test(version)) {
+      throw new UserError(`${s.folder}/src/server.py: FastMCP version ${JSON.stringify(version.slice(0, 80))} cannot be part of the bundle's file name; use a version such as 1.2.0 (letters, digits, ".", "+", "-", "_")`);
+    }
+    const envText = await fs.readFile(path.join(dir, ".env.example"), "utf8").catch(() => "");
     const mcpbManifest = buildManifest({
       project: manifest.project,
       server: s.name,
@@ -111,32 +123,41 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
       tools: facts.tools,
       required: requiredVariables(envText),
     });
-    const work = await fs.mkdtemp(path.join(os.tmpdir(), "mcpm-bundle-"));
-    try {
-      const deps = path.join(work, "deps");
-      const progress: Progress = (line) => opts.progress?.(s.name, line);
-      await pipInstall({ pythonExe, target: deps, requirements: path.join(dir, "requirements.txt"), python: manifest.python, platform, folder: s.folder, env: opts.env, progress });
-      await normalizeDeps(deps);
-      const entries: ZipEntry[] = [{ name: "manifest.json", data: Buffer.from(JSON.stringify(mcpbManifest, null, 2) + "\n") }];
-      for (const f of files) entries.push({ name: f.rel, file: f.abs });
-      for (const f of await listFiles(deps)) entries.push({ name: `deps/${f.rel}`, file: f.abs });
-      const name = bundleFileName(s.folder, version, platform);
-      const file = path.join(outDir, name);
-      const partial = path.join(outDir, `.${name}.partial`);
-      const { size, sha256 } = await writeReproducibleZip(entries, partial).catch(async (err: unknown) => {
-        await fs.rm(partial, { force: true });
-        throw err;
-      });
-      await fs.rename(partial, file);
-      const side = sha256FileName(file);
-      await fs.writeFile(side, `${sha256}  ${name}\n`);
-      built.push({ server: s.name, file, sha256File: side, size, sha256, platform, python: manifest.python, version, entries: entries.length });
-    } finally {
-      await fs.rm(work, { recursive: true, force: true });
-    }
+    const file = path.join(outDir, bundleFileName(s.folder, version, platform));
+    await checkTargets(file, (p) => path.relative(root, p).split(path.sep).join("/") || p);
+    plans.push({ s, dir, files, file, version, mcpbManifest });
   }
+
+  const undoOutDir = await makeOutDir(outDir);
+  const built: BuiltBundle[] = [];
+  try {
+    for (const { s, dir, files, file, version, mcpbManifest } of plans) {
+      const staged = await stage(file);
+      try {
+        const progress: Progress = (line) => opts.progress?.(s.name, line);
+        await pipInstall({ pythonExe, target: staged.deps, requirements: path.join(dir, "requirements.txt"), python: manifest.python, platform, folder: s.folder, env: opts.env, progress });
+        await normalizeDeps(staged.deps);
+        const entries: ZipEntry[] = [{ name: "manifest.json", data: Buffer.from(JSON.stringify(mcpbManifest, null, 2) + "\n") }];
+        for (const f of files) entries.push({ name: f.rel, file: f.abs });
+        for (const f of await listFiles(staged.deps)) entries.push({ name: `deps/${f.rel}`, file: f.abs });
+        const { size, sha256 } = await writeReproducibleZip(entries, staged.zip);
+        await staged.commit(sha256);
+        built.push({ server: s.name, file, sha256File: sha256FileName(file), size, sha256, platform, python: manifest.python, version, entries: entries.length });
+      } finally {
+        await staged.remove();
+      }
+    }
+  } catch (err) {
+    if (built.length === 0) await undoOutDir();
+    throw err;
+  }
+  // Only a run that built its bundles tidies up after killed ones (a refused run changes nothing).
+  await removeStaleStaging(outDir);
   return built;
 }
+
+/** A FastMCP version that can be part of a file name: PEP 440 and SemVer characters, no path. */
+const SAFE_VERSION = /^[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,62}[A-Za-z0-9])?$/;
 
 /** Every regular file under `dir`, as POSIX paths relative to it. */
 async function listFiles(dir: string): Promise<BundleFile[]> {

@@ -26,7 +26,8 @@ export interface ServerFacts {
 export async function findBuildPython(explicit: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
   const { candidates, source } = pythonCandidates(explicit, env);
   for (const c of candidates) {
-    const ok = await run(c, ["-m", "pip", "--version"], { env, windowsHide: true }).then(() => true, () => false);
+    // (execFile throws synchronously for a NUL byte in the path: async wrapper, so it is a miss like any other.)
+    const ok = await (async () => run(c, ["-m", "pip", "--version"], { env, windowsHide: true }))().then(() => true, () => false);
     if (ok) return c;
   }
   throw new UserError(`no Python with pip found (${source}: ${candidates.join(", ")}); bundle runs pip to vendor the dependencies: pass --python PATH`);
@@ -35,11 +36,19 @@ export async function findBuildPython(explicit: string | undefined, env: NodeJS.
 /**
  * Reads the version and tools of a server's entry file.
  *
- * @throws UserError when the file does not parse as Python.
+ * @throws UserError when the file does not parse as Python (or is not UTF-8 text), or the script cannot run.
  */
 export async function introspectServer(pythonExe: string, entryFile: string, shown: string, env: NodeJS.ProcessEnv): Promise<ServerFacts> {
-  const { stdout } = await run(pythonExe, [INTROSPECT_DIR, entryFile], { env, windowsHide: true });
-  const data = JSON.parse(stdout) as ServerFacts & { error?: string };
+  let data: ServerFacts & { error?: string };
+  try {
+    const { stdout } = await run(pythonExe, [INTROSPECT_DIR, entryFile], { env, windowsHide: true, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+    data = JSON.parse(stdout) as ServerFacts & { error?: string };
+  } catch (err) {
+    // Not a result: the script failed (unreadable file, interpreter trouble) or was killed.
+    const e = err as { stderr?: string; code?: string | number; killed?: boolean; message: string };
+    const last = (e.stderr ?? "").trim().split(/\r?\n/).filter(Boolean).at(-1);
+    throw new UserError(`cannot read ${shown} with ${pythonExe}: ${e.killed ? "timed out after 120 s" : last ?? String(e.code ?? e.message)}`);
+  }
   if (data.error) throw new UserError(`${shown} is not valid Python: ${data.error}`);
   return { version: data.version, tools: data.tools };
 }

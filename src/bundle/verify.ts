@@ -28,8 +28,10 @@ export async function verifyBundle(file: string, expected?: string): Promise<str
   let want = expected?.trim().toLowerCase();
   if (want === undefined) {
     const side = sha256FileName(file);
-    const text = await fs.readFile(side, "utf8").catch(() => null);
-    if (text === null) throw new UserError(`no --sha256 given and no ${side} beside the bundle`);
+    // A regular, small file only: a FIFO or a device there would block, a huge file is not a hash.
+    const st = await fs.stat(side).catch(() => null);
+    const text = st?.isFile() && st.size <= 4096 ? await fs.readFile(side, "utf8").catch(() => null) : null;
+    if (text === null) throw new UserError(`no --sha256 given and no readable ${side} beside the bundle (a regular file of at most 4 KiB)`);
     want = text.trim().split(/\s+/)[0]!.toLowerCase();
   }
   if (!HEX.test(want)) throw new UserError(`expected SHA256 must be 64 hex digits (got ${JSON.stringify(want.slice(0, 80))})`);

@@ -37,8 +37,11 @@ export function formatSize(bytes: number): string {
  */
 export async function bundleAction(ctx: Context, state: RunState, names: string[], cmd: Command): Promise<void> {
   const opts = cmd.optsWithGlobals() as BundleCliOptions;
+  // A NUL byte cannot be in a path: refused, not walked up from (the manifest search would).
+  if (opts.cwd?.includes("\0")) throw new UserError(`--cwd ${JSON.stringify(opts.cwd)} holds a NUL byte; name a folder`, 2);
   const cwd = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
-  if (opts.verify) {
+  if (opts.verify !== undefined) {
+    if (opts.verify === "") throw new UserError("--verify needs the bundle file to check");
     if (names.length) throw new UserError("--verify takes one bundle file and no server names");
     const { verifyBundle } = await import("../bundle/verify.js");
     const file = path.resolve(cwd, opts.verify);
@@ -47,7 +50,8 @@ export async function bundleAction(ctx: Context, state: RunState, names: string[
     else writeLine(ctx.stdout, `OK ${path.relative(ctx.cwd, file) || file} sha256 ${sha}`);
     return;
   }
-  if (opts.sha256) throw new UserError("--sha256 goes with --verify FILE");
+  if (opts.sha256 !== undefined) throw new UserError("--sha256 goes with --verify FILE");
+  if (opts.out === "") throw new UserError("--out needs a folder");
   const { runBundle } = await import("../bundle/bundle.js");
   const tty = Boolean((ctx.stderr as { isTTY?: boolean }).isTTY) && !opts.json;
   const p = tty ? await import("@clack/prompts") : null;
@@ -59,7 +63,8 @@ export async function bundleAction(ctx: Context, state: RunState, names: string[
     built = await runBundle({
       start: cwd,
       servers: names,
-      out: opts.out ? path.resolve(cwd, opts.out) : undefined,
+      out: opts.out !== undefined ? path.resolve(cwd, opts.out) : undefined,
+      shownOut: opts.out,
       platform: opts.platform as never,
       python: opts.interpreter ?? opts.python,
       env: ctx.env,

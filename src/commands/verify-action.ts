@@ -13,6 +13,8 @@ import { runVerify } from "../verify/verify.js";
 export interface VerifyCliOptions {
   server?: string[];
   envFile?: string;
+  /** Same as `envFile`: a spelling Node.js does not intercept (see src/commands/verify.ts). */
+  dotenv?: string;
   jobs?: string;
   json?: boolean;
   cwd?: string;
@@ -22,6 +24,25 @@ export interface VerifyCliOptions {
   args?: string;
   header?: string[];
   startTimeout?: string;
+}
+
+/**
+ * Refuses a `--url` that is not one absolute http(s) URL: a parse failure, another scheme, or
+ * whitespace and control characters (which would otherwise reach the output and the request).
+ *
+ * @throws UserError with exit code 2.
+ */
+function checkUrl(url: string): void {
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = null;
+  }
+  // eslint-disable-next-line no-control-regex
+  if (!parsed || !/^https?:$/.test(parsed.protocol) || !parsed.hostname || /[\s\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(url)) {
+    throw new UserError(`--url must be an http(s) URL such as https://my-server.fastmcp.app/mcp, got "${url}"`, 2);
+  }
 }
 
 function positiveInt(v: string | undefined, flag: string, fallback: number): number {
@@ -49,18 +70,24 @@ export async function verifyAction(ctx: Context, state: RunState, cmd: Command):
     }
     if (typeof args !== "object" || args === null || Array.isArray(args)) throw new UserError(`--args must be a JSON object, got ${opts.args}`, 2);
   }
-  if (opts.url && !/^https?:\/\//.test(opts.url)) throw new UserError(`--url must be an http(s) URL, got "${opts.url}"`, 2);
+  if (opts.url !== undefined) checkUrl(opts.url);
   const headers: Record<string, string> = {};
   for (const h of opts.header ?? []) {
     const i = h.indexOf(":");
-    if (i < 1) throw new UserError(`--header must look like "Name: value", got "${h}"`, 2);
-    headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+    const name = h.slice(0, Math.max(0, i)).trim();
+    const value = h.slice(i + 1).trim();
+    // RFC 9110 field names are tokens; values hold no CR, LF or NUL (fetch would refuse them mid-run).
+    if (i < 1 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) throw new UserError(`--header must look like "Name: value" (a token name, a one-line value), got "${h}"`, 2);
+    headers[name] = value;
   }
+  const envFile = opts.dotenv ?? opts.envFile;
+  if (opts.dotenv !== undefined && opts.envFile !== undefined) throw new UserError("pass --env-file or --dotenv, not both", 2);
+  if (envFile === "") throw new UserError("--env-file needs a file", 2);
   const base = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
   const report = await runVerify({
     start: base,
     servers: opts.server ?? [],
-    envFile: opts.envFile ? path.resolve(ctx.cwd, opts.envFile) : undefined,
+    envFile: envFile !== undefined ? path.resolve(ctx.cwd, envFile) : undefined,
     jobs: positiveInt(opts.jobs, "--jobs", 1),
     python: opts.interpreter,
     url: opts.url,

@@ -20,6 +20,7 @@ export function registerVerify(program: Command, ctx: Context, state: RunState):
     .description("prove each server installs, imports and serves over MCP as the platform runs it (or check a deployed URL)")
     .option("-s, --server <name>", "verify only this server (repeatable)", collect)
     .option("--env-file <file>", "environment values for the servers (override .env.example's)")
+    .option("--dotenv <file>", "same as --env-file (Node.js itself exits with code 9 when a file after --env-file is missing)")
     .option("-j, --jobs <n>", "servers verified at once (default 1)")
     .option("--json", "print the verdicts as JSON")
     .option("--cwd <dir>", "run as if started in <dir>")

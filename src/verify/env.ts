@@ -24,9 +24,11 @@ export function parseDotenv(text: string): Record<string, string> {
 
 /** Reads an env file, or throws UserError when `required` and it cannot be read. */
 export async function readEnvFile(file: string, required: boolean): Promise<Record<string, string>> {
-  const text = await fs.readFile(file, "utf8").catch(() => null);
+  // A regular file only: reading a FIFO or a device would block, a folder is an error.
+  const st = await fs.stat(file).catch(() => null);
+  const text = st?.isFile() ? await fs.readFile(file, "utf8").catch(() => null) : null;
   if (text === null) {
-    if (required) throw new UserError(`cannot read --env-file ${file}`);
+    if (required) throw new UserError(`cannot read --env-file ${file}${st && !st.isFile() ? " (not a regular file)" : ""}`);
     return {};
   }
   return parseDotenv(text);

@@ -26,7 +26,14 @@ export function runCommand(cmd: string, args: string[], opts: { cwd: string; env
     let output = "";
     let stdout = "";
     let timedOut = false;
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"], detached: process.platform !== "win32", windowsHide: true });
+    let child: ChildProcess;
+    try {
+      child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"], detached: process.platform !== "win32", windowsHide: true });
+    } catch (e) {
+      // spawn throws (rather than emitting "error") for arguments it cannot pass, e.g. a NUL byte in a path.
+      resolve({ code: null, output: String(e), stdout, ms: Date.now() - started, timedOut });
+      return;
+    }
     const timer = setTimeout(() => {
       timedOut = true;
       killTree(child, "SIGKILL");

@@ -16,6 +16,8 @@ export const BIN = path.join(REPO_ROOT, "bin", "create-mcp-monorepo.js");
 export interface Anchor {
   dir: string;
   mark: string;
+  /** Look for `mark` one level down instead, inside the entries of `dir` whose name contains `within` (a staging folder whose name holds a pid). */
+  within?: string;
 }
 
 /** Outcome of one spawned run. */
@@ -24,6 +26,7 @@ export interface BinRun {
   signal: NodeJS.Signals | null;
   /** stdout and stderr interleaved. */
   output: string;
+  stdout: string;
   stderr: string;
   /** Wall-clock ms from spawn to exit. */
   ms: number;
@@ -56,27 +59,35 @@ export function runBin(args: string[], cwd: string, opts: RunOptions = {}): Prom
     const t0 = Date.now();
     const p = spawnBin(args, cwd, opts);
     let output = "";
+    let stdout = "";
     let stderr = "";
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       p.kill("SIGKILL");
     }, timeoutMs);
-    p.stdout.on("data", (d) => (output += d));
+    p.stdout.on("data", (d) => {
+      output += d;
+      stdout += d;
+    });
     p.stderr.on("data", (d) => {
       output += d;
       stderr += d;
     });
     p.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, output, stderr, ms: Date.now() - t0, timedOut });
+      resolve({ code, signal, output, stdout, stderr, ms: Date.now() - t0, timedOut });
     });
   });
 }
 
 async function seen(a: Anchor): Promise<boolean> {
   const names = await fs.readdir(a.dir).catch(() => [] as string[]);
-  return names.some((n) => n.includes(a.mark));
+  if (a.within === undefined) return names.some((n) => n.includes(a.mark));
+  for (const n of names.filter((x) => x.includes(a.within!))) {
+    if ((await fs.readdir(path.join(a.dir, n)).catch(() => [] as string[])).some((m) => m.includes(a.mark))) return true;
+  }
+  return false;
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
@@ -87,9 +98,9 @@ const tick = () => new Promise((r) => setTimeout(r, 1));
  *
  * @returns `killed`: the signal landed; `anchored`: the anchor was seen before the kill.
  */
-export function killAfter(args: string[], cwd: string, delayMs: number, anchor?: Anchor): Promise<{ killed: boolean; anchored: boolean; code: number | null }> {
+export function killAfter(args: string[], cwd: string, delayMs: number, anchor?: Anchor, env?: NodeJS.ProcessEnv): Promise<{ killed: boolean; anchored: boolean; code: number | null }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd, stdio: "ignore", env: { ...process.env, NO_COLOR: "1" } });
+    const p = spawn(process.execPath, [BIN, ...args], { cwd, stdio: "ignore", env: { ...process.env, NO_COLOR: "1", ...env } });
     let exited = false;
     let anchored = false;
     const arm = () => setTimeout(() => p.kill("SIGKILL"), delayMs);
@@ -117,13 +128,13 @@ export function killAfter(args: string[], cwd: string, delayMs: number, anchor?:
  * Times one full run: ms from spawn until each anchor was first seen (0: never seen by the
  * 1 ms poll) and until exit.
  */
-export async function timeRun<K extends string>(args: string[], cwd: string, anchors: Record<K, Anchor>): Promise<Record<K | "exit", number> & { run: BinRun }> {
+export async function timeRun<K extends string>(args: string[], cwd: string, anchors: Record<K, Anchor>, env?: NodeJS.ProcessEnv): Promise<Record<K | "exit", number> & { run: BinRun }> {
   const t0 = Date.now();
   const times = { exit: 0 } as Record<K | "exit", number>;
   const keys = Object.keys(anchors) as K[];
   for (const k of keys) times[k] = 0;
   let run: BinRun | undefined;
-  const done = runBin(args, cwd).then((r) => {
+  const done = runBin(args, cwd, { env }).then((r) => {
     run = r;
     times.exit = r.ms;
   });

@@ -2,12 +2,15 @@
 // and one file in specs/ (see spec.ts for what a spec holds).
 import type { AnySpec } from "./spec.js";
 import { addServerSpec } from "./specs/add-server.js";
+import { addTargetSpec } from "./specs/add-target.js";
+import { bundleSpec } from "./specs/bundle.js";
 import { checkSpec } from "./specs/check.js";
 import { createSpec } from "./specs/create.js";
 import { syncSpec } from "./specs/sync.js";
+import { verifySpec } from "./specs/verify.js";
 
 export { isInside, type AnySpec, type CommandSpec, type Deferred, type Prepared } from "./spec.js";
 export { monorepoTemplate, removeTemplate } from "./fixture.js";
 
 /** Every command the property suite covers. */
-export const COMMANDS: AnySpec[] = [createSpec, addServerSpec, syncSpec, checkSpec];
+export const COMMANDS: AnySpec[] = [createSpec, addServerSpec, syncSpec, checkSpec, addTargetSpec, bundleSpec, verifySpec];

@@ -3,7 +3,11 @@
 // its new version (create: the target absent or complete; add-server: old or new as a whole),
 // and the next run leaves no temp or staging files and converges to a tree that `sync --check`
 // and `check` accept. add-server killed between the renames of its commit leaves a journal in
-// its busy marker, and the next run finishes the commit. MCPM_SLOW=1 runs 60 kills per command (the normal run: 12).
+// its busy marker, and the next run finishes the commit; add-target likewise. bundle is killed
+// over its whole run, during pip and during the zip write: afterwards there is no bundle, or a
+// complete one whose .sha256 matches (or, killed between its two renames, one whose staged
+// .sha256 the next run moves into place). MCPM_SLOW=1 runs 60 kills per command (the normal
+// run: 12), bundle 50 (normal: 2, one in pip and one in the zip write). MCPM_FAULTS_ONLY=add-target,bundle selects commands.
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,21 +17,39 @@ import { killAfter, runBin, timeRun, type Anchor } from "../helpers/faults.js";
 import { ensureBuilt } from "../sync/build.js";
 import { copyTemplate, removeTemplate } from "./fixture.js";
 import { fail, fingerprint, newTally, removeSandboxes, runBounded, sandbox, saveTally, SLOW, totalFailures, type Sandbox } from "./harness.js";
+import { PYTHON, REPO_ROOT } from "../helpers/python.js";
 
 const KILLS = SLOW ? 60 : 12;
+/** MCPM_FAULTS_ONLY=add-target,bundle runs only those commands. */
+const ONLY = process.env.MCPM_FAULTS_ONLY?.split(",");
 /** Every CONVERGE_CHECK-th iteration also runs `check` on the converged tree (a Python process). */
 const CONVERGE_CHECK = SLOW ? 3 : 2;
 
 /** A writing command under fault injection. Adding a command is one entry in FAULTS. */
 interface FaultSpec {
   name: string;
-  /** Lays out the starting tree; returns where to run, the argv, the tree the command changes, and the anchor marking the start of its writes. */
-  setup(box: Sandbox): Promise<{ cwd: string; argv: string[]; root: string; anchor: Anchor }>;
+  /**
+   * Lays out the starting tree; returns where to run, the argv, the tree the command changes, the
+   * anchor marking the start of its writes, and optionally later anchors (phases) to aim kills at.
+   */
+  setup(box: Sandbox): Promise<{ cwd: string; argv: string[]; root: string; anchor: Anchor; phases?: Record<string, Anchor> }>;
   /** Whether a kill may leave some files new and others old (sync: per file; create and add-server: never). */
   perFile: boolean;
   /** The next run after a kill, given the state found: must exit 0 (or refuse as "already done" when the state is new). */
   rerun(argv: string[], state: "old" | "new" | "mixed"): { argv: string[]; okCodes: number[] };
+  /** Kills in the normal and the slow tier (default 12 and 60). */
+  kills?: { normal: number; slow: number };
+  /** Environment of every run (e.g. pip's cache). */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Whether a half-applied state after a kill holds what the next run finishes it from
+   * (default: a journal in the busy marker, as add-server and add-target write).
+   */
+  journaled?(root: string): Promise<boolean>;
 }
+
+/** bundle's output: the bundle and its .sha256 (both or neither, once a run has finished). */
+const BUNDLE_FILE = "server-ops-0.1.0-linux-x86_64.mcpb";
 
 const FAULTS: FaultSpec[] = [
   {
@@ -67,6 +89,51 @@ const FAULTS: FaultSpec[] = [
     },
     rerun: (argv) => ({ argv, okCodes: [0] }),
   },
+  {
+    name: "add-target",
+    perFile: false,
+    async setup(box) {
+      const repo = await copyTemplate(box);
+      // Three targets: 8 artefacts in two server folders, then the README table and the manifest;
+      // kills aimed also from the first temp file on (staging, then the renames of the commit).
+      return {
+        cwd: repo,
+        argv: ["add-target", "docker", "k8s", "mcpb"],
+        root: repo,
+        anchor: { dir: repo, mark: BUSY_FILE },
+        phases: { staging: { dir: path.join(repo, "server-billing"), mark: ".mcpm-tmp-" } },
+      };
+    },
+    // Old: the re-run adds them; new, or half committed (finished from the journal first): "already listed", exit 1.
+    rerun: (argv, state) => ({ argv, okCodes: state === "old" ? [0] : [1] }),
+  },
+  {
+    name: "bundle",
+    perFile: false,
+    // pip (~12 s) then the zip (~3 s): few kills in the normal tier, 50 in the slow one.
+    kills: { normal: 2, slow: 50 },
+    env: { MCPM_PYTHON: PYTHON, PIP_CACHE_DIR: path.join(REPO_ROOT, ".cache", "pip") },
+    async setup(box) {
+      const repo = await copyTemplate(box);
+      const dist = path.join(repo, "dist");
+      // Kills aimed at the whole run, at pip (the staging folder appears) and at the zip write (the zip appears in it).
+      return {
+        cwd: repo,
+        argv: ["bundle", "ops", "--platform", "linux-x86_64"],
+        root: repo,
+        anchor: { dir: dist, mark: ".mcpm-staging-" },
+        phases: { zip: { dir: dist, within: ".mcpm-staging-", mark: "bundle.mcpb" } },
+      };
+    },
+    rerun: (argv) => ({ argv, okCodes: [0] }),
+    // Killed between its two renames: the .mcpb is in place and its staged .sha256 waits in the staging folder.
+    async journaled(root) {
+      const dist = path.join(root, "dist");
+      const staging = (await fs.readdir(dist).catch(() => [] as string[])).filter((e) => e.startsWith(`.${BUNDLE_FILE}.mcpm-staging-`));
+      for (const st of staging) if (await fs.stat(path.join(dist, st, "bundle.sha256")).then(() => true, () => false)) return true;
+      return false;
+    },
+  },
 ];
 
 afterAll(async () => {
@@ -85,9 +152,14 @@ async function state(root: string): Promise<{ files: Map<string, string>; dirs: 
   const leftovers: string[] = [];
   const dirs = new Map<string, string>();
   for (const [k, v] of all) {
-    const name = k.replace(/\/$/, "").split("/").pop()!;
-    if (isTransientName(name) || name === BUSY_FILE) leftovers.push(k);
-    else if (k.endsWith("/")) dirs.set(k, v);
+    // A transient name anywhere in the path (a staging folder's contents are leftovers too; listed once, at the folder).
+    const segs = k.replace(/\/$/, "").split("/");
+    const at = segs.findIndex((n) => isTransientName(n) || n === BUSY_FILE);
+    if (at >= 0) {
+      if (at === segs.length - 1) leftovers.push(k);
+      continue;
+    }
+    if (k.endsWith("/")) dirs.set(k, v);
     else files.set(k, v);
   }
   // Folders count only once the run is over: staging creates them before any file is in place.
@@ -115,7 +187,8 @@ function classify(now: Map<string, string>, old: Map<string, string>, neu: Map<s
 }
 
 describe("SIGKILL at random points, every writing command", () => {
-  for (const spec of FAULTS) {
+  for (const spec of FAULTS.filter((f) => !ONLY || ONLY.includes(f.name))) {
+    const KILLS = spec.kills ? (SLOW ? spec.kills.slow : spec.kills.normal) : SLOW ? 60 : 12;
     it(`${spec.name}: ${KILLS} kills leave the old or the new state, and the next run converges`, async () => {
       const t0 = Date.now();
       const tally = newTally("faults", spec.name);
@@ -124,12 +197,14 @@ describe("SIGKILL at random points, every writing command", () => {
       const ref = await spec.setup(refBox);
       const oldState = await state(ref.root);
       const old = oldState.files;
-      const timing = await timeRun(ref.argv, ref.cwd, { anchor: ref.anchor });
+      const timing = await timeRun(ref.argv, ref.cwd, { anchor: ref.anchor, ...ref.phases }, spec.env);
       expect(timing.run.code, timing.run.output).toBe(0);
+      const phases = Object.keys(ref.phases ?? {}).filter((p) => (timing as unknown as Record<string, number>)[p]! > 0);
       const newState = await state(ref.root);
       const neu = newState.files;
       tally.extra["run ms"] = timing.exit;
       tally.extra["writes start ms"] = timing.anchor;
+      for (const p of phases) tally.extra[`${p} starts ms`] = (timing as unknown as Record<string, number>)[p]!;
       const counts = { killed: 0, old: 0, new: 0, mixed: 0, journaled: 0, leftovers: 0, midWrite: 0 };
 
       const lane = async (laneNo: number) => {
@@ -137,11 +212,16 @@ describe("SIGKILL at random points, every writing command", () => {
           const box = await sandbox();
           const s = await spec.setup(box);
           const input = { command: spec.name, iteration: i };
-          // Even iterations: uniform over the whole run from spawn; odd ones: uniform over the write phase.
-          const anchored = i % 2 === 1 && timing.anchor > 0;
-          const span = anchored ? Math.max(5, timing.exit - timing.anchor) : timing.exit;
+          // In turn: uniform over the write phase (from the anchor); uniform from each later phase's
+          // anchor (bundle: the zip write) to the end; uniform over the whole run from spawn.
+          // (Order: write phase, later phases, whole run; so a run of few kills still hits each phase.)
+          const slot = i % (2 + phases.length);
+          const phase = slot >= 1 && slot <= phases.length ? phases[slot - 1]! : null;
+          const anchored = slot <= phases.length && timing.anchor > 0;
+          const from = phase ? (timing as unknown as Record<string, number>)[phase]! : timing.anchor;
+          const span = anchored ? Math.max(5, timing.exit - from) : timing.exit;
           const delay = Math.floor(Math.random() * span * 1.1);
-          const k = await killAfter(s.argv, s.cwd, delay, anchored ? s.anchor : undefined);
+          const k = await killAfter(s.argv, s.cwd, delay, anchored ? (phase ? s.phases![phase]! : s.anchor) : undefined, spec.env);
           tally.tried++;
           if (k.killed) counts.killed++;
           const after = await state(s.root);
@@ -154,12 +234,12 @@ describe("SIGKILL at random points, every writing command", () => {
           if (c.kind === "mixed" && !spec.perFile) {
             // Killed between the renames of its commit: allowed only when the busy marker holds the journal the next run finishes it from.
             const marker = await fs.readFile(path.join(s.root, BUSY_FILE), "utf8").then((t) => JSON.parse(t) as { journal?: unknown[] }, () => null);
-            if (marker?.journal?.length) counts.journaled++;
+            if (spec.journaled ? await spec.journaled(s.root) : marker?.journal?.length) counts.journaled++;
             else fail(tally, "partial-tree", `half-applied after kill at ${delay} ms with no journal to finish it (${spec.name} must be all or nothing)`, input);
           }
           // The next run converges and cleans up.
           const re = spec.rerun(s.argv, c.kind);
-          const r = await runBin(re.argv, s.cwd);
+          const r = await runBin(re.argv, s.cwd, { env: spec.env, timeoutMs: 300_000 });
           if (r.timedOut) fail(tally, "hang", "re-run", input);
           else if (!re.okCodes.includes(r.code ?? -1)) fail(tally, "partial-tree", `re-run after a kill in state ${c.kind} exited ${r.code}: ${r.output.slice(0, 300)}`, input);
           if (/unexpected error|\n\s+at /.test(r.stderr)) fail(tally, "stack-trace", r.stderr.slice(0, 300), input);

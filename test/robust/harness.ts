@@ -9,6 +9,7 @@ import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { isTransientName } from "../../src/core/plan.js";
 import { runCli, type CliRun } from "../helpers/cli.js";
+import { runBin } from "../helpers/faults.js";
 import { pyEnv, PYTHON, REPO_ROOT } from "../helpers/python.js";
 
 /** The failure kinds issue 12 counts; every one must stay 0. */
@@ -150,14 +151,22 @@ export function resolveTokens(s: string, box: Sandbox): string {
 /** A CLI run, or a hang. */
 export type Outcome = (CliRun & { hang: false; ms: number }) | { hang: true; ms: number; code: -1; stdout: string; stderr: string };
 
-/** Runs the CLI in-process with a time bound (a hang is recorded, not waited for). */
-export async function runBounded(argv: string[], cwd: string, timeoutMs = 90_000): Promise<Outcome> {
+/**
+ * Runs the CLI in-process with a time bound (a hang is recorded, not waited for); with
+ * `opts.bin`, the built CLI in a child process (killed at the bound).
+ */
+export async function runBounded(argv: string[], cwd: string, timeoutMs = 90_000, opts: { env?: Record<string, string>; bin?: boolean } = {}): Promise<Outcome> {
   const t0 = Date.now();
+  if (opts.bin) {
+    const r = await runBin(argv, cwd, { timeoutMs, env: { MCPM_PYTHON: PYTHON, ...opts.env } });
+    if (r.timedOut) return { hang: true, ms: r.ms, code: -1, stdout: r.output, stderr: r.stderr };
+    return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr, hang: false, ms: r.ms };
+  }
   let timer: NodeJS.Timeout | undefined;
   const hang = new Promise<Outcome>((resolve) => {
     timer = setTimeout(() => resolve({ hang: true, ms: Date.now() - t0, code: -1, stdout: "", stderr: "" }), timeoutMs);
   });
-  const run = runCli(argv, { cwd, env: { ...process.env, NO_COLOR: "1", MCPM_PYTHON: PYTHON } }).then((r): Outcome => ({ ...r, hang: false, ms: Date.now() - t0 }));
+  const run = runCli(argv, { cwd, env: { ...process.env, NO_COLOR: "1", MCPM_PYTHON: PYTHON, ...opts.env } }).then((r): Outcome => ({ ...r, hang: false, ms: Date.now() - t0 }));
   try {
     return await Promise.race([run, hang]);
   } finally {

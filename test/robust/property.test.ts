@@ -7,7 +7,8 @@
 import fc from "fast-check";
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureBuilt } from "../sync/build.js";
 import { COMMANDS, isInside, removeTemplate, type AnySpec, type Deferred } from "./commands.js";
 import {
   changedPaths,
@@ -32,6 +33,11 @@ const BATCH = 40;
 /** Accepted trees imported with real FastMCP per command. */
 const IMPORT_SAMPLE = SLOW ? 40 : 10;
 
+// Some cases run the built CLI (Prepared.bin): dist/ must be as new as src/.
+beforeAll(async () => {
+  await ensureBuilt();
+}, 300_000);
+
 afterAll(async () => {
   await removeSandboxes();
   await removeTemplate();
@@ -41,9 +47,10 @@ async function runCase(spec: AnySpec, c: unknown, tally: Tally, deferred: Array<
   const box = await sandbox();
   const prep = await spec.prepare(c, box);
   const before = await fingerprint(box.root);
-  const out = await runBounded(prep.argv, prep.cwd);
+  const out = await runBounded(prep.argv, prep.cwd, prep.timeoutMs, { env: prep.env, bin: prep.bin });
   tally.tried++;
   const input = { argv: prep.argv, case: c };
+  if (process.env.MCPM_ROBUST_DEBUG) console.log(`case ${tally.tried}: exit ${out.code} in ${out.ms} ms${prep.bin ? " (bin)" : ""}: ${JSON.stringify(prep.argv).slice(0, 120)}`);
   if (out.hang) {
     fail(tally, "hang", `no exit after ${out.ms} ms`, input);
     return;
@@ -134,6 +141,7 @@ describe("hostile input, generated (fast-check)", () => {
       tally.extra.seed = details.seed;
       if (details.errorInstance) throw details.errorInstance;
       await runDeferred(tally, deferred);
+      Object.assign(tally.extra, spec.figures?.());
       tally.ms = Date.now() - t0;
       await saveTally(tally);
       expect(tally.tried).toBe(runs);

@@ -157,3 +157,187 @@ describe("sync vendors every file name", () => {
     expect((await run(["sync", "--check"], root)).code).toBe(0);
   });
 });
+
+describe("add-target killed between the renames of its commit", () => {
+  // add-target applied its plan without journaling the renames and never removed a killed run's
+  // temp files: a kill after some renames left artefacts written and the manifest old for ever.
+  it("journals the renames, and the next add-target finishes the commit and removes the temp files", async () => {
+    const { addTarget } = await import("../../src/add-target/add-target.js");
+    const ref = await monorepo();
+    expect((await run(["add-target", "docker", "k8s"], ref)).code).toBe(0);
+    const root = await monorepo();
+    let commits = 0;
+    void addTarget({ cwd: root, targets: ["docker", "k8s"] }, { beforeCommit: () => (++commits > 2 ? new Promise<void>(() => {}) : undefined) });
+    while (commits <= 2) await new Promise((r) => setTimeout(r, 5));
+    const marker = JSON.parse(await fs.readFile(path.join(root, ".mcp-monorepo.busy"), "utf8"));
+    expect(marker.journal.length).toBe(5); // Dockerfile, .dockerignore, k8s.yaml, README.md, mcp-monorepo.yaml
+    const r = await run(["add-target", "docker", "k8s"], root);
+    expect(r.stderr).toMatch(/^error: docker, k8s are already listed/);
+    const strip = (m: Map<string, string>) => new Map([...m].filter(([k]) => !/\.mcpm-|\.mcp-monorepo\.busy/.test(k)));
+    expect(strip(await fingerprint(root))).toEqual(strip(await fingerprint(ref)));
+    expect((await fs.readdir(root, { recursive: true })).filter((e) => /\.mcpm-|\.mcp-monorepo\.busy/.test(String(e)))).toEqual([]);
+  });
+
+  it("removes the temp and backup files a run killed while staging left", async () => {
+    const root = await monorepo();
+    await fs.writeFile(path.join(root, "server-ops", ".Dockerfile.mcpm-tmp-0123abcd"), "FROM half");
+    await fs.writeFile(path.join(root, ".README.md.mcpm-bak-0123abcd"), "old readme");
+    await fs.writeFile(path.join(root, ".mcp-monorepo.busy"), JSON.stringify({ pid: 99999999, command: "add-target" }));
+    const r = await run(["add-target", "docker"], root);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await fs.readdir(root, { recursive: true })).filter((e) => /\.mcpm-|\.mcp-monorepo\.busy/.test(String(e)))).toEqual([]);
+  });
+});
+
+describe("add-target never writes through a server folder that is a link out of the monorepo", () => {
+  // server-billing -> /elsewhere/server-billing: add-target wrote its Dockerfile there.
+  it("refuses in one line and writes nothing, inside or outside", async () => {
+    const root = await monorepo();
+    const outside = path.join(await tempDir("mcpm-reg-out-"), "server-ops");
+    await fs.cp(path.join(root, "server-ops"), outside, { recursive: true });
+    await fs.rm(path.join(root, "server-ops"), { recursive: true });
+    await fs.symlink(outside, path.join(root, "server-ops"));
+    const [before, beforeOut] = [await fingerprint(root), await fingerprint(outside)];
+    const r = await run(["add-target", "docker"], root);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: server-ops\/ leads to [^\n]*, outside the monorepo \(a symbolic link\)[^\n]*\n$/);
+    expect(changedPaths(before, await fingerprint(root))).toEqual([]);
+    expect(changedPaths(beforeOut, await fingerprint(outside))).toEqual([]);
+  });
+});
+
+describe("bundle refuses what it cannot write safely, before writing anything", () => {
+  // Each used to write outside the target, crash, or leave dist/ behind (the refusals come before pip: no network needed).
+  const cases: Array<[string, (root: string, outside: string) => Promise<string[]>, RegExp]> = [
+    // FastMCP(version="../../x") became part of the bundle's path: the .mcpb was written outside the output folder.
+    ["a FastMCP version holding a path", async (root) => {
+      const py = path.join(root, "server-ops", "src", "server.py");
+      await fs.writeFile(py, (await fs.readFile(py, "utf8")).replace(/version="[^"]*"/, 'version="/../../../../escaped"'));
+      return ["bundle"];
+    }, /^error: server-ops\/src\/server\.py: FastMCP version "\/\.\.\/\.\.\/\.\.\/\.\.\/escaped" cannot be part of the bundle's file name/],
+    // A server.py that is not UTF-8 made the introspection script's traceback an "unexpected error".
+    ["a server.py that is not UTF-8", async (root) => {
+      await fs.writeFile(path.join(root, "server-ops", "src", "server.py"), Buffer.from([0xff, 0xfe, 0x00, 0x9f]));
+      return ["bundle"];
+    }, /^error: server-ops\/src\/server\.py is not valid Python: not UTF-8 text/],
+    // dist -> /elsewhere: the bundle went through the link.
+    ["a dist/ that is a link out", async (root, outside) => {
+      await fs.symlink(outside, path.join(root, "dist"));
+      return ["bundle"];
+    }, /^error: dist\/ is inside the monorepo but a symbolic link leads it to [^\n]*, outside it/],
+    // -e /elsewhere/pkg went to pip, which builds an editable package where it lies.
+    ["a requirements line pip would take outside", async (root, outside) => {
+      await fs.appendFile(path.join(root, "server-ops", "requirements.txt"), `\n-e ${outside}\n`);
+      return ["bundle"];
+    }, /^error: server-ops\/requirements\.txt line \d+ `-e [^`]*`: editable install \(-e\)[^\n]*; bundle vendors PyPI packages only\n$/],
+    // An old .sha256 that is a link: bundle's writeFile followed it and overwrote the file it points to.
+    ["an old .sha256 that is a link out", async (root, outside) => {
+      await fs.mkdir(path.join(root, "dist"));
+      await fs.symlink(path.join(outside, "keep.txt"), path.join(root, "dist", "server-ops-0.1.0-linux-x86_64.mcpb.sha256"));
+      return ["bundle", "--platform", "linux-x86_64"];
+    }, /^error: dist\/server-ops-0\.1\.0-linux-x86_64\.mcpb\.sha256 exists and is a symbolic link; bundle replaces only regular files/],
+    // --out "a\0b" reached fs calls: ERR_INVALID_ARG_VALUE, a stack trace.
+    ["an --out with a NUL byte", async () => ["bundle", "--out", "a\u0000b"], /^error: --out "a\\u0000b" holds a NUL byte; name a folder\n$/],
+    // --out naming a file: ENOTDIR from mkdir.
+    ["an --out that is a file", async () => ["bundle", "--out", "README.md"], /^error: README\.md is not a folder/],
+    // --verify "" was taken as no --verify at all: it built bundles.
+    ["an empty --verify", async () => ["bundle", "--verify", ""], /^error: --verify needs the bundle file to check\n$/],
+  ];
+  it.each(cases)("%s", async (_what, lay, message) => {
+    const root = await monorepo();
+    const outside = await tempDir("mcpm-reg-out-");
+    await fs.writeFile(path.join(outside, "keep.txt"), "keep\n");
+    const argv = await lay(root, outside);
+    const [before, beforeOut] = [await fingerprint(root), await fingerprint(outside)];
+    const r = await run(argv, root);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.split("\n").length).toBe(2);
+    expect(r.code).toBe(1);
+    expect(changedPaths(before, await fingerprint(root))).toEqual([]);
+    expect(changedPaths(beforeOut, await fingerprint(outside))).toEqual([]);
+  });
+
+  // A .sha256 beside the bundle that was a FIFO blocked bundle --verify for ever.
+  it("--verify does not wait on a .sha256 that is a FIFO", async () => {
+    const dir = await tempDir("mcpm-reg-fifo-");
+    await fs.writeFile(path.join(dir, "x.mcpb"), "x");
+    const { execFileSync } = await import("node:child_process");
+    execFileSync("mkfifo", [path.join(dir, "x.mcpb.sha256")]);
+    const r = await run(["bundle", "--verify", "x.mcpb"], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: no --sha256 given and no readable [^\n]*x\.mcpb\.sha256 beside the bundle/);
+  });
+});
+
+describe("bundle after a killed bundle", () => {
+  // pip's staging folder lived in the system temp folder, where a killed run left ~60 MB for ever.
+  it("removes a dead run's staging folder only once it has built, and moves a staged .sha256 into place", async () => {
+    const { removeStaleStaging } = await import("../../src/bundle/out.js");
+    const dist = await tempDir("mcpm-reg-dist-");
+    const name = "server-ops-0.1.0-linux-x86_64.mcpb";
+    await fs.writeFile(path.join(dist, name), "the bundle");
+    const { createHash } = await import("node:crypto");
+    const sha = createHash("sha256").update("the bundle").digest("hex");
+    const dead = path.join(dist, `.${name}.mcpm-staging-05f5e0ff`);
+    await fs.mkdir(path.join(dead, "deps"), { recursive: true });
+    await fs.writeFile(path.join(dead, "bundle.sha256"), `${sha}  ${name}\n`);
+    const live = path.join(dist, `.other.mcpb.mcpm-staging-${process.ppid.toString(16).padStart(8, "0")}`);
+    await fs.mkdir(live);
+    await removeStaleStaging(dist);
+    expect((await fs.readdir(dist)).sort()).toEqual([path.basename(live), name, `${name}.sha256`].sort());
+    expect(await fs.readFile(path.join(dist, `${name}.sha256`), "utf8")).toBe(`${sha}  ${name}\n`);
+  });
+});
+
+describe("verify refuses bad --url, --header and --env-file values in one line", () => {
+  // An unparsable or multi-line --url, or a header value with a newline, became a failed verdict
+  // whose text spread over several lines (exit 1); a FIFO as --env-file blocked for ever.
+  it.each([
+    [["--url", "http://[::1"], /^error: --url must be an http\(s\) URL/],
+    [["--url", "http://127.0.0.1:9/\nmcp"], /^error: --url must be an http\(s\) URL/],
+    [["--url", "http://127.0.0.1:9/mcp", "--header", "X: a\nb"], /^error: --header must look like "Name: value"/],
+    [["--url", "http://127.0.0.1:9/mcp", "--header", "X Y: z"], /^error: --header must look like "Name: value"/],
+    [["--env-file", "fifo.env", "-s", "ops"], /^error: cannot read --env-file [^\n]*fifo\.env \(not a regular file\)\n$/],
+    [["--env-file", "", "-s", "ops"], /^error: --env-file needs a file\n$/],
+  ])("verify %j", async (argv, message) => {
+    const root = await monorepo();
+    const { execFileSync } = await import("node:child_process");
+    execFileSync("mkfifo", [path.join(root, "fifo.env")]);
+    const r = await run(["verify", ...argv], root);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.split("\n").length).toBe(2);
+    expect(r.code).toBe(2);
+  });
+
+  // Node.js reads `--env-file FILE` anywhere on its command line, before the CLI starts: a missing
+  // file made `verify --env-file missing.env` print "node: missing.env: not found" and exit 9
+  // (nodejs/node#54232). --dotenv is the same option under a name Node leaves alone.
+  it("--dotenv is --env-file under a name Node.js does not intercept (through the built CLI)", async () => {
+    const { runBin } = await import("../helpers/faults.js");
+    const { ensureBuilt } = await import("../sync/build.js");
+    await ensureBuilt();
+    const root = await monorepo();
+    const r = await runBin(["verify", "--dotenv", "missing.env", "-s", "ops"], root);
+    expect(r.stderr).toMatch(/^error: cannot read --env-file [^\n]*missing\.env\n$/);
+    expect(r.code).toBe(2);
+  }, 60_000);
+});
+
+describe("NUL bytes in paths are one error line in add-target, bundle and verify", () => {
+  // bundle --interpreter "a\0b": execFile threw synchronously, an "unexpected error".
+  it.each([
+    [["bundle", "--interpreter", "a\u0000b"], 1],
+    [["bundle", "--cwd", "a\u0000b"], 2],
+    [["verify", "--interpreter", "a\u0000b"], 2],
+    [["verify", "-s", "ops", "--interpreter", "a\u0000b"], 2],
+    [["verify", "--cwd", "a\u0000b"], 2],
+    [["add-target", "docker", "--cwd", "a\u0000b"], 2],
+  ] as const)("%j", async (argv, code) => {
+    const root = await monorepo();
+    const before = await fingerprint(root);
+    const r = await run([...argv], root);
+    expect(r.stderr).toMatch(/^error: [^\n]*\n$/);
+    expect(r.code).toBe(code);
+    expect(changedPaths(before, await fingerprint(root))).toEqual([]);
+  });
+});

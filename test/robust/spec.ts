@@ -12,6 +12,12 @@ export interface Prepared {
   argv: string[];
   /** Absolute paths the command may change (a folder covers its subtree); empty: must write nothing. */
   writable: string[];
+  /** Extra environment of the run (e.g. pip settings). */
+  env?: Record<string, string>;
+  /** Run the built CLI (bin/ over dist/) in a child process instead of in-process: what users run (bundling can break only there). */
+  bin?: boolean;
+  /** Time bound of the run in ms (default 90 s). */
+  timeoutMs?: number;
 }
 
 /** Checks run after the property pass, in batches (Python compile, sync --check, check --strict, an import). */
@@ -53,6 +59,8 @@ export interface CommandSpec<C> {
    * in every command).
    */
   refusalCode: number | number[];
+  /** Spec-specific figures for the summary once the run is over (e.g. real builds), added to the tally's extras. */
+  figures?(): Record<string, number>;
   /** Judges any other run (the generic checks have passed or been recorded). */
   judge(c: C, prep: Prepared, out: Outcome, changed: string[], box: Sandbox): Promise<Judged>;
 }

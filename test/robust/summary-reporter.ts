@@ -29,13 +29,20 @@ export function summaryLines(tallies: Tally[]): string[] {
   const fmt = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(width[i]!) : c.padStart(width[i]!))).join("  ");
   const failures = tallies.reduce((n, t) => n + KINDS.reduce((m, k) => m + (t.failures[k] ?? 0), 0), 0);
   const tried = tallies.reduce((n, t) => n + t.tried, 0);
-  const kills = tallies.filter((t) => t.suite === "faults").map((t) => `${t.command} ${t.extra.killed ?? 0}/${t.tried} killed (${t.extra.old ?? 0} old, ${t.extra.new ?? 0} new, ${t.extra.mixed ?? 0} mixed per file)`);
+  const kills = tallies
+    .filter((t) => t.suite === "faults")
+    .map((t) => {
+      const journaled = Number(t.extra.journaled ?? 0) > 0 ? `, ${t.extra.journaled} of them finished by the next run` : "";
+      const phases = Object.entries(t.extra).filter(([k]) => / starts ms$/.test(k)).map(([k, v]) => `${k.replace(/ starts ms$/, "")} from ${v} ms`);
+      const timing = t.extra["run ms"] !== undefined ? `; run ${t.extra["run ms"]} ms, writes from ${t.extra["writes start ms"] ?? "?"} ms${phases.length ? `, ${phases.join(", ")}` : ""}` : "";
+      return `${t.command} ${t.extra.killed ?? 0}/${t.tried} killed (${t.extra.old ?? 0} old, ${t.extra.new ?? 0} new, ${t.extra.mixed ?? 0} mixed${journaled}; ${t.extra.midWrite ?? 0} mid-write${timing})`;
+    });
   return [
     "",
     "Hostile input and faults (issue 12): every failure count must be 0",
     fmt(head),
     ...rows.map(fmt),
-    ...(kills.length ? [`kills: ${kills.join("; ")}`] : []),
+    ...kills.map((k) => `kills: ${k}`),
     `${tried} cases, ${failures} failures${process.env.MCPM_SLOW === "1" ? " (slow tier)" : " (normal tier; MCPM_SLOW=1 for the slow one)"}`,
   ];
 }
