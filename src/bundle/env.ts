@@ -9,6 +9,7 @@
  * stores it as a secret) when its name ends in `_KEY`, `_TOKEN`, `_SECRET` or `_PASSWORD`, or a
  * comment holds `[secret]`: the same convention the Kubernetes target uses for its Secret.
  */
+import { parseEnvExample } from "../targets/env.js";
 
 /** One required variable. */
 export interface RequiredVariable {
@@ -18,43 +19,16 @@ export interface RequiredVariable {
   sensitive: boolean;
 }
 
-const SECRET_NAME = /(^|_)(KEY|TOKEN|SECRET|PASSWORD)$/;
-
 /**
- * Required variables of a `.env.example`, in file order.
+ * Required variables of a `.env.example`, in file order (parsed by the one `.env.example`
+ * reader, src/targets/env.ts; `sensitive` is its `secret`).
  *
  * @param text - the file's text (LF or CRLF); commented-out `# NAME=` lines are not variables.
  */
 export function requiredVariables(text: string): RequiredVariable[] {
-  const out = new Map<string, RequiredVariable>();
-  let inRequired = false;
-  let comments: string[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === "") {
-      inRequired = false;
-      comments = [];
-      continue;
-    }
-    if (line.startsWith("#")) {
-      const body = line.replace(/^#+\s*/, "");
-      if (/^required\b/i.test(body)) inRequired = true;
-      else if (/^(optional\b|-{3})/i.test(body)) inRequired = false;
-      else comments.push(body);
-      continue;
-    }
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/.exec(line);
-    if (!m) continue;
-    const name = m[1]!;
-    const notes = [...comments, m[2]!.includes("#") ? m[2]!.slice(m[2]!.indexOf("#") + 1).trim() : ""].join(" ").trim();
-    const marked = (marker: string) => notes.toLowerCase().includes(marker);
-    if (inRequired || marked("[required]")) {
-      const description = notes.replace(/\[(required|secret)\]/gi, "").replace(/\s+/g, " ").trim();
-      out.set(name, { name, description, sensitive: SECRET_NAME.test(name.toUpperCase()) || marked("[secret]") });
-    }
-    comments = [];
-  }
-  return [...out.values()];
+  return parseEnvExample(text)
+    .filter((v) => v.required)
+    .map((v) => ({ name: v.name, description: v.description, sensitive: v.secret }));
 }
 
 /** The `user_config` key of a variable: its name in lower case (`API_KEY` → `api_key`). */

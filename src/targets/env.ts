@@ -12,6 +12,14 @@ export interface EnvVariable {
   value: string;
   /** True when the variable is a secret ({@link isSecretName} or a `[secret]` marker). */
   secret: boolean;
+  /**
+   * True when the variable sits in a block headed `# Required...` (seed 002's layout: a
+   * `# Required` block of variables without defaults, then `# Optional (defaults shown)`), or a
+   * comment of its own holds `[required]`.
+   */
+  required: boolean;
+  /** Its comment lines right above it and a trailing `# ...`, without `#` and markers, joined; empty when none. */
+  description: string;
   /** 1-based line of the assignment. */
   line: number;
 }
@@ -31,7 +39,9 @@ export function isSecretName(name: string): boolean {
  * Parses `.env.example` text: `NAME=value` and `export NAME=value` lines (commented-out
  * `# NAME=` lines are documentation, not variables, and are skipped). A variable is a
  * secret when its name says so ({@link isSecretName}) or when the comment block right
- * above it, or a trailing `# ...` on its line, holds {@link SECRET_MARKER}.
+ * above it, or a trailing `# ...` on its line, holds {@link SECRET_MARKER}; it is required
+ * inside a `# Required...` block (until a blank line, `# Optional...` or `# ---`) or with
+ * `[required]` (seed 002, "Document in .env.example").
  * A later assignment of the same name replaces the earlier one (as dotenv does).
  *
  * @param text - the file's text (LF or CRLF).
@@ -40,16 +50,20 @@ export function isSecretName(name: string): boolean {
 export function parseEnvExample(text: string): EnvVariable[] {
   const out = new Map<string, EnvVariable>();
   let comments: string[] = [];
+  let inRequired = false;
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!;
-    const trimmed = raw.trim();
+    const trimmed = lines[i]!.trim();
     if (trimmed === "") {
       comments = [];
+      inRequired = false;
       continue;
     }
     if (trimmed.startsWith("#")) {
-      comments.push(trimmed);
+      const body = trimmed.replace(/^#+\s*/, "");
+      if (/^required\b/i.test(body)) inRequired = true;
+      else if (/^(optional\b|-{3})/i.test(body)) inRequired = false;
+      else comments.push(body);
       continue;
     }
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/.exec(trimmed);
@@ -59,8 +73,10 @@ export function parseEnvExample(text: string): EnvVariable[] {
     }
     const name = m[1]!;
     const { value, comment } = splitValue(m[2]!);
-    const marked = [...comments, comment].some((c) => c.toLowerCase().includes(SECRET_MARKER));
-    out.set(name, { name, value, secret: marked || isSecretName(name), line: i + 1 });
+    const notes = [...comments, comment.replace(/^\s*#+\s*/, "")].join(" ").trim();
+    const marked = (marker: string) => notes.toLowerCase().includes(marker);
+    const description = notes.replace(/\[(required|secret)\]/gi, "").replace(/\s+/g, " ").trim();
+    out.set(name, { name, value, secret: marked(SECRET_MARKER) || isSecretName(name), required: inRequired || marked("[required]"), description, line: i + 1 });
     comments = [];
   }
   return [...out.values()];
@@ -74,6 +90,7 @@ function splitValue(rest: string): { value: string; comment: string } {
     const end = s.indexOf(q, 1);
     return { value: s.slice(1, end), comment: s.slice(end + 1) };
   }
+  if (s.startsWith("#")) return { value: "", comment: s }; // `NAME= # comment`: no value
   const hash = s.search(/\s#/);
   return hash === -1 ? { value: s, comment: "" } : { value: s.slice(0, hash).trim(), comment: s.slice(hash) };
 }

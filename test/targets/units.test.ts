@@ -40,6 +40,16 @@ describe("parseEnvExample", () => {
     ]);
   });
 
+  it("an empty value followed by a comment is empty (the comment is not the default); required blocks and descriptions", () => {
+    const vars = parseEnvExample("# Required\n# The region.\nREGION= # [secret] where it runs\nZONE=a\n\n# Optional (defaults shown)\nLEVEL=info # [required] log level\nDEBUG=false\n");
+    expect(vars.map((v) => [v.name, v.value, v.secret, v.required, v.description])).toEqual([
+      ["REGION", "", true, true, "The region. where it runs"],
+      ["ZONE", "a", false, true, ""],
+      ["LEVEL", "info", false, true, "log level"],
+      ["DEBUG", "false", false, false, ""],
+    ]);
+  });
+
   it("a [secret] marker does not leak past a blank line", () => {
     expect(parseEnvExample("# [secret]\n\nX=1\n")[0]!.secret).toBe(false);
   });
