@@ -41,7 +41,7 @@ export async function runSync(ctx: Context, opts: SyncCliOptions): Promise<numbe
   }
   const mode: SyncMode = opts.check ? "check" : opts.dryRun ? "dry-run" : "sync";
   const makePlan = async () =>
-    planSync({ root: loaded.root, servers: loaded.manifest.servers, lock: await readLock(loaded.root), only: opts.server, force: Boolean(opts.force) });
+    planSync({ root: loaded.root, servers: loaded.manifest.servers, lock: await readLock(loaded.root), only: opts.server, force: Boolean(opts.force), deploy: { python: loaded.manifest.python, targets: loaded.manifest.targets } });
   // A killed add-server may have left its commit half done (journaled in the busy marker):
   // --check and --dry-run say so; a sync takes the marker, which finishes it, and plans after that.
   const unfinished = await unfinishedCommit(loaded.root);

@@ -46,7 +46,7 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
 
   const perServer: InternalServerPlan[] = [];
   for (const server of selected) {
-    perServer.push(await planServer(root, server, { canonical, byPath, lock, force, sharedText, sharedEnvText, sharedBlocked }));
+    perServer.push(await planServer(root, server, { canonical, byPath, lock, force, sharedText, sharedEnvText, sharedBlocked, k8sPython: opts.deploy?.targets.includes("k8s") ? opts.deploy.python : null }));
   }
 
   const newLock: SyncLock = { lockVersion: 1, servers: {} };
@@ -141,6 +141,8 @@ interface ServerContext {
   /** Canonical `shared/.env.example`, or null when the shared-settings block is not managed. */
   sharedEnvText: string | null;
   sharedBlocked: boolean;
+  /** The manifest's Python when it lists the k8s target (pristine k8s.yaml files follow `.env.example`), else null. */
+  k8sPython: string | null;
 }
 
 type InternalServerPlan = ServerSyncPlan & { lockStateAfter: SyncLock["servers"][string] };
@@ -220,6 +222,11 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
     if (merged.text !== null && merged.text !== now) {
       envChanged = true;
       changes.push({ path: envRel, kind: now === null ? "create" : "update", content: Buffer.from(merged.text, "utf8"), reason: "shared settings block" });
+      if (sc.k8sPython !== null) {
+        const { followK8sManifest } = await import("./k8s-follow.js");
+        const k8s = await followK8sManifest(root, folder, server, sc.k8sPython, now, merged.text);
+        if (k8s) changes.push(k8s);
+      }
     }
   }
 

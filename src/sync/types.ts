@@ -129,14 +129,19 @@ export interface ServerSyncPlan {
 export interface PlanSyncOptions {
   /** Absolute monorepo root. */
   root: string;
-  /** Servers of the manifest (name, folder, requirements path). */
-  servers: Array<{ name: string; folder: string; requirements: string }>;
+  /** Servers of the manifest (name, folder, requirements path; the description for k8s.yaml). */
+  servers: Array<{ name: string; folder: string; requirements: string; description?: string }>;
   /** The lock as read (see `readLock`). */
   lock: SyncLock;
   /** Sync only these server names (default: all). Unknown names are a UserError. */
   only?: string[];
   /** Overwrite conflicts (hand edits) with canonical. */
   force: boolean;
+  /**
+   * The manifest's Python version and targets: with the k8s target, a pristine `k8s.yaml` follows
+   * its server's `.env.example` when the shared block changes (src/sync/k8s-follow.ts).
+   */
+  deploy?: { python: string; targets: readonly string[] };
 }
 
 /** The whole plan: per-server detail plus the flat change list to apply (lock last). */

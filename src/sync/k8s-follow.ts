@@ -1,0 +1,53 @@
+import * as fs from "node:fs/promises";
+import path from "node:path";
+import type { FileChange } from "../core/plan.js";
+
+/** The per-server Kubernetes manifest the k8s target writes (src/targets/index.ts). */
+export const K8S_MANIFEST = "k8s.yaml";
+
+/**
+ * Keeps a server's `k8s.yaml` in step with its `.env.example` when `sync` rewrites the
+ * shared-settings block: the ConfigMap lists every non-secret variable with its default and the
+ * Deployment references every secret, both rendered from `.env.example` (src/targets/index.ts).
+ *
+ * Only a pristine file follows: `k8s.yaml` is re-rendered from the new `.env.example` when it is
+ * byte for byte what the k8s target renders from the current one, i.e. nobody edited it since
+ * create/add-server/add-target (or the last sync) wrote it. An edited file is left alone, and the
+ * `k8s-env` check rule names the variable it lacks.
+ *
+ * Loads the template engine only when called (sync's own start-up stays free of it).
+ *
+ * @param root - absolute monorepo root.
+ * @param folder - the server folder, POSIX, relative to the root.
+ * @param server - the server's manifest name and description.
+ * @param python - the manifest's Python version.
+ * @param envBefore - the server's `.env.example` as it is on disk (null when missing).
+ * @param envAfter - the `.env.example` sync writes.
+ * @returns the update of `<folder>/k8s.yaml`, or null (no k8s.yaml, edited by hand, or unchanged).
+ */
+export async function followK8sManifest(
+  root: string,
+  folder: string,
+  server: { name: string; description?: string },
+  python: string,
+  envBefore: string | null,
+  envAfter: string,
+): Promise<FileChange | null> {
+  const rel = `${folder}/${K8S_MANIFEST}`;
+  const abs = path.join(root, ...rel.split("/"));
+  const st = await fs.lstat(abs).catch(() => null);
+  if (!st?.isFile()) return null;
+  const now = await fs.readFile(abs, "utf8");
+  const { renderTargetFiles } = await import("../targets/index.js");
+  const { serverData } = await import("../core/server-files.js");
+  const data = serverData(server.name, server.description ?? "");
+  const render = async (env: string | null) => {
+    const files = await renderTargetFiles(["k8s"], data, python, env);
+    const file = [...files.values()][0];
+    return file ? String(file.content) : null;
+  };
+  if ((await render(envBefore)) !== now) return null;
+  const next = await render(envAfter);
+  if (next === null || next === now) return null;
+  return { path: rel, kind: "update", content: Buffer.from(next, "utf8"), mode: st.mode & 0o777, reason: "ConfigMap and secret references follow the shared settings block" };
+}
