@@ -23,7 +23,8 @@ export const K8S_MANIFEST = "k8s.yaml";
  * @param python - the manifest's Python version.
  * @param envBefore - the server's `.env.example` as it is on disk (null when missing).
  * @param envAfter - the `.env.example` sync writes.
- * @returns the update of `<folder>/k8s.yaml`, or null (no k8s.yaml, edited by hand, or unchanged).
+ * @returns `change`: the update of `<folder>/k8s.yaml`; `kept`: its path when it was edited by hand
+ *   and would have changed; neither when there is no k8s.yaml or nothing to change.
  */
 export async function followK8sManifest(
   root: string,
@@ -32,11 +33,11 @@ export async function followK8sManifest(
   python: string,
   envBefore: string | null,
   envAfter: string,
-): Promise<FileChange | null> {
+): Promise<{ change?: FileChange; kept?: string }> {
   const rel = `${folder}/${K8S_MANIFEST}`;
   const abs = path.join(root, ...rel.split("/"));
   const st = await fs.lstat(abs).catch(() => null);
-  if (!st?.isFile()) return null;
+  if (!st?.isFile()) return {};
   const now = await fs.readFile(abs, "utf8");
   const { renderTargetFiles } = await import("../targets/index.js");
   const { serverData } = await import("../core/server-files.js");
@@ -46,8 +47,8 @@ export async function followK8sManifest(
     const file = [...files.values()][0];
     return file ? String(file.content) : null;
   };
-  if ((await render(envBefore)) !== now) return null;
   const next = await render(envAfter);
-  if (next === null || next === now) return null;
-  return { path: rel, kind: "update", content: Buffer.from(next, "utf8"), mode: st.mode & 0o777, reason: "ConfigMap and secret references follow the shared settings block" };
+  if (next === null || next === now) return {};
+  if ((await render(envBefore)) !== now) return { kept: rel };
+  return { change: { path: rel, kind: "update", content: Buffer.from(next, "utf8"), mode: st.mode & 0o777, reason: "ConfigMap and secret references follow the shared settings block" } };
 }

@@ -213,6 +213,7 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
   }
 
   const envErrors: RequirementError[] = [];
+  const kept: ServerSyncPlan["kept"] = [];
   let envChanged = false;
   if (sc.sharedEnvText !== null && !sc.sharedBlocked) {
     const envRel = `${folder}/${ENV_EXAMPLE}`;
@@ -225,7 +226,8 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
       if (sc.k8sPython !== null) {
         const { followK8sManifest } = await import("./k8s-follow.js");
         const k8s = await followK8sManifest(root, folder, server, sc.k8sPython, now, merged.text);
-        if (k8s) changes.push(k8s);
+        if (k8s.change) changes.push(k8s.change);
+        if (k8s.kept) kept.push({ path: k8s.kept, reason: "edited by hand, so not updated for the new .env.example: add what it lacks (check's k8s-env rule names it)" });
       }
     }
   }
@@ -255,6 +257,7 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
     lockChanged,
     requirementsChanged,
     envChanged,
+    kept,
     lockStateAfter: plan.lockState,
   };
 }

@@ -47,7 +47,7 @@ export function formatSyncReport(plan: SyncPlan, mode: SyncMode, opts: { color?:
   const out: string[] = [];
   for (const s of plan.perServer) {
     const conflictPaths = new Set(s.conflicts.map((c) => c.path));
-    const noisy = s.status !== "in-sync" || s.unmanaged.length > 0 || s.leftovers.length > 0;
+    const noisy = s.status !== "in-sync" || s.unmanaged.length > 0 || s.leftovers.length > 0 || s.kept.length > 0;
     if (!noisy) continue;
     out.push(serverHeadline(s));
     const held = s.status === "blocked" ? "  (held back until the problems below are fixed)" : "";
@@ -59,6 +59,7 @@ export function formatSyncReport(plan: SyncPlan, mode: SyncMode, opts: { color?:
     }
     for (const u of s.unmanaged) out.push(`  UNMANAGED ${u.path}  (not written by sync and not in shared/; left alone: move it into shared/ or delete it)`);
     for (const l of s.leftovers) out.push(`  CLEANUP   ${l.path}  (temporary file of an interrupted sync)`);
+    for (const k of s.kept) out.push(`  KEPT      ${k.path}  (${k.reason})`);
   }
   if (plan.rootEnv === "create" || plan.rootEnv === "update") {
     const rootChange = plan.changes.find((c) => c.path === ".env.example");
@@ -99,7 +100,8 @@ function summaryLine(plan: SyncPlan, mode: SyncMode): string {
 /**
  * The `--json` report: the plan as data (buffers dropped), the mode, the exit code and, after
  * a real sync, what was written. Stable keys: `ok`, `mode`, `inSync`, `servers[]`, `conflicts[]`,
- * `unmanaged[]`, `requirementErrors[]`, `envErrors[]`, `rootEnv`, `leftovers[]`, `lockChanged`, `written[]`, `deleted[]`.
+ * `unmanaged[]`, `requirementErrors[]`, `envErrors[]`, `rootEnv`, `leftovers[]`, `lockChanged`, `written[]`, `deleted[]`;
+ * each server also has `kept[]` (`{ path, reason }`: generated files left as edited by hand).
  */
 export function syncJson(plan: SyncPlan, mode: SyncMode, result: SyncApplyResult | null): Record<string, unknown> {
   const exitCode = syncExitCode(plan, mode);
@@ -122,6 +124,7 @@ export function syncJson(plan: SyncPlan, mode: SyncMode, result: SyncApplyResult
       requirementsChanged: s.requirementsChanged,
       envErrors: s.envErrors,
       envChanged: s.envChanged,
+      kept: s.kept,
     })),
     conflicts: plan.conflicts,
     unmanaged: plan.unmanaged,

@@ -123,6 +123,11 @@ export interface ServerSyncPlan {
   requirementsChanged: boolean;
   /** True when the shared-settings block of its `.env.example` (or the file) will be written. */
   envChanged: boolean;
+  /**
+   * Generated files sync would have updated but left as they are because they were edited by
+   * hand (today: a `k8s.yaml` whose `.env.example` changed; src/sync/k8s-follow.ts).
+   */
+  kept: Array<{ path: string; reason: string }>;
 }
 
 /** Options of {@link planSync}. */

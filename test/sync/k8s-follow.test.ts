@@ -49,10 +49,14 @@ describe("sync and k8s.yaml", () => {
     await fs.writeFile(edited, `# tuned by hand\n${await fs.readFile(edited, "utf8")}`);
     const before = await fs.readFile(edited);
     await fs.appendFile(path.join(root, "shared", ".env.example"), "\n# A feature flag.\nNEW_FLAG=on\n");
+    const json = JSON.parse((await runCli(["sync", "--check", "--json", "--cwd", root], { cwd: root, env })).stdout) as { servers: Array<{ name: string; kept: Array<{ path: string }> }> };
+    expect(json.servers.find((s) => s.name === "customer")!.kept.map((k) => k.path)).toEqual(["server-customer/k8s.yaml"]);
+    expect(json.servers.find((s) => s.name === "ops")!.kept).toEqual([]);
     const sync = await runCli(["sync", "--cwd", root], { cwd: root, env });
     expect(sync.code, sync.stdout + sync.stderr).toBe(0);
     expect(sync.stdout).toContain("UPDATE    server-ops/k8s.yaml");
-    expect(sync.stdout).not.toContain("server-customer/k8s.yaml");
+    expect(sync.stdout).toContain("  KEPT      server-customer/k8s.yaml  (edited by hand, so not updated for the new .env.example: add what it lacks (check's k8s-env rule names it))");
+    expect(sync.stdout).not.toContain("UPDATE    server-customer/k8s.yaml");
     expect((await fs.readFile(edited)).equals(before)).toBe(true);
     const lint = await runCli(["check", "--strict", "--offline", "--cwd", root], { cwd: root, env });
     expect(lint.code).toBe(1);
