@@ -13,15 +13,16 @@ if (v[0] < MIN[0] || (v[0] === MIN[0] && v[1] < MIN[1])) {
   var fast = only === "--help" || only === "-h" ? "help" : only === "--version" || only === "-v" ? "version" : "";
   var out = process.stdout;
   // `--help` and `--version` alone print the texts the build rendered from the CLI itself
-  // (dist/start.json, scripts/build.mjs), without loading it; the help is HELP_WIDTH (80)
-  // columns wide, so a narrower terminal gets the CLI's own, narrower wrapping.
-  if (fast && (!out.isTTY || out.columns >= 80) && !process.env.MCPM_NO_FAST_START) {
+  // (dist/start.json, scripts/build.mjs), without loading it; the help is `helpWidth` columns
+  // wide, so a narrower terminal gets the CLI's own, narrower wrapping.
+  if (fast && !process.env.MCPM_NO_FAST_START) {
     import("node:fs").then(function (fs) {
-      var text;
+      var saved = null;
       try {
-        text = JSON.parse(fs.readFileSync(new URL("../dist/start.json", import.meta.url), "utf8"))[fast];
+        saved = JSON.parse(fs.readFileSync(new URL("../dist/start.json", import.meta.url), "utf8"));
       } catch (_) {}
-      if (typeof text !== "string") return start();
+      var text = saved && saved[fast];
+      if (typeof text !== "string" || (out.isTTY && !(out.columns >= saved.helpWidth))) return start();
       out.on("error", function () {}); // `--help | head` closing the pipe is not an error
       out.write(text);
     });

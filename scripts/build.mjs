@@ -25,6 +25,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = path.join(ROOT, "dist");
 const rel = (p) => path.relative(ROOT, p).split(path.sep).join("/");
+// Bundled CommonJS packages (handlebars, picocolors, ...) call require() for node builtins:
+// give every chunk a real require (esbuild's shim throws for it in ESM output otherwise).
+const REQUIRE_BANNER = 'import { createRequire as __mcpmCreateRequire } from "node:module";\nconst require = __mcpmCreateRequire(import.meta.url);';
 
 /**
  * Bundles the CLI into `outdir`.
@@ -46,9 +49,7 @@ export async function bundle({ outdir = DIST, minify = process.env.BUILD_MINIFY 
     target: `node${pkg.engines.node.replace(/^>=\s*/, "")}`,
     chunkNames: "[name]-[hash]",
     minify,
-    // Bundled CommonJS packages (handlebars, picocolors, ...) call require() for node builtins:
-    // give every chunk a real require (esbuild's shim throws for it in ESM output otherwise).
-    banner: { js: 'import { createRequire as __mcpmCreateRequire } from "node:module";\nconst require = __mcpmCreateRequire(import.meta.url);' },
+    banner: { js: REQUIRE_BANNER },
     legalComments: "none", // the licenses go to THIRD-PARTY-LICENSES.md
     metafile: true,
     logLevel: "warning",
@@ -63,8 +64,9 @@ export async function bundle({ outdir = DIST, minify = process.env.BUILD_MINIFY 
 }
 
 /**
- * Writes `start.json` (`{ "help": ..., "version": ... }`): the top-level `--help` and `--version`
- * output of the built CLI, which the bin shim prints without loading the CLI (cold start, issue 10).
+ * Writes `start.json` (`{ "help": ..., "version": ..., "helpWidth": ... }`): the top-level `--help`
+ * and `--version` output of the built CLI, which the bin shim prints without loading the CLI (cold
+ * start, issue 10), and the width the help is wrapped at (a narrower terminal gets the CLI's own).
  * Produced by running the bundle itself (`run(["--help"])` with a non-terminal output, where
  * commander wraps at HELP_WIDTH), so the texts cannot drift from what commander prints.
  * Only for a build into the package's own dist/ (the chunks read ../package.json); a build into
@@ -73,7 +75,7 @@ export async function bundle({ outdir = DIST, minify = process.env.BUILD_MINIFY 
  */
 async function writeStartTexts(outdir) {
   if (path.resolve(outdir) !== DIST) return;
-  const { run } = await import(`${pathToFileURL(path.join(outdir, "cli.js")).href}?t=${Date.now()}`);
+  const { run, HELP_WIDTH } = await import(`${pathToFileURL(path.join(outdir, "cli.js")).href}?t=${Date.now()}`);
   const capture = async (argv) => {
     let out = "";
     let err = "";
@@ -83,7 +85,7 @@ async function writeStartTexts(outdir) {
     if (code !== 0 || err !== "" || out === "") throw new Error(`the built CLI's ${argv.join(" ")} exited ${code}: ${err}`);
     return out;
   };
-  const texts = { help: await capture(["--help"]), version: await capture(["--version"]) };
+  const texts = { help: await capture(["--help"]), version: await capture(["--version"]), helpWidth: HELP_WIDTH };
   await fs.writeFile(path.join(outdir, "start.json"), JSON.stringify(texts, null, 2) + "\n");
 }
 
@@ -97,7 +99,7 @@ async function precompileTemplates() {
   const tmp = path.join(ROOT, ".cache", `precompile-${process.pid}.mjs`);
   await fs.mkdir(path.dirname(tmp), { recursive: true });
   try {
-    await build({ absWorkingDir: ROOT, entryPoints: ["src/core/precompile.ts"], outfile: tmp, bundle: true, format: "esm", platform: "node", logLevel: "warning", banner: { js: 'import { createRequire as __r } from "node:module";\nconst require = __r(import.meta.url);' } });
+    await build({ absWorkingDir: ROOT, entryPoints: ["src/core/precompile.ts"], outfile: tmp, bundle: true, format: "esm", platform: "node", logLevel: "warning", banner: { js: REQUIRE_BANNER } });
     const { precompileTemplates: run } = await import(`${pathToFileURL(tmp).href}?t=${Date.now()}`);
     return await run(ROOT);
   } finally {

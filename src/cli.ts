@@ -35,6 +35,9 @@ import { HELP_WIDTH } from "./core/defaults.js";
 import { CancelledError, fsUserError, isUserError, oneLineMessage, UserError } from "./core/errors.js";
 import { BUGS_URL, HOMEPAGE, VERSION } from "./version.js";
 
+/** Widest help text in columns (for the build's copy of `--help`, scripts/build.mjs). */
+export { HELP_WIDTH };
+
 /** Shared state a command sets: its exit code (0 unless it says otherwise). */
 export interface RunState {
   exitCode: number;

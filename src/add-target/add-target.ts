@@ -4,7 +4,8 @@ import { uncommittedChanges } from "../add-server/git.js";
 import { acquireBusy } from "../core/busy.js";
 import { isUserError, UserError } from "../core/errors.js";
 import { loadManifest, loadManifestFrom, type LoadedManifest } from "../core/manifest.js";
-import { applyChanges, isTransientName, isWrite, type FileChange, type JournalEntry } from "../core/plan.js";
+import { applyChanges, isWrite, type FileChange, type JournalEntry } from "../core/plan.js";
+import { findLeftovers } from "../sync/scan.js";
 import { parseAddTargetOptions, planAddTargetIn, type AddTargetPlan } from "./plan.js";
 
 /** How `addTarget` runs (all optional). */
@@ -63,8 +64,7 @@ async function removeKilledRunLeftovers(loaded: LoadedManifest): Promise<void> {
   for (const dir of dirs) {
     const rel = path.relative(loaded.root, dir);
     if (rel.startsWith("..") || path.isAbsolute(rel)) continue; // a hand-edited folder outside the monorepo: not ours to clean
-    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) if (e.isFile() && isTransientName(e.name)) await fs.rm(path.join(dir, e.name), { force: true });
+    for (const name of findLeftovers(dir)) await fs.rm(path.join(dir, name), { force: true });
   }
 }
 

@@ -77,10 +77,8 @@ export const DEFAULT_VERSION = "0.0.0";
  *   Nothing is left in the output folder for a server that failed.
  */
 export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
-  // "Could not run" exits 2, as in sync and check: outside a monorepo, an unknown server.
-  const { root, manifest } = await loadManifestFrom(opts.start).catch((err: unknown) => {
-    throw err instanceof UserError ? new UserError(err.message, 2) : err;
-  });
+  // "Could not run" exits 2, as in sync and check: outside a monorepo (loadManifestFrom says so), an unknown server.
+  const { root, manifest } = await loadManifestFrom(opts.start);
   const known = new Map(manifest.servers.map((s) => [s.name, s]));
   const selected: ManifestServer[] = [];
   for (const name of opts.servers) {

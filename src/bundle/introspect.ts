@@ -1,11 +1,13 @@
-import { execFile } from "node:child_process";
+import { execFile, type ExecFileOptions } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { UserError } from "../core/errors.js";
 import { pythonCandidates } from "../check/python.js";
 import { PACKAGE_ROOT } from "../version.js";
 
-const run = promisify(execFile);
+const execFileP = promisify(execFile);
+/** execFile as a promise that also rejects (rather than throws) for arguments it cannot pass, e.g. a NUL byte in a path. */
+const run = async (file: string, args: string[], opts: ExecFileOptions) => execFileP(file, args, { ...opts, encoding: "utf8" });
 
 /** Folder of the static introspection script (`python/mcpm_bundle`, shipped in package.json `files`). */
 export const INTROSPECT_DIR = path.join(PACKAGE_ROOT, "python", "mcpm_bundle");
@@ -26,8 +28,7 @@ export interface ServerFacts {
 export async function findBuildPython(explicit: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
   const { candidates, source } = pythonCandidates(explicit, env);
   for (const c of candidates) {
-    // (execFile throws synchronously for a NUL byte in the path: async wrapper, so it is a miss like any other.)
-    const ok = await (async () => run(c, ["-m", "pip", "--version"], { env, windowsHide: true }))().then(() => true, () => false);
+    const ok = await run(c, ["-m", "pip", "--version"], { env, windowsHide: true }).then(() => true, () => false);
     if (ok) return c;
   }
   throw new UserError(`no Python with pip found (${source}: ${candidates.join(", ")}); bundle runs pip to vendor the dependencies: pass --python PATH`);

@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { processAlive } from "../core/busy.js";
 import { UserError } from "../core/errors.js";
-import { isTransientName, stagingSibling } from "../core/plan.js";
+import { stagingOwner, stagingSibling } from "../core/plan.js";
 import { sha256FileName } from "./verify.js";
 import { sha256File } from "./zip.js";
 
@@ -106,10 +106,10 @@ const STAGED_ZIP = "bundle.mcpb";
 export async function removeStaleStaging(outDir: string): Promise<void> {
   const entries = await fs.readdir(outDir).catch(() => [] as string[]);
   for (const e of entries) {
-    const m = /^\.(.+\.mcpb)\.mcpm-staging-([0-9a-f]{8})$/.exec(e);
-    if (!m || !isTransientName(e) || processAlive(Number.parseInt(m[2]!, 16))) continue;
+    const owner = stagingOwner(e);
+    if (!owner?.target.endsWith(".mcpb") || processAlive(owner.pid)) continue;
     const staging = path.join(outDir, e);
-    const bundle = path.join(outDir, m[1]!);
+    const bundle = path.join(outDir, owner.target);
     const staged = await fs.readFile(path.join(staging, STAGED_SHA), "utf8").catch(() => null);
     if (staged !== null && (await fs.lstat(bundle).then((s) => s.isFile(), () => false))) {
       const want = staged.trim().split(/\s+/)[0];

@@ -1,7 +1,6 @@
 import path from "node:path";
 import { addTarget } from "../add-target/add-target.js";
 import { useColor, writeLine, type Context } from "../core/context.js";
-import { UserError } from "../core/errors.js";
 import { formatPlan } from "../core/plan.js";
 import { TARGET_SPECS } from "../targets/index.js";
 
@@ -23,8 +22,6 @@ export interface AddTargetFlags {
  * @throws UserError from the core: unknown target, a file that already exists, uncommitted changes.
  */
 export async function addTargetAction(ctx: Context, targets: string[], flags: AddTargetFlags): Promise<void> {
-  // A NUL byte cannot be in a path: refused, not walked up from (the manifest search would).
-  if (flags.cwd?.includes("\0")) throw new UserError(`--cwd ${JSON.stringify(flags.cwd)} holds a NUL byte; name a folder`, 2);
   const start = flags.cwd ? path.resolve(ctx.cwd, flags.cwd) : ctx.cwd;
   const result = await addTarget({ cwd: start, targets }, { dryRun: flags.dryRun, allowDirty: flags.allowDirty });
   const rel = path.relative(ctx.cwd, result.root);

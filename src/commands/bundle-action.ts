@@ -37,8 +37,6 @@ export function formatSize(bytes: number): string {
  */
 export async function bundleAction(ctx: Context, state: RunState, names: string[], cmd: Command): Promise<void> {
   const opts = cmd.optsWithGlobals() as BundleCliOptions;
-  // A NUL byte cannot be in a path: refused, not walked up from (the manifest search would).
-  if (opts.cwd?.includes("\0")) throw new UserError(`--cwd ${JSON.stringify(opts.cwd)} holds a NUL byte; name a folder`, 2);
   const cwd = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
   if (opts.verify !== undefined) {
     if (opts.verify === "") throw new UserError("--verify needs the bundle file to check");

@@ -75,9 +75,11 @@ export async function findRoot(start: string): Promise<string | null> {
 /**
  * Finds and loads the manifest above `start`.
  *
- * @throws UserError (exit 2, "could not run") "not inside an mcp-monorepo" naming the file looked for and where from.
+ * @throws UserError (exit 2, "could not run") "not inside an mcp-monorepo" naming the file looked for and where from,
+ *   or for a `start` holding a NUL byte (no folder can be named so; walking up from it would find its parent's manifest).
  */
 export async function loadManifestFrom(start: string): Promise<LoadedManifest> {
+  if (start.includes("\0")) throw cannotRun(`${JSON.stringify(start)} holds a NUL byte; name a folder (--cwd DIR)`);
   const root = await findRoot(start);
   if (!root) {
     throw cannotRun(`not inside an mcp-monorepo: no ${MANIFEST_FILE} in ${path.resolve(start)} or any parent folder (use --cwd DIR)`);

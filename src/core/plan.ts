@@ -225,17 +225,25 @@ export function stagingSibling(target: string, pid: number): string {
 }
 
 /**
+ * Reads a staging folder's name ({@link stagingSibling}): the name of the file or folder it
+ * stages and the process that made it, or null for any other name.
+ */
+export function stagingOwner(name: string): { target: string; pid: number } | null {
+  const m = /^\.(.+)\.mcpm-staging-([0-9a-f]{8})$/.exec(name);
+  return m ? { target: m[1]!, pid: Number.parseInt(m[2]!, 16) } : null;
+}
+
+/**
  * Removes the staging folders of `target` that runs killed before their final rename left
  * beside it (issue 12: no staging files left once the next run has finished). A folder whose
  * process still runs is left alone.
  */
 async function removeStaleStaging(target: string): Promise<void> {
-  const prefix = `.${path.basename(target)}${TRANSIENT_MARK}staging-`;
   const entries = await fs.readdir(path.dirname(target)).catch(() => [] as string[]);
   for (const e of entries) {
-    if (!e.startsWith(prefix) || !isTransientName(e)) continue;
-    const pid = Number.parseInt(e.slice(prefix.length), 16);
-    if (!processAlive(pid)) await fs.rm(path.join(path.dirname(target), e), { recursive: true, force: true });
+    const owner = stagingOwner(e);
+    if (owner?.target !== path.basename(target) || processAlive(owner.pid)) continue;
+    await fs.rm(path.join(path.dirname(target), e), { recursive: true, force: true });
   }
 }
 

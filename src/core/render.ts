@@ -44,7 +44,7 @@ export interface ServerGeneratorData {
 
 const PLOPFILE = path.join(PACKAGE_ROOT, "generators", "plopfile.js");
 /** Partials every template may use: name → template file (relative to the package root). */
-export const PARTIALS: Record<string, string> = {
+const PARTIALS: Record<string, string> = {
   sharedEnv: "templates/partials/shared-env.hbs",
   rootEnvServer: "templates/partials/root-env-server.hbs",
   mcpbSection: "templates/partials/mcpb-section.hbs",

@@ -2,9 +2,6 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import type { FileChange } from "../core/plan.js";
 
-/** The per-server Kubernetes manifest the k8s target writes (src/targets/index.ts). */
-export const K8S_MANIFEST = "k8s.yaml";
-
 /**
  * Keeps a server's `k8s.yaml` in step with its `.env.example` when `sync` rewrites the
  * shared-settings block: the ConfigMap lists every non-secret variable with its default and the
@@ -34,19 +31,16 @@ export async function followK8sManifest(
   envBefore: string | null,
   envAfter: string,
 ): Promise<{ change?: FileChange; kept?: string }> {
-  const rel = `${folder}/${K8S_MANIFEST}`;
+  const { artefactPaths, renderTargetFiles } = await import("../targets/index.js");
+  const rel = artefactPaths("k8s", folder)[0]!;
   const abs = path.join(root, ...rel.split("/"));
   const st = await fs.lstat(abs).catch(() => null);
   if (!st?.isFile()) return {};
   const now = await fs.readFile(abs, "utf8");
-  const { renderTargetFiles } = await import("../targets/index.js");
   const { serverData } = await import("../core/server-files.js");
-  const data = serverData(server.name, server.description ?? "");
-  const render = async (env: string | null) => {
-    const files = await renderTargetFiles(["k8s"], data, python, env);
-    const file = [...files.values()][0];
-    return file ? String(file.content) : null;
-  };
+  // The manifest's folder, as add-target renders it (it may differ from server-<name>).
+  const data = { ...serverData(server.name, server.description ?? ""), folder };
+  const render = async (env: string | null) => (await renderTargetFiles(["k8s"], data, python, env)).get(rel)?.content.toString() ?? null;
   const next = await render(envAfter);
   if (next === null || next === now) return {};
   if ((await render(envBefore)) !== now) return { kept: rel };
