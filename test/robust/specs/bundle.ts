@@ -206,7 +206,14 @@ async function zipFacts(file: string, needles: string[]): Promise<{ names: strin
   }
 }
 
-const prepared = new Map<string, { secrets: string[]; outDir: string | null; real: boolean }>();
+const prepared = new Map<string, { secrets: string[]; outDir: string | null; writeRoot: string | null; real: boolean }>();
+
+/** The folder a build may change: `outDir`, or its topmost missing ancestor (bundle creates `--out` as `mkdir -p` does). */
+async function writeRootOf(outDir: string): Promise<string> {
+  let top = outDir;
+  for (let up = path.dirname(top); up !== top && !(await fs.lstat(up).then(() => true, () => false)); up = path.dirname(up)) top = up;
+  return top;
+}
 
 export const bundleSpec: CommandSpec<BundleCase> = {
   name: "bundle",
@@ -265,10 +272,11 @@ export const bundleSpec: CommandSpec<BundleCase> = {
       const base = real ? repo : cwd;
       outDir = i >= 0 ? path.resolve(base, argv[i + 1]!.replaceAll("\u0000", "")) : path.join(repo, "dist");
     }
-    prepared.set(repo, { secrets, outDir, real });
+    const writeRoot = outDir && !(await fs.lstat(outDir).then(() => true, () => false)) ? await writeRootOf(outDir) : outDir;
+    prepared.set(repo, { secrets, outDir, writeRoot, real });
     // An explicit --out outside the monorepo is where the user asked bundle to write (when it is
     // no link out of the sandbox); nothing else may change.
-    const writable = outDir && isInside(outDir, box.root) && !isInside(outDir, box.sentinel) ? [outDir] : [];
+    const writable = writeRoot && outDir && isInside(outDir, box.root) && !isInside(writeRoot, box.sentinel) ? [writeRoot] : [];
     // pip from the index only for a real build; else an empty wheel folder: pip fails in a second.
     const env: Record<string, string> = real ? { PIP_CACHE_DIR: path.join(REPO_ROOT, ".cache", "pip") } : { PIP_NO_INDEX: "1", PIP_FIND_LINKS: box.sentinel + "/empty-dir" };
     return { cwd: repo, argv, writable, env, bin: real, timeoutMs: real ? 300_000 : 90_000 };
@@ -312,7 +320,7 @@ export const bundleSpec: CommandSpec<BundleCase> = {
     const relRepo = path.relative(box.root, repo).split(path.sep).join("/");
     const names = (await manifestNames(repo)) ?? [];
     // The tree itself is untouched but for the output folder: sync --check and check --strict still pass.
-    const inTree = changed.filter((p) => p.startsWith(`${relRepo}/`) && !isInside(path.join(box.root, p), outDir));
+    const inTree = changed.filter((p) => p.startsWith(`${relRepo}/`) && !isInside(path.join(box.root, p), pre.writeRoot!));
     if (inTree.length) problems.push({ kind: "user-data-lost", detail: `bundle changed ${inTree.slice(0, 5).join(", ")}` });
     return { verdict: "accepted", problems, deferred: { tree: repo, idents: names.map(toIdentifier), clean: true, importable: [] } };
   },

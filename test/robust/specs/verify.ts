@@ -75,7 +75,7 @@ interface VerifyCase {
 /** `arb` now and then, else null (`nulls` times as often). */
 const sometimes = <T>(arb: fc.Arbitrary<T>, nulls: number) => fc.oneof({ weight: nulls, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: arb });
 
-const verifyCase: fc.Arbitrary<VerifyCase> = fc.record({
+const anyVerifyCase: fc.Arbitrary<VerifyCase> = fc.record({
   mode: fc.constantFrom<"url" | "local">("url", "url", "local"),
   url: fc.oneof(
     { weight: 9, arbitrary: fc.constantFrom("@LIVE@", "@LIVE@", "@LIVE@", "@LIVE@", "http://127.0.0.1:9/mcp", "@LIVE@/../nothing", "@LIVE@?x={{y}}") },
@@ -99,6 +99,19 @@ const verifyCase: fc.Arbitrary<VerifyCase> = fc.record({
   variant: fc.constantFrom<VerifyVariant>("plain", "plain", "secrets", "secrets", "manifest-broken", "server-missing", "env-example-hostile"),
   real: fc.boolean(),
 });
+
+/**
+ * A third of the cases are a plain `--url` of the live server (only `--json` and the tree's
+ * secrets vary): every hostile dimension at once leaves too few accepted cases on some seeds
+ * (5 of 50 on seed -1637505444), and the suite needs more than a tenth to test accepted runs.
+ */
+const verifyCase: fc.Arbitrary<VerifyCase> = fc.oneof(
+  { weight: 2, arbitrary: anyVerifyCase },
+  {
+    weight: 1,
+    arbitrary: anyVerifyCase.map((c) => ({ ...c, mode: "url" as const, url: "@LIVE@", servers: [], envFile: null, headers: [], args: null, tool: null, jobs: null, startTimeout: null, cwd: null, variant: c.variant === "secrets" ? ("secrets" as const) : ("plain" as const) })),
+  },
+);
 
 const prepared = new Map<string, { secrets: string[] }>();
 
