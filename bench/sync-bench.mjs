@@ -18,7 +18,7 @@ import { loadSource } from "./lib/source.mjs";
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(REPO, "bin", "create-mcp-monorepo.js");
 const { renderManifest, serverEntry, loadManifest, renderServerRequirements, readCanonicalShared, vendoredStateOf, serializeLock, readLock, LOCK_FILE, planSync, applySync } =
-  await loadSource(["core/manifest", "core/requirements", "core/vendor", "sync/plan", "sync/apply"]);
+  await loadSource(["monorepo/manifest", "monorepo/requirements", "monorepo/vendor", "sync/plan", "sync/apply"]);
 
 const SERVERS = Number(process.env.BENCH_SERVERS ?? 100);
 const FILES = Number(process.env.BENCH_FILES ?? 300);

@@ -1,5 +1,5 @@
 // Generator "monorepo": the root files of a new monorepo and the canonical shared/ package.
-// Paths are Handlebars templates too; data: see MonorepoData in src/core/render.ts.
+// Paths are Handlebars templates too; data: see MonorepoData in src/scaffold/render.ts.
 
 /** @param {import("node-plop").NodePlopAPI} plop */
 export default function (plop) {

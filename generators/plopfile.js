@@ -1,5 +1,5 @@
 // node-plop entry: registers the generators. The `render` action type is
-// provided by src/core/render.ts, which collects rendered files into a plan
+// provided by src/scaffold/render.ts, which collects rendered files into a plan
 // instead of writing them (plan first, then apply).
 import monorepo from "./monorepo.js";
 import server from "./server.js";

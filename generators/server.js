@@ -1,6 +1,6 @@
 // Generator "server": one server-<name>/ folder, used by both `create` and `add-server`
-// (one source of truth). Data: see ServerData in src/core/render.ts. The vendored
-// src/shared/ copy and requirements.txt come from the canonical shared/ (src/core/server-files.ts).
+// (one source of truth). Data: see ServerData in src/scaffold/render.ts. The vendored
+// src/shared/ copy and requirements.txt come from the canonical shared/ (src/scaffold/server-files.ts).
 
 /** @param {import("node-plop").NodePlopAPI} plop */
 export default function (plop) {

@@ -90,7 +90,7 @@ async function writeStartTexts(outdir) {
 }
 
 /**
- * Runs src/core/precompile.ts (bundled on the fly into .cache/, one level below the repository
+ * Runs src/scaffold/precompile.ts (bundled on the fly into .cache/, one level below the repository
  * root like dist/, so its PACKAGE_ROOT is the repository) and returns the module it generates:
  * every template precompiled.
  * @returns {Promise<string>} ES module source exporting PRECOMPILED
@@ -99,7 +99,7 @@ async function precompileTemplates() {
   const tmp = path.join(ROOT, ".cache", `precompile-${process.pid}.mjs`);
   await fs.mkdir(path.dirname(tmp), { recursive: true });
   try {
-    await build({ absWorkingDir: ROOT, entryPoints: ["src/core/precompile.ts"], outfile: tmp, bundle: true, format: "esm", platform: "node", logLevel: "warning", banner: { js: REQUIRE_BANNER } });
+    await build({ absWorkingDir: ROOT, entryPoints: ["src/scaffold/precompile.ts"], outfile: tmp, bundle: true, format: "esm", platform: "node", logLevel: "warning", banner: { js: REQUIRE_BANNER } });
     const { precompileTemplates: run } = await import(`${pathToFileURL(tmp).href}?t=${Date.now()}`);
     return await run(ROOT);
   } finally {
@@ -108,7 +108,7 @@ async function precompileTemplates() {
 }
 
 /**
- * Replaces src/core/precompiled-templates.ts (null from source) with the precompiled templates,
+ * Replaces src/scaffold/precompiled-templates.ts (null from source) with the precompiled templates,
  * so the bundled CLI never runs the Handlebars compiler for its own templates.
  * @param {string} source - module source from {@link precompileTemplates}
  * @returns {import("esbuild").Plugin}
@@ -116,7 +116,7 @@ async function precompileTemplates() {
 const withPrecompiledTemplates = (source) => ({
   name: "precompiled-templates",
   setup(b) {
-    b.onLoad({ filter: /[\\/]src[\\/]core[\\/]precompiled-templates\.ts$/ }, () => ({ contents: source, loader: "js" }));
+    b.onLoad({ filter: /[\\/]src[\\/]scaffold[\\/]precompiled-templates\.ts$/ }, () => ({ contents: source, loader: "js" }));
   },
 });
 
@@ -157,10 +157,10 @@ const withoutPlopFileActions = {
 };
 
 /**
- * Every template is precompiled at build time (src/core/precompile.ts), so the bundle needs only
+ * Every template is precompiled at build time (src/scaffold/precompile.ts), so the bundle needs only
  * the Handlebars runtime (templates, helpers, partials), not its compiler: `handlebars` resolves
  * to `handlebars/runtime` for our code and for node-plop (whose renderString, the one compiler
- * use, we do not call: src/core/render.ts renders action paths from precompiled templates too).
+ * use, we do not call: src/scaffold/render.ts renders action paths from precompiled templates too).
  * @type {import("esbuild").Plugin}
  */
 const handlebarsRuntimeOnly = {
@@ -171,7 +171,7 @@ const handlebarsRuntimeOnly = {
 };
 
 /**
- * The MCP SDK (verify's client) uses zod's full build; the CLI uses zod/mini (src/core/zod.ts).
+ * The MCP SDK (verify's client) uses zod's full build; the CLI uses zod/mini (src/kernel/zod.ts).
  * Bundled together, both would share one chunk of zod's core holding everything the full build
  * needs, and every `create` would load it. Here the SDK gets a copy of zod of its own (zod's files
  * loaded again in the namespace `sdk-zod`), so the core the CLI loads is only what zod/mini uses.
@@ -241,7 +241,7 @@ async function listSource(dir) {
 const NOT_IN_CLI = {
   "src/check/output-schema.ts": "JSON Schema of `check --json` output, for tests and tools reading the output",
   "src/check/types.ts": "RULE_IDS is read only by output-schema.ts; the rest is types",
-  "src/core/precompile.ts": "build-time only: precompiles the templates into the bundle (see precompileTemplates above)",
+  "src/scaffold/precompile.ts": "build-time only: precompiles the templates into the bundle (see precompileTemplates above)",
   "src/verify/types.ts": "LOCAL_STEPS and URL_STEPS only define the StepName type; the rest is types",
 };
 

@@ -3,12 +3,12 @@
 //
 // START-UP IS LAZY. `--help` and `--version` must load only what they print, so this
 // module and everything it imports statically stay light: commander, node: builtins and
-// the import-free constants of src/core/defaults.ts. Every command follows one pattern:
+// the import-free constants of src/kernel/defaults.ts. Every command follows one pattern:
 //
 //   src/commands/<name>.ts         registerName(program, ctx, state): the command's name,
 //                                  options and help text. Imports only `commander`,
-//                                  `import type` of anything, src/core/defaults.ts and
-//                                  src/core/errors.ts. Its action is one dynamic import:
+//                                  `import type` of anything, src/kernel/defaults.ts and
+//                                  src/kernel/errors.ts. Its action is one dynamic import:
 //                                      .action(async (...args) => {
 //                                        const { nameAction } = await import("./<name>-action.js");
 //                                        await nameAction(ctx, state, ...args);
@@ -30,9 +30,9 @@ import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
 import { registerSync } from "./commands/sync.js";
 import { registerVerify } from "./commands/verify.js";
-import { processContext, writeLine, type Context } from "./core/context.js";
-import { HELP_WIDTH } from "./core/defaults.js";
-import { CancelledError, fsUserError, isUserError, oneLineMessage, UserError } from "./core/errors.js";
+import { processContext, writeLine, type Context } from "./kernel/context.js";
+import { HELP_WIDTH } from "./kernel/defaults.js";
+import { CancelledError, fsUserError, isUserError, oneLineMessage, UserError } from "./kernel/errors.js";
 import { BUGS_URL, HOMEPAGE, VERSION } from "./version.js";
 
 /** Widest help text in columns (for the build's copy of `--help`, scripts/build.mjs). */
@@ -107,7 +107,7 @@ async function refuseUnknownHelpTopic(program: Command, argv: string[]): Promise
   if (argv[0] !== "help" || argv[1] === undefined || argv[1].startsWith("-")) return;
   const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
   if (names.includes(argv[1])) return;
-  const { didYouMean } = await import("./core/suggest.js"); // start-up stays commander-only
+  const { didYouMean } = await import("./kernel/suggest.js"); // start-up stays commander-only
   const near = didYouMean(argv[1], names);
   throw new UserError(`no command "${argv[1]}"${near ? `: did you mean "${near}"?` : ""} (commands: ${names.filter((n) => n !== "help").join(", ")})`);
 }

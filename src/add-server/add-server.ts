@@ -1,9 +1,9 @@
 import path from "node:path";
-import { acquireBusy } from "../core/busy.js";
-import { UserError, isUserError } from "../core/errors.js";
-import { loadManifest, loadManifestFrom, type LoadedManifest } from "../core/manifest.js";
-import { applyChanges, type FileChange, type JournalEntry } from "../core/plan.js";
-import { toFolder, validateServerName } from "../core/names.js";
+import { acquireBusy } from "../monorepo/busy.js";
+import { UserError, isUserError } from "../kernel/errors.js";
+import { loadManifest, loadManifestFrom, type LoadedManifest } from "../monorepo/manifest.js";
+import { applyChanges, type FileChange, type JournalEntry } from "../monorepo/changes.js";
+import { toFolder, validateServerName } from "../monorepo/names.js";
 import { uncommittedChanges } from "./git.js";
 import { removeKilledRunLeftovers } from "./leftovers.js";
 import { parseAddServerOptions } from "./options.js";
@@ -26,7 +26,7 @@ export interface AddServerRunOptions {
  * The core of `add-server` (issue 3; never prompts): plans the new server and the
  * root updates ({@link planAddServerIn}), refuses when a file it would modify has
  * uncommitted git changes (unless `allowDirty`), then applies the whole plan as one
- * transaction with `applyChanges` (src/core/plan.ts: every file staged first, renamed
+ * transaction with `applyChanges` (src/monorepo/changes.ts: every file staged first, renamed
  * into place with backups; any failure rolls every file back, so either all files
  * are created and updated or none is). Under the busy marker it first removes what a
  * killed add-server left ({@link removeKilledRunLeftovers}); the renames of its commit are

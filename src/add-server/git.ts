@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { UserError } from "../core/errors.js";
+import { UserError } from "../kernel/errors.js";
 
 const execFileP = promisify(execFile);
 

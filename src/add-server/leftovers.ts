@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { isTransientName } from "../core/plan.js";
+import { isTransientName } from "../monorepo/changes.js";
 
 /**
  * Cleans what a killed `add-server` left (issue 12): the temporary and backup files of its
@@ -8,7 +8,7 @@ import { isTransientName } from "../core/plan.js";
  * it updates, and inside the new server's folder; a server folder that holds nothing but such
  * files (a run killed while staging) is removed, so the next run can create it.
  *
- * Call only while holding the busy marker (src/core/busy.ts): every writer holds it, so any
+ * Call only while holding the busy marker (src/monorepo/busy.ts): every writer holds it, so any
  * transient file found then belongs to a killed run.
  *
  * @param root - absolute monorepo root.

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { Document, isMap, isSeq, parseDocument, type YAMLSeq } from "yaml";
-import { appendServerToManifest, type LoadedManifest, type ManifestServer } from "../core/manifest.js";
+import { appendServerToManifest, type LoadedManifest, type ManifestServer } from "../monorepo/manifest.js";
 
 /**
  * Appends a server entry to the manifest text, keeping every byte of the rest of

@@ -1,9 +1,9 @@
 import path from "node:path";
-import * as z from "../core/zod.js";
-import { MAX_DESCRIPTION_LENGTH } from "../core/create.js";
-import { UserError } from "../core/errors.js";
-import { knownTarget, type Target } from "../core/manifest.js";
-import { toTitle, validateServerName } from "../core/names.js";
+import * as z from "../kernel/zod.js";
+import { MAX_DESCRIPTION_LENGTH } from "../scaffold/create.js";
+import { UserError } from "../kernel/errors.js";
+import { knownTarget, type Target } from "../monorepo/manifest.js";
+import { toTitle, validateServerName } from "../monorepo/names.js";
 
 /**
  * Validated options of the `add-server` core (zod), as the CLI layer hands them over

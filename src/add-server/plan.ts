@@ -1,16 +1,16 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { UserError } from "../core/errors.js";
-import { loadManifestFrom, parseManifest, serverEntry, type LoadedManifest, type Target } from "../core/manifest.js";
+import { UserError } from "../kernel/errors.js";
+import { loadManifestFrom, parseManifest, serverEntry, type LoadedManifest, type Target } from "../monorepo/manifest.js";
 import { addTargetsToManifestText, sortTargets } from "../add-target/manifest-targets.js";
 import { planTargetArtefacts } from "../add-target/plan.js";
-import { diffAgainstDisk, type DesiredFile, type FileChange } from "../core/plan.js";
-import { serverData, serverFiles } from "../core/server-files.js";
-import { readCanonicalShared, SHARED_DIR } from "../core/vendor.js";
+import { diffAgainstDisk, type DesiredFile, type FileChange } from "../monorepo/changes.js";
+import { serverData, serverFiles } from "../scaffold/server-files.js";
+import { readCanonicalShared, SHARED_DIR } from "../monorepo/vendor.js";
 import { SHARED_REQUIREMENTS } from "../sync/plan.js";
 import { checkSharedRequirements } from "../sync/requirements-merge.js";
-import { checkSharedEnv, SHARED_ENV_FILE } from "../core/env-block.js";
-import { pythonTargetsProblem } from "../core/targets.js";
+import { checkSharedEnv, SHARED_ENV_FILE } from "../monorepo/env-block.js";
+import { pythonTargetsProblem } from "../monorepo/deploy-compat.js";
 import { parseAddServerOptions } from "./options.js";
 import { assertServerCanBeAdded } from "./preflight.js";
 import { readTextOrNull, renderRootUpdates, rootFileOrder } from "./root-updates.js";
@@ -19,7 +19,7 @@ import type { AddServerPlan } from "./types.js";
 /**
  * Plans `add-server` (issue 3) without writing anything or prompting: finds the
  * monorepo above `cwd`, runs every refusal, renders the new `server-<name>/` with
- * the same functions `create` uses (src/core/server-files.ts: the node-plop `server`
+ * the same functions `create` uses (src/scaffold/server-files.ts: the node-plop `server`
  * generator, a vendored copy of the **current** canonical `shared/`, requirements.txt
  * with `shared/requirements.txt` in the managed block), and computes the updates
  * of the manifest, README table, root `.env.example` and lock.

@@ -1,9 +1,9 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { UserError } from "../core/errors.js";
-import { MANIFEST_FILE, type LoadedManifest } from "../core/manifest.js";
-import { toFolder, toIdentifier, validateServerName, validateServerNames } from "../core/names.js";
-import { SHARED_DIR } from "../core/vendor.js";
+import { UserError } from "../kernel/errors.js";
+import { MANIFEST_FILE, type LoadedManifest } from "../monorepo/manifest.js";
+import { toFolder, toIdentifier, validateServerName, validateServerNames } from "../monorepo/names.js";
+import { SHARED_DIR } from "../monorepo/vendor.js";
 
 /**
  * The refusals `add-server` makes before it plans anything (issue 3). Each one is
@@ -42,7 +42,7 @@ export async function gatherNameFacts(loaded: LoadedManifest): Promise<NameFacts
  * Checks a new server name against the monorepo (plop validator convention).
  *
  * Problems, in this order:
- * - an invalid name (same rules as `create`, src/core/names.ts);
+ * - an invalid name (same rules as `create`, src/monorepo/names.ts);
  * - a name listed in the manifest whose folder was deleted by hand (says how to proceed:
  *   remove the entry from mcp-monorepo.yaml, or restore the folder);
  * - a name that equals or maps (same Python identifier) to a server in the manifest;

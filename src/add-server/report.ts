@@ -1,6 +1,6 @@
 import path from "node:path";
-import { formatPlan } from "../core/plan.js";
-import { TARGET_SPECS } from "../targets/index.js";
+import { formatPlan } from "../monorepo/changes.js";
+import { TARGET_SPECS } from "../scaffold/targets.js";
 import type { AddServerResult } from "./types.js";
 
 /** Quotes a word for a POSIX shell (single quotes when it holds anything unusual). */
@@ -50,7 +50,7 @@ export function formatAddServerReport(result: AddServerResult, cwd: string, opts
 /**
  * Next steps for the new server: install and test it, serve it over HTTP, and per manifest
  * target what to enter in FastMCP Cloud (the README's Deployment table row) or the one command
- * that deploys it (src/targets/index.ts).
+ * that deploys it (src/scaffold/targets.ts).
  *
  * @param result - from `addServer`.
  * @param cwd - the user's working directory.

@@ -1,5 +1,5 @@
-import type { Manifest } from "../core/manifest.js";
-import { replaceDeploymentTable } from "../core/readme.js";
+import type { Manifest } from "../monorepo/manifest.js";
+import { replaceDeploymentTable } from "../scaffold/readme.js";
 
 /**
  * Text updates of the root files that list servers (pure functions: text in, text out).
@@ -36,7 +36,7 @@ export function definesVariable(text: string, variable: string): boolean {
 }
 
 /**
- * Regenerates the README's Deployment table for `manifest` (src/core/readme.ts:
+ * Regenerates the README's Deployment table for `manifest` (src/scaffold/readme.ts:
  * only the bytes between the markers change). A missing README becomes one that
  * holds just a `## Deployment` heading and the marked table.
  *

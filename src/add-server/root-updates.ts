@@ -1,8 +1,8 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { MANIFEST_FILE, parseManifest, type LoadedManifest, type Manifest, type ManifestServer } from "../core/manifest.js";
-import { renderPartial, type ServerData } from "../core/render.js";
-import { LOCK_FILE, readLock, serializeLock, vendoredStateOf, type SharedFile } from "../core/vendor.js";
+import { MANIFEST_FILE, parseManifest, type LoadedManifest, type Manifest, type ManifestServer } from "../monorepo/manifest.js";
+import { renderPartial, type ServerData } from "../scaffold/render.js";
+import { LOCK_FILE, readLock, serializeLock, vendoredStateOf, type SharedFile } from "../monorepo/vendor.js";
 import { appendServerPreservingText } from "./manifest-append.js";
 import { appendEnvSection, definesVariable, updateReadme } from "./root-files.js";
 import type { RootFileUpdates } from "./types.js";
@@ -32,7 +32,7 @@ export async function readTextOrNull(file: string): Promise<string | null> {
  *
  * @param loaded - the manifest as read.
  * @param entry - the new server's manifest entry.
- * @param server - its template data (src/core/server-files.ts `serverData`).
+ * @param server - its template data (src/scaffold/server-files.ts `serverData`).
  * @param vendored - the canonical shared files vendored into the new server.
  * @returns the texts, the manifest after the change, and notes worth showing.
  * @throws UserError if the lock file is invalid, or the new manifest would not validate (file:line: problem).

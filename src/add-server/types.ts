@@ -1,5 +1,5 @@
-import type { FileChange } from "../core/plan.js";
-import type { Manifest, ManifestServer } from "../core/manifest.js";
+import type { FileChange } from "../monorepo/changes.js";
+import type { Manifest, ManifestServer } from "../monorepo/manifest.js";
 
 /** Root-level files `add-server` updates (besides creating `server-<name>/`). */
 export interface RootFileUpdates {

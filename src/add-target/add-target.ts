@@ -1,10 +1,10 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { uncommittedChanges } from "../add-server/git.js";
-import { acquireBusy } from "../core/busy.js";
-import { isUserError, UserError } from "../core/errors.js";
-import { loadManifest, loadManifestFrom, type LoadedManifest } from "../core/manifest.js";
-import { applyChanges, isWrite, type FileChange, type JournalEntry } from "../core/plan.js";
+import { acquireBusy } from "../monorepo/busy.js";
+import { isUserError, UserError } from "../kernel/errors.js";
+import { loadManifest, loadManifestFrom, type LoadedManifest } from "../monorepo/manifest.js";
+import { applyChanges, isWrite, type FileChange, type JournalEntry } from "../monorepo/changes.js";
 import { findLeftovers } from "../sync/scan.js";
 import { parseAddTargetOptions, planAddTargetIn, type AddTargetPlan } from "./plan.js";
 
@@ -30,7 +30,7 @@ export interface AddTargetResult extends AddTargetPlan {
 /**
  * The core of `add-target` (issue 9; never prompts): plans the new targets
  * ({@link planAddTargetIn}), refuses when a file it would modify has uncommitted git changes
- * (unless `allowDirty`), then applies the whole plan as one transaction (src/core/plan.ts
+ * (unless `allowDirty`), then applies the whole plan as one transaction (src/monorepo/changes.ts
  * `applyChanges`: all files or none), under the busy marker that `sync` and `add-server` respect.
  *
  * @param raw - `{ cwd, targets }` (see `addTargetOptionsSchema`).

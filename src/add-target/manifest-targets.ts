@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { isMap, isSeq, parseDocument, type YAMLSeq } from "yaml";
-import { MANIFEST_FILE, TARGETS, type LoadedManifest, type Target } from "../core/manifest.js";
-import { UserError } from "../core/errors.js";
+import { MANIFEST_FILE, TARGETS, type LoadedManifest, type Target } from "../monorepo/manifest.js";
+import { UserError } from "../kernel/errors.js";
 
 /**
  * Adds deployment targets to the manifest's `targets:` list, keeping every other byte of the

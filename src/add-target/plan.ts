@@ -1,15 +1,15 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import * as z from "../core/zod.js";
+import * as z from "../kernel/zod.js";
 import { readTextOrNull, README_FILE } from "../add-server/root-updates.js";
 import { updateReadme } from "../add-server/root-files.js";
-import { UserError } from "../core/errors.js";
-import { knownTarget, MANIFEST_FILE, parseManifest, TARGETS, type LoadedManifest, type Manifest, type Target } from "../core/manifest.js";
-import { diffAgainstDisk, type DesiredFile, type FileChange } from "../core/plan.js";
-import { serverData } from "../core/server-files.js";
-import { renderTargetFiles, TARGET_SPECS } from "../targets/index.js";
+import { UserError } from "../kernel/errors.js";
+import { knownTarget, MANIFEST_FILE, parseManifest, TARGETS, type LoadedManifest, type Manifest, type Target } from "../monorepo/manifest.js";
+import { diffAgainstDisk, type DesiredFile, type FileChange } from "../monorepo/changes.js";
+import { serverData } from "../scaffold/server-files.js";
+import { renderTargetFiles, TARGET_SPECS } from "../scaffold/targets.js";
 import { addTargetsToManifestText, sortTargets } from "./manifest-targets.js";
-import { byCodeUnit } from "../core/compare.js";
+import { byCodeUnit } from "../kernel/compare.js";
 
 /** Validated options of the `add-target` core (zod). */
 export const addTargetOptionsSchema = z.object({
@@ -56,7 +56,7 @@ export interface AddTargetPlan {
 
 /**
  * The per-server artefacts of `targets` for every server of the manifest whose folder exists,
- * rendered from the manifest's Python and each server's own `.env.example` (src/targets/index.ts).
+ * rendered from the manifest's Python and each server's own `.env.example` (src/scaffold/targets.ts).
  *
  * @param opts.onlyMissing - plan only the files that do not exist yet, leaving existing ones as they are
  *   (for targets the manifest already lists: restores deleted artefacts without touching edited ones).

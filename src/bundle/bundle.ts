@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { UserError } from "../core/errors.js";
-import { loadManifestFrom, type ManifestServer } from "../core/manifest.js";
+import { UserError } from "../kernel/errors.js";
+import { loadManifestFrom, type ManifestServer } from "../monorepo/manifest.js";
 import { collectBundleFiles, type BundleFile } from "./files.js";
 import { requiredVariables } from "./env.js";
 import { findBuildPython, introspectServer } from "./introspect.js";
@@ -9,7 +9,7 @@ import { buildManifest } from "./manifest.js";
 import { normalizeDeps, pipInstall, type Progress } from "./pip.js";
 import { hostPlatform, type BundlePlatform } from "./platforms.js";
 import { checkOutDir, checkTargets, makeOutDir, removeStaleStaging, stage } from "./out.js";
-import { findNonPypiLines } from "../core/requirements.js";
+import { findNonPypiLines } from "../monorepo/requirements.js";
 import { sha256FileName } from "./verify.js";
 import { writeReproducibleZip, type ZipEntry } from "./zip.js";
 

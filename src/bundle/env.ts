@@ -9,7 +9,7 @@
  * stores it as a secret) when its name ends in `_KEY`, `_TOKEN`, `_SECRET` or `_PASSWORD`, or a
  * comment holds `[secret]`: the same convention the Kubernetes target uses for its Secret.
  */
-import { parseEnvExample } from "../targets/env.js";
+import { parseEnvExample } from "../monorepo/env-example.js";
 
 /** One required variable. */
 export interface RequiredVariable {
@@ -21,7 +21,7 @@ export interface RequiredVariable {
 
 /**
  * Required variables of a `.env.example`, in file order (parsed by the one `.env.example`
- * reader, src/targets/env.ts; `sensitive` is its `secret`).
+ * reader, src/monorepo/env-example.ts; `sensitive` is its `secret`).
  *
  * @param text - the file's text (LF or CRLF); commented-out `# NAME=` lines are not variables.
  */

@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { UserError } from "../core/errors.js";
+import { UserError } from "../kernel/errors.js";
 
 /**
  * Which files of a server folder go into its bundle (issue 9: honours `.mcpbignore`, never

@@ -1,7 +1,7 @@
 import { execFile, type ExecFileOptions } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { UserError } from "../core/errors.js";
+import { UserError } from "../kernel/errors.js";
 import { pythonCandidates } from "../check/python.js";
 import { PACKAGE_ROOT } from "../version.js";
 

@@ -1,8 +1,8 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { processAlive } from "../core/busy.js";
-import { UserError } from "../core/errors.js";
-import { stagingOwner, stagingSibling } from "../core/plan.js";
+import { processAlive } from "../monorepo/busy.js";
+import { UserError } from "../kernel/errors.js";
+import { stagingOwner, stagingSibling } from "../monorepo/changes.js";
 import { sha256FileName } from "./verify.js";
 import { sha256File } from "./zip.js";
 

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { UserError } from "../core/errors.js";
+import { UserError } from "../kernel/errors.js";
 import { PLATFORM_SPECS, type BundlePlatform } from "./platforms.js";
 
 /**

@@ -1,4 +1,4 @@
-import { BUNDLE_PLATFORMS, type BundlePlatform } from "../core/defaults.js";
+import { BUNDLE_PLATFORMS, type BundlePlatform } from "../kernel/defaults.js";
 
 /**
  * Platforms a bundle can be built for (issue 9): compiled wheels such as pydantic-core make a
@@ -10,8 +10,8 @@ import { BUNDLE_PLATFORMS, type BundlePlatform } from "../core/defaults.js";
  * so those are listed); MCPB manifest 0.3 `compatibility.platforms` (`darwin`, `win32`, `linux`).
  */
 
-// The ids live in src/core/defaults.ts (import-free: `bundle --platform`'s choices at start-up).
-export { BUNDLE_PLATFORMS, type BundlePlatform } from "../core/defaults.js";
+// The ids live in src/kernel/defaults.ts (import-free: `bundle --platform`'s choices at start-up).
+export { BUNDLE_PLATFORMS, type BundlePlatform } from "../kernel/defaults.js";
 
 /** What a platform means to pip and to an MCPB host. */
 export interface PlatformSpec {

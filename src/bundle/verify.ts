@@ -1,5 +1,5 @@
 import * as fs from "node:fs/promises";
-import { UserError } from "../core/errors.js";
+import { UserError } from "../kernel/errors.js";
 import { sha256File } from "./zip.js";
 
 /**

@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { UserError } from "../core/errors.js";
+import { UserError } from "../kernel/errors.js";
 import { PACKAGE_ROOT } from "../version.js";
 import { RULE_IDS } from "./types.js";
 

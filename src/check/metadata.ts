@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { findNonPypiLines, requirementName } from "../core/requirements.js";
+import { findNonPypiLines, requirementName } from "../monorepo/requirements.js";
 import { distributionsFor, normalizeDistribution } from "./import-names.js";
 import { wheelProvides, type WheelProvides } from "./wheel-files.js";
 

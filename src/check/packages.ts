@@ -1,6 +1,6 @@
-import { FASTMCP_CLOUD_PYTHON, type Manifest, type Target } from "../core/manifest.js";
-import { cacheDir } from "../core/cache.js";
-import { FASTMCP_REQUIREMENT, requirementName } from "../core/requirements.js";
+import { FASTMCP_CLOUD_PYTHON, type Manifest, type Target } from "../monorepo/manifest.js";
+import { cacheDir } from "../kernel/cache.js";
+import { FASTMCP_REQUIREMENT, requirementName } from "../monorepo/requirements.js";
 import { pinsMcpBelow2 } from "./rules/dependencies.js";
 import type { ServerData } from "./collect.js";
 import type { AnalyzerResponse } from "./facts.js";

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../core/errors.js";
+import { UserError } from "../kernel/errors.js";
 import { PACKAGE_ROOT } from "../version.js";
 import type { AnalyzerRequest, AnalyzerResponse } from "./facts.js";
 

@@ -1,5 +1,5 @@
-import type { Manifest, Target } from "../core/manifest.js";
-import type { SharedFile, SyncLock } from "../core/vendor.js";
+import type { Manifest, Target } from "../monorepo/manifest.js";
+import type { SharedFile, SyncLock } from "../monorepo/vendor.js";
 import type { ServerData } from "./collect.js";
 import type { AnalyzerResponse, FileFacts } from "./facts.js";
 import type { Finding, RuleId, Severity } from "./types.js";

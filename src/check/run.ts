@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { readCanonicalShared, readLock, SHARED_DIR, type SharedFile, type SyncLock } from "../core/vendor.js";
-import { UserError } from "../core/errors.js";
+import { readCanonicalShared, readLock, SHARED_DIR, type SharedFile, type SyncLock } from "../monorepo/vendor.js";
+import { UserError } from "../kernel/errors.js";
 import { collectServer, type ServerData } from "./collect.js";
 import type { AnalyzerRequest } from "./facts.js";
 import { CANNOT_RUN, runAnalyzer } from "./python.js";
@@ -33,7 +33,7 @@ import { sharedDriftRule } from "./rules/shared-drift.js";
 import type { CheckReport, Finding } from "./types.js";
 import { loadWorkspace, resolveTargets } from "./workspace.js";
 import { resolutionRuntime, resolvePackages, usePyprojectDependencies } from "./packages.js";
-import { byCodeUnit } from "../core/compare.js";
+import { byCodeUnit } from "../kernel/compare.js";
 
 /** Every rule, in the order of issue 5's list (layout first: it explains what the others skip). */
 export const RULES: Rule[] = [

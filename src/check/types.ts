@@ -1,4 +1,4 @@
-import type { Target } from "../core/manifest.js";
+import type { Target } from "../monorepo/manifest.js";
 
 /**
  * The data model of `check` (STYLE.md §4: results are data; printing is the CLI's job).

@@ -1,11 +1,11 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { glob } from "tinyglobby";
-import { UserError } from "../core/errors.js";
-import { findRoot, loadManifest, TARGETS, type Manifest, type Target } from "../core/manifest.js";
+import { UserError } from "../kernel/errors.js";
+import { findRoot, loadManifest, TARGETS, type Manifest, type Target } from "../monorepo/manifest.js";
 import { CANNOT_RUN } from "./python.js";
 import type { CheckedServer } from "./types.js";
-import { byCodeUnit } from "../core/compare.js";
+import { byCodeUnit } from "../kernel/compare.js";
 
 /**
  * Which monorepo and which servers `check` looks at.

@@ -5,9 +5,9 @@ import { addServer } from "../add-server/add-server.js";
 import { checkNewServerName, gatherNameFacts } from "../add-server/preflight.js";
 import { formatAddServerReport } from "../add-server/report.js";
 import type { AddServerResult } from "../add-server/types.js";
-import { useColor, writeLine, type Context } from "../core/context.js";
-import { UserError } from "../core/errors.js";
-import { loadManifestFrom } from "../core/manifest.js";
+import { useColor, writeLine, type Context } from "../kernel/context.js";
+import { UserError } from "../kernel/errors.js";
+import { loadManifestFrom } from "../monorepo/manifest.js";
 import { promptAddServer } from "../prompts/add-server.js";
 
 // The body of `add-server`, loaded by src/commands/add-server.ts only when it runs.

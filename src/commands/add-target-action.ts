@@ -1,8 +1,8 @@
 import path from "node:path";
 import { addTarget } from "../add-target/add-target.js";
-import { useColor, writeLine, type Context } from "../core/context.js";
-import { formatPlan } from "../core/plan.js";
-import { TARGET_SPECS } from "../targets/index.js";
+import { useColor, writeLine, type Context } from "../kernel/context.js";
+import { formatPlan } from "../monorepo/changes.js";
+import { TARGET_SPECS } from "../scaffold/targets.js";
 
 // The body of `add-target`, loaded by src/commands/add-target.ts only when it runs.
 

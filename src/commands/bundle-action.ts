@@ -1,8 +1,8 @@
 import path from "node:path";
 import type { Command } from "commander";
 import type { RunState } from "../cli.js";
-import { writeLine, type Context } from "../core/context.js";
-import { UserError } from "../core/errors.js";
+import { writeLine, type Context } from "../kernel/context.js";
+import { UserError } from "../kernel/errors.js";
 
 // The body of `bundle`, loaded by src/commands/bundle.ts only when it runs; the builder (zip,
 // pip, ignore rules) or the verifier only on its own path, clack only for a terminal's spinner.

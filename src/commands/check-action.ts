@@ -4,8 +4,8 @@ import type { RunState } from "../cli.js";
 import { checkExitCode, checkJson, formatCheck } from "../check/format.js";
 import { CANNOT_RUN } from "../check/python.js";
 import { runCheck } from "../check/run.js";
-import { useColor, writeLine, type Context } from "../core/context.js";
-import { EXIT_CANNOT_RUN, fsUserError, UserError } from "../core/errors.js";
+import { useColor, writeLine, type Context } from "../kernel/context.js";
+import { EXIT_CANNOT_RUN, fsUserError, UserError } from "../kernel/errors.js";
 
 // The body of `check`, loaded by src/commands/check.ts only when it runs (ajv, zod, yaml,
 // the analyzer runner); `--explain` loads only the rule docs reader.

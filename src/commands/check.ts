@@ -1,7 +1,7 @@
 import { Option, type Command } from "commander";
 import type { RunState } from "../cli.js";
-import type { Context } from "../core/context.js";
-import { TARGETS } from "../core/defaults.js";
+import type { Context } from "../kernel/context.js";
+import { TARGETS } from "../kernel/defaults.js";
 import type { CheckCliOptions } from "./check-action.js";
 
 // Start-up module (the lazy pattern of src/cli.ts): options and help only; the body is

@@ -1,15 +1,15 @@
 import path from "node:path";
 import pc from "picocolors";
 import type { RunState } from "../cli.js";
-import { useColor, writeLine, type Context } from "../core/context.js";
-import { createMonorepo, DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, pythonTargetsMessage, type CreateResult } from "../core/create.js";
-import { validateServerNames } from "../core/names.js";
-import { pythonTargetsProblem } from "../core/targets.js";
-import { UserError } from "../core/errors.js";
-import type { Target } from "../core/manifest.js";
-import { formatPlan } from "../core/plan.js";
-import { didYouMean } from "../core/suggest.js";
-import { checkTargetDir } from "../core/target-dir.js";
+import { useColor, writeLine, type Context } from "../kernel/context.js";
+import { createMonorepo, DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, pythonTargetsMessage, type CreateResult } from "../scaffold/create.js";
+import { validateServerNames } from "../monorepo/names.js";
+import { pythonTargetsProblem } from "../monorepo/deploy-compat.js";
+import { UserError } from "../kernel/errors.js";
+import type { Target } from "../monorepo/manifest.js";
+import { formatPlan } from "../monorepo/changes.js";
+import { didYouMean } from "../kernel/suggest.js";
+import { checkTargetDir } from "../scaffold/target-dir.js";
 import { VERSION } from "../version.js";
 
 // The body of `create`, loaded by src/commands/create.ts only when it runs (it pulls in

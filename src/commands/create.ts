@@ -1,8 +1,8 @@
 import { Option, type Command } from "commander";
 import type { RunState } from "../cli.js";
-import type { Context } from "../core/context.js";
-import { DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, PYTHON_VERSIONS, TARGETS } from "../core/defaults.js";
-import { UserError } from "../core/errors.js";
+import type { Context } from "../kernel/context.js";
+import { DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, PYTHON_VERSIONS, TARGETS } from "../kernel/defaults.js";
+import { UserError } from "../kernel/errors.js";
 import type { CreateFlags } from "./create-action.js";
 
 // Start-up module (the lazy pattern of src/cli.ts): options and help only; the body is

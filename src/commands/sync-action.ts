@@ -1,11 +1,11 @@
 import path from "node:path";
 import pc from "picocolors";
-import { useColor, writeLine, type Context } from "../core/context.js";
-import { oneLineMessage, UserError } from "../core/errors.js";
-import { loadManifestFrom } from "../core/manifest.js";
-import { readLock, SHARED_DIR } from "../core/vendor.js";
-import { acquireBusy, unfinishedCommit } from "../core/busy.js";
-import { isWrite } from "../core/plan.js";
+import { useColor, writeLine, type Context } from "../kernel/context.js";
+import { oneLineMessage, UserError } from "../kernel/errors.js";
+import { loadManifestFrom } from "../monorepo/manifest.js";
+import { readLock, SHARED_DIR } from "../monorepo/vendor.js";
+import { acquireBusy, unfinishedCommit } from "../monorepo/busy.js";
+import { isWrite } from "../monorepo/changes.js";
 import { applySync, type SyncApplyResult } from "../sync/apply.js";
 import { guardForcedOverwrites } from "../sync/dirty-guard.js";
 import { planSync } from "../sync/plan.js";

@@ -1,8 +1,8 @@
 import path from "node:path";
 import type { Command } from "commander";
 import type { RunState } from "../cli.js";
-import { writeLine, type Context } from "../core/context.js";
-import { UserError } from "../core/errors.js";
+import { writeLine, type Context } from "../kernel/context.js";
+import { UserError } from "../kernel/errors.js";
 import { formatVerify, progressLine, verifyJson } from "../verify/format.js";
 import { runVerify } from "../verify/verify.js";
 

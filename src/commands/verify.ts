@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { RunState } from "../cli.js";
-import type { Context } from "../core/context.js";
+import type { Context } from "../kernel/context.js";
 import type { VerifyCliOptions } from "./verify-action.js";
 
 // Start-up module (the lazy pattern of src/cli.ts): options and help only; the body is

@@ -1,8 +1,8 @@
 import * as p from "@clack/prompts";
 import { answered } from "./answered.js";
-import type { Context } from "../core/context.js";
-import { MAX_DESCRIPTION_LENGTH } from "../core/create.js";
-import { toTitle } from "../core/names.js";
+import type { Context } from "../kernel/context.js";
+import { MAX_DESCRIPTION_LENGTH } from "../scaffold/create.js";
+import { toTitle } from "../monorepo/names.js";
 
 /** What the `add-server` prompts collect (only what flags left open). */
 export interface AddServerAnswers {

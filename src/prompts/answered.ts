@@ -1,6 +1,6 @@
 import * as p from "@clack/prompts";
-import type { Context } from "../core/context.js";
-import { CancelledError } from "../core/errors.js";
+import type { Context } from "../kernel/context.js";
+import { CancelledError } from "../kernel/errors.js";
 
 /**
  * Unwraps a @clack/prompts answer. On Ctrl-C / Esc (clack's cancel symbol) it

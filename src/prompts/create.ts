@@ -1,13 +1,13 @@
 import * as p from "@clack/prompts";
 import path from "node:path";
 import { answered } from "./answered.js";
-import type { Context } from "../core/context.js";
-import { DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, MAX_DESCRIPTION_LENGTH, pythonTargetsMessage } from "../core/create.js";
-import { FASTMCP_CLOUD_PYTHON, PYTHON_VERSIONS, TARGETS, type Target } from "../core/manifest.js";
-import { toIdentifier, toTitle, validateServerName } from "../core/names.js";
-import { checkTargetDir } from "../core/target-dir.js";
-import { pythonTargetsProblem, pythonVersionsFor } from "../core/targets.js";
-import { TARGET_SPECS } from "../targets/index.js";
+import type { Context } from "../kernel/context.js";
+import { DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, MAX_DESCRIPTION_LENGTH, pythonTargetsMessage } from "../scaffold/create.js";
+import { FASTMCP_CLOUD_PYTHON, PYTHON_VERSIONS, TARGETS, type Target } from "../monorepo/manifest.js";
+import { toIdentifier, toTitle, validateServerName } from "../monorepo/names.js";
+import { checkTargetDir } from "../scaffold/target-dir.js";
+import { pythonTargetsProblem, pythonVersionsFor } from "../monorepo/deploy-compat.js";
+import { TARGET_SPECS } from "../scaffold/targets.js";
 
 /** Answers the interactive flow collects (only for what flags left open). */
 export interface CreateAnswers {
@@ -37,7 +37,7 @@ export function defaultDescription(name: string): string {
 /**
  * Asks, with @clack/prompts on the context's streams, for whatever `known`
  * does not already say: the folder, the servers (name + one-line description,
- * several), the Python version, the deployment targets (multiselect; src/targets/index.ts)
+ * several), the Python version, the deployment targets (multiselect; src/scaffold/targets.ts)
  * and whether to run `git init`.
  *
  * Every answer is validated as it is typed (the folder at once: not a file, not a

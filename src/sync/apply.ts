@@ -1,8 +1,8 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { isUserError, UserError } from "../core/errors.js";
-import { applyChanges, isWrite, resolveInside, type FileChange } from "../core/plan.js";
-import { VENDORED_DIR } from "../core/vendor.js";
+import { isUserError, UserError } from "../kernel/errors.js";
+import { applyChanges, isWrite, resolveInside, type FileChange } from "../monorepo/changes.js";
+import { VENDORED_DIR } from "../monorepo/vendor.js";
 import type { SyncPlan } from "./types.js";
 
 /** What {@link applySync} did. */

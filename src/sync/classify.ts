@@ -1,4 +1,4 @@
-import type { VendoredState } from "../core/vendor.js";
+import type { VendoredState } from "../monorepo/vendor.js";
 import type { FileFingerprint, VendoredDecision, VendoredPlan } from "./types.js";
 
 /**

@@ -1,5 +1,5 @@
 import { uncommittedChanges } from "../add-server/git.js";
-import { UserError } from "../core/errors.js";
+import { UserError } from "../kernel/errors.js";
 import type { SyncPlan } from "./types.js";
 
 /**

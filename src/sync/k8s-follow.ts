@@ -1,11 +1,11 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import type { FileChange } from "../core/plan.js";
+import type { FileChange } from "../monorepo/changes.js";
 
 /**
  * Keeps a server's `k8s.yaml` in step with its `.env.example` when `sync` rewrites the
  * shared-settings block: the ConfigMap lists every non-secret variable with its default and the
- * Deployment references every secret, both rendered from `.env.example` (src/targets/index.ts).
+ * Deployment references every secret, both rendered from `.env.example` (src/scaffold/targets.ts).
  *
  * Only a pristine file follows: `k8s.yaml` is re-rendered from the new `.env.example` when it is
  * byte for byte what the k8s target renders from the current one, i.e. nobody edited it since
@@ -31,13 +31,13 @@ export async function followK8sManifest(
   envBefore: string | null,
   envAfter: string,
 ): Promise<{ change?: FileChange; kept?: string }> {
-  const { artefactPaths, renderTargetFiles } = await import("../targets/index.js");
+  const { artefactPaths, renderTargetFiles } = await import("../scaffold/targets.js");
   const rel = artefactPaths("k8s", folder)[0]!;
   const abs = path.join(root, ...rel.split("/"));
   const st = await fs.lstat(abs).catch(() => null);
   if (!st?.isFile()) return {};
   const now = await fs.readFile(abs, "utf8");
-  const { serverData } = await import("../core/server-files.js");
+  const { serverData } = await import("../scaffold/server-files.js");
   // The manifest's folder, as add-target renders it (it may differ from server-<name>).
   const data = { ...serverData(server.name, server.description ?? ""), folder };
   const render = async (env: string | null) => (await renderTargetFiles(["k8s"], data, python, env)).get(rel)?.content.toString() ?? null;

@@ -1,11 +1,11 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { cannotRun } from "../core/errors.js";
-import type { FileChange } from "../core/plan.js";
-import { LOCK_FILE, readCanonicalShared, serializeLock, SHARED_DIR, VENDORED_DIR, type SharedFile, type SyncLock } from "../core/vendor.js";
+import { cannotRun } from "../kernel/errors.js";
+import type { FileChange } from "../monorepo/changes.js";
+import { LOCK_FILE, readCanonicalShared, serializeLock, SHARED_DIR, VENDORED_DIR, type SharedFile, type SyncLock } from "../monorepo/vendor.js";
 import { planVendoredFiles, sameVendoredState } from "./classify.js";
 import { checkSharedRequirements, mergeRequirements } from "./requirements-merge.js";
-import { checkSharedEnv, ENV_EXAMPLE, mergeEnvBlock, SHARED_ENV_FILE } from "../core/env-block.js";
+import { checkSharedEnv, ENV_EXAMPLE, mergeEnvBlock, SHARED_ENV_FILE } from "../monorepo/env-block.js";
 import { findLeftovers, scanVendored } from "./scan.js";
 import type { Leftover, PlanSyncOptions, RequirementError, ServerSyncPlan, SyncConflict, SyncPlan, UnmanagedFile } from "./types.js";
 
@@ -22,7 +22,7 @@ export const SHARED_REQUIREMENTS = `${SHARED_DIR}/requirements.txt`;
  * so each vendored copy is always one coherent snapshot. A problem in
  * `shared/requirements.txt` or `shared/.env.example` blocks every server.
  *
- * When `shared/.env.example` exists, the shared-settings block (src/core/env-block.ts) of each
+ * When `shared/.env.example` exists, the shared-settings block (src/monorepo/env-block.ts) of each
  * selected server's `.env.example` and, on a full sync, of the root `.env.example` is planned
  * too (written before the lock, like every other change).
  *

@@ -1,4 +1,4 @@
-import { formatPlan } from "../core/plan.js";
+import { formatPlan } from "../monorepo/changes.js";
 import type { SyncApplyResult } from "./apply.js";
 import type { RequirementError, ServerSyncPlan, SyncPlan } from "./types.js";
 

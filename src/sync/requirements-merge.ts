@@ -4,7 +4,7 @@ import {
   requirementName,
   SHARED_BLOCK_BEGIN,
   SHARED_BLOCK_END,
-} from "../core/requirements.js";
+} from "../monorepo/requirements.js";
 
 /**
  * Merging `shared/requirements.txt` into a server's requirements.txt (issue 4):

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import path from "node:path";
-import { isTransientName } from "../core/plan.js";
-import { isNeverVendored, sha256 } from "../core/vendor.js";
+import { isTransientName } from "../monorepo/changes.js";
+import { isNeverVendored, sha256 } from "../monorepo/vendor.js";
 import type { FileFingerprint } from "./types.js";
 
 /**

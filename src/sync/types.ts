@@ -1,5 +1,5 @@
-import type { FileChange } from "../core/plan.js";
-import type { SyncLock, VendoredState } from "../core/vendor.js";
+import type { FileChange } from "../monorepo/changes.js";
+import type { SyncLock, VendoredState } from "../monorepo/vendor.js";
 
 /**
  * Data types of the sync core (STYLE.md §4: results are data; printing is the CLI's job).

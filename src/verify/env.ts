@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { UserError } from "../core/errors.js";
+import { UserError } from "../kernel/errors.js";
 
 /**
  * Environment for the servers `verify` starts: the values of `.env.example` (the monorepo root's,

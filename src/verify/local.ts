@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import path from "node:path";
-import { findNonPypiLines } from "../core/requirements.js";
-import { cacheDir } from "../core/cache.js";
+import { findNonPypiLines } from "../monorepo/requirements.js";
+import { cacheDir } from "../kernel/cache.js";
 import type { CheckedServer } from "../check/types.js";
 import { missingVariables } from "./env.js";
 import { connect } from "./mcp.js";

@@ -1,6 +1,6 @@
 import { connect, type ListedTool } from "./mcp.js";
 import type { StepName, StepResult, Verdict } from "./types.js";
-import { byCodeUnit } from "../core/compare.js";
+import { byCodeUnit } from "../kernel/compare.js";
 
 /**
  * `verify --url`: seed 002's "Post-Deployment Testing" and "Success Metrics" against a deployed

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { UserError } from "../core/errors.js";
+import { UserError } from "../kernel/errors.js";
 import { collectServer } from "../check/collect.js";
 import { pythonCandidates, runAnalyzer } from "../check/python.js";
 import { loadWorkspace, type Workspace } from "../check/workspace.js";

@@ -3,7 +3,7 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { addServer } from "../../src/add-server/add-server.js";
-import { UserError } from "../../src/core/errors.js";
+import { UserError } from "../../src/kernel/errors.js";
 import { addServerCli, makeMonorepo, snapshot } from "./fixture.js";
 
 describe("add-server is all or nothing", () => {

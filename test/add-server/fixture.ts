@@ -1,7 +1,7 @@
 // Monorepos made by the real `create` core, for the add-server tests.
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { createMonorepo } from "../../src/core/create.js";
+import { createMonorepo } from "../../src/scaffold/create.js";
 import { hashTree, listTree, runCli, tempDir, type CliRun } from "../helpers/cli.js";
 
 /** The three servers `create --yes` makes. */

@@ -1,8 +1,8 @@
 // Issue 3: hand edits outside the generated parts survive add-server byte for byte.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createMonorepo } from "../../src/core/create.js";
-import { TABLE_END, TABLE_START } from "../../src/core/readme.js";
+import { createMonorepo } from "../../src/scaffold/create.js";
+import { TABLE_END, TABLE_START } from "../../src/scaffold/readme.js";
 import { hashTree, tempDir } from "../helpers/cli.js";
 import { addServerCli, makeMonorepo, read, write } from "./fixture.js";
 

@@ -10,7 +10,7 @@ import { appendServerPreservingText } from "../../src/add-server/manifest-append
 import { parseAddServerOptions } from "../../src/add-server/options.js";
 import { planAddServer } from "../../src/add-server/plan.js";
 import { appendEnvSection, definesVariable } from "../../src/add-server/root-files.js";
-import { parseManifest, serverEntry } from "../../src/core/manifest.js";
+import { parseManifest, serverEntry } from "../../src/monorepo/manifest.js";
 import { runCli } from "../helpers/cli.js";
 import { makeMonorepo, read, snapshot, write } from "./fixture.js";
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll } from "vitest";
 import { run } from "../../src/cli.js";
-import type { Context } from "../../src/core/context.js";
+import type { Context } from "../../src/kernel/context.js";
 import type { Finding } from "../../src/check/types.js";
 import { PYTHON, REPO_ROOT } from "../helpers/python.js";
 

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { acquireBusy, BUSY_FILE } from "../../src/core/busy.js";
+import { acquireBusy, BUSY_FILE } from "../../src/monorepo/busy.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 
 describe("busy marker", () => {

@@ -3,9 +3,9 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { PYTHON_VERSIONS } from "../../src/core/manifest.js";
-import { didYouMean, editDistance } from "../../src/core/suggest.js";
-import { highestPythonFor, pythonTargetsProblem, pythonVersionsFor } from "../../src/core/targets.js";
+import { PYTHON_VERSIONS } from "../../src/monorepo/manifest.js";
+import { didYouMean, editDistance } from "../../src/kernel/suggest.js";
+import { highestPythonFor, pythonTargetsProblem, pythonVersionsFor } from "../../src/monorepo/deploy-compat.js";
 import { listTree, runCli, tempDir } from "../helpers/cli.js";
 
 describe("command parsing", () => {

@@ -2,14 +2,14 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { markdownInline, pyDocText, pyString, yamlScalar } from "../../src/core/escape.js";
-import { validateServerName, validateServerNames } from "../../src/core/names.js";
-import { applyChanges, diffAgainstDisk, formatPlan, isTransientName, writeTreeAtomically } from "../../src/core/plan.js";
-import { replaceDeploymentTable, TABLE_END, TABLE_START } from "../../src/core/readme.js";
-import { findNonPypiLines } from "../../src/core/requirements.js";
+import { markdownInline, pyDocText, pyString, yamlScalar } from "../../src/kernel/escape.js";
+import { validateServerName, validateServerNames } from "../../src/monorepo/names.js";
+import { applyChanges, diffAgainstDisk, formatPlan, isTransientName, writeTreeAtomically } from "../../src/monorepo/changes.js";
+import { replaceDeploymentTable, TABLE_END, TABLE_START } from "../../src/scaffold/readme.js";
+import { findNonPypiLines } from "../../src/monorepo/requirements.js";
 import { hashTree, listTree, tempDir } from "../helpers/cli.js";
 import { runTool } from "../helpers/python.js";
-import type { Manifest } from "../../src/core/manifest.js";
+import type { Manifest } from "../../src/monorepo/manifest.js";
 
 describe("escaping", () => {
   const samples = ['plain', 'q"uote', "tri\"\"\"ple", "back\\slash\\", "new\nline\r\n", "nul\u0000bell\u0007", "astral 🚀", "ends with \"", "\u2028sep"];

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseManifest } from "../../src/core/manifest.js";
+import { parseManifest } from "../../src/monorepo/manifest.js";
 import { hashTree, runCli, tempDir } from "../helpers/cli.js";
 import { runTool } from "../helpers/python.js";
 

@@ -29,7 +29,7 @@ describe("no internal document labels in what users read", () => {
     const py = await runCli(["demo", "--yes", "--python", "3.14"], { cwd: parent });
     expect(py.stderr).toContain("FastMCP Cloud builds every server on a Python 3.12 base image");
     expect(py.stderr).not.toMatch(INTERNAL);
-    const { findNonPypiLines } = await import("../../src/core/requirements.js");
+    const { findNonPypiLines } = await import("../../src/monorepo/requirements.js");
     for (const line of ["git+https://github.com/x/y", "../shared", "-e .", "https://x/y.whl"]) {
       const [problem] = findNonPypiLines(line);
       expect(problem!.message, line).toContain("PyPI");

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough, type Readable } from "node:stream";
 import { run } from "../../src/cli.js";
-import type { Context } from "../../src/core/context.js";
+import type { Context } from "../../src/kernel/context.js";
 
 /** Output of one in-process CLI run. */
 export interface CliRun {

@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import type { Context } from "../../src/core/context.js";
+import type { Context } from "../../src/kernel/context.js";
 
 export const ENTER = "\r";
 export const DOWN = "\x1b[B";

@@ -71,7 +71,7 @@ describe("the bundle", () => {
     const startup = staticClosure(output("cli"));
     expect([...packagesIn(startup)]).toEqual(["commander"]);
     const ours = [...startup].flatMap((o) => Object.keys(meta.outputs[o]!.inputs)).filter((i) => i.startsWith("src/"));
-    for (const input of ours) expect(input).toMatch(/^src\/(cli|version|commands\/[a-z-]+(?<!-action)|core\/(context|defaults|errors))\.ts$/);
+    for (const input of ours) expect(input).toMatch(/^src\/(cli|version|commands\/[a-z-]+(?<!-action)|kernel\/(context|defaults|errors))\.ts$/);
   });
 
   it("each command loads its own modules when it runs, not the others'", () => {

@@ -11,8 +11,8 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isTransientName } from "../../src/core/plan.js";
-import { BUSY_FILE } from "../../src/core/busy.js";
+import { isTransientName } from "../../src/monorepo/changes.js";
+import { BUSY_FILE } from "../../src/monorepo/busy.js";
 import { killAfter, runBin, timeRun, type Anchor } from "../helpers/faults.js";
 import { ensureBuilt } from "../sync/build.js";
 import { copyTemplate, removeTemplate } from "./fixture.js";

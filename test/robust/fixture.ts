@@ -1,8 +1,8 @@
 // The monorepo the add-server, sync and check cases (and the fault suite) start from.
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { createMonorepo } from "../../src/core/create.js";
-import { parseManifest } from "../../src/core/manifest.js";
+import { createMonorepo } from "../../src/scaffold/create.js";
+import { parseManifest } from "../../src/monorepo/manifest.js";
 import { tempDir } from "../helpers/cli.js";
 import type { Sandbox } from "./harness.js";
 

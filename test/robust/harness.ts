@@ -7,7 +7,7 @@ import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { isTransientName } from "../../src/core/plan.js";
+import { isTransientName } from "../../src/monorepo/changes.js";
 import { runCli, type CliRun } from "../helpers/cli.js";
 import { runBin } from "../helpers/faults.js";
 import { pyEnv, PYTHON, REPO_ROOT } from "../helpers/python.js";

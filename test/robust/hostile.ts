@@ -1,7 +1,7 @@
 // fast-check arbitraries for hostile user input (issue 12): the strings every command must
 // either refuse with one line or escape correctly in every file it writes.
 import fc from "fast-check";
-import { PYTHON_KEYWORDS, SHADOWED_MODULES } from "../../src/core/names.js";
+import { PYTHON_KEYWORDS, SHADOWED_MODULES } from "../../src/monorepo/names.js";
 
 /** Fragments that break naive escaping in Python, Handlebars, YAML, JSON, Markdown, shells and paths. */
 export const NASTY_FRAGMENTS = [

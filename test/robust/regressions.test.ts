@@ -3,7 +3,7 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createMonorepo } from "../../src/core/create.js";
+import { createMonorepo } from "../../src/scaffold/create.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { PYTHON } from "../helpers/python.js";
 import { changedPaths, fingerprint } from "./harness.js";
@@ -95,7 +95,7 @@ describe("add-server after a killed add-server", () => {
 describe("file-system errors are one line", () => {
   // An unreadable file in shared/ (EACCES) made sync and add-server print "unexpected error"; trees.test.ts runs it as nobody.
   it("maps permission, loop and full-disk errors to a UserError naming the path", async () => {
-    const { fsUserError, UserError } = await import("../../src/core/errors.js");
+    const { fsUserError, UserError } = await import("../../src/kernel/errors.js");
     const eacces = Object.assign(new Error("EACCES: permission denied, open '/r/shared/config.py'"), { code: "EACCES", syscall: "open", path: "/r/shared/config.py" });
     expect(fsUserError(eacces, "/r")?.message).toBe("cannot read shared/config.py: permission denied (EACCES)");
     const enospc = Object.assign(new Error("ENOSPC"), { code: "ENOSPC", syscall: "write", path: "/elsewhere/x" });

@@ -1,8 +1,8 @@
 import * as fs from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { UserError } from "../../src/core/errors.js";
-import { loadManifest } from "../../src/core/manifest.js";
-import { readLock } from "../../src/core/vendor.js";
+import { UserError } from "../../src/kernel/errors.js";
+import { loadManifest } from "../../src/monorepo/manifest.js";
+import { readLock } from "../../src/monorepo/vendor.js";
 import { applySync } from "../../src/sync/apply.js";
 import { planSync } from "../../src/sync/plan.js";
 import { cli, makeFixture, readTree, type Fixture } from "./fixture.js";

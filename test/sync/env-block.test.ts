@@ -3,7 +3,7 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkSharedEnv, ENV_BLOCK_BEGIN, ENV_BLOCK_END, mergeEnvBlock } from "../../src/core/env-block.js";
+import { checkSharedEnv, ENV_BLOCK_BEGIN, ENV_BLOCK_END, mergeEnvBlock } from "../../src/monorepo/env-block.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 
 const SHARED = "# shared\nLOG_LEVEL=INFO\nNEW=1\n";

@@ -2,11 +2,11 @@
 import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { renderManifest, serverEntry, type Manifest } from "../../src/core/manifest.js";
-import { renderServerRequirements } from "../../src/core/requirements.js";
+import { renderManifest, serverEntry, type Manifest } from "../../src/monorepo/manifest.js";
+import { renderServerRequirements } from "../../src/monorepo/requirements.js";
 import { runCli, type CliRun } from "../helpers/cli.js";
-import { mergeEnvBlock } from "../../src/core/env-block.js";
-import { LOCK_FILE, readCanonicalShared, serializeLock, vendoredStateOf, type SyncLock } from "../../src/core/vendor.js";
+import { mergeEnvBlock } from "../../src/monorepo/env-block.js";
+import { LOCK_FILE, readCanonicalShared, serializeLock, vendoredStateOf, type SyncLock } from "../../src/monorepo/vendor.js";
 
 /** File contents (string or bytes) with an optional mode, keyed by POSIX path. */
 export type Tree = Record<string, string | Buffer | { content: string | Buffer; mode: number }>;

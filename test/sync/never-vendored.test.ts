@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { isNeverVendored, listVendorableFiles } from "../../src/core/vendor.js";
+import { isNeverVendored, listVendorableFiles } from "../../src/monorepo/vendor.js";
 import { listVendoredSync } from "../../src/sync/scan.js";
 import { writeTree } from "./fixture.js";
 

@@ -1,8 +1,8 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { SHARED_BLOCK_BEGIN, SHARED_BLOCK_END } from "../../src/core/requirements.js";
-import { LOCK_FILE } from "../../src/core/vendor.js";
+import { SHARED_BLOCK_BEGIN, SHARED_BLOCK_END } from "../../src/monorepo/requirements.js";
+import { LOCK_FILE } from "../../src/monorepo/vendor.js";
 import { cli, makeFixture, statTree, type Fixture } from "./fixture.js";
 
 const made: Fixture[] = [];

@@ -6,7 +6,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { TABLE_END, TABLE_START } from "../../src/core/readme.js";
+import { TABLE_END, TABLE_START } from "../../src/scaffold/readme.js";
 import { addServerCli, makeMonorepo, read, snapshot, write } from "../add-server/fixture.js";
 import { checkJson } from "../check/helpers.js";
 import { listTree, runCli } from "../helpers/cli.js";

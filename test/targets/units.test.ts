@@ -4,10 +4,10 @@ import { addTargetsToManifestText } from "../../src/add-target/manifest-targets.
 import { isRootUser, pythonOfImage, readDockerfile } from "../../src/check/dockerfile.js";
 import { servedFile, servesMcpPath, hasHealthRoute } from "../../src/check/rules/docker.js";
 import { millicores } from "../../src/check/rules/k8s.js";
-import { parseManifest } from "../../src/core/manifest.js";
-import { renderDeploymentTable } from "../../src/core/readme.js";
-import { parseEnvExample } from "../../src/targets/env.js";
-import { targetTemplateData } from "../../src/targets/index.js";
+import { parseManifest } from "../../src/monorepo/manifest.js";
+import { renderDeploymentTable } from "../../src/scaffold/readme.js";
+import { parseEnvExample } from "../../src/monorepo/env-example.js";
+import { targetTemplateData } from "../../src/scaffold/targets.js";
 
 const MANIFEST = `# my comment
 formatVersion: 1

@@ -1,4 +1,4 @@
-import { requirementName } from "../../core/requirements.js";
+import { requirementName } from "../../monorepo/requirements.js";
 import { distributionsFor, FASTMCP_TRANSITIVE, KNOWN_TRANSITIVE } from "../import-names.js";
 import { thirdPartyImports } from "../packages.js";
 import { finding, parsedSources, type Rule } from "../rule.js";

@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { CONTAINER_COMMAND, CONTAINER_PORT, HEALTH_PATH, MCP_PATH } from "../../targets/index.js";
+import { CONTAINER_COMMAND, CONTAINER_PORT, HEALTH_PATH, MCP_PATH } from "../../scaffold/targets.js";
 import type { ServerData } from "../collect.js";
 import { isRootUser, pythonOfImage, readDockerfile, type DockerfileFacts } from "../dockerfile.js";
 import { finding, type Rule, type RuleContext } from "../rule.js";

@@ -1,6 +1,6 @@
 import { LineCounter, parseAllDocuments, type Document } from "yaml";
-import { CONTAINER_PORT, HEALTH_PATH, STARTUP_SECONDS } from "../../targets/index.js";
-import { parseEnvExample } from "../../targets/env.js";
+import { CONTAINER_PORT, HEALTH_PATH, STARTUP_SECONDS } from "../../scaffold/targets.js";
+import { parseEnvExample } from "../../monorepo/env-example.js";
 import type { ServerData } from "../collect.js";
 import { finding, type Rule, type RuleContext } from "../rule.js";
 import type { Finding } from "../types.js";

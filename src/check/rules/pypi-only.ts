@@ -1,4 +1,4 @@
-import { findNonPypiLines } from "../../core/requirements.js";
+import { findNonPypiLines } from "../../monorepo/requirements.js";
 import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
@@ -8,7 +8,7 @@ import type { Finding } from "../types.js";
  * Source: seed 002 "Dependency Management / PyPI-Only Rule": FastMCP Cloud installs from PyPI
  * only, so `-e ../shared-utils`, `-e .`, `git+https://...`, `../local-package`,
  * `file:///path/to/package`, other URLs and paths, and index/find-links options all fail the
- * build. Every such line is reported with its line number (`findNonPypiLines`, src/core/requirements.ts),
+ * build. Every such line is reported with its line number (`findNonPypiLines`, src/monorepo/requirements.ts),
  * in requirements.txt (or pyproject.toml's dependencies) and in fastmcp.json's
  * `environment.dependencies` (FastMCP installs those with uv when it runs the config).
  */

@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { FASTMCP_CLOUD_PYTHON, type Manifest, type Target } from "../../core/manifest.js";
+import { FASTMCP_CLOUD_PYTHON, type Manifest, type Target } from "../../monorepo/manifest.js";
 import type { ServerData, TextFile } from "../collect.js";
 import type { AnalyzerRequest } from "../facts.js";
 import type { Rule, RuleContext } from "../rule.js";

@@ -1,5 +1,5 @@
-import { requirementName } from "../../core/requirements.js";
-import { SHADOWED_MODULES } from "../../core/names.js";
+import { requirementName } from "../../monorepo/requirements.js";
+import { SHADOWED_MODULES } from "../../monorepo/names.js";
 import { IMPORT_TO_DISTRIBUTIONS, normalizeDistribution } from "../import-names.js";
 import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";

@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { requirementName, SHARED_BLOCK_BEGIN, SHARED_BLOCK_END } from "../../core/requirements.js";
-import { listVendorableFiles, sha256, SHARED_DIR, VENDORED_DIR } from "../../core/vendor.js";
+import { requirementName, SHARED_BLOCK_BEGIN, SHARED_BLOCK_END } from "../../monorepo/requirements.js";
+import { listVendorableFiles, sha256, SHARED_DIR, VENDORED_DIR } from "../../monorepo/vendor.js";
 import { sharedBlockLines } from "../../sync/requirements-merge.js";
 import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
@@ -11,7 +11,7 @@ import type { Finding } from "../types.js";
  *
  * Source: seed 002 "Handling Shared Code, Option 1: Embed in Each Server": each server deploys
  * its own copy in `src/shared/`, so a copy that differs from canonical `shared/` ships old or
- * hand-edited code. Compares every file (SHA-256, `src/core/vendor.ts`): missing, different, or
+ * hand-edited code. Compares every file (SHA-256, `src/monorepo/vendor.ts`): missing, different, or
  * extra. With `mcp-monorepo.lock.json` (what `sync` last wrote) it says whether a copy was
  * edited by hand or is just stale. Also checks the managed block of requirements.txt against
  * `shared/requirements.txt`.

@@ -5,8 +5,8 @@
 import fc from "fast-check";
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { parseManifest } from "../../../src/core/manifest.js";
-import { toIdentifier } from "../../../src/core/names.js";
+import { parseManifest } from "../../../src/monorepo/manifest.js";
+import { toIdentifier } from "../../../src/monorepo/names.js";
 import { copyTemplate, manifestNames, USER_README_LINE, USER_YAML_COMMENT } from "../fixture.js";
 import { checkTreeFiles, looksLikeCrash, resolveTokens, type Problem, type Sandbox } from "../harness.js";
 import { hostileString } from "../hostile.js";

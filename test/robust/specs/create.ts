@@ -2,9 +2,9 @@
 import fc from "fast-check";
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { DEFAULT_SERVERS } from "../../../src/core/create.js";
-import { parseManifest } from "../../../src/core/manifest.js";
-import { toIdentifier } from "../../../src/core/names.js";
+import { DEFAULT_SERVERS } from "../../../src/scaffold/create.js";
+import { parseManifest } from "../../../src/monorepo/manifest.js";
+import { toIdentifier } from "../../../src/monorepo/names.js";
 import { checkTreeFiles, looksLikeCrash, resolveTokens, type Problem, type Sandbox } from "../harness.js";
 import { description, flagValue, hostileString, serverName } from "../hostile.js";
 import { isInside, type CommandSpec } from "../spec.js";

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { listVendoredSync } from "../../../src/sync/scan.js";
-import { NOT_COPIED } from "../../../src/core/vendor.js";
+import { NOT_COPIED } from "../../../src/monorepo/vendor.js";
 import { copyTemplate } from "../fixture.js";
 import { changedPaths, checkTreeFiles, fingerprint, resolveTokens, runBounded, type Problem, type Sandbox } from "../harness.js";
 import { hostileString } from "../hostile.js";

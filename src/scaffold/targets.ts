@@ -1,14 +1,14 @@
-import type { Manifest, ManifestServer, Target } from "../core/manifest.js";
-import type { DesiredFile } from "../core/plan.js";
-import type { ServerData } from "../core/render.js";
-import { toFolder } from "../core/names.js";
-import { parseEnvExample } from "./env.js";
+import type { Manifest, ManifestServer, Target } from "../monorepo/manifest.js";
+import type { DesiredFile } from "../monorepo/changes.js";
+import type { ServerData } from "./render.js";
+import { toFolder } from "../monorepo/names.js";
+import { parseEnvExample } from "../monorepo/env-example.js";
 
 /**
  * The deployment targets registry (issue 9): for each target the manifest can name, the
  * per-server artefact files it renders and its README Deployment column(s). `create`,
  * `add-server` and `add-target` all render artefacts through {@link renderTargetFiles}, and the
- * README table (src/core/readme.ts) takes its columns from {@link TARGET_SPECS}, so there is one source.
+ * README table (src/scaffold/readme.ts) takes its columns from {@link TARGET_SPECS}, so there is one source.
  */
 
 /** One per-server file a target renders. */
@@ -182,7 +182,7 @@ export async function renderTargetFiles(targets: readonly Target[], server: Serv
   const files = new Map<string, DesiredFile>();
   const wanted = targets.filter((t) => TARGET_SPECS[t].artefacts.length > 0);
   if (wanted.length === 0) return files;
-  const { renderTemplate } = await import("../core/render.js");
+  const { renderTemplate } = await import("./render.js");
   const data = targetTemplateData(server, python, envExample);
   for (const t of wanted) {
     for (const a of TARGET_SPECS[t].artefacts) {

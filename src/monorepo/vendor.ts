@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { cannotRun, UserError } from "./errors.js";
-import { isTransientName } from "./plan.js";
-import { byCodeUnit } from "./compare.js";
+import { cannotRun, UserError } from "../kernel/errors.js";
+import { isTransientName } from "./changes.js";
+import { byCodeUnit } from "../kernel/compare.js";
 
 /**
  * The canonical shared package and its vendored copies.
@@ -75,7 +75,7 @@ export function isNeverVendored(rel: string): boolean {
 /**
  * Files that belong to the canonical package but are not copied into servers' `src/shared/`:
  * `requirements.txt` is merged into each server's requirements.txt and `.env.example` into each
- * `.env.example` (managed blocks, see src/sync/requirements-merge.ts and src/core/env-block.ts).
+ * `.env.example` (managed blocks, see src/sync/requirements-merge.ts and src/monorepo/env-block.ts).
  */
 export const NOT_COPIED = new Set(["requirements.txt", ".env.example"]);
 

@@ -1,10 +1,10 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { Document, isMap, isSeq, LineCounter, parseDocument, YAMLMap, YAMLSeq } from "yaml";
-import * as z from "./zod.js";
-import { codeFrame } from "./code-frame.js";
-import { PYTHON_VERSIONS, TARGETS } from "./defaults.js";
-import { cannotRun } from "./errors.js";
+import * as z from "../kernel/zod.js";
+import { codeFrame } from "../kernel/code-frame.js";
+import { PYTHON_VERSIONS, TARGETS } from "../kernel/defaults.js";
+import { cannotRun } from "../kernel/errors.js";
 import { validateServerName } from "./names.js";
 
 /** The manifest's file name at the monorepo root. */
@@ -13,7 +13,7 @@ export const MANIFEST_FILE = "mcp-monorepo.yaml";
 export const MANIFEST_FORMAT_VERSION = 1;
 
 // Targets and Python versions live in ./defaults.ts (imported by the option declarations at start-up).
-export { FASTMCP_CLOUD_PYTHON, PYTHON_VERSIONS, TARGETS, type Target } from "./defaults.js";
+export { FASTMCP_CLOUD_PYTHON, PYTHON_VERSIONS, TARGETS, type Target } from "../kernel/defaults.js";
 
 /** A `--target` value (a string check, for `add-server` and `add-target` options): one the manifest can name. */
 export const knownTarget = z.superRefine((t: string, ctx) => {

@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { MANIFEST_FILE } from "./manifest.js";
+import { MANIFEST_FILE } from "../monorepo/manifest.js";
 
 /**
  * Checks on `create`'s target folder and project name, run as each answer is typed

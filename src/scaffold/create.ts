@@ -1,23 +1,23 @@
 import { lstatSync } from "node:fs";
 import path from "node:path";
-import * as z from "./zod.js";
+import * as z from "../kernel/zod.js";
 import { VERSION } from "../version.js";
-import { UserError } from "./errors.js";
-import { MAX_DESCRIPTION_LENGTH } from "./defaults.js";
-import { MANIFEST_FORMAT_VERSION, PYTHON_VERSIONS, renderManifest, serverEntry, TARGETS, type Manifest } from "./manifest.js";
-import { toTitle, validateServerNames } from "./names.js";
+import { UserError } from "../kernel/errors.js";
+import { MAX_DESCRIPTION_LENGTH } from "../kernel/defaults.js";
+import { MANIFEST_FORMAT_VERSION, PYTHON_VERSIONS, renderManifest, serverEntry, TARGETS, type Manifest } from "../monorepo/manifest.js";
+import { toTitle, validateServerNames } from "../monorepo/names.js";
 import { checkTargetDir, validateProjectName, type TargetState } from "./target-dir.js";
-import { pythonTargetsProblem, type PythonTargetsProblem } from "./targets.js";
-import { diffAgainstDisk, writeTreeAtomically, type DesiredFile, type FileChange } from "./plan.js";
+import { pythonTargetsProblem, type PythonTargetsProblem } from "../monorepo/deploy-compat.js";
+import { diffAgainstDisk, writeTreeAtomically, type DesiredFile, type FileChange } from "../monorepo/changes.js";
 import { renderDeploymentTable } from "./readme.js";
 import { renderGenerator } from "./render.js";
 import { fillEnvBlock, serverData, serverFiles } from "./server-files.js";
-import { ENV_EXAMPLE } from "./env-block.js";
-import { LOCK_FILE, SHARED_DIR, NOT_COPIED, serializeLock, sha256, vendoredStateOf, type SharedFile, type SyncLock } from "./vendor.js";
+import { ENV_EXAMPLE } from "../monorepo/env-block.js";
+import { LOCK_FILE, SHARED_DIR, NOT_COPIED, serializeLock, sha256, vendoredStateOf, type SharedFile, type SyncLock } from "../monorepo/vendor.js";
 
 
 // Defaults live in ./defaults.ts (imported by the option declarations at start-up).
-export { DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, MAX_DESCRIPTION_LENGTH } from "./defaults.js";
+export { DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, MAX_DESCRIPTION_LENGTH } from "../kernel/defaults.js";
 
 /** Validated options of {@link createMonorepo} (zod). */
 export const createOptionsSchema = z

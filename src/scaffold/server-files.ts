@@ -1,12 +1,12 @@
-import { ENV_BLOCK_BEGIN, ENV_BLOCK_END, ENV_EXAMPLE, mergeEnvBlock } from "./env-block.js";
-import { toEnvPrefix, toFolder, toTitle } from "./names.js";
-import type { DesiredFile } from "./plan.js";
+import { ENV_BLOCK_BEGIN, ENV_BLOCK_END, ENV_EXAMPLE, mergeEnvBlock } from "../monorepo/env-block.js";
+import { toEnvPrefix, toFolder, toTitle } from "../monorepo/names.js";
+import type { DesiredFile } from "../monorepo/changes.js";
 import { renderGenerator, type ServerData } from "./render.js";
-import { renderServerRequirements } from "./requirements.js";
-import { VENDORED_DIR, type SharedFile } from "./vendor.js";
+import { renderServerRequirements } from "../monorepo/requirements.js";
+import { VENDORED_DIR, type SharedFile } from "../monorepo/vendor.js";
 import { VERSION } from "../version.js";
-import type { Target } from "./manifest.js";
-import { renderTargetFiles } from "../targets/index.js";
+import type { Target } from "../monorepo/manifest.js";
+import { renderTargetFiles } from "./targets.js";
 
 /**
  * A new server's own requirements: what its generated code imports directly besides
@@ -40,7 +40,7 @@ export function serverData(name: string, description: string): ServerData {
  * @param sharedEnv - text of canonical `shared/.env.example` (put in the `.env.example`'s managed
  *   block), or null for a monorepo without one (the block is then left out).
  * @param targets - the monorepo's deployment targets: their per-server artefacts
- *   (Dockerfile, k8s.yaml, .mcpbignore; src/targets/index.ts) are rendered too.
+ *   (Dockerfile, k8s.yaml, .mcpbignore; src/scaffold/targets.ts) are rendered too.
  * @returns POSIX path relative to the monorepo root → file.
  */
 export async function serverFiles(

@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { UserError } from "./errors.js";
-import { rollForward, type JournalEntry } from "./plan.js";
+import { UserError } from "../kernel/errors.js";
+import { rollForward, type JournalEntry } from "./changes.js";
 
 /**
  * A root-level marker that one writing command (`sync`, `add-server`) holds while

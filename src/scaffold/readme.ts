@@ -1,6 +1,6 @@
-import { markdownInline } from "./escape.js";
-import { TARGETS, type Manifest } from "./manifest.js";
-import { TARGET_SPECS } from "../targets/index.js";
+import { markdownInline } from "../kernel/escape.js";
+import { TARGETS, type Manifest } from "../monorepo/manifest.js";
+import { TARGET_SPECS } from "./targets.js";
 
 /**
  * The README's Deployment table: what FastMCP Cloud asks for per server
@@ -18,7 +18,7 @@ export const TABLE_END = "<!-- mcp-monorepo:deployment-table:end -->";
 
 /**
  * Renders the marked table (markers included, no trailing newline): Server, Description,
- * then the columns of each manifest target (in the order of TARGETS) (src/targets/index.ts: FastMCP
+ * then the columns of each manifest target (in the order of TARGETS) (src/scaffold/targets.ts: FastMCP
  * Cloud's Repository, Branch, Entrypoint, Requirements; each other target's artefact and the
  * one command that deploys or runs it), then Python and Transport.
  *

@@ -3,8 +3,8 @@ import path from "node:path";
 import Handlebars from "handlebars";
 import type { NodePlopAPI } from "node-plop";
 import { PACKAGE_ROOT } from "../version.js";
-import { commentText, jsonValue, markdownInline, pyDocText, pyString, yamlScalar } from "./escape.js";
-import type { DesiredFile } from "./plan.js";
+import { commentText, jsonValue, markdownInline, pyDocText, pyString, yamlScalar } from "../kernel/escape.js";
+import type { DesiredFile } from "../monorepo/changes.js";
 import { PRECOMPILED } from "./precompiled-templates.js";
 
 /** Template data for one server (names are already validated). */
@@ -25,7 +25,7 @@ export interface MonorepoData {
   python: string;
   generatorVersion: string;
   servers: ServerData[];
-  /** The marked README Deployment table (src/core/readme.ts). */
+  /** The marked README Deployment table (src/scaffold/readme.ts). */
   deploymentTable: string;
 }
 

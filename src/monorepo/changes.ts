@@ -5,8 +5,8 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import pc from "picocolors";
 import { processAlive } from "./busy.js";
-import { UserError } from "./errors.js";
-import { byCodeUnit } from "./compare.js";
+import { UserError } from "../kernel/errors.js";
+import { byCodeUnit } from "../kernel/compare.js";
 
 /**
  * What a planned change does to one file (copier's per-file status, Nx's `listChanges()`).

@@ -1,6 +1,6 @@
 // Precompiled Handlebars templates, filled in by the build (scripts/build.mjs replaces this
 // module with the output of precompileTemplates() in ./precompile.ts). From source (tests,
-// `tsx`) there are none, and src/core/render.ts compiles each template file on first use.
+// `tsx`) there are none, and src/scaffold/render.ts compiles each template file on first use.
 // (`TemplateSpecification` is a global type of the handlebars package.)
 
 /**
