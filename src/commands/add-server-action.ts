@@ -21,6 +21,8 @@ export interface AddServerFlags {
   allowDirty?: boolean;
   json?: boolean;
   target?: string[];
+  /** `--no-lock` sets it false: leave the server unlocked and never run uv. */
+  lock?: boolean;
 }
 
 /**
@@ -53,6 +55,14 @@ export async function runAddServer(ctx: Context, nameArg: string | undefined, fl
     spin?.error("Nothing was written");
     throw err;
   }
+  let locked = false;
+  if (!result.dryRun) {
+    const { lockAfterWrite } = await import("../lock/index.js");
+    spin?.message("Locking dependencies with uv");
+    const lock = await lockAfterWrite(result.root, result.manifest, [result.server.name], { skip: flags.lock === false, env: ctx.env });
+    locked = lock.locked.length === 1;
+    if (lock.note) result.warnings.push(lock.note);
+  }
   spin?.stop(`Added ${result.server.folder}/`);
   if (flags.json) {
     writeLine(ctx.stdout, JSON.stringify(addServerJson(result, ctx.cwd), null, 2));
@@ -60,7 +70,7 @@ export async function runAddServer(ctx: Context, nameArg: string | undefined, fl
   }
   const color = useColor(ctx);
   const c = pc.createColors(color);
-  const report = formatAddServerReport(result, ctx.cwd, { color });
+  const report = formatAddServerReport(result, ctx.cwd, { color, locked });
   if (interactive) {
     // Inside the clack frame: the plan as one message, each notice as a warning.
     p.log.message(report.summary.join("\n"), { output: ctx.stdout });

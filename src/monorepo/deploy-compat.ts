@@ -76,3 +76,28 @@ export function highestPythonFor(targets: readonly Target[]): string {
 export function pythonVersionsFor(targets: readonly Target[]): string[] {
   return PYTHON_VERSIONS.filter((v) => targets.every((t) => targetRunsPython(t, v)));
 }
+
+/**
+ * The Python each target runs a server on: FastMCP Cloud its base image's
+ * ({@link FASTMCP_CLOUD_PYTHON}), docker, k8s and mcpb the manifest's `python` (their images
+ * and bundles are built for it). No targets means FastMCP Cloud, the manifest's default.
+ */
+export function targetPythons(python: string, targets: readonly Target[]): Array<{ target: Target; python: string }> {
+  return (targets.length ? targets : (["fastmcp-cloud"] as const)).map((target) => ({ target, python: target === "fastmcp-cloud" ? FASTMCP_CLOUD_PYTHON : python }));
+}
+
+/** The distinct Pythons of {@link targetPythons}, in target order (each `verify` runs once per entry). */
+export function distinctTargetPythons(python: string, targets: readonly Target[]): string[] {
+  return [...new Set(targetPythons(python, targets).map((t) => t.python))];
+}
+
+/**
+ * The `environment.python` a generated fastmcp.json declares: the targets' one Python minor
+ * (`"3.12"`: uv's Python request for any 3.12.x, so `fastmcp run fastmcp.json` does not fetch
+ * the newest CPython; gofastmcp.com/deployment/server-configuration), or `>=python` when the
+ * targets run different Pythons.
+ */
+export function fastmcpJsonPython(python: string, targets: readonly Target[]): string {
+  const all = distinctTargetPythons(python, targets);
+  return all.length === 1 ? all[0]! : `>=${python}`;
+}
