@@ -80,13 +80,33 @@ async function printAndApply(ctx: Context, opts: SyncCliOptions, root: string, p
     for (const line of formatSyncReport(plan, mode, { color }).slice(0, -1)) writeLine(ctx.stdout, line);
   }
   if (mode === "sync") result = await applySync(root, plan);
+  // Servers whose pyproject.toml block changed: their uv.lock and exported requirements.txt follow.
+  const needLock = plan.perServer.filter((s) => s.needsLock && s.status !== "blocked");
+  const lockLines: string[] = [];
+  let relocked: string[] = [];
+  if (needLock.length && mode === "sync") {
+    const { lockAfterWrite } = await import("../lock/index.js");
+    const { loadManifestFrom } = await import("../monorepo/manifest.js");
+    const r = await lockAfterWrite(root, (await loadManifestFrom(root)).manifest, needLock.map((s) => s.name), { env: ctx.env });
+    relocked = r.locked;
+    for (const name of r.locked) lockLines.push(`LOCKED    ${needLock.find((s) => s.name === name)!.folder}/uv.lock, requirements.txt  (re-locked on ${r.python})`);
+    if (r.note) lockLines.push(`note: ${r.note}`);
+    else if (!r.locked.length) lockLines.push(`note: run \`mcp-monorepo lock\` for ${needLock.map((s) => s.folder).join(", ")} (their shared requirements changed)`);
+  } else if (needLock.length) {
+    lockLines.push(`note: ${needLock.map((s) => s.folder).join(", ")} then need${needLock.length === 1 ? "s" : ""} \`mcp-monorepo lock\` (their shared requirements change; sync runs it when uv is installed)`);
+  }
   if (opts.json) {
-    writeLine(ctx.stdout, JSON.stringify(syncJson(plan, mode, result), null, 2));
+    const json = syncJson(plan, mode, result);
+    json.needsLock = needLock.map((s) => s.name).filter((n) => !relocked.includes(n));
+    json.relocked = relocked;
+    writeLine(ctx.stdout, JSON.stringify(json, null, 2));
   } else if (mode === "sync") {
+    for (const line of lockLines) writeLine(ctx.stdout, line);
     writeLine(ctx.stdout, summary(formatSyncReport(plan, mode).at(-1)!));
   } else {
     const lines = formatSyncReport(plan, mode, { color });
     for (const line of lines.slice(0, -1)) writeLine(ctx.stdout, line);
+    for (const line of lockLines) writeLine(ctx.stdout, line);
     writeLine(ctx.stdout, summary(lines.at(-1)!));
   }
   return code;

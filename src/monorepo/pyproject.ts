@@ -68,8 +68,13 @@ export interface PyprojectInputs {
 }
 
 /**
- * A new server's pyproject.toml: FastMCP, the managed shared block, the server's own
- * requirements, the dev group and `package = false`.
+ * A new server's pyproject.toml: FastMCP and the server's own requirements, the managed shared
+ * block last, the dev group and `package = false`.
+ *
+ * The block comes last because `uv add` inserts a new requirement in sorted position only when
+ * the whole list is sorted and appends it otherwise, after the block's end comment. A sorted
+ * list whose block holds names sorting after the server's own (only then) can take a new name
+ * inside the block, where the next `sync` would drop it; `check`'s lock rule then reports it.
  */
 export function renderServerPyproject(p: PyprojectInputs): string {
   return [
@@ -79,11 +84,10 @@ export function renderServerPyproject(p: PyprojectInputs): string {
     `description = ${tomlString(p.description.replace(/\s+/g, " ").trim())}`,
     `requires-python = ${tomlString(`>=${p.python}`)}`,
     "dependencies = [",
-    ...arrayLines([FASTMCP_REQUIREMENT]),
+    ...arrayLines([FASTMCP_REQUIREMENT, ...p.own]),
     `    ${SHARED_BLOCK_BEGIN}`,
     ...arrayLines(sharedRequirementLines(p.sharedRequirements)),
     `    ${SHARED_BLOCK_END}`,
-    ...arrayLines(p.own),
     "]",
     "",
     "[dependency-groups]",

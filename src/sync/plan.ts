@@ -7,6 +7,7 @@ import { planVendoredFiles, sameVendoredState } from "./classify.js";
 import { checkSharedRequirements, mergeRequirements } from "./requirements-merge.js";
 import { checkSharedEnv, ENV_EXAMPLE, mergeEnvBlock, SHARED_ENV_FILE } from "../monorepo/env-block.js";
 import { findLeftovers, scanVendored } from "./scan.js";
+import { isExportedRequirements, mergePyprojectBlock, PYPROJECT, UV_LOCK } from "../monorepo/pyproject.js";
 import type { Leftover, PlanSyncOptions, RequirementError, ServerSyncPlan, SyncConflict, SyncPlan, UnmanagedFile } from "./types.js";
 
 /** Root-relative path of the canonical shared requirements. */
@@ -203,7 +204,21 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
   const reqAbs = path.join(root, ...reqRel.split("/"));
   const serverText = await readTextOrNull(reqAbs);
   let requirementsChanged = false;
-  if (sc.sharedText !== null || serverText !== null) {
+  let needsLock = false;
+  // A uv project: the block lives in pyproject.toml's dependencies; a requirements.txt exported
+  // from uv.lock is never edited (the lock makes it again).
+  const pyRel = `${folder}/${PYPROJECT}`;
+  const pyText = sc.sharedText === null ? null : await readTextOrNull(path.join(root, ...pyRel.split("/")));
+  if (pyText !== null) {
+    const merged = mergePyprojectBlock(pyText, sc.sharedText ?? "");
+    if (merged.text === null) requirementErrors.push({ server: server.name, file: pyRel, line: merged.line, message: merged.message! });
+    else if (merged.text !== pyText) {
+      requirementsChanged = true;
+      needsLock = await fs.stat(path.join(root, ...folder.split("/"), UV_LOCK)).then(() => true, () => false);
+      changes.push({ path: pyRel, kind: "update", content: Buffer.from(merged.text, "utf8"), reason: "shared requirements block" });
+    }
+  }
+  if ((sc.sharedText !== null || serverText !== null) && !isExportedRequirements(serverText)) {
     const merged = mergeRequirements({ sharedText: sc.sharedText ?? "", sharedFile: SHARED_REQUIREMENTS, serverText, serverFile: reqRel, serverFolder: folder });
     requirementErrors.push(...merged.problems.map((p) => ({ server: server.name, ...p })));
     if (merged.text !== null && merged.text !== serverText) {
@@ -256,6 +271,7 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
     leftovers,
     lockChanged,
     requirementsChanged,
+    needsLock,
     envChanged,
     kept,
     lockStateAfter: plan.lockState,
