@@ -30,6 +30,7 @@ import {
 import { serverObjectRule } from "./rules/server-object.js";
 import { shadowingRule } from "./rules/shadowing.js";
 import { sharedDriftRule } from "./rules/shared-drift.js";
+import { staleLockRule } from "./rules/stale-lock.js";
 import type { CheckReport, Finding } from "./types.js";
 import { loadWorkspace, resolveTargets } from "./workspace.js";
 import { resolutionRuntime, resolvePackages, usePyprojectDependencies } from "./packages.js";
@@ -51,6 +52,7 @@ export const RULES: Rule[] = [
   shadowingRule,
   configOrderRule,
   importCrashRule,
+  staleLockRule,
   // Deployment targets (issue 9): only for --target docker / k8s (or the manifest's targets).
   targetFilesRule,
   dockerPythonRule,
@@ -139,7 +141,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     if (Object.keys(lock.servers).length === 0) lock = null;
   }
 
-  const ctx: RuleContext = { root: ws.root, manifest: ws.manifest, targets, analyzer, stdlib, canonical, canonicalRequirements, lock, packages };
+  const ctx: RuleContext = { root: ws.root, manifest: ws.manifest, targets, analyzer, stdlib, canonical, canonicalRequirements, lock, packages, env: opts.env };
   const findings: Finding[] = [];
   for (const d of data) for (const rule of RULES) findings.push(...(await rule(d, ctx)));
   if (!opts.servers?.length) {

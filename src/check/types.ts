@@ -32,6 +32,7 @@ export const RULE_IDS = [
   "server-layout",
   "python-syntax",
   "import-crash",
+  "stale-lock",
   // Deployment targets (issue 9): run for `--target docker` / `k8s` (src/check/rules/docker.ts, k8s.ts).
   "target-files",
   "docker-python",

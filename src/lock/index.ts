@@ -3,7 +3,7 @@ import { cannotRun } from "../kernel/errors.js";
 import { distinctTargetPythons } from "../monorepo/deploy-compat.js";
 import type { Manifest } from "../monorepo/manifest.js";
 import { findPython, type FoundPython } from "./host.js";
-import { lockServer, type ServerLockResult } from "./lock.js";
+import { exportLock, lockIsCurrent, lockServer, type ServerLockResult } from "./lock.js";
 import { findUv, type Uv } from "./uv.js";
 
 /**
@@ -96,4 +96,63 @@ export async function lockAfterWrite(root: string, manifest: Manifest, names: re
     note: failed.length ? `not locked: ${failed.map((f) => `${f.server} (${f.message})`).join("; ")}; ${later}` : null,
     python: `${result.python.implementation} ${result.python.version}`,
   };
+}
+
+/** Whether a server's lock and export are current, as `check` reports it. */
+export interface LockCheck {
+  /** The file to point at: `uv.lock` when it does not match pyproject.toml, else `requirements.txt`. */
+  file: "uv.lock" | "requirements.txt";
+  /** Why it is stale. */
+  problem: string;
+  /** `uv` (uv's own `uv lock --check` and `uv export`) or `static` (uv.lock read without uv). */
+  how: "uv" | "static";
+}
+
+const checkPythons = new Map<string, Promise<FoundPython | null>>();
+
+/**
+ * Compares a server's pyproject.toml, uv.lock and requirements.txt. Uses uv's own answer
+ * (`uv lock --check --offline` with the target's Python, then the export compared with
+ * requirements.txt) when uv and that Python are there, else a static reading of uv.lock.
+ *
+ * @returns null when they agree, or for a server that is not locked (no uv.lock and a
+ *   requirements.txt not exported from one: the unlocked form create writes offline).
+ */
+export async function checkServerLock(dir: string, folder: string, pythonVersion: string, env: NodeJS.ProcessEnv = process.env): Promise<LockCheck | null> {
+  const fs = await import("node:fs/promises");
+  const { isExportedRequirements, PYPROJECT, UV_LOCK } = await import("../monorepo/pyproject.js");
+  const read = (f: string) => fs.readFile(path.join(dir, f), "utf8").catch(() => null);
+  const [pyproject, lock, req] = await Promise.all([read(PYPROJECT), read(UV_LOCK), read("requirements.txt")]);
+  const exported = isExportedRequirements(req);
+  if (lock === null) {
+    return exported ? { file: "requirements.txt", problem: `requirements.txt says it is exported from uv.lock, but ${folder}/uv.lock does not exist`, how: "static" } : null;
+  }
+  if (pyproject === null) return null;
+  const uv = await findUv(env);
+  let python: FoundPython | null = null;
+  if (uv) {
+    let p = checkPythons.get(pythonVersion);
+    if (!p) {
+      p = findPython({ version: pythonVersion, env }).catch(() => null);
+      checkPythons.set(pythonVersion, p);
+    }
+    python = await p;
+  }
+  if (uv && python) {
+    const cur = await lockIsCurrent(uv, dir, python, env);
+    if (!cur.current) return { file: "uv.lock", problem: `uv.lock does not match pyproject.toml (uv lock --check: ${cur.message})`, how: "uv" };
+    const exp = await exportLock(uv, dir, folder, env);
+    if ("error" in exp) return { file: "uv.lock", problem: exp.error, how: "uv" };
+    if (exp.text !== req) return { file: "requirements.txt", problem: req === null ? "requirements.txt does not exist" : "requirements.txt is not the export of uv.lock (uv export gives other lines)", how: "uv" };
+    return null;
+  }
+  const { staticExportMismatch, staticLockMismatch } = await import("./static.js");
+  try {
+    const l = staticLockMismatch(pyproject, lock);
+    if (l) return { file: "uv.lock", problem: `uv.lock does not match pyproject.toml: ${l}`, how: "static" };
+  } catch (err) {
+    return { file: "uv.lock", problem: `uv.lock or pyproject.toml is not valid TOML (${(err as Error).message.split("\n")[0]})`, how: "static" };
+  }
+  const e = req === null ? "requirements.txt does not exist" : staticExportMismatch(req, lock);
+  return e ? { file: "requirements.txt", problem: e, how: "static" } : null;
 }
