@@ -13,7 +13,7 @@ import { findUv, type Uv } from "./uv.js";
  */
 
 export { exportLock, lockIsCurrent, type ServerLockResult, type LockStatus } from "./lock.js";
-export { findUv, type Uv } from "./uv.js";
+export { findUv, runUv, uvError, type Uv } from "./uv.js";
 export { findPython, type FoundPython } from "./host.js";
 
 /** Options of {@link lockMonorepo}. */

@@ -19,7 +19,8 @@ function verdictLines(v: Verdict): string[] {
   if (v.ok) {
     const startup = v.startupMs !== null ? `, start-up ${secs(v.startupMs)}` : "";
     const total = v.steps.reduce((n, s) => n + s.ms, 0);
-    return [`✔ ${v.server}: pass (${v.steps.map((s) => s.step).join(", ")} in ${secs(total)}${startup}); tools: ${v.tools.join(", ") || "none"}`];
+    const by = v.installer ? `, venv by ${v.installer}` : "";
+    return [`✔ ${v.server}: pass (${v.steps.map((s) => s.step).join(", ")} in ${secs(total)}${startup}${by}); tools: ${v.tools.join(", ") || "none"}`];
   }
   const f = v.failed!;
   const lines = [`✖ ${v.server}: fails at ${f.step}: ${f.cause}`];

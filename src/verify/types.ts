@@ -33,6 +33,8 @@ export interface Verdict {
   missingEnv: string[];
   /** The venv used: its cache key and whether it was already built. */
   venv: { hash: string; cached: boolean } | null;
+  /** What built the venv: `uv 0.13.9` or `pip` (null before the install step). */
+  installer?: string | null;
 }
 
 /** Everything `verify` reports. */
