@@ -1,5 +1,7 @@
 import path from "node:path";
 import { UserError } from "../kernel/errors.js";
+import { findPython } from "../lock/index.js";
+import { distinctTargetPythons } from "../monorepo/deploy-compat.js";
 import { collectServer } from "../check/collect.js";
 import { pythonCandidates, runAnalyzer } from "../check/python.js";
 import { loadWorkspace, type Workspace } from "../check/workspace.js";
@@ -49,6 +51,33 @@ async function basePython(explicit: string | undefined, env: NodeJS.ProcessEnv):
   throw new UserError(`verify creates venvs with Python 3.10+, but none was found (tried ${tried.join(", ")}); pass --interpreter PATH or set MCPM_PYTHON`, 2);
 }
 
+/** An interpreter verify builds venvs with: its path, `X.Y.Z` and `CPython 3.12.1`. */
+interface VerifyPython {
+  python: string;
+  version: string;
+  label: string;
+}
+
+/**
+ * The interpreters to verify on: `--interpreter` alone when given; in a monorepo with
+ * mcp-monorepo.yaml, each distinct Python its targets run (FastMCP Cloud 3.12, docker/k8s/mcpb the
+ * manifest's `python`), never another version (an error names the missing one and
+ * `uv python install`); without a manifest, the default interpreter.
+ */
+async function verifyPythons(ws: Workspace, explicit: string | undefined, env: NodeJS.ProcessEnv): Promise<VerifyPython[]> {
+  if (explicit || !ws.manifest) {
+    const base = await basePython(explicit, env);
+    const impl = await runCommand(base.python, ["-c", "import platform; print(platform.python_implementation())"], { cwd: process.cwd(), env, timeoutMs: 30_000 });
+    return [{ ...base, label: `${impl.stdout.trim() || "Python"} ${base.version}` }];
+  }
+  const out: VerifyPython[] = [];
+  for (const version of distinctTargetPythons(ws.manifest.python, ws.manifest.targets)) {
+    const found = await findPython({ version, env });
+    out.push({ python: found.path, version: found.version, label: `${found.implementation} ${found.version}` });
+  }
+  return out;
+}
+
 /** Reads what each server installs and runs. */
 async function localServers(ws: Workspace, python: string, envFile: Record<string, string>, env: NodeJS.ProcessEnv): Promise<LocalServer[]> {
   const data = await Promise.all(ws.servers.map((s, i) => collectServer(ws.root, s, i)));
@@ -96,16 +125,19 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyReport> {
     return { root, python: version, verdicts: [verdict], summary: { passed: verdict.ok ? 1 : 0, failed: verdict.ok ? 0 : 1 } };
   }
   const ws = await loadWorkspace(opts.start, opts.servers ?? []);
-  const base = await basePython(opts.python, opts.env);
-  const servers = await localServers(ws, base.python, envFile, opts.env);
-  const verdicts: Verdict[] = new Array(servers.length);
+  const pythons = await verifyPythons(ws, opts.python, opts.env);
+  const servers = await localServers(ws, pythons[0]!.python, envFile, opts.env);
+  // Each server on each distinct Python its targets run.
+  const runs = servers.flatMap((server) => pythons.map((py) => ({ server, py })));
+  const verdicts: Verdict[] = new Array(runs.length);
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < servers.length; i = next++) {
-      verdicts[i] = await verifyServer(servers[i]!, { basePython: base.python, pythonVersion: base.version, env: opts.env, startTimeoutS: opts.startTimeoutS, onStep: opts.onStep });
+    for (let i = next++; i < runs.length; i = next++) {
+      const { server, py } = runs[i]!;
+      verdicts[i] = { ...(await verifyServer(server, { basePython: py.python, pythonVersion: py.version, env: opts.env, startTimeoutS: opts.startTimeoutS, onStep: opts.onStep })), python: py.label };
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs ?? 1, servers.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs ?? 1, runs.length)) }, worker));
   const passed = verdicts.filter((v) => v.ok).length;
-  return { root: ws.root, python: base.version, verdicts, summary: { passed, failed: verdicts.length - passed } };
+  return { root: ws.root, python: pythons[0]!.version, pythons: pythons.map((p) => p.label), verdicts, summary: { passed, failed: verdicts.length - passed } };
 }
