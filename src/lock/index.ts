@@ -77,12 +77,12 @@ export interface LockAfterWrite {
 /**
  * Locks servers just written by `create`/`add-server`, when uv is installed and PyPI answers;
  * otherwise leaves the unlocked files (pyproject.toml, unpinned requirements.txt) and says to
- * run `lock`. `skip` (`--no-lock`, or `MCPM_NO_LOCK=1`) never runs uv.
+ * run `lock`. `skip` (create's and add-server's `--no-lock`, or `MCPM_NO_LOCK=1`) never runs uv.
  */
 export async function lockAfterWrite(root: string, manifest: Manifest, names: readonly string[], opts: { skip?: boolean; interpreter?: string; env?: NodeJS.ProcessEnv } = {}): Promise<LockAfterWrite> {
   const env = opts.env ?? process.env;
   const later = "run `npx create-mcp-monorepo lock` to pin exact versions (uv.lock) and export requirements.txt";
-  if (opts.skip || env.MCPM_NO_LOCK === "1") return { locked: [], note: null, python: null };
+  if (opts.skip) return { locked: [], note: null, python: null };
   if (!(await findUv(env))) return { locked: [], note: `servers not locked: uv is not installed; install it (https://docs.astral.sh/uv/), then ${later}`, python: null };
   let result: LockMonorepoResult;
   try {
