@@ -31,8 +31,11 @@ import { serverObjectRule } from "./rules/server-object.js";
 import { shadowingRule } from "./rules/shadowing.js";
 import { sharedDriftRule } from "./rules/shared-drift.js";
 import { staleLockRule } from "./rules/stale-lock.js";
+import { findPython } from "../lock/index.js";
+import { distinctTargetPythons } from "../monorepo/deploy-compat.js";
 import type { CheckReport, Finding } from "./types.js";
-import { loadWorkspace, resolveTargets } from "./workspace.js";
+import { loadWorkspace, resolveTargets, type Workspace } from "./workspace.js";
+import type { Target } from "../monorepo/manifest.js";
 import { resolutionRuntime, resolvePackages, usePyprojectDependencies } from "./packages.js";
 import { byCodeUnit } from "../kernel/compare.js";
 
@@ -84,6 +87,20 @@ export interface CheckOptions {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * The interpreter that parses the code when neither `--interpreter` nor `MCPM_PYTHON` names one:
+ * in a monorepo with mcp-monorepo.yaml, the oldest Python the checked targets run (FastMCP
+ * Cloud 3.12, docker/k8s/mcpb the manifest's `python`), so syntax is judged by the Python that
+ * deploys it (PEP 701 f-strings are valid on 3.12). Without a manifest: the default interpreter.
+ *
+ * @throws CannotRunError-style UserError (exit 2) naming the version and `uv python install`.
+ */
+async function targetParser(ws: Workspace, targets: Target[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (env.MCPM_PYTHON || !ws.manifest) return undefined;
+  const versions = distinctTargetPythons(ws.manifest.python, targets).sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]));
+  return (await findPython({ version: versions[0]!, env })).path;
+}
+
 /** Sort key: server (in manifest order; monorepo-wide findings last), then file, then line. */
 function compareFindings(order: Map<string, number>): (a: Finding, b: Finding) => number {
   return (a, b) =>
@@ -114,7 +131,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
   }
   const rootPython = await readRootPythonFiles(ws.root);
   addRootPythonVersionRequests(request, rootPython, ws.root);
-  const analyzer = await runAnalyzer(request, { python: opts.python, env: opts.env });
+  const analyzer = await runAnalyzer(request, { python: opts.python ?? (await targetParser(ws, targets, opts.env)), env: opts.env });
   for (const d of data) {
     for (const src of d.sources) {
       const facts = analyzer.files[src.id];
