@@ -93,12 +93,17 @@ export interface CheckOptions {
  * Cloud 3.12, docker/k8s/mcpb the manifest's `python`), so syntax is judged by the Python that
  * deploys it (PEP 701 f-strings are valid on 3.12). Without a manifest: the default interpreter.
  *
- * @throws CannotRunError-style UserError (exit 2) naming the version and `uv python install`.
+ * When that Python is not installed, the default interpreter parses and `note` says so.
  */
-async function targetParser(ws: Workspace, targets: Target[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  if (env.MCPM_PYTHON || !ws.manifest) return undefined;
+async function targetParser(ws: Workspace, targets: Target[], env: NodeJS.ProcessEnv): Promise<{ python?: string; note?: string }> {
+  if (env.MCPM_PYTHON || !ws.manifest) return {};
   const versions = distinctTargetPythons(ws.manifest.python, targets).sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]));
-  return (await findPython({ version: versions[0]!, env })).path;
+  try {
+    return { python: (await findPython({ version: versions[0]!, env })).path };
+  } catch (err) {
+    // Parsing still works on another 3.10+; the report says which Python parsed and why.
+    return { note: `${(err as Error).message}; the default interpreter parses the code instead, so syntax newer than it may be reported as python-syntax` };
+  }
 }
 
 /** Sort key: server (in manifest order; monorepo-wide findings last), then file, then line. */
@@ -131,7 +136,8 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
   }
   const rootPython = await readRootPythonFiles(ws.root);
   addRootPythonVersionRequests(request, rootPython, ws.root);
-  const analyzer = await runAnalyzer(request, { python: opts.python ?? (await targetParser(ws, targets, opts.env)), env: opts.env });
+  const parser = opts.python ? {} : await targetParser(ws, targets, opts.env);
+  const analyzer = await runAnalyzer(request, { python: opts.python ?? parser.python, env: opts.env });
   for (const d of data) {
     for (const src of d.sources) {
       const facts = analyzer.files[src.id];
@@ -183,7 +189,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     discovered: ws.manifest === null,
     targets,
     servers: ws.servers.map((s) => s.name),
-    python: { executable: analyzer.python.executable, version: analyzer.python.version },
+    python: { executable: analyzer.python.executable, version: analyzer.python.version, ...(parser.note ? { note: parser.note } : {}) },
     metadata: opts.offline ? "offline" : [...packages.values()].every((p) => p.resolution.ok) ? "pip" : [...packages.values()].some((p) => p.resolution.ok) ? "partial" : "map",
     findings,
     summary: { errors, warnings: findings.length - errors, servers: ws.servers.length },

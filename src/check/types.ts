@@ -95,7 +95,7 @@ export interface CheckReport {
   /** Servers checked, in order. */
   servers: string[];
   /** Interpreter that parsed the code. */
-  python: { executable: string; version: string };
+  python: { executable: string; version: string; note?: string };
   /**
    * Where import → distribution answers came from: `pip` (every server's requirements resolved
    * with pip), `partial` (some), `map` (none: no pip or no network; the built-in map was used),

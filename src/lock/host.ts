@@ -46,7 +46,7 @@ async function probe(cmd: string, env: NodeJS.ProcessEnv): Promise<FoundPython |
 /**
  * The interpreter of Python `version` (`3.12`): `--interpreter` as given, else `python3.12` on
  * PATH (a pyenv shim of a version not selected exits 127 and is skipped), else pyenv's
- * `versions/3.12.*`.
+ * `versions/3.12.*` (newest first).
  *
  * @throws UserError (exit 2) naming the version and `uv python install 3.12`.
  */
@@ -65,7 +65,10 @@ export async function findPython(opts: { version: string; interpreter?: string; 
     const p = await probe(exe, env);
     if (fits(p)) return p!;
   }
-  const root = env.PYENV_ROOT || (await runProcess("pyenv", ["root"], { env, timeoutMs: 30_000 })).stdout.trim();
+  // pyenv's root: $PYENV_ROOT, `pyenv root`, or the folder above a `shims` folder on PATH (an
+  // environment without HOME still finds the interpreters pyenv installed).
+  const shims = (env.PATH ?? "").split(path.delimiter).find((d) => path.basename(d) === "shims" && /pyenv/i.test(d));
+  const root = env.PYENV_ROOT || (await runProcess("pyenv", ["root"], { env, timeoutMs: 30_000 })).stdout.trim() || (shims ? path.dirname(shims) : "");
   if (root) {
     const dirs = (await readdir(path.join(root, "versions")).catch(() => [] as string[])).filter((d) => d === opts.version || d.startsWith(`${opts.version}.`)).sort().reverse();
     for (const d of dirs) {
