@@ -50,7 +50,9 @@ describe("verify on the target's Python", () => {
   it("a server importing `imp` (removed in 3.12) passes on 3.11 and fails verify on 3.12, naming the import", async () => {
     const dir = await create(["--server", "legacy", "--target", "docker", "--python", "3.11"]);
     const file = path.join(dir, "server-legacy", "src", "server.py");
-    await writeFile(file, "import imp  # noqa: F401  (removed in Python 3.12)\n" + (await readFile(file, "utf8")));
+    const source = await readFile(file, "utf8");
+    expect(source).toContain("from __future__ import annotations\n");
+    await writeFile(file, source.replace("from __future__ import annotations\n", "from __future__ import annotations\n\nimport imp  # noqa: F401  (removed in Python 3.12)\n"));
     const on311 = await verify(dir);
     expect(on311.code, JSON.stringify(on311.json.verdicts[0]!.failed)).toBe(0);
     expect(on311.json.pythons).toEqual([expect.stringMatching(/^CPython 3\.11\./)]);
