@@ -97,6 +97,8 @@ export function killTree(child: ChildProcess, signal: NodeJS.Signals, group = PO
 }
 
 let forwarding: ((signal: NodeJS.Signals) => void) | null = null;
+/** Set once this process is about to end by a signal: waiting calls then never settle. */
+let ending = false;
 
 /** Passes SIGINT/SIGTERM on to every live child, then ends this process by that signal when no one else listens. */
 function installForwarding(): void {
@@ -106,6 +108,7 @@ function installForwarding(): void {
     for (const l of children) l.cancel(signal);
     const others = process.listenerCount(signal) - 1;
     if (others > 0) return; // e.g. a spinner's handler: the waiting calls reject with CancelledError
+    ending = true;
     uninstallForwarding(); // a second Ctrl-C ends this process at once
     void Promise.race([Promise.all(children.map((l) => l.exited)), new Promise((r) => setTimeout(r, 2_000).unref())]).then(() => {
       for (const l of children) killTree(l.child, "SIGKILL", l.group);
@@ -207,6 +210,7 @@ export function runProcess(cmd: string, args: readonly string[], opts: ProcOptio
       live.delete(entry);
       if (live.size === 0) uninstallForwarding();
       exitResolve();
+      if (ending) return; // this process ends by the signal; nothing may run after it
       if (cancelled) reject(new CancelledError());
       else resolve(result(code, signal, err));
     };

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { CannotRunError } from "./errors.js";
@@ -176,7 +177,7 @@ async function findDefault(opts: FindPythonOptions, env: NodeJS.ProcessEnv): Pro
 async function findVersion(version: string, interpreter: string | undefined, env: NodeJS.ProcessEnv): Promise<FoundPython> {
   // A shim (pyenv's) depends on the environment it runs in: keep the interpreter it ran.
   const take = (cmd: string, r: Probe, source: PythonSource): FoundPython | null =>
-    r.ok ? { path: source !== "interpreter" && path.isAbsolute(r.executable) ? r.executable : cmd, version: r.version, implementation: r.implementation, executable: r.executable, pip: r.pip, source } : null;
+    r.ok ? { path: source !== "interpreter" && path.isAbsolute(r.executable) && existsSync(r.executable) ? r.executable : cmd, version: r.version, implementation: r.implementation, executable: r.executable, pip: r.pip, source } : null;
   if (interpreter) {
     const r = await probePython(interpreter, env);
     if (!r.ok) throw new CannotRunError(`--interpreter ${interpreter} does not run as Python (${r.reason})`);
