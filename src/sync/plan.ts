@@ -13,7 +13,7 @@ import type { Leftover, PlanSyncOptions, RequirementError, ServerSyncPlan, SyncC
 export const SHARED_REQUIREMENTS = `${SHARED_DIR}/requirements.txt`;
 
 /**
- * Plans a sync (issue 4) without writing anything or printing: reads canonical
+ * Plans a sync without writing anything or printing: reads canonical
  * `shared/`, each selected server's `src/shared/` and requirements.txt, and the lock,
  * and decides every file (see `planVendoredFiles` for the rules).
  *
