@@ -67,6 +67,8 @@ const CLASS_RULES = {
   "exit-at-import": ["import-crash", "env-required"],
   "removed-kwarg": ["server-object"],
   "syntax": ["python-syntax"],
+  "network-at-import": ["env-required", "import-crash", "async-client-at-import"],
+  "low-level-only": ["server-object", "mcp-sdk-v1"],
   "timeout": ["import-crash", "async-client-at-import"],
   "other": [],
 };
