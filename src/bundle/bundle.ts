@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { UserError } from "../kernel/errors.js";
+import { CannotRunError, UserError } from "../kernel/errors.js";
 import { loadManifestFrom, type ManifestServer } from "../monorepo/manifest.js";
 import { collectBundleFiles, type BundleFile } from "./files.js";
 import { requiredVariables } from "./env.js";
@@ -83,7 +83,7 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
   const selected: ManifestServer[] = [];
   for (const name of opts.servers) {
     const s = known.get(name.replace(/^server-/, "")) ?? manifest.servers.find((x) => x.folder === name);
-    if (!s) throw new UserError(`no server named "${name}" in mcp-monorepo.yaml (servers: ${[...known.keys()].join(", ") || "none"})`, 2);
+    if (!s) throw new CannotRunError(`no server named "${name}" in mcp-monorepo.yaml (servers: ${[...known.keys()].join(", ") || "none"})`);
     if (!selected.includes(s)) selected.push(s);
   }
   if (opts.servers.length === 0) selected.push(...manifest.servers);

@@ -1,7 +1,7 @@
-import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { UserError } from "../kernel/errors.js";
+import { runProcess } from "../kernel/proc.js";
 import { PLATFORM_SPECS, type BundlePlatform } from "./platforms.js";
 
 /**
@@ -58,25 +58,14 @@ export async function pipInstall(opts: {
   progress?: Progress;
 }): Promise<void> {
   const args = pipArgs(opts);
-  const result = await new Promise<{ code: number | null; output: string; error?: NodeJS.ErrnoException }>((resolve) => {
-    let output = "";
-    let pending = "";
-    const child = spawn(opts.pythonExe, args, { env: { ...opts.env, PYTHONUTF8: "1" }, stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
-    const onData = (d: Buffer) => {
-      const text = d.toString("utf8");
-      output += text;
-      pending += text;
-      const lines = pending.split(/\r?\n/);
-      pending = lines.pop() ?? "";
-      for (const l of lines) if (PROGRESS.test(l)) opts.progress?.(progressLine(l));
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("error", (error) => resolve({ code: null, output, error }));
-    child.on("close", (code) => resolve({ code, output }));
+  const result = await runProcess(opts.pythonExe, args, {
+    env: { ...opts.env, PYTHONUTF8: "1" },
+    onLine: (l) => {
+      if (PROGRESS.test(l)) opts.progress?.(progressLine(l));
+    },
   });
-  if (result.error) {
-    throw new UserError(`cannot run pip with ${opts.pythonExe} (${result.error.code ?? result.error.message}); pass --python PATH to a Python that has pip`);
+  if (result.startError) {
+    throw new UserError(`cannot run pip with ${opts.pythonExe} (${result.startError.code}); pass --python PATH to a Python that has pip`);
   }
   if (result.code !== 0) {
     const errors = result.output.split(/\r?\n/).filter((l) => /^ERROR:/.test(l.trim())).map((l) => l.trim());

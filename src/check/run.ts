@@ -1,10 +1,10 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { readCanonicalShared, readLock, SHARED_DIR, type SharedFile, type SyncLock } from "../monorepo/vendor.js";
-import { UserError } from "../kernel/errors.js";
+import { CannotRunError, UserError } from "../kernel/errors.js";
 import { collectServer, type ServerData } from "./collect.js";
 import type { AnalyzerRequest } from "./facts.js";
-import { CANNOT_RUN, runAnalyzer } from "./python.js";
+import { runAnalyzer } from "./python.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { asyncClientsRule } from "./rules/async-clients.js";
 import { configOrderRule } from "./rules/config-order.js";
@@ -31,7 +31,7 @@ import { serverObjectRule } from "./rules/server-object.js";
 import { shadowingRule } from "./rules/shadowing.js";
 import { sharedDriftRule } from "./rules/shared-drift.js";
 import { staleLockRule } from "./rules/stale-lock.js";
-import { findPython } from "../lock/index.js";
+import { findPython } from "../kernel/python.js";
 import { distinctTargetPythons } from "../monorepo/deploy-compat.js";
 import type { CheckReport, Finding } from "./types.js";
 import { loadWorkspace, resolveTargets, type Workspace } from "./workspace.js";
@@ -39,7 +39,7 @@ import type { Target } from "../monorepo/manifest.js";
 import { resolutionRuntime, resolvePackages, usePyprojectDependencies } from "./packages.js";
 import { byCodeUnit } from "../kernel/compare.js";
 
-/** Every rule, in the order of issue 5's list (layout first: it explains what the others skip). */
+/** Every rule, in the order `check --explain` documents them (layout first: it explains what the others skip). */
 export const RULES: Rule[] = [
   layoutRule,
   serverObjectRule,
@@ -56,7 +56,7 @@ export const RULES: Rule[] = [
   configOrderRule,
   importCrashRule,
   staleLockRule,
-  // Deployment targets (issue 9): only for --target docker / k8s (or the manifest's targets).
+  // Deployment targets: only for --target docker / k8s / mcpb (or the manifest's targets).
   targetFilesRule,
   dockerPythonRule,
   dockerServeRule,
@@ -116,10 +116,10 @@ function compareFindings(order: Map<string, number>): (a: Finding, b: Finding) =
 }
 
 /**
- * The `check` core (STYLE.md §1: a plain function over validated options that never prints).
+ * The `check` core: a plain function over validated options that never prints.
  *
  * @returns the report: findings sorted by server, file and line, and a summary.
- * @throws UserError with exit code 2 when it cannot run: no monorepo, bad manifest, unknown
+ * @throws CannotRunError (exit 2) when it cannot run: no monorepo, bad manifest, unknown
  *   `--server`/`--target`, no usable Python, or an unreadable canonical `shared/`.
  */
 export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
@@ -157,7 +157,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
       canonical = await readCanonicalShared(ws.root);
       lock = await readLock(ws.root);
     } catch (err) {
-      if (err instanceof UserError) throw new UserError(err.message, CANNOT_RUN);
+      if (err instanceof UserError) throw new CannotRunError(err.message);
       throw err;
     }
     canonicalRequirements = await fs.readFile(path.join(sharedDir, "requirements.txt"), "utf8").catch(() => null);

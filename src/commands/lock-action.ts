@@ -1,8 +1,7 @@
 import path from "node:path";
-import type { Command } from "commander";
 import pc from "picocolors";
-import type { RunState } from "../cli.js";
-import { useColor, writeLine, type Context } from "../kernel/context.js";
+import type { CommandAction } from "./types.js";
+import { useColor, writeLine } from "../kernel/context.js";
 import { UserError } from "../kernel/errors.js";
 import { acquireBusy } from "../monorepo/busy.js";
 import { loadManifestFrom } from "../monorepo/manifest.js";
@@ -31,11 +30,9 @@ const LABEL: Record<ServerLockResult["status"], string> = {
 
 /**
  * The `lock` command body: loads the manifest, locks (or checks) the named servers, prints a
- * line per server naming the Python used. Sets `state.exitCode` (1 when one failed, or is
- * stale under `--check`).
+ * line per server naming the Python used. Returns 1 when one failed, or is stale under `--check`.
  */
-export async function lockAction(ctx: Context, state: RunState, cmd: Command, names: string[]): Promise<void> {
-  const opts = cmd.opts() as LockCliOptions;
+export const lockAction: CommandAction<{ names: string[]; options: LockCliOptions }> = async (ctx, { names, options: opts }) => {
   if (opts.check && opts.dryRun) throw new UserError("--check and --dry-run cannot be used together (--check already writes nothing)");
   if (opts.check && (opts.upgrade || opts.upgradePackage?.length)) throw new UserError("--check cannot be used with --upgrade or --upgrade-package (--check never re-resolves)");
   const start = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
@@ -79,5 +76,5 @@ export async function lockAction(ctx: Context, state: RunState, cmd: Command, na
           : `${failed.length} failed`;
     writeLine(ctx.stdout, c[code === 0 ? "green" : "red"](summary));
   }
-  state.exitCode = code;
-}
+  return code;
+};

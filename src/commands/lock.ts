@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { RunState } from "../cli.js";
+import type { RunState } from "./types.js";
 import type { Context } from "../kernel/context.js";
 import type { LockCliOptions } from "./lock-action.js";
 
@@ -11,7 +11,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 /**
  * Registers `lock [NAME...]`: re-locks each server's uv.lock from its pyproject.toml with the
  * Python its deployment target runs (uv lock), and exports requirements.txt from it (uv export).
- * Sets `state.exitCode`: 0 done or current; 1 a lock failed or (`--check`) is stale.
+ * Exit code: 0 done or current; 1 a lock failed or (`--check`) is stale.
  */
 export function registerLock(program: Command, ctx: Context, state: RunState): void {
   program
@@ -42,8 +42,8 @@ export function registerLock(program: Command, ctx: Context, state: RunState): v
         "  mcp-monorepo lock --check      what CI and pre-commit run",
       ].join("\n"),
     )
-    .action(async (names: string[], _opts: LockCliOptions, cmd: Command) => {
+    .action(async (names: string[], options: LockCliOptions) => {
       const { lockAction } = await import("./lock-action.js");
-      await lockAction(ctx, state, cmd, names);
+      state.exitCode = await lockAction(ctx, { names, options });
     });
 }

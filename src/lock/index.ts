@@ -1,8 +1,8 @@
 import path from "node:path";
-import { cannotRun } from "../kernel/errors.js";
+import { CannotRunError } from "../kernel/errors.js";
 import { distinctTargetPythons } from "../monorepo/deploy-compat.js";
 import type { Manifest } from "../monorepo/manifest.js";
-import { findPython, type FoundPython } from "./host.js";
+import { findPython, type FoundPython } from "../kernel/python.js";
 import { exportLock, lockIsCurrent, lockServer, type ServerLockResult } from "./lock.js";
 import { findUv, type Uv } from "./uv.js";
 
@@ -14,7 +14,6 @@ import { findUv, type Uv } from "./uv.js";
 
 export { exportLock, lockIsCurrent, type ServerLockResult, type LockStatus } from "./lock.js";
 export { findUv, runUv, uvError, type Uv } from "./uv.js";
-export { findPython, type FoundPython } from "./host.js";
 
 /** Options of {@link lockMonorepo}. */
 export interface LockMonorepoOptions {
@@ -51,9 +50,9 @@ export function lockPythonVersion(manifest: Manifest): string {
 export async function lockMonorepo(o: LockMonorepoOptions): Promise<LockMonorepoResult> {
   const env = o.env ?? process.env;
   const known = new Map(o.manifest.servers.map((s) => [s.name, s]));
-  for (const n of o.only ?? []) if (!known.has(n)) throw cannotRun(`unknown server "${n}"; servers: ${[...known.keys()].join(", ") || "(none)"}`);
+  for (const n of o.only ?? []) if (!known.has(n)) throw new CannotRunError(`unknown server "${n}"; servers: ${[...known.keys()].join(", ") || "(none)"}`);
   const uv = await findUv(env);
-  if (!uv) throw cannotRun("lock needs uv, which was not found (not on PATH, not `python3 -m uv`); install it: `pipx install uv`, `pip install uv` or https://docs.astral.sh/uv/getting-started/installation/");
+  if (!uv) throw new CannotRunError("lock needs uv, which was not found (not on PATH, not `python3 -m uv`); install it: `pipx install uv`, `pip install uv` or https://docs.astral.sh/uv/getting-started/installation/");
   const python = await findPython({ version: lockPythonVersion(o.manifest), interpreter: o.interpreter, env });
   const servers: ServerLockResult[] = [];
   for (const s of o.manifest.servers) {

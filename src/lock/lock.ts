@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { exportedHeader, PYPROJECT, UV_LOCK } from "../monorepo/pyproject.js";
-import type { FoundPython } from "./host.js";
+import type { FoundPython } from "../kernel/python.js";
 import { EXPORT_ARGS, runUv, uvError, type Uv } from "./uv.js";
 
 /**

@@ -1,4 +1,4 @@
-import { runProcess } from "./host.js";
+import { runProcess } from "../kernel/proc.js";
 
 /**
  * Finding and running uv (https://docs.astral.sh/uv/): `uv` on PATH, else `python3 -m uv`

@@ -4,7 +4,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { parse as parseToml } from "smol-toml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { findPython } from "../../src/lock/index.js";
+import { findPython } from "../../src/kernel/python.js";
 import { cli, tempDir } from "../check/helpers.js";
 
 // `mcp-monorepo lock` and check's `stale-lock` with the real uv (installed into the test venv from
