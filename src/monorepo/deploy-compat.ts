@@ -92,12 +92,17 @@ export function distinctTargetPythons(python: string, targets: readonly Target[]
 }
 
 /**
- * The `environment.python` a generated fastmcp.json declares: the targets' one Python minor
- * (`"3.12"`: uv's Python request for any 3.12.x, so `fastmcp run fastmcp.json` does not fetch
- * the newest CPython; gofastmcp.com/deployment/server-configuration), or `>=python` when the
- * targets run different Pythons.
+ * The `environment.python` a generated fastmcp.json declares, so `fastmcp run fastmcp.json` (which
+ * runs through `uv run`) takes the Python the targets run instead of the newest one uv can fetch
+ * (gofastmcp.com/deployment/server-configuration; a uv Python request). It depends on the
+ * manifest's `python` only, so adding a target never makes it wrong:
+ * - `3.12` (FastMCP Cloud's): `"3.12"`, which every target runs;
+ * - newer (docker/k8s/mcpb only, FastMCP Cloud cannot run it): that minor, e.g. `"3.13"`;
+ * - older: `">=3.11,<3.13"`, which admits the manifest's Python (docker, k8s, mcpb) and
+ *   FastMCP Cloud's 3.12, and nothing newer.
  */
-export function fastmcpJsonPython(python: string, targets: readonly Target[]): string {
-  const all = distinctTargetPythons(python, targets);
-  return all.length === 1 ? all[0]! : `>=${python}`;
+export function fastmcpJsonPython(python: string): string {
+  const cloud = minor(FASTMCP_CLOUD_PYTHON);
+  if (minor(python) >= cloud) return python;
+  return `>=${python},<3.${cloud + 1}`;
 }

@@ -37,8 +37,8 @@ export interface ServerGeneratorData {
   python: string;
   /**
    * `fastmcp.json` `environment.python`: the Python minor the targets run (`3.12`, a uv
-   * Python request), or a PEP 440 range (`>=3.11`) when the targets run different ones
-   * (src/monorepo/deploy-compat.ts `fastmcpJsonPython`).
+   * Python request), or a PEP 440 range (`>=3.11,<3.13`) for a Python older than FastMCP
+   * Cloud's (src/monorepo/deploy-compat.ts `fastmcpJsonPython`).
    */
   pythonRequirement: string;
   generatorVersion: string;

@@ -54,7 +54,7 @@ export async function serverFiles(
   sharedEnv: string | null,
   targets: readonly Target[] = [],
 ): Promise<Map<string, DesiredFile>> {
-  const files = await renderGenerator("server", { server, python, pythonRequirement: fastmcpJsonPython(python, targets), generatorVersion: VERSION });
+  const files = await renderGenerator("server", { server, python, pythonRequirement: fastmcpJsonPython(python), generatorVersion: VERSION });
   for (const f of shared) {
     files.set(`${server.folder}/${VENDORED_DIR}/${f.path}`, { content: f.content, mode: f.mode });
   }
