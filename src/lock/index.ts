@@ -50,7 +50,7 @@ export function lockPythonVersion(manifest: Manifest): string {
 export async function lockMonorepo(o: LockMonorepoOptions): Promise<LockMonorepoResult> {
   const env = o.env ?? process.env;
   const known = new Map(o.manifest.servers.map((s) => [s.name, s]));
-  for (const n of o.only ?? []) if (!known.has(n)) throw new CannotRunError(`unknown server "${n}"; servers: ${[...known.keys()].join(", ") || "(none)"}`);
+  for (const n of o.only ?? []) if (!known.has(n)) throw new CannotRunError(`unknown server "${n}" (servers in mcp-monorepo.yaml: ${[...known.keys()].join(", ") || "none"})`);
   const uv = await findUv(env);
   if (!uv) throw new CannotRunError("lock needs uv, which was not found (not on PATH, not `python3 -m uv`); install it: `pipx install uv`, `pip install uv` or https://docs.astral.sh/uv/getting-started/installation/");
   const python = await findPython({ version: lockPythonVersion(o.manifest), interpreter: o.interpreter, env });

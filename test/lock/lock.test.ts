@@ -114,7 +114,7 @@ describe("lock", () => {
   it("refuses an unknown server and --check with --upgrade (one line, exit 2 / 1)", async () => {
     const r = await cli(["lock", "nope", "--cwd", root]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('error: unknown server "nope"; servers: ops, finance');
+    expect(r.stderr.trim()).toBe('error: unknown server "nope" (servers in mcp-monorepo.yaml: ops, finance)');
     const u = await cli(["lock", "--check", "--upgrade", "--cwd", root]);
     expect(u.code).toBe(1);
     expect(u.stderr.trim()).toBe("error: --check cannot be used with --upgrade or --upgrade-package (--check never re-resolves)");
