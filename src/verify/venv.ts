@@ -15,7 +15,9 @@ import { findUv, runUv, uvError } from "../lock/index.js";
  *
  * uv builds it when uv is installed (`uv venv` + `uv pip install -r`, the installer FastMCP Cloud
  * itself uses), else `python -m venv` + pip; `MCPM_INSTALLER=pip` asks for pip. Either keeps its
- * own download cache, so rebuilding after a cache wipe does not download again.
+ * own download cache, so rebuilding after a cache wipe does not download again. uv is asked to
+ * compile bytecode as pip does (`--compile-bytecode`; uv skips it by default): the servers run
+ * with PYTHONDONTWRITEBYTECODE, so without it every import step would compile FastMCP again.
  */
 
 /** Which installer built a venv. */
@@ -97,7 +99,7 @@ export async function ensureVenv(basePython: string, pythonVersion: string, line
       installer = `uv ${uv.version}`;
       const mk = await runUv(uv, ["venv", "--quiet", "--python", basePython, dir], { cwd: root, env, timeoutMs: 180_000 });
       if (mk.code !== 0) throw new InstallError(`uv venv failed (exit ${mk.code}): ${uvError(mk.stderr)}`, mk.stderr);
-      const inst = await runUv(uv, ["pip", "install", "--quiet", "--python", venv.python, "-r", req], { cwd: root, env, timeoutMs: 20 * 60_000 });
+      const inst = await runUv(uv, ["pip", "install", "--quiet", "--compile-bytecode", "--python", venv.python, "-r", req], { cwd: root, env, timeoutMs: 20 * 60_000 });
       if (inst.code !== 0) {
         await fs.rm(dir, { recursive: true, force: true });
         throw new InstallError(`pip install failed (uv pip install, exit ${inst.code}): ${uvError(inst.stderr)}`, inst.stdout + inst.stderr);
