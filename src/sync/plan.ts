@@ -254,6 +254,8 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
   if (sc.sharedEnvText !== null) {
     leftovers.push(...findLeftovers(path.join(root, ...folder.split("/")), ENV_EXAMPLE).map((p) => ({ server: server.name, path: `${folder}/${p}` })));
   }
+  // Temporary files of an interrupted write of pyproject.toml's block.
+  leftovers.push(...findLeftovers(path.join(root, ...folder.split("/")), PYPROJECT).map((p) => ({ server: server.name, path: `${folder}/${p}` })));
 
   const lockChanged = !sameVendoredState(sc.lock.servers[server.name], plan.lockState);
   const blocked = conflicts.some((c) => !c.forced) || requirementErrors.length > 0 || envErrors.length > 0 || sc.sharedBlocked;
