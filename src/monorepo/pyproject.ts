@@ -36,9 +36,14 @@ export function isExportedRequirements(text: string | null): boolean {
   return text !== null && text.split(/\r?\n/, 1)[0] === EXPORTED_HEADER;
 }
 
-/** A TOML basic string (JSON's escapes are valid TOML basic-string escapes). */
+/**
+ * A TOML basic string. JSON's escapes are valid TOML escapes (toml.io, "String"); TOML also
+ * refuses DEL unescaped and a lone surrogate in any form, so DEL is escaped and a lone surrogate
+ * becomes U+FFFD (what writing the text as UTF-8 makes of it anyway).
+ */
 function tomlString(s: string): string {
-  return JSON.stringify(s);
+  const wellFormed = s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+  return JSON.stringify(wellFormed).replace(/\x7f/g, "\\u007F");
 }
 
 /** The array lines of a requirement list, four spaces in, one per line. */

@@ -1,4 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { PYTHON } from "../helpers/python.js";
 import { mergePyprojectBlock, readPyproject, renderServerPyproject } from "../../src/monorepo/pyproject.js";
 import { staticExportMismatch, staticLockMismatch } from "../../src/lock/static.js";
 
@@ -11,6 +13,14 @@ describe("pyproject.toml of a server", () => {
     const p = readPyproject(text);
     expect(p).toEqual({ name: "server-ops", requiresPython: ">=3.12", dependencies: ["fastmcp>=4.0,<5", "starlette>=1.0", "httpx>=0.27,<1", "python-dotenv>=1.0"], groups: { dev: ["pytest>=8"] } });
     expect(text).toContain("[tool.uv]\n# A virtual project: uv installs the dependencies and never builds this folder as a package.\npackage = false\n");
+  });
+
+  it("a hostile description (lone surrogate, DEL, quotes, backslash, control characters) stays valid TOML for Python's tomllib too", () => {
+    const description = 'a\ud800b\u007f "q" \\ \u0001 é 😀 \udc00';
+    const t = renderServerPyproject({ folder: "s", description, python: "3.12", sharedRequirements: "", own: [] });
+    expect(readPyproject(t).name).toBe("s");
+    const read = execFileSync(PYTHON, ["-c", "import sys, tomllib, json; print(json.dumps(tomllib.loads(sys.stdin.read())['project']['description']))"], { input: t, encoding: "utf8" });
+    expect(JSON.parse(read)).toBe('a\ufffdb\u007f "q" \\ \u0001 é 😀 \ufffd');
   });
 
   it("sync replaces only the block and keeps what uv add appended after it (and CRLF)", () => {
