@@ -138,8 +138,11 @@ export interface PlanSyncOptions {
   servers: Array<{ name: string; folder: string; requirements: string; description?: string }>;
   /** The lock as read (see `readLock`). */
   lock: SyncLock;
-  /** Sync only these server names (default: all). Unknown names are a UserError. */
-  only?: string[];
+  /**
+   * Sync only these servers (a `--server` selection, from `Monorepo.select`); default all. A
+   * partial sync keeps the other servers' lock entries and leaves the root `.env.example` alone.
+   */
+  selected?: PlanSyncOptions["servers"];
   /** Overwrite conflicts (hand edits) with canonical. */
   force: boolean;
   /**
