@@ -94,6 +94,7 @@ console.log(JSON.stringify({ entered, refused }));
     expect(overlaps(await fs.readFile(log, "utf8"))).toEqual([]);
     expect(results.reduce((n, r) => n + r.entered, 0)).toBeGreaterThan(0);
     expect(await fs.readdir(root)).toEqual([]);
+    await fs.rm(root, { recursive: true, force: true });
   }, 120_000);
 
   it("a stale marker (its process killed) raced by four writers: at most one takes it over at a time", async () => {
@@ -187,6 +188,7 @@ describe(`add-server + add-target + sync at once through the built bin (${ROUNDS
       await fs.rm(root, { recursive: true, force: true });
     }
     figures.ms = Date.now() - t0;
+    await fs.rm(path.dirname(template), { recursive: true, force: true });
     console.log(`concurrency: ${JSON.stringify(figures)}`);
     expect(problems).toEqual([]);
     expect(figures).toMatchObject({ rounds: ROUNDS, lost: 0, together: 0 });
