@@ -79,7 +79,7 @@ export async function planAddServerIn(original: LoadedManifest, name: string, de
   if (envProblem) {
     throw new UserError(`${envProblem.file}:${envProblem.line}: ${envProblem.message}; fix it first: the new server would inherit it (sync refuses it too)`);
   }
-  const files = await serverFiles(server, loaded.manifest.python, vendored, sharedRequirements, sharedEnv, loaded.manifest.targets);
+  const files = await serverFiles({ server, python: loaded.manifest.python, shared: vendored, sharedRequirements, sharedEnv, targets: loaded.manifest.targets });
   const serverChanges = await diffAgainstDisk(root, files);
   const existing = serverChanges.find((c) => c.kind !== "create");
   if (existing) throw new UserError(`${existing.path} already exists; add-server never overwrites files: move it away or pick another name`);

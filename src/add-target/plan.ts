@@ -87,9 +87,9 @@ export async function planTargetArtefacts(
     if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) {
       throw new UserError(`${folder}/ leads to ${real}, outside the monorepo (a symbolic link); ${command} writes only inside ${root}: replace the link with the folder (nothing was written)`);
     }
-    const env = await readTextOrNull(path.join(dir, ".env.example"));
-    const data = { ...serverData(s.name, s.description), folder };
-    for (const [p, f] of await renderTargetFiles(targets, data, manifest.python, env)) files.set(p, f);
+    const envExample = await readTextOrNull(path.join(dir, ".env.example"));
+    const server = { ...serverData(s.name, s.description), folder };
+    for (const [p, f] of await renderTargetFiles(targets, { server, python: manifest.python, envExample })) files.set(p, f);
   }
   const all = await diffAgainstDisk(root, files);
   const changes = opts.onlyMissing ? all.filter((c) => c.kind === "create") : all;

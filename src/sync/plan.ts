@@ -225,7 +225,7 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
       changes.push({ path: envRel, kind: now === null ? "create" : "update", content: Buffer.from(merged.text, "utf8"), reason: "shared settings block" });
       if (sc.k8sPython !== null) {
         const { followK8sManifest } = await import("./k8s-follow.js");
-        const k8s = await followK8sManifest(root, folder, server, sc.k8sPython, now, merged.text);
+        const k8s = await followK8sManifest({ root, folder, server, python: sc.k8sPython, envBefore: now, envAfter: merged.text });
         if (k8s.change) changes.push(k8s.change);
         if (k8s.kept) kept.push({ path: k8s.kept, reason: "edited by hand, so not updated for the new .env.example: add what it lacks (check's k8s-env rule names it)" });
       }
