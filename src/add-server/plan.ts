@@ -2,18 +2,19 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { UserError } from "../kernel/errors.js";
 import { loadManifestFrom, parseManifest, serverEntry, type LoadedManifest, type Target } from "../monorepo/manifest.js";
-import { addTargetsToManifestText, sortTargets } from "../add-target/manifest-targets.js";
-import { planTargetArtefacts } from "../add-target/plan.js";
+import { addTargetsToManifestText, sortTargets } from "../monorepo/manifest-targets.js";
+import { planTargetArtefacts } from "../add-target/index.js";
+import { readTextOrNull } from "../kernel/fs.js";
 import { diffAgainstDisk, type DesiredFile, type FileChange } from "../monorepo/changes.js";
 import { serverData, serverFiles } from "../scaffold/server-files.js";
 import { readCanonicalShared, SHARED_DIR } from "../monorepo/vendor.js";
-import { SHARED_REQUIREMENTS } from "../sync/plan.js";
-import { checkSharedRequirements } from "../sync/requirements-merge.js";
+import { SHARED_REQUIREMENTS } from "../monorepo/requirements.js";
+import { checkSharedRequirements } from "../monorepo/requirements-merge.js";
 import { checkSharedEnv, SHARED_ENV_FILE } from "../monorepo/env-block.js";
 import { pythonTargetsProblem } from "../monorepo/deploy-compat.js";
 import { parseAddServerOptions } from "./options.js";
 import { assertServerCanBeAdded } from "./preflight.js";
-import { readTextOrNull, renderRootUpdates, rootFileOrder } from "./root-updates.js";
+import { renderRootUpdates, rootFileOrder } from "./root-updates.js";
 import type { AddServerPlan } from "./types.js";
 
 /**

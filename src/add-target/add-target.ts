@@ -5,7 +5,7 @@ import { acquireBusy } from "../monorepo/busy.js";
 import { isUserError, UserError } from "../kernel/errors.js";
 import { loadManifest, loadManifestFrom, type LoadedManifest } from "../monorepo/manifest.js";
 import { applyChanges, isWrite, type FileChange, type JournalEntry } from "../monorepo/changes.js";
-import { findLeftovers } from "../sync/scan.js";
+import { findLeftovers } from "../monorepo/leftovers.js";
 import { parseAddTargetOptions, planAddTargetIn, type AddTargetPlan } from "./plan.js";
 
 /** How `addTarget` runs (all optional). */

@@ -1,14 +1,14 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import * as z from "../kernel/zod.js";
-import { readTextOrNull, README_FILE } from "../add-server/root-updates.js";
-import { updateReadme } from "../add-server/root-files.js";
+import { readTextOrNull } from "../kernel/fs.js";
 import { UserError } from "../kernel/errors.js";
 import { knownTarget, MANIFEST_FILE, parseManifest, TARGETS, type LoadedManifest, type Manifest, type Target } from "../monorepo/manifest.js";
 import { diffAgainstDisk, type DesiredFile, type FileChange } from "../monorepo/changes.js";
 import { serverData } from "../scaffold/server-files.js";
 import { renderTargetFiles, TARGET_SPECS } from "../scaffold/targets.js";
-import { addTargetsToManifestText, sortTargets } from "./manifest-targets.js";
+import { README_FILE, updateReadme } from "../scaffold/readme.js";
+import { addTargetsToManifestText, sortTargets } from "../monorepo/manifest-targets.js";
 import { byCodeUnit } from "../kernel/compare.js";
 
 /** Validated options of the `add-target` core (zod). */

@@ -211,3 +211,11 @@ async function resolveEntry(root: string, server: CheckedServer, config: Located
   }
   return { rel, sourceId: hit?.id ?? null, objects, from, fastmcpJsonFile: jsonRel };
 }
+
+/** Facts of each parsed source file of a server (files Python could not parse are skipped; see `python-syntax`). */
+export function* parsedSources(server: ServerData): Generator<{ rel: string; srcRel: string; module: string; facts: FileFacts }> {
+  for (const src of server.sources) {
+    const facts = server.facts.get(src.id);
+    if (facts && !facts.parseError) yield { rel: src.rel, srcRel: src.srcRel, module: src.module, facts };
+  }
+}

@@ -6,42 +6,7 @@ import { PACKAGE_ROOT } from "../version.js";
 import { commentText, jsonValue, markdownInline, pyDocText, pyString, yamlScalar } from "../kernel/escape.js";
 import type { DesiredFile } from "../monorepo/changes.js";
 import { PRECOMPILED } from "./precompiled-templates.js";
-import type { TargetTemplateData } from "./targets.js";
-
-/** Template data for one server (names are already validated). */
-export interface ServerData {
-  name: string;
-  description: string;
-  /** `server-<name>` */
-  folder: string;
-  /** Human title, e.g. `Ops Team`. */
-  title: string;
-  /** Env var the server's hello tool reads, e.g. `OPS_GREETING`. */
-  greetingVar: string;
-}
-
-/** Template data for the `monorepo` generator. */
-export interface MonorepoData {
-  project: string;
-  python: string;
-  generatorVersion: string;
-  servers: ServerData[];
-  /** The marked README Deployment table (src/scaffold/readme.ts). */
-  deploymentTable: string;
-}
-
-/** Template data for the `server` generator. */
-export interface ServerGeneratorData {
-  server: ServerData;
-  python: string;
-  /**
-   * `fastmcp.json` `environment.python`: the lowest supported version as a PEP 440
-   * range (`>=3.12`, PEP 440 version specifiers), so a runtime newer than the minimum (FastMCP
-   * Cloud's 3.12 for a 3.10 project) is admitted, while a `>=3.13` project is visibly not.
-   */
-  pythonRequirement: string;
-  generatorVersion: string;
-}
+import type { MonorepoData, ServerGeneratorData, TargetTemplateData } from "./template-data.js";
 
 const PLOPFILE = path.join(PACKAGE_ROOT, "generators", "plopfile.js");
 /** Partials every template may use: name → template file (relative to the package root). */

@@ -1,7 +1,8 @@
 import { ENV_BLOCK_BEGIN, ENV_BLOCK_END, ENV_EXAMPLE, mergeEnvBlock } from "../monorepo/env-block.js";
 import { toEnvPrefix, toFolder, toTitle } from "../monorepo/names.js";
 import type { DesiredFile } from "../monorepo/changes.js";
-import { renderGenerator, type ServerData } from "./render.js";
+import { renderGenerator } from "./render.js";
+import type { ServerData } from "./template-data.js";
 import { renderServerRequirements } from "../monorepo/requirements.js";
 import { VENDORED_DIR, type SharedFile } from "../monorepo/vendor.js";
 import { VERSION } from "../version.js";

@@ -1,6 +1,6 @@
 import type { Manifest, ManifestServer, Target } from "../monorepo/manifest.js";
 import type { DesiredFile } from "../monorepo/changes.js";
-import type { ServerData } from "./render.js";
+import type { ServerData, TargetTemplateData } from "./template-data.js";
 import { toFolder } from "../monorepo/names.js";
 import { parseEnvExample } from "../monorepo/env-example.js";
 
@@ -122,24 +122,6 @@ export const TARGET_SPECS: Readonly<Record<Target, TargetSpec>> = {
 /** Root-relative paths of the artefacts `target` renders for a server folder. */
 export function artefactPaths(target: Target, folder: string): string[] {
   return TARGET_SPECS[target].artefacts.map((a) => `${folder}/${a.path}`);
-}
-
-/** Template data of every target template (see templates/targets/). */
-export interface TargetTemplateData {
-  server: ServerData;
-  /** The manifest's Python (`python:<python>-slim`). */
-  python: string;
-  command: readonly string[];
-  /** Kubernetes object name and `app.kubernetes.io/name` label: `server-<name>` (a DNS-1123 label whatever the folder path). */
-  k8sName: string;
-  configName: string;
-  secretName: string;
-  /** ConfigMap entries: every non-secret `.env.example` variable (container overrides applied). */
-  config: Array<{ name: string; value: string }>;
-  /** Secret variables (referenced from the Secret by name; values never written). */
-  secrets: Array<{ name: string }>;
-  startupSeconds: number;
-  startupFailureThreshold: number;
 }
 
 /** What {@link renderTargetFiles} renders from. */

@@ -4,13 +4,12 @@ import { cannotRun } from "../kernel/errors.js";
 import type { FileChange } from "../monorepo/changes.js";
 import { LOCK_FILE, readCanonicalShared, serializeLock, SHARED_DIR, VENDORED_DIR, type SharedFile, type SyncLock } from "../monorepo/vendor.js";
 import { planVendoredFiles, sameVendoredState } from "./classify.js";
-import { checkSharedRequirements, mergeRequirements } from "./requirements-merge.js";
+import { checkSharedRequirements, mergeRequirements } from "../monorepo/requirements-merge.js";
+import { SHARED_REQUIREMENTS } from "../monorepo/requirements.js";
+import { findLeftovers } from "../monorepo/leftovers.js";
 import { checkSharedEnv, ENV_EXAMPLE, mergeEnvBlock, SHARED_ENV_FILE } from "../monorepo/env-block.js";
-import { findLeftovers, scanVendored } from "./scan.js";
+import { scanVendored } from "./scan.js";
 import type { Leftover, PlanSyncOptions, RequirementError, ServerSyncPlan, SyncConflict, SyncPlan, UnmanagedFile } from "./types.js";
-
-/** Root-relative path of the canonical shared requirements. */
-export const SHARED_REQUIREMENTS = `${SHARED_DIR}/requirements.txt`;
 
 /**
  * Plans a sync (issue 4) without writing anything or printing: reads canonical

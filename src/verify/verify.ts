@@ -1,8 +1,7 @@
 import path from "node:path";
 import { UserError } from "../kernel/errors.js";
-import { collectServer } from "../check/collect.js";
-import { pythonCandidates, runAnalyzer } from "../check/python.js";
-import { loadWorkspace, type Workspace } from "../check/workspace.js";
+import { collectServer, loadWorkspace, runAnalyzer, type Workspace } from "../check/index.js";
+import { pythonCandidates } from "../check/python.js";
 import { readEnvFile, serverEnv } from "./env.js";
 import { verifyServer, type LocalServer } from "./local.js";
 import { runCommand } from "./proc.js";

@@ -1,5 +1,6 @@
 import type { FileFacts } from "../facts.js";
-import { finding, parsedSources, type Rule } from "../rule.js";
+import { parsedSources } from "../collect.js";
+import { finding, type Rule } from "../rule.js";
 import { canonicalName } from "./config-order.js";
 import type { Finding } from "../types.js";
 

@@ -1,4 +1,5 @@
-import { finding, parsedSources, type Rule } from "../rule.js";
+import { parsedSources } from "../collect.js";
+import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 import { canonicalName } from "./config-order.js";
 

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { requiredVariables } from "../../bundle/env.js";
-import { loadIgnore, MCPBIGNORE } from "../../bundle/files.js";
-import { finding, parsedSources, type Rule } from "../rule.js";
+import { loadIgnore, MCPBIGNORE, requiredVariables } from "../../bundle/index.js";
+import { parsedSources } from "../collect.js";
+import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**

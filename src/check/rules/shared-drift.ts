@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { requirementName, SHARED_BLOCK_BEGIN, SHARED_BLOCK_END } from "../../monorepo/requirements.js";
 import { listVendorableFiles, sha256, SHARED_DIR, VENDORED_DIR } from "../../monorepo/vendor.js";
-import { sharedBlockLines } from "../../sync/requirements-merge.js";
+import { sharedBlockLines } from "../../monorepo/requirements-merge.js";
 import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 

@@ -4,7 +4,7 @@ import {
   requirementName,
   SHARED_BLOCK_BEGIN,
   SHARED_BLOCK_END,
-} from "../monorepo/requirements.js";
+} from "./requirements.js";
 
 /**
  * Merging `shared/requirements.txt` into a server's requirements.txt (issue 4):
