@@ -113,7 +113,7 @@ async function refuseUnknownHelpTopic(program: Command, argv: string[]): Promise
 }
 
 /**
- * Runs the CLI once (STYLE.md §5: one error type, one catch).
+ * Runs the CLI once (one error type, one catch: a UserError prints one line).
  *
  * @param argv - arguments after the program name.
  * @param ctx - injected I/O (defaults to the real process).

@@ -3,7 +3,7 @@ import path from "node:path";
 import { isTransientName } from "../monorepo/changes.js";
 
 /**
- * Cleans what a killed `add-server` left (issue 12): the temporary and backup files of its
+ * Cleans what a killed `add-server` left: the temporary and backup files of its
  * transaction (`.<name>.mcpm-tmp-xxxxxxxx`, `.<name>.mcpm-bak-xxxxxxxx`) beside the root files
  * it updates, and inside the new server's folder; a server folder that holds nothing but such
  * files (a run killed while staging) is removed, so the next run can create it.

@@ -18,7 +18,7 @@ import { renderRootUpdates, rootFileOrder } from "./root-updates.js";
 import type { AddServerPlan } from "./types.js";
 
 /**
- * Plans `add-server` (issue 3) without writing anything or prompting: finds the
+ * Plans `add-server` without writing anything or prompting: finds the
  * monorepo above `cwd`, runs every refusal, renders the new `server-<name>/` with
  * the same functions `create` uses (src/scaffold/server-files.ts: the node-plop `server`
  * generator, a vendored copy of the **current** canonical `shared/`, requirements.txt

@@ -36,7 +36,7 @@ export function parseAddTargetOptions(raw: unknown): AddTargetOptions {
   return { cwd: result.data.cwd, targets: sortTargets(result.data.targets as Target[]) };
 }
 
-/** What `add-target` plans to do (STYLE.md §4: results are data). */
+/** What `add-target` plans to do (data; the CLI prints it). */
 export interface AddTargetPlan {
   /** Absolute monorepo root. */
   root: string;
@@ -80,7 +80,7 @@ export async function planTargetArtefacts(
       continue;
     }
     // A folder reached through a symbolic link that leads out of the monorepo: writing there
-    // would change files outside the tree add-target was run on (issue 12).
+    // would change files outside the tree add-target was run on.
     const real = await fs.realpath(dir);
     const realRoot = await fs.realpath(root);
     const rel = path.relative(realRoot, real);
@@ -101,7 +101,7 @@ export async function planTargetArtefacts(
 }
 
 /**
- * Plans `add-target` (issue 9; writes nothing, never prompts): the artefacts of each new
+ * Plans `add-target` (writes nothing, never prompts): the artefacts of each new
  * target for every server ({@link planTargetArtefacts}), the manifest's `targets:` with the
  * new targets appended (byte-preserving splice), and the README Deployment table regenerated
  * with the new columns (only the bytes between its markers change).

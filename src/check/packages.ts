@@ -6,7 +6,7 @@ import type { AnalyzerResponse } from "./facts.js";
 import { providersOf, pypiLines, resolveRequirements, type Resolution } from "./metadata.js";
 
 /**
- * Per-server package facts for `undeclared-dependency` (issue 11): the resolved requirements and
+ * Per-server package facts for `undeclared-dependency`: the resolved requirements and
  * which resolved distributions provide each third-party import (see `metadata.ts`).
  */
 

@@ -24,7 +24,7 @@ export interface RuleContext {
   packages?: Map<string, ServerPackages>;
 }
 
-/** A rule: server inputs in, findings out (STYLE.md §4). */
+/** A rule: server inputs in, findings out (data; nothing printed). */
 export type Rule = (server: ServerData, ctx: RuleContext) => Finding[] | Promise<Finding[]>;
 
 /** Builds a finding for a server. */

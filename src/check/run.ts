@@ -35,7 +35,7 @@ import { loadWorkspace, resolveTargets } from "./workspace.js";
 import { resolutionRuntime, resolvePackages, usePyprojectDependencies } from "./packages.js";
 import { byCodeUnit } from "../kernel/compare.js";
 
-/** Every rule, in the order of issue 5's list (layout first: it explains what the others skip). */
+/** Every rule, in report order (layout first: it explains what the others skip). */
 export const RULES: Rule[] = [
   layoutRule,
   serverObjectRule,
@@ -51,7 +51,7 @@ export const RULES: Rule[] = [
   shadowingRule,
   configOrderRule,
   importCrashRule,
-  // Deployment targets (issue 9): only for --target docker / k8s (or the manifest's targets).
+  // Deployment targets: only for --target docker / k8s (or the manifest's targets).
   targetFilesRule,
   dockerPythonRule,
   dockerServeRule,
@@ -92,7 +92,7 @@ function compareFindings(order: Map<string, number>): (a: Finding, b: Finding) =
 }
 
 /**
- * The `check` core (STYLE.md §1: a plain function over validated options that never prints).
+ * The `check` core: a plain function over validated options that never prints.
  *
  * @returns the report: findings sorted by server, file and line, and a summary.
  * @throws UserError with exit code 2 when it cannot run: no monorepo, bad manifest, unknown

@@ -7,7 +7,7 @@ import type { AddServerFlags } from "./add-server-action.js";
 // ./add-server-action.ts, imported when the command runs.
 
 /**
- * Registers `add-server [name]` (issue 3): adds one compliant server to an
+ * Registers `add-server [name]`: adds one compliant server to an
  * existing monorepo, created exactly as `create` would, and updates every place
  * that lists servers (manifest, README Deployment table, root `.env.example`, lock),
  * all or nothing.

@@ -8,7 +8,7 @@ import type { AddTargetFlags } from "./add-target-action.js";
 // ./add-target-action.ts, imported when the command runs.
 
 /**
- * Registers `add-target <target...>` (issue 9): adds deployment targets to an existing
+ * Registers `add-target <target...>`: adds deployment targets to an existing
  * monorepo: writes each target's files for every server (Dockerfile + .dockerignore, k8s.yaml,
  * .mcpbignore), adds them to `targets:` in mcp-monorepo.yaml and a column each to the README
  * Deployment table, all or nothing. Refuses (naming it) a file that already exists, and files

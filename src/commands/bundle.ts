@@ -8,7 +8,7 @@ import type { BundleCliOptions } from "./bundle-action.js";
 // ./bundle-action.ts, imported when the command runs.
 
 /**
- * Registers `bundle` (issue 9, the mcpb target):
+ * Registers `bundle` (the mcpb target):
  *
  * - `bundle [NAME...] [--out DIR] [--platform P] [--interpreter PATH] [--json]` builds
  *   `DIR/server-NAME-VERSION-PLATFORM.mcpb` (default DIR `<root>/dist`, default platform this

@@ -10,12 +10,12 @@ import type { CheckCliOptions } from "./check-action.js";
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /**
- * Registers `check` (issue 5): the seeds' deployment checklist as a linter.
+ * Registers `check`: the deployment checklist of src/check/README.md as a linter.
  *
  * `check [--server NAME]... [--target T]... [--json] [--strict] [--cwd DIR] [--interpreter PATH]`
  * (`--python PATH`, the old spelling, still works, hidden and deprecated: in `create`, `--python`
  * is a version)
- * works inside a monorepo with `mcp-monorepo.yaml` or a hand-made one laid out as in seed 002.
+ * works inside a monorepo with `mcp-monorepo.yaml` or a hand-made one (`server-<name>/src/server.py` folders with their requirements).
  * Sets `state.exitCode`: 0 no errors (warnings fail only with `--strict`), 1 findings that fail;
  * "could not run" is a `UserError` with exit code 2 thrown by the core.
  */

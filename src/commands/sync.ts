@@ -7,7 +7,7 @@ import type { SyncCliOptions } from "./sync-action.js";
 // ./sync-action.ts, imported when the command runs.
 
 /**
- * Registers `sync` (issue 4): copies canonical `shared/` into every server's
+ * Registers `sync`: copies canonical `shared/` into every server's
  * `src/shared/`, merges `shared/requirements.txt` into each server's managed
  * block, and records what it wrote in `mcp-monorepo.lock.json`.
  *

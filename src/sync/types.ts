@@ -2,7 +2,7 @@ import type { FileChange } from "../monorepo/changes.js";
 import type { SyncLock, VendoredState } from "../monorepo/vendor.js";
 
 /**
- * Data types of the sync core (STYLE.md §4: results are data; printing is the CLI's job).
+ * Data types of the sync core (results are data; printing is the CLI's job).
  * Every path in these types is POSIX. Paths named `path` are relative to the
  * monorepo root unless a field says otherwise.
  */

@@ -10,8 +10,8 @@ import type { StepName, StepResult, Verdict } from "./types.js";
 import { ensureVenv, InstallError, type Venv } from "./venv.js";
 
 /**
- * Verifies one server locally, the way the platform runs it (issue 11; seed 002 "Testing
- * Strategy"): a fresh venv from its requirements alone; seed 002's local module import test;
+ * Verifies one server locally, the way the platform runs it: a fresh venv from
+ * its requirements alone (FastMCP Cloud installs only what they list); an import of the entry file;
  * `fastmcp inspect`; `fastmcp run` over streamable HTTP, then MCP `initialize` + `tools/list`
  * with the official TypeScript SDK client. Stops at the first failing step.
  */

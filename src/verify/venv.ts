@@ -4,8 +4,8 @@ import path from "node:path";
 import { runCommand } from "./proc.js";
 
 /**
- * Throwaway venvs for `verify`, one per requirements set, cached by content (issue 11; seed 002
- * "Dependency Test": create a fresh virtual environment and install only from requirements.txt).
+ * Throwaway venvs for `verify`, one per requirements set, cached by content: a fresh virtual
+ * environment with only what requirements.txt lists, as the platform installs it.
  *
  * A venv lives in `<cache>/verify/venvs/<hash>/` where the hash covers the requirement lines and
  * the base interpreter's version; `.complete` is written last, so a half-built venv (killed run,

@@ -7,10 +7,10 @@ import type { ResolvedDist } from "../metadata.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rules `undeclared-dependency`, `unresolvable-requirements` and `mcp-sdk-v1` (issues 5 and 11).
+ * Rules `undeclared-dependency`, `unresolvable-requirements` and `mcp-sdk-v1` .
  *
- * Source: seed 002 "Dependency Test" (install only from requirements.txt in a fresh venv, then
- * run): FastMCP Cloud installs exactly what requirements.txt (or pyproject.toml) lists, so every
+ * FastMCP Cloud installs exactly what requirements.txt (or pyproject.toml) lists, in a fresh
+ * environment (https://gofastmcp.com/deployment/fastmcp-cloud), so every
  * third-party import must be satisfied by it, and `fastmcp` itself must be listed.
  *
  * With the requirements resolved by pip (`metadata.ts`), an import is satisfied when a requested

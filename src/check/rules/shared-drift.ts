@@ -7,9 +7,9 @@ import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rule `shared-drift` (issue 5 rule 4, first half; CONTRACT rule 3).
+ * Rule `shared-drift`.
  *
- * Source: seed 002 "Handling Shared Code, Option 1: Embed in Each Server": each server deploys
+ * A platform deploys one server folder, so shared code is embedded: each server deploys
  * its own copy in `src/shared/`, so a copy that differs from canonical `shared/` ships old or
  * hand-edited code. Compares every file (SHA-256, `src/monorepo/vendor.ts`): missing, different, or
  * extra. With `mcp-monorepo.lock.json` (what `sync` last wrote) it says whether a copy was
