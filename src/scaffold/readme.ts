@@ -66,8 +66,9 @@ export function replaceDeploymentTable(readme: string, manifest: Manifest): { te
 }
 
 /**
- * Regenerates the README's Deployment table for `manifest` (only the bytes between the markers change). A missing README becomes one that
- * holds just a `## Deployment` heading and the marked table.
+ * Regenerates the README's Deployment table for `manifest` (only the bytes between the
+ * markers change). A missing README becomes one that holds just a `## Deployment` heading and
+ * the marked table.
  *
  * @param current - README text, or null when there is no README.md.
  * @returns the new text; `appended` when the markers were missing and a fresh table was added at the end.
