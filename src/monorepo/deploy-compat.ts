@@ -4,7 +4,7 @@ import { FASTMCP_CLOUD_PYTHON, PYTHON_VERSIONS, TARGETS, type Target } from "./m
  * Whether a Python version and a set of deployment targets agree, decided before
  * anything is written, so `create` never generates a tree that `check --strict` rejects.
  *
- * Source: seed 000 (FastMCP Cloud build failure): FastMCP Cloud (Prefect Horizon) builds
+ * FastMCP Cloud (Prefect Horizon) builds
  * every server on its base image `mcp-base-python3.12` (Python 3.12.12) whatever
  * `fastmcp.json` asks for, so a server requiring Python >= 3.13 fails to build there.
  * A custom container (docker), Kubernetes (k8s) and an MCPB bundle choose their own

@@ -16,7 +16,7 @@ export const PYTHON_KEYWORDS = new Set([
 
 /**
  * Top-level import names a local module or package must not shadow
- * (CONTRACT rule 9; FastMCP issue #3752: a local `mcp/` folder hides the MCP SDK).
+ * (FastMCP issue #3752: a local `mcp/` folder hides the MCP SDK).
  * Covers FastMCP's own runtime dependencies, the generated code's imports and the
  * stdlib modules the generated code and `fastmcp run` rely on.
  */

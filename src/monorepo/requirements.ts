@@ -1,9 +1,15 @@
+import { SHARED_DIR } from "./vendor.js";
+
 /**
  * requirements.txt rules shared by create, add-server, sync and check.
  *
- * Source: seed 002 "Dependency Management" (FastMCP Cloud installs from PyPI only:
- * no `-e`, no git URLs, no relative paths, no `file:` URLs) and CONTRACT rule 2.
+ * FastMCP Cloud installs a server's requirements from PyPI in its own build: no `-e`, no git
+ * URLs, no relative paths, no `file:` URLs resolve there (https://gofastmcp.com/deployment/fastmcp-cloud;
+ * line syntax: https://pip.pypa.io/en/stable/reference/requirements-file-format/).
  */
+
+/** Root-relative path of the canonical shared requirements. */
+export const SHARED_REQUIREMENTS = `${SHARED_DIR}/requirements.txt`;
 
 /** The FastMCP range generated servers are tested with (FastMCP 4.x from PyPI). */
 export const FASTMCP_REQUIREMENT = "fastmcp>=4.0,<5";

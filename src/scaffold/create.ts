@@ -157,7 +157,7 @@ export async function renderMonorepo(opts: CreateOptions): Promise<{ files: Map<
   fillEnvBlock(files, ENV_EXAMPLE, sharedEnv);
   const lock: SyncLock = { lockVersion: 1, servers: {} };
   for (const server of servers) {
-    for (const [p, f] of await serverFiles(server, manifest.python, shared, sharedRequirements, sharedEnv, manifest.targets)) files.set(p, f);
+    for (const [p, f] of await serverFiles({ server, python: manifest.python, shared, sharedRequirements, sharedEnv, targets: manifest.targets })) files.set(p, f);
     lock.servers[server.name] = vendoredStateOf(shared);
   }
   files.set("mcp-monorepo.yaml", { content: renderManifest(manifest), mode: 0o644 });

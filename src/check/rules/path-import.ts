@@ -1,14 +1,15 @@
 import path from "node:path";
 import type { PathTarget } from "../facts.js";
-import { finding, parsedSources, type Rule } from "../rule.js";
+import { parsedSources } from "../collect.js";
+import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rule `path-import` (issue 5 rule 4, second half; CONTRACT rules 3 and 6; issue 11).
+ * Rule `path-import`: shared code is vendored into each server, never reached by path.
  *
- * Source: seed 002 "Cloud vs Local Differences / Import Paths" (`sys.path.append('src')` works
- * locally and fails in the cloud) and the deployment checklist ("No relative imports outside the
- * package"). FastMCP's loader (`FileSystemSource._import_module`) puts the entry file's folder on
+ * `sys.path.append('src')` works locally and fails on the platform, where only the server's
+ * folder is deployed, and a relative import above the entry file's package has nothing to
+ * import. FastMCP's loader (`FileSystemSource._import_module`) puts the entry file's folder on
  * `sys.path` and imports the file as a top-level module, so:
  * - a `sys.path` edit whose target check can evaluate (`Path(__file__).parent`,
  *   `os.path.dirname(__file__)`, joins) is fine when it stays inside the server folder (re-adding

@@ -3,10 +3,10 @@ import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rule `pypi-only` (issue 5 rule 2; CONTRACT rule 2; issue 11).
+ * Rule `pypi-only`.
  *
- * Source: seed 002 "Dependency Management / PyPI-Only Rule": FastMCP Cloud installs from PyPI
- * only, so `-e ../shared-utils`, `-e .`, `git+https://...`, `../local-package`,
+ * FastMCP Cloud installs a server's requirements from PyPI in its own build, where nothing else of
+ * the repository is an installable package (https://gofastmcp.com/deployment/fastmcp-cloud), so `-e ../shared-utils`, `-e .`, `git+https://...`, `../local-package`,
  * `file:///path/to/package`, other URLs and paths, and index/find-links options all fail the
  * build. Every such line is reported with its line number (`findNonPypiLines`, src/monorepo/requirements.ts),
  * in requirements.txt (or pyproject.toml's dependencies) and in fastmcp.json's

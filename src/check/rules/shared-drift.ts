@@ -2,14 +2,14 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { requirementName, SHARED_BLOCK_BEGIN, SHARED_BLOCK_END } from "../../monorepo/requirements.js";
 import { listVendorableFiles, sha256, SHARED_DIR, VENDORED_DIR } from "../../monorepo/vendor.js";
-import { sharedBlockLines } from "../../sync/requirements-merge.js";
+import { sharedBlockLines } from "../../monorepo/requirements-merge.js";
 import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rule `shared-drift` (issue 5 rule 4, first half; CONTRACT rule 3).
+ * Rule `shared-drift`.
  *
- * Source: seed 002 "Handling Shared Code, Option 1: Embed in Each Server": each server deploys
+ * A platform deploys one server folder, so shared code is embedded: each server deploys
  * its own copy in `src/shared/`, so a copy that differs from canonical `shared/` ships old or
  * hand-edited code. Compares every file (SHA-256, `src/monorepo/vendor.ts`): missing, different, or
  * extra. With `mcp-monorepo.lock.json` (what `sync` last wrote) it says whether a copy was
