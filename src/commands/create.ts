@@ -60,7 +60,7 @@ function defineCreate(cmd: Command, ctx: Context, state: RunState, guardCommands
     )
     .option("--git", "run git init in the new folder (default)")
     .option("--no-git", "do not run git init")
-    .option("--repository <owner/name>", "GitHub repository for the Deployment table (default: your-github-user/<project>)")
+    .option("--repository <owner/name>", "GitHub repository for the Deployment table and MCPB manifest (the wizard asks, from git's remote or user; else your-github-user/<project>)")
     .option("--branch <name>", "branch FastMCP Cloud deploys from", "main")
     .option("--dry-run", "print the files that would be created and write nothing")
     .option("--json", "print the result as JSON (no prompts: give --server or --yes)")

@@ -10,6 +10,7 @@ import { checkTargetDir, validateProjectName, type TargetState } from "./target-
 import { pythonTargetsProblem, type PythonTargetsProblem } from "../monorepo/deploy-compat.js";
 import { diffAgainstDisk, writeTreeAtomically, type DesiredFile, type FileChange } from "../monorepo/changes.js";
 import { renderDeploymentTable } from "./readme.js";
+import { enclosingGitRepo } from "./git-facts.js";
 import { renderGenerator } from "./render.js";
 import { fillEnvBlock, serverData, serverFiles } from "./server-files.js";
 import { ENV_EXAMPLE } from "../monorepo/env-block.js";
@@ -78,10 +79,13 @@ export interface CreateResult {
   dryRun: boolean;
   /**
    * `committed` (git init + initial commit), `initialized` (init only: no git identity
-   * configured), `skipped` (not asked, or dry run), `existing` (a .git was there) or
-   * `unavailable` (git not found).
+   * configured), `skipped` (not asked, or dry run), `existing` (a .git was there),
+   * `enclosing` (the folder is inside another repository's work tree: no nested `git init`;
+   * see {@link CreateResult.gitRoot}) or `unavailable` (git not found).
    */
-  git: "committed" | "initialized" | "skipped" | "existing" | "unavailable";
+  git: "committed" | "initialized" | "skipped" | "existing" | "enclosing" | "unavailable";
+  /** The enclosing repository's top folder when `git` is `enclosing`. */
+  gitRoot?: string;
   /** Advice worth showing (none today: a Python version a target cannot run is refused instead). */
   warnings: string[];
   manifest: Manifest;
@@ -210,6 +214,12 @@ export async function createMonorepo(raw: unknown, opts: { dryRun?: boolean } = 
   await writeTreeAtomically(options.targetDir, files);
   let git: CreateResult["git"] = "skipped";
   if (state === "git-only") git = "existing";
-  else if (options.git) git = await gitInit(options.targetDir);
+  else if (options.git) {
+    // Inside another work tree a nested repository would hide these files from it (and GitHub
+    // runs only the outer repository's .github/workflows): leave them to the outer repository.
+    const outer = await enclosingGitRepo(options.targetDir);
+    if (outer) return { ...base, dryRun: false, git: "enclosing", gitRoot: outer };
+    git = await gitInit(options.targetDir);
+  }
   return { ...base, dryRun: false, git };
 }
