@@ -79,7 +79,7 @@ function nextSteps(result: CreateResult, shownDir: string): string[] {
     ...outer,
     `python3 -m venv .venv && . .venv/bin/activate`,
     `(cd ${first.folder} && pip install -r requirements.txt -r requirements-dev.txt && python -m pytest -q)`,
-    `npx create-mcp-monorepo verify   # installs each server as its target does and calls its tools`,
+    `npx create-mcp-monorepo verify   # before a deploy: each server in a fresh venv, served over MCP`,
     `cd ${first.folder} && fastmcp run fastmcp.json --skip-env --transport http   # serves http://127.0.0.1:8000/mcp`,
   ];
 }

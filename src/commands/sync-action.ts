@@ -46,7 +46,7 @@ export async function runSync(ctx: Context, opts: SyncCliOptions): Promise<numbe
   // --check and --dry-run say so; a sync takes the marker, which finishes it, and plans after that.
   const unfinished = await unfinishedCommit(loaded.root);
   if (unfinished && mode !== "sync") {
-    throw new UserError(`an interrupted ${oneLineMessage(unfinished)} left its changes half written; run mcp-monorepo sync to finish them`);
+    throw new UserError(`an interrupted ${oneLineMessage(unfinished)} left its changes half written; run npx create-mcp-monorepo sync to finish them`);
   }
   let plan = await makePlan();
   // Only a sync that will write takes the busy marker (a no-op sync writes nothing at all);

@@ -219,7 +219,7 @@ export async function readLock(root: string): Promise<SyncLock> {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw cannotRun(`${LOCK_FILE} is not valid JSON (${(err as Error).message}); delete it and run \`mcp-monorepo sync --force\``);
+    throw cannotRun(`${LOCK_FILE} is not valid JSON (${(err as Error).message}); delete it and run \`npx create-mcp-monorepo sync --force\``);
   }
   const lock = data as SyncLock;
   if (!lock || lock.lockVersion !== 1 || typeof lock.servers !== "object" || lock.servers === null) {
