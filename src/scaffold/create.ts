@@ -14,7 +14,7 @@ import { enclosingGitRepo } from "./git-facts.js";
 import { renderGenerator } from "./render.js";
 import { fillEnvBlock, serverData, serverFiles } from "./server-files.js";
 import { ENV_EXAMPLE } from "../monorepo/env-block.js";
-import { LOCK_FILE, SHARED_DIR, NOT_COPIED, serializeLock, sha256, vendoredStateOf, type SharedFile, type SyncLock } from "../monorepo/vendor.js";
+import { LOCK_FILE, SHARED_DIR, NOT_COPIED, serializeLock, vendorHash, vendoredStateOf, type SharedFile, type SyncLock } from "../monorepo/vendor.js";
 
 
 // Defaults live in ./defaults.ts (imported by the option declarations at start-up).
@@ -156,7 +156,7 @@ export async function renderMonorepo(opts: CreateOptions): Promise<{ files: Map<
     const content = Buffer.from(f.content);
     if (rel === "requirements.txt") sharedRequirements = content.toString("utf8");
     else if (rel === ENV_EXAMPLE) sharedEnv = content.toString("utf8");
-    else if (!NOT_COPIED.has(rel)) shared.push({ path: rel, content, mode: f.mode ?? 0o644, sha256: sha256(content) });
+    else if (!NOT_COPIED.has(rel)) shared.push({ path: rel, content, mode: f.mode ?? 0o644, sha256: vendorHash(content) });
   }
   fillEnvBlock(files, ENV_EXAMPLE, sharedEnv);
   const lock: SyncLock = { lockVersion: 1, servers: {} };

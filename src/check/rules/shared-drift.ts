@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { requirementName, SHARED_BLOCK_BEGIN, SHARED_BLOCK_END } from "../../monorepo/requirements.js";
-import { listVendorableFiles, sha256, SHARED_DIR, VENDORED_DIR } from "../../monorepo/vendor.js";
+import { listVendorableFiles, SHARED_DIR, VENDORED_DIR, vendorHash } from "../../monorepo/vendor.js";
 import { sharedBlockLines } from "../../sync/requirements-merge.js";
 import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
@@ -34,7 +34,7 @@ export const sharedDriftRule: Rule = async (server, ctx) => {
   const vendored = new Map<string, string>();
   for (const rel of await listVendorableFiles(vendoredDir)) {
     const content = await fs.readFile(path.join(vendoredDir, ...rel.split("/"))).catch(() => null);
-    if (content) vendored.set(rel, sha256(content));
+    if (content) vendored.set(rel, vendorHash(content));
   }
   const why = (p: string, have: string | undefined): string => {
     const locked = lockFiles?.[p]?.sha256;
