@@ -29,7 +29,7 @@ if (!target) {
   for (let i = 2; existsSync(path.join(repo, target)); i++) target = `demo-${i}`;
 }
 const root = path.resolve(repo, target);
-console.log(`\n$ create-mcp-monorepo ${path.relative(repo, root)} --yes --no-git`);
+console.log(`\n$ npx create-mcp-monorepo ${path.relative(repo, root)} --yes --no-git`);
 execFileSync(process.execPath, [path.join(repo, "bin", "create-mcp-monorepo.js"), root, "--yes", "--no-git"], { stdio: "inherit", env: { ...process.env, CI: "1" } });
 
 const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}`, FASTMCP_SHOW_CLI_BANNER: "false", FASTMCP_CHECK_FOR_UPDATES: "off" };
