@@ -11,7 +11,7 @@ import { readCanonicalShared, SHARED_DIR } from "../monorepo/vendor.js";
 import { SHARED_REQUIREMENTS } from "../monorepo/requirements.js";
 import { checkSharedRequirements } from "../monorepo/requirements-merge.js";
 import { checkSharedEnv, SHARED_ENV_FILE } from "../monorepo/env-block.js";
-import { pythonTargetsProblem } from "../monorepo/deploy-compat.js";
+import { addedTargetsProblem, pythonTargetsProblem } from "../monorepo/deploy-compat.js";
 import { parseAddServerOptions } from "./options.js";
 import { assertServerCanBeAdded } from "./preflight.js";
 import { renderRootUpdates, rootFileOrder } from "./root-updates.js";
@@ -47,12 +47,15 @@ export async function planAddServer(raw: unknown): Promise<AddServerPlan> {
  * @param targets - `--target` values: the new server gets the artefacts of the manifest's targets
  *   and of these; one the manifest does not list yet is added to `targets:` and its artefacts are
  *   written for the existing servers too (src/add-target/plan.ts), so every server stays deployable.
- * @throws UserError also when an artefact of a new target already exists in another server (names it).
+ * @throws UserError also when an artefact of a new target already exists in another server (names it), and
+ *   when a `--target` the manifest lacks cannot run its Python (as `create` refuses it).
  */
 export async function planAddServerIn(original: LoadedManifest, name: string, description: string, targets: readonly Target[] = []): Promise<AddServerPlan> {
   const warnings = await assertServerCanBeAdded(original, name);
   const { root } = original;
   const newTargets = sortTargets(targets.filter((t) => !original.manifest.targets.includes(t)));
+  const refused = addedTargetsProblem(original.manifest.python, newTargets, "add-server --target");
+  if (refused) throw new UserError(refused);
   let loaded = original;
   const targetChanges: FileChange[] = [];
   if (newTargets.length > 0) {

@@ -10,6 +10,7 @@ import { renderTargetFiles, TARGET_SPECS } from "../scaffold/targets.js";
 import { README_FILE, updateReadme } from "../scaffold/readme.js";
 import { addTargetsToManifestText, sortTargets } from "../monorepo/manifest-targets.js";
 import { byCodeUnit } from "../kernel/compare.js";
+import { addedTargetsProblem } from "../monorepo/deploy-compat.js";
 
 /** Validated options of the `add-target` core (zod). */
 export const addTargetOptionsSchema = z.object({
@@ -111,13 +112,16 @@ export async function planTargetArtefacts(
  * Targets the manifest already lists get only their missing files (restoring a deleted Dockerfile,
  * as `check`'s target-files rule advises); their existing files are left alone.
  *
- * @throws UserError when every requested target is already listed and complete; when an artefact file of a new target already
+ * @throws UserError when a new target cannot run the manifest's Python (as `create` refuses it); when
+ *   every requested target is already listed and complete; when an artefact file of a new target already
  *   exists (names it); when the new manifest would not validate.
  */
 export async function planAddTargetIn(loaded: LoadedManifest, requested: readonly Target[]): Promise<AddTargetPlan> {
   const { root } = loaded;
   const alreadyListed = requested.filter((t) => loaded.manifest.targets.includes(t));
   const added = sortTargets(requested.filter((t) => !loaded.manifest.targets.includes(t)));
+  const refused = addedTargetsProblem(loaded.manifest.python, added, "add-target");
+  if (refused) throw new UserError(refused);
   const missing = alreadyListed.length > 0 ? await planTargetArtefacts(loaded, alreadyListed, "add-target", { onlyMissing: true }) : { changes: [], warnings: [] };
   if (added.length === 0 && missing.changes.length === 0) {
     throw new UserError(

@@ -20,6 +20,8 @@ export const DEFAULT_SERVERS: ReadonlyArray<{ name: string; description: string 
 ];
 /** Default Python: FastMCP Cloud's base image runtime. */
 export const DEFAULT_PYTHON = FASTMCP_CLOUD_PYTHON;
+/** Owner of the placeholder GitHub repository (`your-github-user/<project>`) used when none is given or known. */
+export const PLACEHOLDER_GITHUB_OWNER = "your-github-user";
 /** Default target folder name. */
 export const DEFAULT_DIR = "my-mcp-servers";
 /** Longest description accepted (characters). */

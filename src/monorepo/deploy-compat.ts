@@ -76,3 +76,23 @@ export function highestPythonFor(targets: readonly Target[]): string {
 export function pythonVersionsFor(targets: readonly Target[]): string[] {
   return PYTHON_VERSIONS.filter((v) => targets.every((t) => targetRunsPython(t, v)));
 }
+
+/**
+ * The refusal `add-target` and `add-server --target` give for a target that cannot run the
+ * monorepo's Python, the same rule `create` applies before writing anything
+ * ({@link pythonTargetsProblem}).
+ *
+ * @param python - the manifest's `python`.
+ * @param adding - the targets this command would add (not yet in the manifest).
+ * @param command - the command refusing (`add-target`, `add-server`), named in the message.
+ * @returns null when every added target runs `python`, else one line with the ways out.
+ */
+export function addedTargetsProblem(python: string, adding: readonly Target[], command: string): string | null {
+  const problem = pythonTargetsProblem(python, adding);
+  if (!problem) return null;
+  const others = problem.targetsThatRunIt;
+  return (
+    `${command} refuses target ${problem.target} for this monorepo (python: "${python}" in mcp-monorepo.yaml): ${problem.message}; ` +
+    `set python to ${highestPythonFor([problem.target])} or lower in mcp-monorepo.yaml first, or deploy Python ${python} with ${others.join(", ")} instead (nothing was written)`
+  );
+}

@@ -112,10 +112,10 @@ export const TARGET_SPECS: Readonly<Record<Target, TargetSpec>> = {
   mcpb: {
     id: "mcpb",
     label: "MCPB bundle",
-    hint: "a reproducible .mcpb per server (mcp-monorepo bundle)",
+    hint: "a reproducible .mcpb per server (npx create-mcp-monorepo bundle)",
     artefacts: [{ path: ".mcpbignore" }],
     columns: [{ header: "MCPB bundle", cell: (s) => cell(`${s.folder}/.mcpbignore`, TARGET_SPECS.mcpb.command(s)) }],
-    command: (s) => `mcp-monorepo bundle ${s.name}`,
+    command: (s) => `npx create-mcp-monorepo bundle ${s.name}`,
   },
 };
 

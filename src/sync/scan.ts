@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import path from "node:path";
 import { isTransientName } from "../monorepo/changes.js";
-import { isNeverVendored, sha256 } from "../monorepo/vendor.js";
+import { isNeverVendored, vendorHash } from "../monorepo/vendor.js";
 import type { FileFingerprint } from "./types.js";
 
 /**
@@ -79,7 +79,7 @@ export function scanVendored(dir: string, expected?: Map<string, { content: Buff
     }
     const { content, mode } = readWithMode(abs);
     const want = expected?.get(entry.path);
-    out.set(entry.path, { sha256: want && want.content.equals(content) ? want.sha256 : sha256(content), mode });
+    out.set(entry.path, { sha256: want && want.content.equals(content) ? want.sha256 : vendorHash(content), mode });
   }
   return { files: out, leftovers: listed.leftovers };
 }

@@ -80,7 +80,7 @@ export const dependenciesRule: Rule = (server, ctx) => {
   const pkgs = ctx.packages?.get(server.folder);
   const resolution = pkgs?.resolution;
   const file = server.requirementsFrom === "pyproject.toml" ? "pyproject.toml" : "requirements.txt";
-  const addTo = (shared: boolean, dist: string) => (shared ? `add \`${dist}\` to shared/requirements.txt, then run \`mcp-monorepo sync\`` : `add \`${dist}\` to ${req.rel}`);
+  const addTo = (shared: boolean, dist: string) => (shared ? `add \`${dist}\` to shared/requirements.txt, then run \`npx create-mcp-monorepo sync\`` : `add \`${dist}\` to ${req.rel}`);
 
   const v1 = usesMcpV1(server);
   const mcpBelow2 = lines.some(pinsMcpBelow2);

@@ -77,7 +77,7 @@ export const targetFilesRule: Rule = async (server, ctx) => {
         `${server.folder}/${file}`,
         null,
         `${file} is missing: the ${target} target ${file === ".dockerignore" ? "builds with .env files, .venv and tests in the context" : "has nothing to deploy this server with"}`,
-        `run \`mcp-monorepo add-target ${target}\` (it writes only the missing files), or remove ${target} from targets: in mcp-monorepo.yaml`,
+        `run \`npx create-mcp-monorepo add-target ${target}\` (it writes only the missing files), or remove ${target} from targets: in mcp-monorepo.yaml`,
       ),
     );
   }

@@ -89,7 +89,7 @@ export const k8sEnvRule: Rule = k8sRule((server, _ctx, file) => {
   if (!server.envExample) return [];
   const vars = parseEnvExample(server.envExample.text);
   const sc = serverContainer(file);
-  if (!sc) return [finding("k8s-env", "error", server, file.rel, null, "k8s.yaml has no Deployment with a container", "restore the generated Deployment (mcp-monorepo add-target k8s writes it when k8s.yaml is missing)")];
+  if (!sc) return [finding("k8s-env", "error", server, file.rel, null, "k8s.yaml has no Deployment with a container", "restore the generated Deployment (npx create-mcp-monorepo add-target k8s writes it when k8s.yaml is missing)")];
   const wired = new Set(arr(sc.c.env).map((e) => String(obj(e).name)));
   const configMaps = new Map(file.objects.filter((o) => o.kind === "ConfigMap").map((o) => [o.name, obj(o.data.data)]));
   let secretRefAll = false;

@@ -7,7 +7,7 @@ import type { Finding } from "../types.js";
 
 /**
  * Rule `mcpb-bundle` (target `mcpb` only): the server can be bundled by
- * `mcp-monorepo bundle` and runs from the bundle.
+ * `npx create-mcp-monorepo bundle` and runs from the bundle.
  *
  * - The server's `.mcpbignore` must not exclude `src/server.py` (the manifest's `entry_point`,
  *   launched by MCPB hosts), `src/asgi.py` (what the MCPB Python runtime's uvicorn serves) or the

@@ -52,7 +52,7 @@ export const pathImportRule: Rule = (server) => {
       }
       if (!target && edit.target?.kind !== "literal") {
         out.push(
-          finding("path-import", "warning", server, src.rel, edit.line, `${edit.what} changes the import path to a location check cannot evaluate: if it is outside the server folder, the deployed server cannot import from it`, "import from the entry file's folder instead (FastMCP puts it on sys.path); vendor shared code with `mcp-monorepo sync`"),
+          finding("path-import", "warning", server, src.rel, edit.line, `${edit.what} changes the import path to a location check cannot evaluate: if it is outside the server folder, the deployed server cannot import from it`, "import from the entry file's folder instead (FastMCP puts it on sys.path); vendor shared code with `npx create-mcp-monorepo sync`"),
         );
         continue;
       }
@@ -65,7 +65,7 @@ export const pathImportRule: Rule = (server) => {
           src.rel,
           edit.line,
           `${edit.what} adds ${where}: it works on your machine but not on FastMCP Cloud, which deploys the server folder with only the entry file's folder on sys.path`,
-          "delete it and import from the entry file's folder (`from shared import config`); vendor shared code with `mcp-monorepo sync`",
+          "delete it and import from the entry file's folder (`from shared import config`); vendor shared code with `npx create-mcp-monorepo sync`",
         ),
       );
     }
@@ -96,7 +96,7 @@ export const pathImportRule: Rule = (server) => {
           src.rel,
           imp.line,
           `relative import \`from ${".".repeat(imp.level)}${imp.module} import ...\` reaches outside ${server.srcDir ? server.srcDir + "/" : "the server folder"} ("attempted relative import beyond top-level package")${more(above.length)}`,
-          "move the code into this server's source folder (shared code: vendor it with `mcp-monorepo sync`)",
+          "move the code into this server's source folder (shared code: vendor it with `npx create-mcp-monorepo sync`)",
         ),
       );
     }
@@ -111,7 +111,7 @@ export const pathImportRule: Rule = (server) => {
             src.rel,
             imp.line,
             `\`import ${imp.module}\` but this server has no vendored shared/ package: it only resolves from the monorepo root on your machine, not on FastMCP Cloud`,
-            "vendor shared code into the server's source folder (`mcp-monorepo sync`, or copy it into src/shared/)",
+            "vendor shared code into the server's source folder (`npx create-mcp-monorepo sync`, or copy it into src/shared/)",
           ),
         );
       }
