@@ -1,7 +1,8 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { CannotRunError, UserError } from "../kernel/errors.js";
-import { loadManifestFrom, type ManifestServer } from "../monorepo/manifest.js";
+import { acquireShared } from "../monorepo/busy.js";
+import { openMonorepo, UnknownServerError, type Monorepo, type MonorepoServer } from "../monorepo/monorepo.js";
 import { collectBundleFiles, type BundleFile } from "./files.js";
 import { requiredVariables } from "./env.js";
 import { findBuildPython, introspectServer } from "./introspect.js";
@@ -14,10 +15,10 @@ import { sha256FileName } from "./verify.js";
 import { writeReproducibleZip, type ZipEntry } from "./zip.js";
 
 /**
- * The `bundle` core (issue 9, STYLE.md §1: validated options in, results out, never prompts or prints).
+ * The `bundle` core (validated options in, results out, never prompts or prints).
  *
  * For each server: `DIR/server-NAME-VERSION-PLATFORM.mcpb`, a reproducible zip laid out as the
- * MCPB Python runtime expects (seed 001 "Bundle Structure"): `manifest.json`, the server's
+ * MCPB Python runtime expects (the MCPB specification's bundle structure): `manifest.json`, the server's
  * files (`src/` and the rest its `.mcpbignore` keeps), and `deps/` installed by pip from
  * `requirements.txt` for the manifest's Python and the platform; plus `<bundle>.sha256`.
  */
@@ -77,16 +78,27 @@ export const DEFAULT_VERSION = "0.0.0";
  *   Nothing is left in the output folder for a server that failed.
  */
 export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
-  // "Could not run" exits 2, as in sync and check: outside a monorepo (loadManifestFrom says so), an unknown server.
-  const { root, manifest } = await loadManifestFrom(opts.start);
-  const known = new Map(manifest.servers.map((s) => [s.name, s]));
-  const selected: ManifestServer[] = [];
-  for (const name of opts.servers) {
-    const s = known.get(name.replace(/^server-/, "")) ?? manifest.servers.find((x) => x.folder === name);
-    if (!s) throw new CannotRunError(`no server named "${name}" in mcp-monorepo.yaml (servers: ${[...known.keys()].join(", ") || "none"})`);
-    if (!selected.includes(s)) selected.push(s);
+  // "Could not run" exits 2, as in sync and check: outside a monorepo (openMonorepo says so), an unknown server.
+  const repo = await openMonorepo(opts.start);
+  // A shared hold: no writer (sync, add-server, add-target) changes the tree while it is read,
+  // so a bundle never mixes old and new files.
+  const release = await acquireShared(repo.root, "bundle");
+  try {
+    return await bundleIn(repo, opts);
+  } finally {
+    await release();
   }
-  if (opts.servers.length === 0) selected.push(...manifest.servers);
+}
+
+async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundle[]> {
+  const { root, manifest } = repo;
+  let selected: MonorepoServer[];
+  try {
+    selected = repo.select(opts.servers);
+  } catch (err) {
+    if (!(err instanceof UnknownServerError)) throw err;
+    throw new CannotRunError(`no server named "${err.unknown[0]}" in mcp-monorepo.yaml (servers: ${err.known.join(", ") || "none"})`);
+  }
   if (selected.length === 0) throw new UserError("mcp-monorepo.yaml lists no servers to bundle");
   const platform = opts.platform ?? hostPlatform();
   if (!platform) throw new UserError(`no bundle platform matches this machine (${process.platform}-${process.arch}); pass --platform`);
@@ -96,9 +108,9 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
   const pythonExe = await findBuildPython(opts.python, opts.env);
 
   // Everything that can be refused is checked for every server before anything is written.
-  const plans: Array<{ s: ManifestServer; dir: string; files: BundleFile[]; file: string; version: string; mcpbManifest: unknown }> = [];
+  const plans: Array<{ s: MonorepoServer; dir: string; files: BundleFile[]; file: string; version: string; mcpbManifest: unknown }> = [];
   for (const s of selected) {
-    const dir = path.join(root, s.folder);
+    const dir = s.dir;
     const files = await collectBundleFiles(dir, s.folder);
     const requirements = await fs.readFile(path.join(dir, "requirements.txt"), "utf8").catch(() => null);
     if (requirements === null) throw new UserError(`${s.folder}/requirements.txt is missing or unreadable; bundle installs the server's dependencies from it`);

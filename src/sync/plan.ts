@@ -4,14 +4,13 @@ import { CannotRunError } from "../kernel/errors.js";
 import type { FileChange } from "../monorepo/changes.js";
 import { LOCK_FILE, readCanonicalShared, serializeLock, SHARED_DIR, VENDORED_DIR, type SharedFile, type SyncLock } from "../monorepo/vendor.js";
 import { planVendoredFiles, sameVendoredState } from "./classify.js";
-import { checkSharedRequirements, mergeRequirements } from "./requirements-merge.js";
+import { checkSharedRequirements, mergeRequirements } from "../monorepo/requirements-merge.js";
+import { SHARED_REQUIREMENTS } from "../monorepo/requirements.js";
+import { findLeftovers } from "../monorepo/leftovers.js";
 import { checkSharedEnv, ENV_EXAMPLE, mergeEnvBlock, SHARED_ENV_FILE } from "../monorepo/env-block.js";
-import { findLeftovers, scanVendored } from "./scan.js";
+import { scanVendored } from "./scan.js";
 import { isExportedRequirements, mergePyprojectBlock, PYPROJECT, UV_LOCK } from "../monorepo/pyproject.js";
 import type { Leftover, PlanSyncOptions, RequirementError, ServerSyncPlan, SyncConflict, SyncPlan, UnmanagedFile } from "./types.js";
-
-/** Root-relative path of the canonical shared requirements. */
-export const SHARED_REQUIREMENTS = `${SHARED_DIR}/requirements.txt`;
 
 /**
  * Plans a sync without writing anything or printing: reads canonical
@@ -28,13 +27,13 @@ export const SHARED_REQUIREMENTS = `${SHARED_DIR}/requirements.txt`;
  * too (written before the lock, like every other change).
  *
  * @returns the plan; `changes` lists the writes in apply order with the lock file last.
- * @throws UserError when `shared/` is missing or holds a symlink to outside it, a `--server`
- *   name is unknown, a server folder is missing or outside the root (exit 2, "could not run",
- *   for the missing `shared/`, unknown server and missing folder).
+ * @throws UserError when `shared/` is missing or holds a symlink to outside it, a server folder
+ *   is missing or outside the root (exit 2, "could not run", for the missing `shared/` and folder).
  */
 export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
   const { root, lock, force } = opts;
-  const selected = selectServers(opts);
+  const selected = opts.selected ?? opts.servers;
+  const partial = opts.selected !== undefined;
   const canonicalFiles = await readCanonicalShared(root);
   const canonical = new Map(canonicalFiles.map((f) => [f.path, { sha256: f.sha256, mode: f.mode }]));
   const byPath = new Map(canonicalFiles.map((f) => [f.path, f]));
@@ -55,11 +54,11 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
   const known = new Set(opts.servers.map((s) => s.name));
   for (const [name, state] of Object.entries(lock.servers)) {
     // Keep entries of servers not synced this time; drop servers no longer in the manifest on a full sync.
-    if (!selectedNames.has(name) && (opts.only?.length || known.has(name))) newLock.servers[name] = state;
+    if (!selectedNames.has(name) && (partial || known.has(name))) newLock.servers[name] = state;
   }
   const changes: FileChange[] = [];
   const leftovers: Leftover[] = [];
-  let lockChanged = Object.keys(lock.servers).some((n) => !known.has(n)) && !opts.only?.length;
+  let lockChanged = Object.keys(lock.servers).some((n) => !known.has(n)) && !partial;
   for (const s of perServer) {
     leftovers.push(...s.leftovers);
     if (s.status === "blocked") {
@@ -73,7 +72,7 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
   // The root .env.example documents every server: it is kept in step on a full sync only.
   const rootEnvErrors: RequirementError[] = [];
   let rootEnv: SyncPlan["rootEnv"] = "skipped";
-  if (sharedEnvText !== null && !opts.only?.length) {
+  if (sharedEnvText !== null && !partial) {
     if (sharedBlocked) rootEnv = "blocked";
     else {
       const now = await readTextOrNull(path.join(root, ENV_EXAMPLE));
@@ -121,16 +120,6 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
     canonicalFileCount: canonicalFiles.length,
     inSync,
   };
-}
-
-function selectServers(opts: PlanSyncOptions): PlanSyncOptions["servers"] {
-  if (!opts.only?.length) return opts.servers;
-  const known = new Map(opts.servers.map((s) => [s.name, s]));
-  const unknown = opts.only.filter((n) => !known.has(n));
-  if (unknown.length) {
-    throw new CannotRunError(`unknown server ${unknown.map((n) => `"${n}"`).join(", ")} (servers in mcp-monorepo.yaml: ${[...known.keys()].join(", ") || "none"})`);
-  }
-  return [...new Set(opts.only)].map((n) => known.get(n)!);
 }
 
 interface ServerContext {
@@ -240,7 +229,7 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
       changes.push({ path: envRel, kind: now === null ? "create" : "update", content: Buffer.from(merged.text, "utf8"), reason: "shared settings block" });
       if (sc.k8sPython !== null) {
         const { followK8sManifest } = await import("./k8s-follow.js");
-        const k8s = await followK8sManifest(root, folder, server, sc.k8sPython, now, merged.text);
+        const k8s = await followK8sManifest({ root, folder, server, python: sc.k8sPython, envBefore: now, envAfter: merged.text });
         if (k8s.change) changes.push(k8s.change);
         if (k8s.kept) kept.push({ path: k8s.kept, reason: "edited by hand, so not updated for the new .env.example: add what it lacks (check's k8s-env rule names it)" });
       }
