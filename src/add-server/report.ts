@@ -59,7 +59,7 @@ export function nextSteps(result: AddServerResult, cwd: string, locked = false):
   const dir = path.relative(cwd, path.join(result.root, result.server.folder)) || ".";
   return [
     `cd ${shellQuote(dir)}`,
-    ...(locked ? [] : ["npx create-mcp-monorepo lock   # pin exact versions: uv.lock + requirements.txt"]),
+    ...(locked ? [] : ["npx create-mcp-monorepo lock   # pin exact versions: uv.lock + requirements.txt (needs uv: https://docs.astral.sh/uv/)"]),
     `uv sync && uv run pytest -q`,
     `uv run fastmcp run fastmcp.json --skip-env --transport http   # serves http://127.0.0.1:8000/mcp`,
     ...result.manifest.targets.map((t) =>

@@ -79,7 +79,7 @@ function nextSteps(result: CreateResult, shownDir: string, locked: boolean): str
   return [
     `cd ${shellQuote(shownDir)}`,
     ...outer,
-    ...(locked ? [] : ["npx create-mcp-monorepo lock   # pin exact versions: uv.lock + requirements.txt"]),
+    ...(locked ? [] : ["npx create-mcp-monorepo lock   # pin exact versions: uv.lock + requirements.txt (needs uv: https://docs.astral.sh/uv/)"]),
     `(cd ${first.folder} && uv sync && uv run pytest -q)`,
     `npx create-mcp-monorepo verify   # before a deploy: each server in a fresh venv, served over MCP`,
     `cd ${first.folder} && uv run fastmcp run fastmcp.json --skip-env --transport http   # serves http://127.0.0.1:8000/mcp`,

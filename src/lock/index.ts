@@ -82,7 +82,8 @@ export async function lockAfterWrite(root: string, manifest: Manifest, names: re
   const env = opts.env ?? process.env;
   const later = "run `npx create-mcp-monorepo lock` to pin exact versions (uv.lock) and export requirements.txt";
   if (opts.skip) return { locked: [], note: null, python: null };
-  if (!(await findUv(env))) return { locked: [], note: `servers not locked: uv is not installed; install it (https://docs.astral.sh/uv/), then ${later}`, python: null };
+  // Without uv the unlocked form is what was asked for; the next steps name `lock` (and uv).
+  if (!(await findUv(env))) return { locked: [], note: null, python: null };
   let result: LockMonorepoResult;
   try {
     result = await lockMonorepo({ root, manifest, only: names, mode: "lock", interpreter: opts.interpreter, env });

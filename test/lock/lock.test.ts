@@ -141,14 +141,14 @@ describe("create and add-server lock what they write", () => {
     expect((await cli(["lock", "--check", "--cwd", dir])).code).toBe(0);
   }, SLOW);
 
-  it("without uv: the unlocked form, and one warning saying to run lock", async () => {
+  it("without uv: the unlocked form, and the next steps say to run lock", async () => {
     const env = noLockEnv();
     env.PATH = (env.PATH ?? "").split(path.delimiter).filter((p) => !p.includes("tools-bin")).join(path.delimiter);
     const dir = path.join(await tempDir(), "unlocked");
     const r = await cli(["create", dir, "--server", "ops", "--no-git", "--yes"].slice(1), { env });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr.trim()).toBe("warning: servers not locked: uv is not installed; install it (https://docs.astral.sh/uv/), then run `npx create-mcp-monorepo lock` to pin exact versions (uv.lock) and export requirements.txt");
-    expect(r.stdout).toContain("npx create-mcp-monorepo lock   # pin exact versions");
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("npx create-mcp-monorepo lock   # pin exact versions: uv.lock + requirements.txt (needs uv: https://docs.astral.sh/uv/)");
     expect((await readFile(path.join(dir, "server-ops", "requirements.txt"), "utf8"))).toContain("fastmcp>=4.0,<5");
   }, SLOW);
 });
