@@ -3,6 +3,7 @@ import type { DesiredFile } from "../monorepo/changes.js";
 import type { ServerData } from "./render.js";
 import { toFolder } from "../monorepo/names.js";
 import { parseEnvExample } from "../monorepo/env-example.js";
+import { dockerignoreSecretLines } from "../monorepo/secrets.js";
 
 /**
  * The deployment targets registry (issue 9): for each target the manifest can name, the
@@ -137,6 +138,8 @@ export interface TargetTemplateData {
   secrets: Array<{ name: string }>;
   startupSeconds: number;
   startupFailureThreshold: number;
+  /** `.dockerignore` lines that keep secret-looking files out of the build context, at any depth. */
+  secretIgnore: string[];
 }
 
 /**
@@ -165,6 +168,7 @@ export function targetTemplateData(server: ServerData, python: string, envExampl
     secrets: vars.filter((v) => v.secret).map((v) => ({ name: v.name })),
     startupSeconds: STARTUP_SECONDS,
     startupFailureThreshold: STARTUP_SECONDS / STARTUP_PERIOD_SECONDS,
+    secretIgnore: dockerignoreSecretLines(),
   };
 }
 
