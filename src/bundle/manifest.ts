@@ -36,6 +36,10 @@ export interface ManifestInput {
   /** Python minor version the deps were installed for, e.g. `3.12`. */
   python: string;
   platform: BundlePlatform;
+  /** Entry file relative to the server folder (POSIX), default `src/server.py`. */
+  entry?: string;
+  /** Folder uvicorn serves `asgi:app` from (`--app-dir`), default `src`. */
+  appDir?: string;
   tools: { name: string; description: string | null }[];
   required: RequiredVariable[];
 }
@@ -59,6 +63,8 @@ function title(name: string): string {
  */
 export function buildManifest(input: ManifestInput): McpbManifest {
   const spec = PLATFORM_SPECS[input.platform];
+  const entry = input.entry ?? "src/server.py";
+  const appDir = input.appDir ?? "src";
   const env: Record<string, string> = {
     PYTHONPATH: `\${__dirname}${spec.pathListSeparator}\${__dirname}/deps`,
     MCP_TRANSPORT: "stdio",
@@ -87,8 +93,8 @@ export function buildManifest(input: ManifestInput): McpbManifest {
     repository: { type: "git", url: `https://github.com/${input.repository}` },
     server: {
       type: "python",
-      entry_point: "src/server.py",
-      mcp_config: { command: "python", args: ["${__dirname}/src/server.py"], env },
+      entry_point: entry,
+      mcp_config: { command: "python", args: [`\${__dirname}/${entry}`], env },
     },
     tools: input.tools.map((t) => (t.description ? { name: t.name, description: t.description } : { name: t.name })),
     compatibility: { platforms: [spec.mcpb], runtimes: { python: pythonRange(input.python) } },
@@ -98,7 +104,7 @@ export function buildManifest(input: ManifestInput): McpbManifest {
         platform: input.platform,
         python: input.python,
         pythonpath: ["", "deps"],
-        http: { command: "python -m uvicorn asgi:app --app-dir src --host 0.0.0.0 --port $PORT", app: "asgi:app", app_dir: "src", path: "/mcp", health: "/health" },
+        http: { command: `python -m uvicorn asgi:app --app-dir ${appDir} --host 0.0.0.0 --port $PORT`, app: "asgi:app", app_dir: appDir, path: "/mcp", health: "/health" },
       },
     },
   };

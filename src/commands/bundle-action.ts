@@ -2,7 +2,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import type { RunState } from "../cli.js";
 import { writeLine, type Context } from "../kernel/context.js";
-import { UserError } from "../kernel/errors.js";
+import { CancelledError, UserError } from "../kernel/errors.js";
 
 // The body of `bundle`, loaded by src/commands/bundle.ts only when it runs; the builder (zip,
 // pip, ignore rules) or the verifier only on its own path, clack only for a terminal's spinner.
@@ -11,11 +11,14 @@ import { UserError } from "../kernel/errors.js";
 export interface BundleCliOptions {
   out?: string;
   platform?: string;
+  /** False with `--no-compile`. */
+  compile?: boolean;
   interpreter?: string;
   /** Deprecated spelling of `interpreter` (hidden), as in `check`. */
   python?: string;
   cwd?: string;
-  verify?: string;
+  /** A bundle file to check (`--verify FILE`), or false with `--no-verify` (skip the load check). */
+  verify?: string | false;
   sha256?: string;
   json?: boolean;
 }
@@ -38,7 +41,7 @@ export function formatSize(bytes: number): string {
 export async function bundleAction(ctx: Context, state: RunState, names: string[], cmd: Command): Promise<void> {
   const opts = cmd.optsWithGlobals() as BundleCliOptions;
   const cwd = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
-  if (opts.verify !== undefined) {
+  if (typeof opts.verify === "string") {
     if (opts.verify === "") throw new UserError("--verify needs the bundle file to check");
     if (names.length) throw new UserError("--verify takes one bundle file and no server names");
     const { verifyBundle } = await import("../bundle/verify.js");
@@ -55,6 +58,18 @@ export async function bundleAction(ctx: Context, state: RunState, names: string[
   const p = tty ? await import("@clack/prompts") : null;
   const spin = p?.spinner({ output: ctx.stderr }) ?? null;
   let current = "";
+  // Ctrl-C or SIGTERM: the build stops, its staging folder goes, and the command exits 130.
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    if (opts.json) return;
+    writeLine(ctx.stderr, `warning: ${message}`);
+  };
+  if (opts.verify === false) warn("the load check is skipped (--no-verify): the bundle is written without importing its server first");
   spin?.start("Installing dependencies with pip");
   let built;
   try {
@@ -66,6 +81,10 @@ export async function bundleAction(ctx: Context, state: RunState, names: string[
       platform: opts.platform as never,
       python: opts.interpreter ?? opts.python,
       env: ctx.env,
+      compile: opts.compile !== false,
+      verify: opts.verify !== false,
+      signal: abort.signal,
+      warn,
       progress: (server, line) => {
         if (spin) spin.message(`${server}: ${line}`.slice(0, 100));
         else if (!opts.json) {
@@ -76,12 +95,16 @@ export async function bundleAction(ctx: Context, state: RunState, names: string[
       },
     });
   } catch (err) {
+    if (abort.signal.aborted) throw new CancelledError("Cancelled; the bundle being built was not written");
     spin?.error("No bundle written for the failing server");
     throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
   spin?.stop(`Built ${built.length} bundle${built.length === 1 ? "" : "s"}`);
   if (opts.json) {
-    writeLine(ctx.stdout, JSON.stringify(built, null, 2));
+    writeLine(ctx.stdout, JSON.stringify(warnings.length ? built.map((b) => ({ ...b, warnings })) : built, null, 2));
     return;
   }
   for (const b of built) {
