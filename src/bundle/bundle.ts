@@ -14,6 +14,7 @@ import { normalizeDeps, pipInstall, type Progress } from "./pip.js";
 import { hostPlatform, type BundlePlatform } from "./platforms.js";
 import { checkOutDir, checkTargets, makeOutDir, removeStaleStaging, stage } from "./out.js";
 import { findTargetPython, noTargetPython } from "./target-python.js";
+import { findUv, uvInstall } from "./uv.js";
 import { findNonPypiLines } from "../monorepo/requirements.js";
 import { sha256FileName } from "./verify.js";
 import { writeReproducibleZip, type ZipEntry } from "./zip.js";
@@ -53,6 +54,8 @@ export interface BundleOptions {
   compile?: boolean;
   /** Load-check the staged bundle before writing it (default true; `--no-verify`). */
   verify?: boolean;
+  /** What installs `deps/`: uv when found (default `auto`), else pip; `uv` or `pip` to insist. */
+  installer?: "auto" | "uv" | "pip";
   /** Aborts the build (Ctrl-C): children are killed, staging removed, a CancelledError thrown. */
   signal?: AbortSignal;
 }
@@ -77,6 +80,8 @@ export interface BuiltBundle {
   loadedTools: string[] | null;
   /** True when the bundle holds bytecode. */
   compiled: boolean;
+  /** What installed `deps/`. */
+  installer: "uv" | "pip";
 }
 
 /** Bundle file name: `server-NAME-VERSION-PLATFORM.mcpb`. */
@@ -122,6 +127,8 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
   if (opts.verify !== false && !gate) opts.warn?.(`the load check is skipped: a ${platform} bundle cannot be imported on this ${hostPlatform() ?? process.platform} machine (build it there, or pass --no-verify to say so)`);
   const targetPython = compile || gate ? await findTargetPython(manifest.python, { explicit: opts.python, env: opts.env, signal: opts.signal }) : null;
   if ((compile || gate) && !targetPython) throw noTargetPython(manifest.python);
+  const uv = opts.installer === "pip" ? null : await findUv(opts.env, pythonExe, opts.signal);
+  if (opts.installer === "uv" && !uv) throw new UserError("--installer uv: uv not found ($MCPM_UV, uv on PATH, or beside the Python that runs pip); install it (https://docs.astral.sh/uv/) or leave --installer out to use pip");
 
   // Everything that can be refused is checked for every server before anything is written.
   const plans: Array<{ s: ManifestServer; dir: string; entry: BundleEntry; files: BundleFile[]; file: string; version: string; mcpbManifest: unknown; envText: string }> = [];
@@ -171,7 +178,9 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
         const progress: Progress = (line) => opts.progress?.(s.name, line);
         // The zip is written from copies: a file edited while the bundle is built cannot tear it.
         await copyFiles(files, staged.root);
-        await pipInstall({ pythonExe, target: staged.deps, requirements: path.join(dir, "requirements.txt"), python: manifest.python, platform, folder: s.folder, env: opts.env, progress });
+        const requirements = path.join(dir, "requirements.txt");
+        if (uv) await uvInstall({ uv, interpreter: targetPython ?? pythonExe, target: staged.deps, requirements, python: manifest.python, platform, folder: s.folder, env: opts.env, signal: opts.signal, progress });
+        else await pipInstall({ pythonExe, target: staged.deps, requirements, python: manifest.python, platform, folder: s.folder, env: opts.env, progress });
         cancelled(opts.signal);
         await normalizeDeps(staged.deps);
         await fs.writeFile(path.join(staged.root, GUARD_FILE), guardSource(manifest.python, platform));
@@ -199,7 +208,7 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
         const { size, sha256 } = await writeReproducibleZip(entries, staged.zip, { signal: opts.signal });
         cancelled(opts.signal);
         await staged.commit(sha256);
-        built.push({ server: s.name, file, sha256File: sha256FileName(file), size, sha256, platform, python: manifest.python, version, entries: entries.length, loadedTools, compiled: compile });
+        built.push({ server: s.name, file, sha256File: sha256FileName(file), size, sha256, platform, python: manifest.python, version, entries: entries.length, loadedTools, compiled: compile, installer: uv ? "uv" : "pip" });
       } finally {
         await staged.remove();
       }

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { UserError } from "../kernel/errors.js";
+import { installFailure } from "./install-errors.js";
 import { PLATFORM_SPECS, type BundlePlatform } from "./platforms.js";
 
 /**
@@ -78,11 +79,7 @@ export async function pipInstall(opts: {
   if (result.error) {
     throw new UserError(`cannot run pip with ${opts.pythonExe} (${result.error.code ?? result.error.message}); pass --python PATH to a Python that has pip`);
   }
-  if (result.code !== 0) {
-    const errors = result.output.split(/\r?\n/).filter((l) => /^ERROR:/.test(l.trim())).map((l) => l.trim());
-    const detail = (errors.length ? errors : result.output.trim().split(/\r?\n/).slice(-2)).join(" ").slice(0, 600);
-    throw new UserError(`pip could not install ${opts.folder}/requirements.txt for Python ${opts.python} on ${opts.platform} (wheels only): ${detail}`);
-  }
+  if (result.code !== 0) throw installFailure("pip", result.output, { folder: opts.folder, python: opts.python, platform: opts.platform, target: opts.target });
 }
 
 /**
@@ -93,12 +90,15 @@ export async function pipInstall(opts: {
  * - `*.dist-info/direct_url.json` goes (it records local paths and URLs);
  * - each `*.dist-info/RECORD` keeps only the lines of files still present (its own line
  *   included, unhashed as pip writes it), in pip's order.
- * `INSTALLER` (`pip`) and `REQUESTED` are the same for every install and stay.
+ * - uv's `.lock` goes.
+ * `INSTALLER` (`pip` or `uv`) and `REQUESTED` are the same for every install and stay.
  *
  * @param target - the folder pip installed into.
  */
 export async function normalizeDeps(target: string): Promise<void> {
   await fs.rm(path.join(target, "bin"), { recursive: true, force: true });
+  // uv's lock of the target folder while it installs.
+  await fs.rm(path.join(target, ".lock"), { force: true });
   const distInfos: string[] = [];
   async function walk(dir: string): Promise<void> {
     for (const e of await fs.readdir(dir, { withFileTypes: true })) {

@@ -11,6 +11,7 @@ import { CancelledError, UserError } from "../kernel/errors.js";
 export interface BundleCliOptions {
   out?: string;
   platform?: string;
+  installer?: "uv" | "pip";
   /** False with `--no-compile`. */
   compile?: boolean;
   interpreter?: string;
@@ -70,7 +71,7 @@ export async function bundleAction(ctx: Context, state: RunState, names: string[
     writeLine(ctx.stderr, `warning: ${message}`);
   };
   if (opts.verify === false) warn("the load check is skipped (--no-verify): the bundle is written without importing its server first");
-  spin?.start("Installing dependencies with pip");
+  spin?.start("Installing dependencies");
   let built;
   try {
     built = await runBundle({
@@ -82,6 +83,7 @@ export async function bundleAction(ctx: Context, state: RunState, names: string[
       python: opts.interpreter ?? opts.python,
       env: ctx.env,
       compile: opts.compile !== false,
+      installer: opts.installer,
       verify: opts.verify !== false,
       signal: abort.signal,
       warn,
@@ -89,7 +91,7 @@ export async function bundleAction(ctx: Context, state: RunState, names: string[
         if (spin) spin.message(`${server}: ${line}`.slice(0, 100));
         else if (!opts.json) {
           if (server !== current) writeLine(ctx.stderr, `bundling ${server}...`);
-          writeLine(ctx.stderr, `  pip: ${line}`);
+          writeLine(ctx.stderr, `  ${line}`);
         }
         current = server;
       },
