@@ -54,6 +54,12 @@ export interface BundleOptions {
   compile?: boolean;
   /** Load-check the staged bundle before writing it (default true; `--no-verify`). */
   verify?: boolean;
+  /**
+   * `python` (default): `deps/` vendored for one platform, what the MCPB Python runtime serves;
+   * `uv`: a small platform-independent bundle with `pyproject.toml` and no `deps/`, for hosts that
+   * install with uv (MCPB manifest 0.4).
+   */
+  type?: "python" | "uv";
   /** What installs `deps/`: uv when found (default `auto`), else pip; `uv` or `pip` to insist. */
   installer?: "auto" | "uv" | "pip";
   /** Aborts the build (Ctrl-C): children are killed, staging removed, a CancelledError thrown. */
@@ -71,7 +77,8 @@ export interface BuiltBundle {
   size: number;
   /** Lower-case hex. */
   sha256: string;
-  platform: BundlePlatform;
+  /** The platform of the vendored deps, or `uv` for a platform-independent `uv` bundle. */
+  platform: BundlePlatform | "uv";
   python: string;
   version: string;
   /** Entries in the zip. */
@@ -84,8 +91,8 @@ export interface BuiltBundle {
   installer: "uv" | "pip";
 }
 
-/** Bundle file name: `server-NAME-VERSION-PLATFORM.mcpb`. */
-export function bundleFileName(folder: string, version: string, platform: BundlePlatform): string {
+/** Bundle file name: `server-NAME-VERSION-PLATFORM.mcpb` (`-uv` for a platform-independent `uv` bundle). */
+export function bundleFileName(folder: string, version: string, platform: BundlePlatform | "uv"): string {
   return `${folder}-${version}-${platform}.mcpb`;
 }
 
@@ -121,7 +128,9 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
   const shownOut = opts.out === undefined ? "dist/" : opts.shownOut ?? opts.out;
   await checkOutDir(outDir, root, shownOut);
   const pythonExe = await findBuildPython(opts.python, opts.env);
-  const compile = opts.compile !== false;
+  const uvType = opts.type === "uv";
+  // A uv bundle holds no deps/ and no bytecode (uv installs for whatever Python runs it).
+  const compile = opts.compile !== false && !uvType;
   // The load gate imports compiled wheels, so it runs only for this machine's platform.
   const gate = opts.verify !== false && platform === hostPlatform();
   if (opts.verify !== false && !gate) opts.warn?.(`the load check is skipped: a ${platform} bundle cannot be imported on this ${hostPlatform() ?? process.platform} machine (build it there, or pass --no-verify to say so)`);
@@ -163,8 +172,9 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
       appDir: entry.appDir,
       tools: facts.tools,
       required: requiredVariables(envText),
+      type: uvType ? "uv" : "python",
     });
-    const file = path.join(outDir, bundleFileName(s.folder, version, platform));
+    const file = path.join(outDir, bundleFileName(s.folder, version, uvType ? "uv" : platform));
     await checkTargets(file, (p) => path.relative(root, p).split(path.sep).join("/") || p);
     plans.push({ s, dir, entry, files, file, version, mcpbManifest, envText });
   }
@@ -179,11 +189,14 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
         // The zip is written from copies: a file edited while the bundle is built cannot tear it.
         await copyFiles(files, staged.root);
         const requirements = path.join(dir, "requirements.txt");
-        if (uv) await uvInstall({ uv, interpreter: targetPython ?? pythonExe, target: staged.deps, requirements, python: manifest.python, platform, folder: s.folder, env: opts.env, signal: opts.signal, progress });
+        if (uvType && !gate) {
+          // Nothing to install: the host's uv installs the dependencies.
+        } else if (uv) await uvInstall({ uv, interpreter: targetPython ?? pythonExe, target: staged.deps, requirements, python: manifest.python, platform, folder: s.folder, env: opts.env, signal: opts.signal, progress });
         else await pipInstall({ pythonExe, target: staged.deps, requirements, python: manifest.python, platform, folder: s.folder, env: opts.env, progress });
         cancelled(opts.signal);
+        await fs.mkdir(staged.deps, { recursive: true });
         await normalizeDeps(staged.deps);
-        await fs.writeFile(path.join(staged.root, GUARD_FILE), guardSource(manifest.python, platform));
+        if (!uvType) await fs.writeFile(path.join(staged.root, GUARD_FILE), guardSource(manifest.python, platform));
         // What the zip holds: these files, and the bytecode compiled from them (whatever the
         // server's import writes into its own folder during the load check stays out).
         const tree = await listFiles(staged.root);
@@ -203,12 +216,17 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
         const entries: ZipEntry[] = [{ name: "manifest.json", data: Buffer.from(JSON.stringify(mcpbManifest, null, 2) + "\n") }];
         const known = new Set(tree.map((f) => f.rel));
         for (const f of compile ? await listFiles(staged.root) : tree) {
+          // A uv bundle leaves deps/ (installed only for the load check) to the host's uv.
+          if (uvType && f.rel.startsWith("deps/")) continue;
           if (known.has(f.rel) || /(^|\/)__pycache__\/[^/]+\.pyc$/.test(f.rel)) entries.push({ name: f.rel, file: f.abs });
+        }
+        if (uvType && !known.has("pyproject.toml")) {
+          entries.push({ name: "pyproject.toml", data: Buffer.from(uvPyproject(`${manifest.project}-${s.name}`, version, manifest.python, await fs.readFile(path.join(dir, "requirements.txt"), "utf8"))) });
         }
         const { size, sha256 } = await writeReproducibleZip(entries, staged.zip, { signal: opts.signal });
         cancelled(opts.signal);
         await staged.commit(sha256);
-        built.push({ server: s.name, file, sha256File: sha256FileName(file), size, sha256, platform, python: manifest.python, version, entries: entries.length, loadedTools, compiled: compile, installer: uv ? "uv" : "pip" });
+        built.push({ server: s.name, file, sha256File: sha256FileName(file), size, sha256, platform: uvType ? "uv" : platform, python: manifest.python, version, entries: entries.length, loadedTools, compiled: compile, installer: uv ? "uv" : "pip" });
       } finally {
         await staged.remove();
       }
@@ -224,6 +242,32 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
 
 /** A FastMCP version that can be part of a file name: PEP 440 and SemVer characters, no path. */
 const SAFE_VERSION = /^[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,62}[A-Za-z0-9])?$/;
+
+/**
+ * The `pyproject.toml` of a `uv` bundle made from the server's requirements.txt: a project that
+ * is not a package (`[tool.uv] package = false`, https://docs.astral.sh/uv/reference/settings/#package),
+ * so `uv run` installs its dependencies and runs the entry file.
+ */
+export function uvPyproject(name: string, version: string, python: string, requirements: string): string {
+  const deps = requirements
+    .split(/\r?\n/)
+    .map((l) => l.replace(/(^|\s)#.*$/, "").trim())
+    .filter((l) => l && !l.startsWith("-"));
+  const q = (v: string) => JSON.stringify(v);
+  return [
+    "[project]",
+    `name = ${q(name.toLowerCase().replace(/[^a-z0-9]+/g, "-"))}`,
+    `version = ${q(version)}`,
+    `requires-python = ${q(`>=${python}`)}`,
+    "dependencies = [",
+    ...deps.map((d) => `    ${q(d)},`),
+    "]",
+    "",
+    "[tool.uv]",
+    "package = false",
+    "",
+  ].join("\n");
+}
 
 /** Throws a CancelledError once the build was aborted. */
 function cancelled(signal: AbortSignal | undefined): void {

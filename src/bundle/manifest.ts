@@ -18,6 +18,8 @@ import { userConfigKey, type RequiredVariable } from "./env.js";
 
 /** Manifest version written. */
 export const MCPB_MANIFEST_VERSION = "0.3";
+/** Manifest version of a `uv` bundle (the first with `server.type: "uv"`). */
+export const UV_MANIFEST_VERSION = "0.4";
 /** `_meta` key under which the HTTP serving facts are recorded (reverse-DNS, as MCPB asks for `_meta`). */
 export const META_KEY = "io.github.create-mcp-monorepo";
 
@@ -42,6 +44,8 @@ export interface ManifestInput {
   appDir?: string;
   tools: { name: string; description: string | null }[];
   required: RequiredVariable[];
+  /** `python` (default): deps vendored for one platform; `uv`: the host installs them with uv (manifest 0.4). */
+  type?: "python" | "uv";
 }
 
 /** The MCPB manifest as written (key order is the order written to `manifest.json`). */
@@ -83,6 +87,30 @@ export function buildManifest(input: ManifestInput): McpbManifest {
     };
   }
   const [owner] = input.repository.split("/");
+  if (input.type === "uv") {
+    // MCPB manifest 0.4 `server.type: "uv"`: the host runs the entry file with `uv run`, which
+    // installs the bundle's pyproject.toml dependencies for the Python and platform it runs on.
+    const uvEnv: Record<string, string> = { MCP_TRANSPORT: "stdio" };
+    for (const [k, v] of Object.entries(env)) if (k !== "PYTHONPATH" && k !== "MCP_TRANSPORT") uvEnv[k] = v;
+    return {
+      manifest_version: UV_MANIFEST_VERSION,
+      name: `${input.project}-${input.server}`,
+      display_name: title(input.server),
+      version: input.version,
+      description: input.description || `The ${input.server} MCP server`,
+      author: { name: owner || input.project },
+      repository: { type: "git", url: `https://github.com/${input.repository}` },
+      server: {
+        type: "uv",
+        entry_point: entry,
+        mcp_config: { command: "uv", args: ["run", "--directory", "${__dirname}", entry], env: uvEnv },
+      },
+      tools: input.tools.map((t) => (t.description ? { name: t.name, description: t.description } : { name: t.name })),
+      compatibility: { runtimes: { python: `>=${input.python}` } },
+      ...(input.required.length ? { user_config: userConfig } : {}),
+      _meta: { [META_KEY]: { type: "uv", python: input.python } },
+    };
+  }
   return {
     manifest_version: MCPB_MANIFEST_VERSION,
     name: `${input.project}-${input.server}`,

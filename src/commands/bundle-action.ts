@@ -12,6 +12,7 @@ export interface BundleCliOptions {
   out?: string;
   platform?: string;
   installer?: "uv" | "pip";
+  type?: "python" | "uv";
   /** False with `--no-compile`. */
   compile?: boolean;
   interpreter?: string;
@@ -84,6 +85,7 @@ export async function bundleAction(ctx: Context, state: RunState, names: string[
       env: ctx.env,
       compile: opts.compile !== false,
       installer: opts.installer,
+      type: opts.type,
       verify: opts.verify !== false,
       signal: abort.signal,
       warn,

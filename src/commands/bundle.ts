@@ -27,6 +27,7 @@ export function registerBundle(program: Command, ctx: Context, state: RunState):
     .option("--interpreter <path>", "Python with pip that installs the dependencies (default: $MCPM_PYTHON, else python3/python on PATH)")
     .addOption(new Option("--python <path>", "same as --interpreter (deprecated, as in check)").hideHelp())
     .option("--cwd <dir>", "run as if started in <dir>")
+    .addOption(new Option("--type <type>", "python: deps vendored for one platform (default, what the MCPB Python runtime serves); uv: a small platform-independent bundle with pyproject.toml that the host installs with uv").choices(["python", "uv"]))
     .addOption(new Option("--installer <installer>", "what installs the dependencies (default: uv when found, else pip)").choices(["uv", "pip"]))
     .option("--no-compile", "leave bytecode out of the bundle (default: compiled for the bundle's Python)")
     .option("--no-verify", "skip the load check (importing the server from the staged bundle before it is written)")
