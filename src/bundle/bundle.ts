@@ -192,7 +192,7 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
         if (uvType && !gate) {
           // Nothing to install: the host's uv installs the dependencies.
         } else if (uv) await uvInstall({ uv, interpreter: targetPython ?? pythonExe, target: staged.deps, requirements, python: manifest.python, platform, folder: s.folder, env: opts.env, signal: opts.signal, progress });
-        else await pipInstall({ pythonExe, target: staged.deps, requirements, python: manifest.python, platform, folder: s.folder, env: opts.env, progress });
+        else await pipInstall({ pythonExe, target: staged.deps, requirements, python: manifest.python, platform, folder: s.folder, env: opts.env, progress, signal: opts.signal });
         cancelled(opts.signal);
         await fs.mkdir(staged.deps, { recursive: true });
         await normalizeDeps(staged.deps);

@@ -15,7 +15,7 @@ export function installFailure(installer: "uv" | "pip", output: string, where: {
     /(dns error|failed to lookup address|Connection refused|tcp connect error|Network is unreachable|NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|ConnectTimeout|ConnectError|Could not fetch URL|error sending request for url|403 Forbidden|401 Unauthorized|Proxy)/i;
   if (unreachable.test(output)) {
     const url = /(https?:\/\/[^\s'"\\)>]+)/.exec(output)?.[1];
-    return new UserError(`${what}: the index is unreachable${url ? ` (${url.replace(/\/[^/]*\/?$/, "/").slice(0, 120)})` : ""}; check the network, PIP_INDEX_URL or UV_DEFAULT_INDEX`);
+    return new UserError(`${what}: the index is unreachable${url ? ` (${url.slice(0, 120)})` : ""}; check the network, PIP_INDEX_URL or UV_DEFAULT_INDEX`);
   }
   const lines = output.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   const errors = lines.filter((l) => /^(ERROR:|error:|×|╰─▶)/.test(l));

@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { UserError } from "../kernel/errors.js";
+import { CancelledError, UserError } from "../kernel/errors.js";
 import { installFailure } from "./install-errors.js";
+import { run } from "./run.js";
 import { PLATFORM_SPECS, type BundlePlatform } from "./platforms.js";
 
 /**
@@ -57,6 +58,8 @@ export async function pipInstall(opts: {
   folder: string;
   env: NodeJS.ProcessEnv;
   progress?: Progress;
+  /** Aborting kills pip and rejects with a CancelledError. */
+  signal?: AbortSignal;
 }): Promise<void> {
   const args = pipArgs(opts);
   const result = await new Promise<{ code: number | null; output: string; error?: NodeJS.ErrnoException }>((resolve) => {
@@ -73,13 +76,26 @@ export async function pipInstall(opts: {
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
+    const onAbort = () => child.kill("SIGKILL");
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
     child.on("error", (error) => resolve({ code: null, output, error }));
     child.on("close", (code) => resolve({ code, output }));
   });
+  if (opts.signal?.aborted) throw new CancelledError();
   if (result.error) {
     throw new UserError(`cannot run pip with ${opts.pythonExe} (${result.error.code ?? result.error.message}); pass --python PATH to a Python that has pip`);
   }
-  if (result.code !== 0) throw installFailure("pip", result.output, { folder: opts.folder, python: opts.python, platform: opts.platform, target: opts.target });
+  if (result.code !== 0) {
+    let output = result.output;
+    // pip reports an index it cannot reach as "from versions: none" (its connection errors are
+    // retried quietly): ask the index itself, with the same interpreter and proxy settings.
+    if (/from versions: none/.test(output)) {
+      const index = opts.env.PIP_INDEX_URL || "https://pypi.org/simple/";
+      const probe = await run(opts.pythonExe, ["-c", "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10)", index], { env: opts.env, timeoutMs: 20_000 });
+      if (probe.code !== 0) output += `\nConnectError: ${index} ${probe.stderr.trim().split(/\r?\n/).at(-1) ?? ""}`;
+    }
+    throw installFailure("pip", output, { folder: opts.folder, python: opts.python, platform: opts.platform, target: opts.target });
+  }
 }
 
 /**

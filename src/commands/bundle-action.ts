@@ -99,7 +99,11 @@ export async function bundleAction(ctx: Context, state: RunState, names: string[
       },
     });
   } catch (err) {
-    if (abort.signal.aborted) throw new CancelledError("Cancelled; the bundle being built was not written");
+    if (abort.signal.aborted) {
+      // The CLI prints nothing for a CancelledError (a prompt has said so already): say it here.
+      writeLine(ctx.stderr, "Cancelled; the bundle being built was not written (its staging folder is removed)");
+      throw new CancelledError();
+    }
     spin?.error("No bundle written for the failing server");
     throw err;
   } finally {
