@@ -154,6 +154,7 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
     if (requirements === null) throw new UserError(`${s.folder}/requirements.txt is missing or unreadable; bundle installs the server's dependencies from it`);
     const bad = findNonPypiLines(requirements);
     if (bad.length) throw new UserError(`${s.folder}/requirements.txt line ${bad[0]!.line} \`${bad[0]!.text.slice(0, 120)}\`: ${bad[0]!.message}; bundle vendors PyPI packages only`);
+    cancelled(opts.signal);
     const facts = await introspectServer(pythonExe, path.join(dir, ...entry.file.split("/")), `${s.folder}/${entry.file}`, opts.env);
     const version = facts.version ?? DEFAULT_VERSION;
     if (!SAFE_VERSION.test(version)) {
@@ -179,6 +180,7 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
     plans.push({ s, dir, entry, files, file, version, mcpbManifest, envText });
   }
 
+  cancelled(opts.signal);
   const undoOutDir = await makeOutDir(outDir);
   const built: BuiltBundle[] = [];
   try {
@@ -188,6 +190,7 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
         const progress: Progress = (line) => opts.progress?.(s.name, line);
         // The zip is written from copies: a file edited while the bundle is built cannot tear it.
         await copyFiles(files, staged.root);
+        cancelled(opts.signal);
         const requirements = path.join(dir, "requirements.txt");
         if (uvType && !gate) {
           // Nothing to install: the host's uv installs the dependencies.

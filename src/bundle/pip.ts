@@ -3,7 +3,7 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { CancelledError, UserError } from "../kernel/errors.js";
 import { installFailure } from "./install-errors.js";
-import { run } from "./run.js";
+import { killTree, run } from "./run.js";
 import { PLATFORM_SPECS, type BundlePlatform } from "./platforms.js";
 
 /**
@@ -62,10 +62,12 @@ export async function pipInstall(opts: {
   signal?: AbortSignal;
 }): Promise<void> {
   const args = pipArgs(opts);
+  if (opts.signal?.aborted) throw new CancelledError();
   const result = await new Promise<{ code: number | null; output: string; error?: NodeJS.ErrnoException }>((resolve) => {
     let output = "";
     let pending = "";
-    const child = spawn(opts.pythonExe, args, { env: { ...opts.env, PYTHONUTF8: "1" }, stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
+    // Its own process group, so an abort stops pip behind a pyenv shim too (see run.ts).
+    const child = spawn(opts.pythonExe, args, { env: { ...opts.env, PYTHONUTF8: "1" }, stdio: ["ignore", "pipe", "pipe"], windowsHide: true, detached: process.platform !== "win32" });
     const onData = (d: Buffer) => {
       const text = d.toString("utf8");
       output += text;
@@ -76,7 +78,7 @@ export async function pipInstall(opts: {
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
-    const onAbort = () => child.kill("SIGKILL");
+    const onAbort = () => killTree(child);
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     child.on("error", (error) => resolve({ code: null, output, error }));
     child.on("close", (code) => resolve({ code, output }));

@@ -41,14 +41,16 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Pro
     let pending = "";
     let child;
     try {
-      child = spawn(cmd, [...args], { env: opts.env, cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
+      // Its own process group: an interpreter reached through a shim (pyenv's is a shell script
+      // that runs the real one as its child) is stopped with everything it started.
+      child = spawn(cmd, [...args], { env: opts.env, cwd: opts.cwd, stdio: ["ignore", "pipe", "pipe"], windowsHide: true, detached: process.platform !== "win32" });
     } catch (err) {
       resolve({ code: null, signal: null, stdout, stderr, spawnError: err as NodeJS.ErrnoException });
       return;
     }
-    const onAbort = () => child.kill("SIGKILL");
+    const onAbort = () => killTree(child);
     opts.signal?.addEventListener("abort", onAbort, { once: true });
-    const timer = opts.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs) : null;
+    const timer = opts.timeoutMs ? setTimeout(() => killTree(child), opts.timeoutMs) : null;
     const lines = (text: string) => {
       if (!opts.onLine) return;
       pending += text;
@@ -72,4 +74,15 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Pro
       else resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** SIGKILL to a child's process group (its own, see {@link run}), else to the child. */
+export function killTree(child: { pid?: number; kill(signal: NodeJS.Signals): boolean; exitCode: number | null; signalCode: NodeJS.Signals | null }): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    if (process.platform !== "win32" && child.pid) process.kill(-child.pid, "SIGKILL");
+    else child.kill("SIGKILL");
+  } catch {
+    child.kill("SIGKILL");
+  }
 }
