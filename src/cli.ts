@@ -9,14 +9,16 @@
 //                                  options and help text. Imports only `commander`,
 //                                  `import type` of anything, src/kernel/defaults.ts and
 //                                  src/kernel/errors.ts. Its action is one dynamic import:
-//                                      .action(async (...args) => {
+//                                      .action(async (name, options) => {
 //                                        const { nameAction } = await import("./<name>-action.js");
-//                                        await nameAction(ctx, state, ...args);
+//                                        state.exitCode = await nameAction(ctx, { name, options });
 //                                      })
-//   src/commands/<name>-action.ts  the body (parse, prompt, call the core, print); imports
-//                                  whatever it needs (node-plop, zod, ajv, diff, yaml, a zip
-//                                  library, ...) at the top. The bundler makes it a chunk
-//                                  loaded only when the command runs.
+//   src/commands/<name>-action.ts  the body, a CommandAction (src/commands/types.ts): the
+//                                  context and the parsed command line in, the exit code out
+//                                  (parse, prompt, call the core, print); imports whatever it
+//                                  needs (node-plop, zod, ajv, diff, yaml, a zip library, ...)
+//                                  at the top. The bundler makes it a chunk loaded only when
+//                                  the command runs.
 //   src/<name>/                    the core: functions over validated options, no prompts.
 //
 // To add a command: write those files, import registerName below and call it in
@@ -29,6 +31,7 @@ import { registerAddTarget } from "./commands/add-target.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
 import { registerSync } from "./commands/sync.js";
+import type { RunState } from "./commands/types.js";
 import { registerVerify } from "./commands/verify.js";
 import { processContext, writeLine, type Context } from "./kernel/context.js";
 import { HELP_WIDTH } from "./kernel/defaults.js";
@@ -37,11 +40,6 @@ import { BUGS_URL, HOMEPAGE, VERSION } from "./version.js";
 
 /** Widest help text in columns (for the build's copy of `--help`, scripts/build.mjs). */
 export { HELP_WIDTH };
-
-/** Shared state a command sets: its exit code (0 unless it says otherwise). */
-export interface RunState {
-  exitCode: number;
-}
 
 /**
  * Where commander writes: help to stdout; its usage errors (`error: option ... argument 'X' is
@@ -113,7 +111,7 @@ async function refuseUnknownHelpTopic(program: Command, argv: string[]): Promise
 }
 
 /**
- * Runs the CLI once (STYLE.md §5: one error type, one catch).
+ * Runs the CLI once: one catch, where the error class decides the exit code.
  *
  * @param argv - arguments after the program name.
  * @param ctx - injected I/O (defaults to the real process).

@@ -4,7 +4,7 @@ import { UserError, isUserError } from "../kernel/errors.js";
 import { loadManifest, loadManifestFrom, type LoadedManifest } from "../monorepo/manifest.js";
 import { applyChanges, type FileChange, type JournalEntry } from "../monorepo/changes.js";
 import { toFolder, validateServerName } from "../monorepo/names.js";
-import { uncommittedChanges } from "./git.js";
+import { uncommittedChanges } from "../monorepo/git.js";
 import { removeKilledRunLeftovers } from "./leftovers.js";
 import { parseAddServerOptions } from "./options.js";
 import { planAddServerIn } from "./plan.js";

@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { uncommittedChanges } from "../add-server/git.js";
+import { uncommittedChanges } from "../monorepo/git.js";
 import { acquireBusy } from "../monorepo/busy.js";
 import { isUserError, UserError } from "../kernel/errors.js";
 import { loadManifest, loadManifestFrom, type LoadedManifest } from "../monorepo/manifest.js";

@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { CancelledError, UserError } from "../kernel/errors.js";
+import { CancelledError, CannotRunError, UserError } from "../kernel/errors.js";
 import { loadManifestFrom, type ManifestServer } from "../monorepo/manifest.js";
 import { collectBundleFiles, type BundleFile } from "./files.js";
 import { compileBytecode } from "./compile.js";
@@ -13,7 +13,7 @@ import { buildManifest } from "./manifest.js";
 import { normalizeDeps, pipInstall, type Progress } from "./pip.js";
 import { hostPlatform, type BundlePlatform } from "./platforms.js";
 import { checkOutDir, checkTargets, makeOutDir, removeStaleStaging, stage } from "./out.js";
-import { findTargetPython, noTargetPython } from "./target-python.js";
+import { findTargetPython } from "./target-python.js";
 import { findUv, uvInstall } from "./uv.js";
 import { findNonPypiLines } from "../monorepo/requirements.js";
 import { sha256FileName } from "./verify.js";
@@ -117,7 +117,7 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
   const selected: ManifestServer[] = [];
   for (const name of opts.servers) {
     const s = known.get(name.replace(/^server-/, "")) ?? manifest.servers.find((x) => x.folder === name);
-    if (!s) throw new UserError(`no server named "${name}" in mcp-monorepo.yaml (servers: ${[...known.keys()].join(", ") || "none"})`, 2);
+    if (!s) throw new CannotRunError(`no server named "${name}" in mcp-monorepo.yaml (servers: ${[...known.keys()].join(", ") || "none"})`);
     if (!selected.includes(s)) selected.push(s);
   }
   if (opts.servers.length === 0) selected.push(...manifest.servers);
@@ -134,8 +134,7 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
   // The load gate imports compiled wheels, so it runs only for this machine's platform.
   const gate = opts.verify !== false && platform === hostPlatform();
   if (opts.verify !== false && !gate) opts.warn?.(`the load check is skipped: a ${platform} bundle cannot be imported on this ${hostPlatform() ?? process.platform} machine (build it there, or pass --no-verify to say so)`);
-  const targetPython = compile || gate ? await findTargetPython(manifest.python, { explicit: opts.python, env: opts.env, signal: opts.signal }) : null;
-  if ((compile || gate) && !targetPython) throw noTargetPython(manifest.python);
+  const targetPython = compile || gate ? await findTargetPython(manifest.python, { explicit: opts.python, env: opts.env }) : null;
   const uv = opts.installer === "pip" ? null : await findUv(opts.env, pythonExe, opts.signal);
   if (opts.installer === "uv" && !uv) throw new UserError("--installer uv: uv not found ($MCPM_UV, uv on PATH, or beside the Python that runs pip); install it (https://docs.astral.sh/uv/) or leave --installer out to use pip");
 

@@ -1,5 +1,5 @@
 import { UserError } from "../kernel/errors.js";
-import { run } from "./run.js";
+import { lastLine, runProcess } from "../kernel/proc.js";
 
 /**
  * Bytecode for the bundle, compiled by the bundle's own Python so the runtime does not compile
@@ -32,11 +32,11 @@ export function compileArgs(root: string): string[] {
  */
 export async function compileBytecode(pythonExe: string, root: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<void> {
   const clean: NodeJS.ProcessEnv = { ...env, PYTHONHASHSEED: "0", PYTHONDONTWRITEBYTECODE: undefined, PYTHONPATH: undefined, PYTHONPYCACHEPREFIX: undefined, PYTHONOPTIMIZE: undefined, SOURCE_DATE_EPOCH: undefined };
-  const r = await run(pythonExe, compileArgs(root), { env: clean, signal });
-  if (r.spawnError) throw new UserError(`cannot run ${pythonExe} to compile the bundle's bytecode (${r.spawnError.code ?? r.spawnError.message})`);
+  const r = await runProcess(pythonExe, compileArgs(root), { env: clean, signal });
+  if (r.startError) throw new UserError(`cannot run ${pythonExe} to compile the bundle's bytecode (${r.startError.code})`);
   // compileall exits 1 when some file did not compile; anything else is a failure of its own.
   if (r.code !== 0 && r.code !== 1) {
-    const last = (r.stderr.trim().split(/\r?\n/).filter(Boolean).at(-1) ?? `exit ${r.code ?? r.signal}`).slice(0, 300);
+    const last = (lastLine(r.stderr) || `exit ${r.code ?? r.signal}`).slice(0, 300);
     throw new UserError(`compiling the bundle's bytecode with ${pythonExe} failed: ${last}`);
   }
 }

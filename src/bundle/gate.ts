@@ -2,7 +2,7 @@ import path from "node:path";
 import { UserError } from "../kernel/errors.js";
 import { PACKAGE_ROOT } from "../version.js";
 import type { BundleEntry } from "./entry.js";
-import { run } from "./run.js";
+import { lastLine, runProcess } from "../kernel/proc.js";
 
 /**
  * The load gate: before a bundle is written, its server is imported from the bundle's own
@@ -49,14 +49,14 @@ function ruleFor(r: GateReport, entry: BundleEntry): string {
  */
 export async function loadGate(opts: { pythonExe: string; root: string; entry: BundleEntry; folder: string; python: string; env: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<GateResult> {
   const { entry, folder } = opts;
-  const r = await run(opts.pythonExe, ["-I", "-S", "-B", GATE_SCRIPT, opts.root, entry.appDir, entry.module, entry.object], { env: opts.env, cwd: path.dirname(opts.root), signal: opts.signal, timeoutMs: 120_000 });
-  if (r.spawnError) throw new UserError(`cannot run ${opts.pythonExe} for the bundle's load check (${r.spawnError.code ?? r.spawnError.message})`);
+  const r = await runProcess(opts.pythonExe, ["-I", "-S", "-B", GATE_SCRIPT, opts.root, entry.appDir, entry.module, entry.object], { env: opts.env, cwd: path.dirname(opts.root), signal: opts.signal, timeoutMs: 120_000 });
+  if (r.startError) throw new UserError(`cannot run ${opts.pythonExe} for the bundle's load check (${r.startError.code})`);
   const line = r.stdout.split(/\r?\n/).reverse().find((l) => l.startsWith("MCPM-GATE "));
   const refuse = (what: string, rule: string) =>
     new UserError(`${folder}: the bundle does not load on Python ${opts.python} (${entry.file}:${entry.object} imported from the bundle alone): ${what}; see \`mcp-monorepo check --explain ${rule}\`; no bundle written (--no-verify skips this check)`);
   if (!line) {
-    const last = (r.stderr.trim().split(/\r?\n/).filter(Boolean).at(-1) ?? `exit ${r.code ?? r.signal}`).slice(0, 300);
-    throw refuse(r.signal === "SIGKILL" ? "the import did not finish in 120 s (does the module start a server at import?)" : last, "import-crash");
+    const last = (lastLine(r.stderr) || `exit ${r.code ?? r.signal}`).slice(0, 300);
+    throw refuse(r.timedOut ? "the import did not finish in 120 s (does the module start a server at import?)" : last, "import-crash");
   }
   const report = JSON.parse(line.slice("MCPM-GATE ".length)) as GateReport;
   if (!report.ok) throw refuse((report.message ?? report.type ?? "failed").slice(0, 300), ruleFor(report, entry));

@@ -1,13 +1,8 @@
-import { execFile, type ExecFileOptions } from "node:child_process";
 import path from "node:path";
-import { promisify } from "node:util";
 import { UserError } from "../kernel/errors.js";
-import { pythonCandidates } from "../check/python.js";
+import { lastLine, runProcess } from "../kernel/proc.js";
+import { findPython, NoPythonError } from "../kernel/python.js";
 import { PACKAGE_ROOT } from "../version.js";
-
-const execFileP = promisify(execFile);
-/** execFile as a promise that also rejects (rather than throws) for arguments it cannot pass, e.g. a NUL byte in a path. */
-const run = async (file: string, args: string[], opts: ExecFileOptions) => execFileP(file, args, { ...opts, encoding: "utf8" });
 
 /** Folder of the static introspection script (`python/mcpm_bundle`, shipped in package.json `files`). */
 export const INTROSPECT_DIR = path.join(PACKAGE_ROOT, "python", "mcpm_bundle");
@@ -23,15 +18,15 @@ export interface ServerFacts {
  * Finds the interpreter that runs pip and the introspection: `--python`, `$MCPM_PYTHON`,
  * else `python3`/`python` on PATH (as `check` does); it must have pip.
  *
- * @throws UserError when none of the candidates runs `python -m pip --version`.
+ * @throws UserError when none of the candidates runs and has pip.
  */
 export async function findBuildPython(explicit: string | undefined, env: NodeJS.ProcessEnv): Promise<string> {
-  const { candidates, source } = pythonCandidates(explicit, env);
-  for (const c of candidates) {
-    const ok = await run(c, ["-m", "pip", "--version"], { env, windowsHide: true }).then(() => true, () => false);
-    if (ok) return c;
+  try {
+    return (await findPython({ interpreter: explicit, env, minimum: null, pip: true })).path;
+  } catch (err) {
+    if (!(err instanceof NoPythonError)) throw err;
+    throw new UserError(`no Python with pip found (${err.from}: ${err.candidates.join(", ")}); bundle runs pip to vendor the dependencies: pass --python PATH`);
   }
-  throw new UserError(`no Python with pip found (${source}: ${candidates.join(", ")}); bundle runs pip to vendor the dependencies: pass --python PATH`);
 }
 
 /**
@@ -40,15 +35,19 @@ export async function findBuildPython(explicit: string | undefined, env: NodeJS.
  * @throws UserError when the file does not parse as Python (or is not UTF-8 text), or the script cannot run.
  */
 export async function introspectServer(pythonExe: string, entryFile: string, shown: string, env: NodeJS.ProcessEnv): Promise<ServerFacts> {
-  let data: ServerFacts & { error?: string };
-  try {
-    const { stdout } = await run(pythonExe, [INTROSPECT_DIR, entryFile], { env, windowsHide: true, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
-    data = JSON.parse(stdout) as ServerFacts & { error?: string };
-  } catch (err) {
+  const r = await runProcess(pythonExe, [INTROSPECT_DIR, entryFile], { env, timeoutMs: 120_000 });
+  let data: (ServerFacts & { error?: string }) | null = null;
+  if (r.code === 0) {
+    try {
+      data = JSON.parse(r.stdout) as ServerFacts & { error?: string };
+    } catch {
+      data = null;
+    }
+  }
+  if (!data) {
     // Not a result: the script failed (unreadable file, interpreter trouble) or was killed.
-    const e = err as { stderr?: string; code?: string | number; killed?: boolean; message: string };
-    const last = (e.stderr ?? "").trim().split(/\r?\n/).filter(Boolean).at(-1);
-    throw new UserError(`cannot read ${shown} with ${pythonExe}: ${e.killed ? "timed out after 120 s" : last ?? String(e.code ?? e.message)}`);
+    const why = r.timedOut ? "timed out after 120 s" : r.startError ? r.startError.code : lastLine(r.stderr) || String(r.code ?? r.signal ?? "its output is not JSON");
+    throw new UserError(`cannot read ${shown} with ${pythonExe}: ${why}`);
   }
   if (data.error) throw new UserError(`${shown} is not valid Python: ${data.error}`);
   return { version: data.version, tools: data.tools };

@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { CancelledError, UserError } from "../kernel/errors.js";
+import { UserError } from "../kernel/errors.js";
+import { runProcess } from "../kernel/proc.js";
 import { installFailure } from "./install-errors.js";
-import { killTree, run } from "./run.js";
 import { PLATFORM_SPECS, type BundlePlatform } from "./platforms.js";
 
 /**
@@ -62,30 +61,15 @@ export async function pipInstall(opts: {
   signal?: AbortSignal;
 }): Promise<void> {
   const args = pipArgs(opts);
-  if (opts.signal?.aborted) throw new CancelledError();
-  const result = await new Promise<{ code: number | null; output: string; error?: NodeJS.ErrnoException }>((resolve) => {
-    let output = "";
-    let pending = "";
-    // Its own process group, so an abort stops pip behind a pyenv shim too (see run.ts).
-    const child = spawn(opts.pythonExe, args, { env: { ...opts.env, PYTHONUTF8: "1" }, stdio: ["ignore", "pipe", "pipe"], windowsHide: true, detached: process.platform !== "win32" });
-    const onData = (d: Buffer) => {
-      const text = d.toString("utf8");
-      output += text;
-      pending += text;
-      const lines = pending.split(/\r?\n/);
-      pending = lines.pop() ?? "";
-      for (const l of lines) if (PROGRESS.test(l)) opts.progress?.(progressLine(l));
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    const onAbort = () => killTree(child);
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
-    child.on("error", (error) => resolve({ code: null, output, error }));
-    child.on("close", (code) => resolve({ code, output }));
+  const result = await runProcess(opts.pythonExe, args, {
+    env: { ...opts.env, PYTHONUTF8: "1" },
+    signal: opts.signal,
+    onLine: (l) => {
+      if (PROGRESS.test(l)) opts.progress?.(progressLine(l));
+    },
   });
-  if (opts.signal?.aborted) throw new CancelledError();
-  if (result.error) {
-    throw new UserError(`cannot run pip with ${opts.pythonExe} (${result.error.code ?? result.error.message}); pass --python PATH to a Python that has pip`);
+  if (result.startError) {
+    throw new UserError(`cannot run pip with ${opts.pythonExe} (${result.startError.code}); pass --python PATH to a Python that has pip`);
   }
   if (result.code !== 0) {
     let output = result.output;
@@ -93,7 +77,7 @@ export async function pipInstall(opts: {
     // retried quietly): ask the index itself, with the same interpreter and proxy settings.
     if (/from versions: none/.test(output)) {
       const index = opts.env.PIP_INDEX_URL || "https://pypi.org/simple/";
-      const probe = await run(opts.pythonExe, ["-c", "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10)", index], { env: opts.env, timeoutMs: 20_000 });
+      const probe = await runProcess(opts.pythonExe, ["-c", "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10)", index], { env: opts.env, timeoutMs: 20_000, signal: opts.signal });
       if (probe.code !== 0) output += `\nConnectError: ${index} ${probe.stderr.trim().split(/\r?\n/).at(-1) ?? ""}`;
     }
     throw installFailure("pip", output, { folder: opts.folder, python: opts.python, platform: opts.platform, target: opts.target });

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { UserError } from "../kernel/errors.js";
+import { runProcess } from "../kernel/proc.js";
 import type { BundlePlatform } from "./platforms.js";
-import { run } from "./run.js";
 import { installFailure } from "./install-errors.js";
 
 /**
@@ -40,7 +40,7 @@ export async function findUv(env: NodeJS.ProcessEnv, pythonExe: string | null, s
   const candidates = [env.MCPM_UV, "uv", pythonExe ? path.join(path.dirname(pythonExe), process.platform === "win32" ? "uv.exe" : "uv") : undefined];
   for (const c of candidates) {
     if (!c) continue;
-    const r = await run(c, ["--version"], { env, signal, timeoutMs: 20_000 });
+    const r = await runProcess(c, ["--version"], { env, signal, timeoutMs: 20_000 });
     if (r.code === 0 && /^uv /.test(r.stdout)) return c;
   }
   return null;
@@ -75,7 +75,7 @@ export async function uvInstall(opts: {
   signal?: AbortSignal;
   progress?: (line: string) => void;
 }): Promise<void> {
-  const r = await run(opts.uv, uvArgs(opts), {
+  const r = await runProcess(opts.uv, uvArgs(opts), {
     env: uvEnv(opts.env),
     signal: opts.signal,
     onLine: (l) => {
@@ -83,6 +83,6 @@ export async function uvInstall(opts: {
       if (/^(Resolved|Prepared|Installed|Audited) \d+ packages?/.test(t)) opts.progress?.(t.replace(/ in [\d.]+m?s$/, ""));
     },
   });
-  if (r.spawnError) throw new UserError(`cannot run uv (${opts.uv}: ${r.spawnError.code ?? r.spawnError.message}); install uv, or build with --installer pip`);
-  if (r.code !== 0) throw installFailure("uv", r.stdout + r.stderr, { folder: opts.folder, python: opts.python, platform: opts.platform, target: opts.target });
+  if (r.startError) throw new UserError(`cannot run uv (${opts.uv}: ${r.startError.code}); install uv, or build with --installer pip`);
+  if (r.code !== 0) throw installFailure("uv", r.output, { folder: opts.folder, python: opts.python, platform: opts.platform, target: opts.target });
 }

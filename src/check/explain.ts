@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { UserError } from "../kernel/errors.js";
+import { CannotRunError } from "../kernel/errors.js";
 import { PACKAGE_ROOT } from "../version.js";
 import { RULE_IDS } from "./types.js";
 
@@ -14,15 +14,15 @@ export const RULE_DOCS_DIR = path.join(PACKAGE_ROOT, "docs", "check-rules");
 /**
  * The Markdown documentation of a rule.
  *
- * @throws UserError (exit 2) for an unknown rule id, listing the valid ones on one line.
+ * @throws CannotRunError for an unknown rule id, listing the valid ones on one line.
  */
 export async function explainRule(rule: string): Promise<string> {
   if (!(RULE_IDS as readonly string[]).includes(rule)) {
-    throw new UserError(`unknown rule "${rule}"; rules: ${RULE_IDS.join(", ")}`, 2);
+    throw new CannotRunError(`unknown rule "${rule}"; rules: ${RULE_IDS.join(", ")}`);
   }
   try {
     return await fs.readFile(path.join(RULE_DOCS_DIR, `${rule}.md`), "utf8");
   } catch {
-    throw new UserError(`the documentation of ${rule} is missing from this installation (${RULE_DOCS_DIR}); reinstall create-mcp-monorepo`, 2);
+    throw new CannotRunError(`the documentation of ${rule} is missing from this installation (${RULE_DOCS_DIR}); reinstall create-mcp-monorepo`);
   }
 }

@@ -1,13 +1,13 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import path from "node:path";
+import { runProcess } from "../kernel/proc.js";
 import { findNonPypiLines, requirementName } from "../monorepo/requirements.js";
 import { distributionsFor, normalizeDistribution } from "./import-names.js";
 import { wheelProvides, type WheelProvides } from "./wheel-files.js";
 
 /**
- * Real package metadata for rule `undeclared-dependency` (issue 11): which distributions a
+ * Real package metadata for rule `undeclared-dependency`: which distributions a
  * server's requirements resolve to, and which of them provide each import.
  *
  * 1. The requirements (PyPI lines only) are resolved for the target runtime with pip:
@@ -44,25 +44,6 @@ export type Resolution = { ok: true; dists: ResolvedDist[] } | { ok: false; impo
 
 interface PipReport {
   install: { requested: boolean; download_info: { url: string }; metadata: { name: string; version: string; requires_dist?: string[] } }[];
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    let stdout = "";
-    let stderr = "";
-    const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      resolve({ code: null, stdout, stderr: stderr + String(e) });
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 /** The PyPI-only requirement lines of a requirements file (what the platform would install, minus lines `pypi-only` reports). */
@@ -107,7 +88,7 @@ export async function resolveRequirements(python: string, lines: string[], runti
     await fs.writeFile(req, lines.join("\n") + "\n");
     const args = ["-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet", "--disable-pip-version-check", "--no-input",
       "--report", path.join(tmp, "report.json"), "--python-version", runtime, "--only-binary=:all:", "--target", path.join(tmp, "target"), "-r", req];
-    const r = await run(python, args, { ...env, PIP_NO_INPUT: "1", PYTHONIOENCODING: "utf-8" }, 180_000);
+    const r = await runProcess(python, args, { env: { ...env, PIP_NO_INPUT: "1", PYTHONIOENCODING: "utf-8" }, timeoutMs: 180_000 });
     let result: Resolution;
     if (r.code === 0) {
       const report = JSON.parse(await fs.readFile(path.join(tmp, "report.json"), "utf8")) as PipReport;
@@ -124,7 +105,7 @@ export async function resolveRequirements(python: string, lines: string[], runti
       };
     } else {
       const impossible = /ResolutionImpossible|conflicting dependencies/i.test(r.stderr);
-      result = { ok: false, impossible, message: pipReason(r.stderr) || `pip exited with ${r.code}` };
+      result = { ok: false, impossible, message: pipReason(r.stderr) || (r.startError ? `cannot run ${python}: ${r.startError.message}` : `pip exited with ${r.code}`) };
       if (!impossible) return result; // network or pip trouble: not cached
     }
     await fs.mkdir(path.dirname(file), { recursive: true });

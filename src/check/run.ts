@@ -1,10 +1,10 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { readCanonicalShared, readLock, SHARED_DIR, type SharedFile, type SyncLock } from "../monorepo/vendor.js";
-import { UserError } from "../kernel/errors.js";
+import { CannotRunError, UserError } from "../kernel/errors.js";
 import { collectServer, type ServerData } from "./collect.js";
 import type { AnalyzerRequest } from "./facts.js";
-import { CANNOT_RUN, runAnalyzer } from "./python.js";
+import { runAnalyzer } from "./python.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { asyncClientsRule } from "./rules/async-clients.js";
 import { configOrderRule } from "./rules/config-order.js";
@@ -36,7 +36,7 @@ import { loadWorkspace, resolveTargets } from "./workspace.js";
 import { resolutionRuntime, resolvePackages, usePyprojectDependencies } from "./packages.js";
 import { byCodeUnit } from "../kernel/compare.js";
 
-/** Every rule, in the order of issue 5's list (layout first: it explains what the others skip). */
+/** Every rule, in the order `check --explain` documents them (layout first: it explains what the others skip). */
 export const RULES: Rule[] = [
   layoutRule,
   serverObjectRule,
@@ -52,7 +52,7 @@ export const RULES: Rule[] = [
   shadowingRule,
   configOrderRule,
   importCrashRule,
-  // Deployment targets (issue 9): only for --target docker / k8s (or the manifest's targets).
+  // Deployment targets: only for --target docker / k8s / mcpb (or the manifest's targets).
   targetFilesRule,
   dockerPythonRule,
   dockerServeRule,
@@ -94,10 +94,10 @@ function compareFindings(order: Map<string, number>): (a: Finding, b: Finding) =
 }
 
 /**
- * The `check` core (STYLE.md §1: a plain function over validated options that never prints).
+ * The `check` core: a plain function over validated options that never prints.
  *
  * @returns the report: findings sorted by server, file and line, and a summary.
- * @throws UserError with exit code 2 when it cannot run: no monorepo, bad manifest, unknown
+ * @throws CannotRunError (exit 2) when it cannot run: no monorepo, bad manifest, unknown
  *   `--server`/`--target`, no usable Python, or an unreadable canonical `shared/`.
  */
 export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
@@ -134,7 +134,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
       canonical = await readCanonicalShared(ws.root);
       lock = await readLock(ws.root);
     } catch (err) {
-      if (err instanceof UserError) throw new UserError(err.message, CANNOT_RUN);
+      if (err instanceof UserError) throw new CannotRunError(err.message);
       throw err;
     }
     canonicalRequirements = await fs.readFile(path.join(sharedDir, "requirements.txt"), "utf8").catch(() => null);

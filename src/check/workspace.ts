@@ -1,9 +1,8 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { glob } from "tinyglobby";
-import { UserError } from "../kernel/errors.js";
+import { CannotRunError, UserError } from "../kernel/errors.js";
 import { findRoot, loadManifest, TARGETS, type Manifest, type Target } from "../monorepo/manifest.js";
-import { CANNOT_RUN } from "./python.js";
 import type { CheckedServer } from "./types.js";
 import { byCodeUnit } from "../kernel/compare.js";
 
@@ -159,7 +158,7 @@ async function discover(start: string): Promise<{ root: string; servers: Checked
  */
 export async function loadWorkspace(start: string, only: string[]): Promise<Workspace> {
   const st = await fs.stat(start).catch(() => null);
-  if (!st?.isDirectory()) throw new UserError(`cannot check ${start}: not a folder`, CANNOT_RUN);
+  if (!st?.isDirectory()) throw new CannotRunError(`cannot check ${start}: not a folder`);
   const manifestRoot = await findRoot(start);
   let root: string;
   let manifest: Manifest | null = null;
@@ -168,7 +167,7 @@ export async function loadWorkspace(start: string, only: string[]): Promise<Work
     try {
       manifest = (await loadManifest(manifestRoot)).manifest;
     } catch (err) {
-      if (err instanceof UserError) throw new UserError(err.message, CANNOT_RUN, err.detail);
+      if (err instanceof UserError) throw new CannotRunError(err.message, err.detail);
       throw err;
     }
     root = manifestRoot;
@@ -184,20 +183,19 @@ export async function loadWorkspace(start: string, only: string[]): Promise<Work
       const seen = found.seen.length
         ? `; files seen: ${found.seen.join(", ")} (an entry file needs requirements.txt or pyproject.toml next to it, or a fastmcp.json naming it)`
         : "";
-      throw new UserError(
+      throw new CannotRunError(
         `no mcp-monorepo.yaml and no server folders (<folder>/src/server.py, <folder>/server.py, src/<pkg>/server.py or a fastmcp.json, with requirements.txt or pyproject.toml) in ${where}${seen} (use --cwd DIR)`,
-        CANNOT_RUN,
       );
     }
     root = found.root;
     all = found.servers;
   }
-  if (all.length === 0) throw new UserError(`no servers to check in ${root}`, CANNOT_RUN);
+  if (all.length === 0) throw new CannotRunError(`no servers to check in ${root}`);
   let servers = all;
   if (only.length > 0) {
     const unknown = only.filter((n) => !all.some((s) => s.name === n || s.folder === n));
     if (unknown.length > 0) {
-      throw new UserError(`unknown server ${unknown.map((u) => `"${u}"`).join(", ")}; servers here: ${all.map((s) => s.name).join(", ")}`, CANNOT_RUN);
+      throw new CannotRunError(`unknown server ${unknown.map((u) => `"${u}"`).join(", ")}; servers here: ${all.map((s) => s.name).join(", ")}`);
     }
     servers = all.filter((s) => only.includes(s.name) || only.includes(s.folder));
   }
@@ -217,7 +215,7 @@ export async function loadWorkspace(start: string, only: string[]): Promise<Work
  */
 export function resolveTargets(given: string[], manifest: Manifest | null): Target[] {
   for (const t of given) {
-    if (!(TARGETS as readonly string[]).includes(t)) throw new UserError(`unknown target "${t}"; use one of ${TARGETS.join(", ")}`, CANNOT_RUN);
+    if (!(TARGETS as readonly string[]).includes(t)) throw new CannotRunError(`unknown target "${t}"; use one of ${TARGETS.join(", ")}`);
   }
   if (given.length > 0) return [...new Set(given)] as Target[];
   if (manifest && manifest.targets.length > 0) return manifest.targets;

@@ -5,7 +5,8 @@ import { addServer } from "../add-server/add-server.js";
 import { checkNewServerName, gatherNameFacts } from "../add-server/preflight.js";
 import { formatAddServerReport } from "../add-server/report.js";
 import type { AddServerResult } from "../add-server/types.js";
-import { useColor, writeLine, type Context } from "../kernel/context.js";
+import { useColor, writeLine } from "../kernel/context.js";
+import type { CommandAction } from "./types.js";
 import { UserError } from "../kernel/errors.js";
 import { loadManifestFrom } from "../monorepo/manifest.js";
 import { promptAddServer } from "../prompts/add-server.js";
@@ -29,7 +30,7 @@ export interface AddServerFlags {
  *
  * @throws UserError for every refusal (see `addServer`), or a missing name without prompts.
  */
-export async function runAddServer(ctx: Context, nameArg: string | undefined, flags: AddServerFlags): Promise<AddServerResult> {
+export const addServerAction: CommandAction<{ name?: string; options: AddServerFlags }> = async (ctx, { name: nameArg, options: flags }) => {
   const start = flags.cwd ? path.resolve(ctx.cwd, flags.cwd) : ctx.cwd;
   const loaded = await loadManifestFrom(start);
   const interactive = ctx.interactive && !flags.yes && !flags.dryRun && !flags.json;
@@ -56,7 +57,7 @@ export async function runAddServer(ctx: Context, nameArg: string | undefined, fl
   spin?.stop(`Added ${result.server.folder}/`);
   if (flags.json) {
     writeLine(ctx.stdout, JSON.stringify(addServerJson(result, ctx.cwd), null, 2));
-    return result;
+    return 0;
   }
   const color = useColor(ctx);
   const c = pc.createColors(color);
@@ -69,16 +70,16 @@ export async function runAddServer(ctx: Context, nameArg: string | undefined, fl
     // Plain lines after the frame (as create does) so long commands copy-paste intact.
     writeLine(ctx.stdout, c.bold("Next steps:"));
     for (const line of report.next) writeLine(ctx.stdout, `  ${c.cyan(line)}`);
-    return result;
+    return 0;
   }
   for (const line of report.summary) writeLine(ctx.stdout, line);
   const ce = pc.createColors(useColor({ ...ctx, stdout: ctx.stderr }));
   for (const line of report.notices) writeLine(ctx.stderr, `${ce.yellow("note")}: ${line}`);
-  if (result.dryRun) return result;
+  if (result.dryRun) return 0;
   writeLine(ctx.stdout, `\n${c.bold("Next steps:")}`);
   for (const line of report.next) writeLine(ctx.stdout, `  ${c.cyan(line)}`);
-  return result;
-}
+  return 0;
+};
 
 /**
  * The `--json` result of `add-server`: stable keys `ok`, `dryRun`, `root` (relative to the

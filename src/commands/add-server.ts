@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { RunState } from "../cli.js";
+import type { RunState } from "./types.js";
 import type { Context } from "../kernel/context.js";
 import type { AddServerFlags } from "./add-server-action.js";
 
@@ -7,7 +7,7 @@ import type { AddServerFlags } from "./add-server-action.js";
 // ./add-server-action.ts, imported when the command runs.
 
 /**
- * Registers `add-server [name]` (issue 3): adds one compliant server to an
+ * Registers `add-server [name]`: adds one compliant server to an
  * existing monorepo, created exactly as `create` would, and updates every place
  * that lists servers (manifest, README Deployment table, root `.env.example`, lock),
  * all or nothing.
@@ -20,7 +20,7 @@ import type { AddServerFlags } from "./add-server-action.js";
  * description when `ctx.interactive`; otherwise a missing name is a one-line error.
  * Every refusal is a `UserError` (one line, exit 1, nothing written).
  */
-export function registerAddServer(program: Command, ctx: Context, _state: RunState): void {
+export function registerAddServer(program: Command, ctx: Context, state: RunState): void {
   program
     .command("add-server")
     .description("add a FastMCP server to this monorepo (server-<name>/ plus manifest, README table, .env.example and sync state)")
@@ -41,8 +41,8 @@ export function registerAddServer(program: Command, ctx: Context, _state: RunSta
       `\nExit codes: 0 added; 1 refused (bad or taken name, uncommitted changes; nothing written); 2 could not run (no or broken mcp-monorepo.yaml or lock).\n\n` +
         `Examples:\n  mcp-monorepo add-server billing --description "Billing tools: invoices and refunds"\n  mcp-monorepo add-server billing --dry-run\n  mcp-monorepo add-server --cwd path/to/monorepo billing --yes --json`,
     )
-    .action(async (nameArg: string | undefined, flags: AddServerFlags) => {
-      const { runAddServer } = await import("./add-server-action.js");
-      await runAddServer(ctx, nameArg, flags);
+    .action(async (name: string | undefined, options: AddServerFlags) => {
+      const { addServerAction } = await import("./add-server-action.js");
+      state.exitCode = await addServerAction(ctx, { name, options });
     });
 }

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { addTarget } from "../add-target/add-target.js";
-import { useColor, writeLine, type Context } from "../kernel/context.js";
+import { useColor, writeLine } from "../kernel/context.js";
+import type { CommandAction } from "./types.js";
 import { formatPlan } from "../monorepo/changes.js";
 import { TARGET_SPECS } from "../scaffold/targets.js";
 
@@ -21,7 +22,7 @@ export interface AddTargetFlags {
  *
  * @throws UserError from the core: unknown target, a file that already exists, uncommitted changes.
  */
-export async function addTargetAction(ctx: Context, targets: string[], flags: AddTargetFlags): Promise<void> {
+export const addTargetAction: CommandAction<{ targets: string[]; options: AddTargetFlags }> = async (ctx, { targets, options: flags }) => {
   const start = flags.cwd ? path.resolve(ctx.cwd, flags.cwd) : ctx.cwd;
   const result = await addTarget({ cwd: start, targets }, { dryRun: flags.dryRun, allowDirty: flags.allowDirty });
   const rel = path.relative(ctx.cwd, result.root);
@@ -39,7 +40,7 @@ export async function addTargetAction(ctx: Context, targets: string[], flags: Ad
       dirty: result.dirty,
     };
     writeLine(ctx.stdout, JSON.stringify(json, null, 2));
-    return;
+    return 0;
   }
   const color = useColor(ctx);
   const active = result.changes.filter((c) => c.kind !== "unchanged");
@@ -57,8 +58,9 @@ export async function addTargetAction(ctx: Context, targets: string[], flags: Ad
   if (result.dirty && result.dirty.length > 0) {
     writeLine(ctx.stderr, result.dryRun ? `note: uncommitted changes in ${result.dirty.join(", ")}: a real run refuses unless you commit them or pass --allow-dirty` : `note: --allow-dirty: wrote over uncommitted changes in ${result.dirty.join(", ")}`);
   }
-  if (result.dryRun || result.manifest.servers.length === 0) return;
+  if (result.dryRun || result.manifest.servers.length === 0) return 0;
   const first = result.manifest.servers[0]!;
   writeLine(ctx.stdout, "\nDeploy (see the Deployment table in README.md for every server):");
   for (const t of [...result.added, ...result.alreadyListed]) writeLine(ctx.stdout, `  ${TARGET_SPECS[t].label}: ${TARGET_SPECS[t].command(first)}`);
-}
+  return 0;
+};

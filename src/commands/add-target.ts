@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { RunState } from "../cli.js";
+import type { RunState } from "./types.js";
 import type { Context } from "../kernel/context.js";
 import { TARGETS } from "../kernel/defaults.js";
 import type { AddTargetFlags } from "./add-target-action.js";
@@ -8,14 +8,14 @@ import type { AddTargetFlags } from "./add-target-action.js";
 // ./add-target-action.ts, imported when the command runs.
 
 /**
- * Registers `add-target <target...>` (issue 9): adds deployment targets to an existing
+ * Registers `add-target <target...>`: adds deployment targets to an existing
  * monorepo: writes each target's files for every server (Dockerfile + .dockerignore, k8s.yaml,
  * .mcpbignore), adds them to `targets:` in mcp-monorepo.yaml and a column each to the README
  * Deployment table, all or nothing. Refuses (naming it) a file that already exists, and files
  * with uncommitted changes unless `--allow-dirty`; `--dry-run` prints the plan only; `--json` prints
  * `{ ok, dryRun, root, added[], alreadyListed[], targets[], changes[], warnings[], dirty }`.
  */
-export function registerAddTarget(program: Command, ctx: Context, _state: RunState): void {
+export function registerAddTarget(program: Command, ctx: Context, state: RunState): void {
   program
     .command("add-target")
     .description(`add deployment targets (${TARGETS.filter((t) => t !== "fastmcp-cloud").join(", ")}) to every server: their files, the manifest's targets and the README table`)
@@ -29,8 +29,8 @@ export function registerAddTarget(program: Command, ctx: Context, _state: RunSta
       `\nExit codes: 0 added; 1 refused (a file exists, uncommitted changes, nothing to add; nothing written); 2 could not run (no or broken mcp-monorepo.yaml).\n\n` +
         `Examples:\n  mcp-monorepo add-target docker\n  mcp-monorepo add-target docker k8s --dry-run`,
     )
-    .action(async (targets: string[], flags: AddTargetFlags) => {
+    .action(async (targets: string[], options: AddTargetFlags) => {
       const { addTargetAction } = await import("./add-target-action.js");
-      await addTargetAction(ctx, targets, flags);
+      state.exitCode = await addTargetAction(ctx, { targets, options });
     });
 }

@@ -1,7 +1,6 @@
 import path from "node:path";
-import type { Command } from "commander";
-import type { RunState } from "../cli.js";
-import { writeLine, type Context } from "../kernel/context.js";
+import { writeLine } from "../kernel/context.js";
+import type { CommandAction } from "./types.js";
 import { CancelledError, UserError } from "../kernel/errors.js";
 
 // The body of `bundle`, loaded by src/commands/bundle.ts only when it runs; the builder (zip,
@@ -40,8 +39,7 @@ export function formatSize(bytes: number): string {
  * @throws UserError for names with `--verify`, `--sha256` without it, a SHA256 mismatch, and what
  * the builder refuses (unknown server, pip failure).
  */
-export async function bundleAction(ctx: Context, state: RunState, names: string[], cmd: Command): Promise<void> {
-  const opts = cmd.optsWithGlobals() as BundleCliOptions;
+export const bundleAction: CommandAction<{ names: string[]; options: BundleCliOptions }> = async (ctx, { names, options: opts }) => {
   const cwd = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
   if (typeof opts.verify === "string") {
     if (opts.verify === "") throw new UserError("--verify needs the bundle file to check");
@@ -51,7 +49,7 @@ export async function bundleAction(ctx: Context, state: RunState, names: string[
     const sha = await verifyBundle(file, opts.sha256);
     if (opts.json) writeLine(ctx.stdout, JSON.stringify({ file, sha256: sha, ok: true }, null, 2));
     else writeLine(ctx.stdout, `OK ${path.relative(ctx.cwd, file) || file} sha256 ${sha}`);
-    return;
+    return 0;
   }
   if (opts.sha256 !== undefined) throw new UserError("--sha256 goes with --verify FILE");
   if (opts.out === "") throw new UserError("--out needs a folder");
@@ -113,12 +111,12 @@ export async function bundleAction(ctx: Context, state: RunState, names: string[
   spin?.stop(`Built ${built.length} bundle${built.length === 1 ? "" : "s"}`);
   if (opts.json) {
     writeLine(ctx.stdout, JSON.stringify(warnings.length ? built.map((b) => ({ ...b, warnings })) : built, null, 2));
-    return;
+    return 0;
   }
   for (const b of built) {
     const shown = path.relative(ctx.cwd, b.file) || b.file;
     writeLine(ctx.stdout, `${shown}  ${formatSize(b.size)} (${b.size} bytes, ${b.entries} files)`);
     writeLine(ctx.stdout, `  sha256 ${b.sha256}  (also in ${path.basename(b.sha256File)}; BUNDLE_SHA256 for the MCPB runtime)`);
   }
-  state.exitCode = 0;
-}
+  return 0;
+};

@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import type { RunState } from "../cli.js";
+import type { RunState } from "./types.js";
 import type { Context } from "../kernel/context.js";
 import { BUNDLE_PLATFORMS } from "../kernel/defaults.js";
 import type { BundleCliOptions } from "./bundle-action.js";
@@ -8,7 +8,7 @@ import type { BundleCliOptions } from "./bundle-action.js";
 // ./bundle-action.ts, imported when the command runs.
 
 /**
- * Registers `bundle` (issue 9, the mcpb target):
+ * Registers `bundle` (the mcpb target):
  *
  * - `bundle [NAME...] [--out DIR] [--platform P] [--interpreter PATH] [--json]` builds
  *   `DIR/server-NAME-VERSION-PLATFORM.mcpb` (default DIR `<root>/dist`, default platform this
@@ -46,6 +46,6 @@ export function registerBundle(program: Command, ctx: Context, state: RunState):
     )
     .action(async (names: string[], _opts: BundleCliOptions, cmd: Command) => {
       const { bundleAction } = await import("./bundle-action.js");
-      await bundleAction(ctx, state, names, cmd);
+      state.exitCode = await bundleAction(ctx, { names, options: cmd.optsWithGlobals() as BundleCliOptions });
     });
 }

@@ -1,11 +1,9 @@
 import path from "node:path";
-import type { Command } from "commander";
-import type { RunState } from "../cli.js";
 import { checkExitCode, checkJson, formatCheck } from "../check/format.js";
-import { CANNOT_RUN } from "../check/python.js";
 import { runCheck } from "../check/run.js";
-import { useColor, writeLine, type Context } from "../kernel/context.js";
-import { EXIT_CANNOT_RUN, fsUserError, UserError } from "../kernel/errors.js";
+import { useColor, writeLine } from "../kernel/context.js";
+import type { CommandAction } from "./types.js";
+import { CannotRunError, fsUserError } from "../kernel/errors.js";
 
 // The body of `check`, loaded by src/commands/check.ts only when it runs (ajv, zod, yaml,
 // the analyzer runner); `--explain` loads only the rule docs reader.
@@ -26,24 +24,24 @@ export interface CheckCliOptions {
 
 /**
  * The `check` command body: prints a rule's documentation (`--explain`), or runs the checklist
- * and prints findings (text or `--json`). Sets `state.exitCode` (0 no failing findings, 1 failing
- * findings).
+ * and prints findings (text or `--json`).
  *
- * @throws UserError with exit code 2 ("could not run"): an unknown rule, `--python 3.12` (a
+ * @returns the exit code: 0 no failing findings, 1 failing findings.
+ *
+ * @throws CannotRunError (exit 2, "could not run"): an unknown rule, `--python 3.12` (a
  * version where an interpreter is meant), an unreadable file, or what the core throws.
  */
-export async function checkAction(ctx: Context, state: RunState, cmd: Command): Promise<void> {
-  const opts = cmd.optsWithGlobals() as CheckCliOptions;
+export const checkAction: CommandAction<{ options: CheckCliOptions }> = async (ctx, { options: opts }) => {
   if (opts.explain !== undefined) {
     const { explainRule } = await import("../check/explain.js");
     writeLine(ctx.stdout, (await explainRule(opts.explain)).trimEnd());
-    return;
+    return 0;
   }
   const start = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
   if (opts.python !== undefined) {
     // `--python 3.12` is create's Python version; here it always named an interpreter.
     if (/^3\.\d+$/.test(opts.python)) {
-      throw new UserError(`check --python takes an interpreter, not a version: use --interpreter PATH (e.g. --interpreter python${opts.python})`, EXIT_CANNOT_RUN);
+      throw new CannotRunError(`check --python takes an interpreter, not a version: use --interpreter PATH (e.g. --interpreter python${opts.python})`);
     }
     writeLine(ctx.stderr, "note: check --python PATH is deprecated; use --interpreter PATH");
   }
@@ -52,7 +50,7 @@ export async function checkAction(ctx: Context, state: RunState, cmd: Command): 
   try {
     report = await runCheck({ start, servers: opts.server ?? [], targets: opts.target ?? [], python: interpreter, offline: Boolean(opts.offline), env: ctx.env });
   } catch (err) {
-    throw fsUserError(err, start, CANNOT_RUN) ?? err; // an unreadable file: "could not run" (exit 2), one line
+    throw fsUserError(err, start, CannotRunError) ?? err; // an unreadable file: "could not run" (exit 2), one line
   }
   const code = checkExitCode(report, Boolean(opts.strict));
   if (opts.json) {
@@ -61,5 +59,5 @@ export async function checkAction(ctx: Context, state: RunState, cmd: Command): 
     const color = useColor(ctx);
     for (const line of formatCheck(report, { color, strict: Boolean(opts.strict) })) writeLine(ctx.stdout, line);
   }
-  state.exitCode = code;
-}
+  return code;
+};

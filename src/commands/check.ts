@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import type { RunState } from "../cli.js";
+import type { RunState } from "./types.js";
 import type { Context } from "../kernel/context.js";
 import { TARGETS } from "../kernel/defaults.js";
 import type { CheckCliOptions } from "./check-action.js";
@@ -10,14 +10,15 @@ import type { CheckCliOptions } from "./check-action.js";
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /**
- * Registers `check` (issue 5): the seeds' deployment checklist as a linter.
+ * Registers `check`: the deployment checklist (FastMCP Cloud, docker, k8s, mcpb) as a linter.
  *
  * `check [--server NAME]... [--target T]... [--json] [--strict] [--cwd DIR] [--interpreter PATH]`
  * (`--python PATH`, the old spelling, still works, hidden and deprecated: in `create`, `--python`
  * is a version)
- * works inside a monorepo with `mcp-monorepo.yaml` or a hand-made one laid out as in seed 002.
- * Sets `state.exitCode`: 0 no errors (warnings fail only with `--strict`), 1 findings that fail;
- * "could not run" is a `UserError` with exit code 2 thrown by the core.
+ * works inside a monorepo with `mcp-monorepo.yaml` or a hand-made one (`<folder>/src/server.py` +
+ * `<folder>/requirements.txt` per server).
+ * Exit code: 0 no errors (warnings fail only with `--strict`), 1 findings that fail;
+ * "could not run" is a `CannotRunError` (exit 2) thrown by the core.
  */
 export function registerCheck(program: Command, ctx: Context, state: RunState): void {
   program
@@ -40,6 +41,6 @@ export function registerCheck(program: Command, ctx: Context, state: RunState): 
     )
     .action(async (_opts: CheckCliOptions, cmd: Command) => {
       const { checkAction } = await import("./check-action.js");
-      await checkAction(ctx, state, cmd);
+      state.exitCode = await checkAction(ctx, { options: cmd.optsWithGlobals() as CheckCliOptions });
     });
 }

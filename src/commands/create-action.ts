@@ -1,7 +1,7 @@
 import path from "node:path";
 import pc from "picocolors";
-import type { RunState } from "../cli.js";
-import { useColor, writeLine, type Context } from "../kernel/context.js";
+import { useColor, writeLine } from "../kernel/context.js";
+import type { CommandAction } from "./types.js";
 import { createMonorepo, DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, pythonTargetsMessage, type CreateResult } from "../scaffold/create.js";
 import { validateServerNames } from "../monorepo/names.js";
 import { pythonTargetsProblem } from "../monorepo/deploy-compat.js";
@@ -97,10 +97,11 @@ export function refuseCommandLikeFolder(dir: string, commands: readonly string[]
  * what is missing (interactive only), creates the monorepo, prints the plan (`--dry-run`), the
  * result (`--json`) or the result and next steps.
  *
- * @param commands - command names a positional folder must not look like (the program itself), or undefined (`create`).
+ * @param args.commands - command names a positional folder must not look like (the program itself), or undefined (`create`).
+ * @returns the exit code, 0.
  * @throws UserError for bad input (nothing written), CancelledError when a prompt is cancelled.
  */
-export async function createAction(ctx: Context, _state: RunState, dirArg: string | undefined, flags: CreateFlags, commands?: readonly string[]): Promise<void> {
+export const createAction: CommandAction<{ dir?: string; options: CreateFlags; commands?: readonly string[] }> = async (ctx, { dir: dirArg, options: flags, commands }) => {
   if (dirArg !== undefined && commands) refuseCommandLikeFolder(dirArg, commands);
   const base = flags.cwd ? path.resolve(ctx.cwd, flags.cwd) : ctx.cwd;
   const given = {
@@ -167,7 +168,7 @@ export async function createAction(ctx: Context, _state: RunState, dirArg: strin
   const shownDir = path.relative(ctx.cwd, targetDir) || ".";
   if (flags.json) {
     writeLine(ctx.stdout, JSON.stringify(createJson(result, shownDir), null, 2));
-    return;
+    return 0;
   }
   const c = pc.createColors(useColor(ctx));
   const notes: Array<{ level: "warn" | "info"; text: string }> = result.warnings.map((text) => ({ level: "warn", text }));
@@ -183,7 +184,7 @@ export async function createAction(ctx: Context, _state: RunState, dirArg: strin
   if (result.dryRun) {
     writeLine(ctx.stdout, `Dry run: would create ${result.changes.length} files in ${shownDir}/ (nothing written)`);
     for (const line of formatPlan(result.changes, { prefix: `${shownDir}/`, color: useColor(ctx) })) writeLine(ctx.stdout, line);
-    return;
+    return 0;
   }
   const names = result.manifest.servers.map((s) => s.name).join(", ");
   if (p) {
@@ -196,7 +197,8 @@ export async function createAction(ctx: Context, _state: RunState, dirArg: strin
   }
   writeLine(ctx.stdout, `\n${c.bold("Next steps:")}`);
   for (const line of nextSteps(result, shownDir)) writeLine(ctx.stdout, `  ${c.cyan(line)}`);
-}
+  return 0;
+};
 
 /** The `--json` result of `create`: stable keys `ok`, `dryRun`, `root`, `project`, `python`, `targets`, `servers[]`, `git`, `files[]`, `warnings[]`. */
 export function createJson(result: CreateResult, shownDir: string): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import type { RunState } from "../cli.js";
+import type { RunState } from "./types.js";
 import type { Context } from "../kernel/context.js";
 import { DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, PYTHON_VERSIONS, TARGETS } from "../kernel/defaults.js";
 import { UserError } from "../kernel/errors.js";
@@ -71,9 +71,9 @@ function defineCreate(cmd: Command, ctx: Context, state: RunState, guardCommands
         `Other commands: add-server, add-target, sync, check, bundle, verify (mcp-monorepo help <command>). Without installing: npx create-mcp-monorepo <command>.\n` +
         `Exit codes: 0 created, 1 refused (bad input, folder not empty; nothing written), 130 cancelled.`,
     )
-    .action(async (dirArg: string | undefined, flags: CreateFlags) => {
+    .action(async (dir: string | undefined, options: CreateFlags) => {
       const { createAction } = await import("./create-action.js");
-      await createAction(ctx, state, dirArg, flags, guardCommands?.());
+      state.exitCode = await createAction(ctx, { dir, options, commands: guardCommands?.() });
     });
 }
 

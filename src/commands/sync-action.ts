@@ -1,6 +1,7 @@
 import path from "node:path";
 import pc from "picocolors";
 import { useColor, writeLine, type Context } from "../kernel/context.js";
+import type { CommandAction } from "./types.js";
 import { oneLineMessage, UserError } from "../kernel/errors.js";
 import { loadManifestFrom } from "../monorepo/manifest.js";
 import { readLock, SHARED_DIR } from "../monorepo/vendor.js";
@@ -31,7 +32,7 @@ export interface SyncCliOptions {
  * @returns the exit code (0 ok or already in sync; 1 conflicts, requirement errors or a failed `--check`).
  * @throws UserError for bad option combinations, a missing manifest or `shared/`, an unknown server.
  */
-export async function runSync(ctx: Context, opts: SyncCliOptions): Promise<number> {
+export const syncAction: CommandAction<{ options: SyncCliOptions }> = async (ctx, { options: opts }) => {
   if (opts.check && opts.force) throw new UserError("--check and --force cannot be used together (--check never writes)");
   if (opts.check && opts.dryRun) throw new UserError("--check and --dry-run cannot be used together (--check already writes nothing)");
   const start = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
@@ -67,7 +68,7 @@ export async function runSync(ctx: Context, opts: SyncCliOptions): Promise<numbe
   } finally {
     await release?.();
   }
-}
+};
 
 async function printAndApply(ctx: Context, opts: SyncCliOptions, root: string, plan: SyncPlan, mode: SyncMode): Promise<number> {
   let result: SyncApplyResult | null = null;

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { RunState } from "../cli.js";
+import type { RunState } from "./types.js";
 import type { Context } from "../kernel/context.js";
 import type { SyncCliOptions } from "./sync-action.js";
 
@@ -7,14 +7,14 @@ import type { SyncCliOptions } from "./sync-action.js";
 // ./sync-action.ts, imported when the command runs.
 
 /**
- * Registers `sync` (issue 4): copies canonical `shared/` into every server's
+ * Registers `sync`: copies canonical `shared/` into every server's
  * `src/shared/`, merges `shared/requirements.txt` into each server's managed
  * block, and records what it wrote in `mcp-monorepo.lock.json`.
  *
  * Options: `--server NAME` (repeatable), `--check` (write nothing; exit 1 unless all
  * in sync: what CI and pre-commit run), `--dry-run`, `--force` (overwrite hand edits,
  * printing what is discarded; refused when they are uncommitted in git), `--allow-dirty`, `--json`, `--cwd DIR`.
- * Sets `state.exitCode = 1` for conflicts, requirement errors and failed checks.
+ * Exit code 1 for conflicts, requirement errors and failed checks.
  */
 export function registerSync(program: Command, ctx: Context, state: RunState): void {
   program
@@ -49,7 +49,7 @@ export function registerSync(program: Command, ctx: Context, state: RunState): v
       // The program uses positional options (src/cli.ts), so flags after `sync` are sync's own;
       // a program-wide --cwd, if one is ever added, is honoured too.
       const parentCwd = cmd.parent?.opts().cwd;
-      const { runSync } = await import("./sync-action.js");
-      state.exitCode = await runSync(ctx, { ...own, cwd: own.cwd ?? (typeof parentCwd === "string" ? parentCwd : undefined) });
+      const { syncAction } = await import("./sync-action.js");
+      state.exitCode = await syncAction(ctx, { options: { ...own, cwd: own.cwd ?? (typeof parentCwd === "string" ? parentCwd : undefined) } });
     });
 }

@@ -1,8 +1,7 @@
 import path from "node:path";
-import type { Command } from "commander";
-import type { RunState } from "../cli.js";
-import { writeLine, type Context } from "../kernel/context.js";
-import { UserError } from "../kernel/errors.js";
+import { writeLine } from "../kernel/context.js";
+import type { CommandAction } from "./types.js";
+import { CannotRunError } from "../kernel/errors.js";
 import { formatVerify, progressLine, verifyJson } from "../verify/format.js";
 import { runVerify } from "../verify/verify.js";
 
@@ -30,7 +29,7 @@ export interface VerifyCliOptions {
  * Refuses a `--url` that is not one absolute http(s) URL: a parse failure, another scheme, or
  * whitespace and control characters (which would otherwise reach the output and the request).
  *
- * @throws UserError with exit code 2.
+ * @throws CannotRunError (exit 2).
  */
 function checkUrl(url: string): void {
   let parsed: URL | null = null;
@@ -41,34 +40,33 @@ function checkUrl(url: string): void {
   }
   // eslint-disable-next-line no-control-regex
   if (!parsed || !/^https?:$/.test(parsed.protocol) || !parsed.hostname || /[\s\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(url)) {
-    throw new UserError(`--url must be an http(s) URL such as https://my-server.fastmcp.app/mcp, got "${url}"`, 2);
+    throw new CannotRunError(`--url must be an http(s) URL such as https://my-server.fastmcp.app/mcp, got "${url}"`);
   }
 }
 
 function positiveInt(v: string | undefined, flag: string, fallback: number): number {
   if (v === undefined) return fallback;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`${flag} must be a whole number of at least 1, got "${v}"`, 2);
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new CannotRunError(`${flag} must be a whole number of at least 1, got "${v}"`);
   return Number(v);
 }
 
 /**
  * The `verify` command body: checks the options, runs the verification (local servers or a
  * deployed `--url`), prints progress to stderr and the verdicts (text or `--json`) to stdout.
- * Sets `state.exitCode`: 0 every server passed, 1 a server failed.
  *
- * @throws UserError with exit code 2 for bad `--args`, `--url`, `--header`, `--jobs` or
+ * @returns the exit code: 0 every server passed, 1 a server failed.
+ * @throws CannotRunError (exit 2) for bad `--args`, `--url`, `--header`, `--jobs` or
  * `--start-timeout` values, and what the core throws when it cannot run.
  */
-export async function verifyAction(ctx: Context, state: RunState, cmd: Command): Promise<void> {
-  const opts = cmd.optsWithGlobals() as VerifyCliOptions;
+export const verifyAction: CommandAction<{ options: VerifyCliOptions }> = async (ctx, { options: opts }) => {
   let args: Record<string, unknown> | undefined;
   if (opts.args !== undefined) {
     try {
       args = JSON.parse(opts.args) as Record<string, unknown>;
     } catch {
-      throw new UserError(`--args must be a JSON object, got ${opts.args}`, 2);
+      throw new CannotRunError(`--args must be a JSON object, got ${opts.args}`);
     }
-    if (typeof args !== "object" || args === null || Array.isArray(args)) throw new UserError(`--args must be a JSON object, got ${opts.args}`, 2);
+    if (typeof args !== "object" || args === null || Array.isArray(args)) throw new CannotRunError(`--args must be a JSON object, got ${opts.args}`);
   }
   if (opts.url !== undefined) checkUrl(opts.url);
   const headers: Record<string, string> = {};
@@ -77,12 +75,12 @@ export async function verifyAction(ctx: Context, state: RunState, cmd: Command):
     const name = h.slice(0, Math.max(0, i)).trim();
     const value = h.slice(i + 1).trim();
     // RFC 9110 field names are tokens; values hold no CR, LF or NUL (fetch would refuse them mid-run).
-    if (i < 1 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) throw new UserError(`--header must look like "Name: value" (a token name, a one-line value), got "${h}"`, 2);
+    if (i < 1 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) throw new CannotRunError(`--header must look like "Name: value" (a token name, a one-line value), got "${h}"`);
     headers[name] = value;
   }
   const envFile = opts.dotenv ?? opts.envFile;
-  if (opts.dotenv !== undefined && opts.envFile !== undefined) throw new UserError("pass --env-file or --dotenv, not both", 2);
-  if (envFile === "") throw new UserError("--env-file needs a file", 2);
+  if (opts.dotenv !== undefined && opts.envFile !== undefined) throw new CannotRunError("pass --env-file or --dotenv, not both");
+  if (envFile === "") throw new CannotRunError("--env-file needs a file");
   const base = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
   const report = await runVerify({
     start: base,
@@ -101,5 +99,5 @@ export async function verifyAction(ctx: Context, state: RunState, cmd: Command):
   const code = report.summary.failed > 0 ? 1 : 0;
   if (opts.json) writeLine(ctx.stdout, JSON.stringify(verifyJson(report, code), null, 2));
   else for (const line of formatVerify(report)) writeLine(ctx.stdout, line);
-  state.exitCode = code;
-}
+  return code;
+};

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { RunState } from "../cli.js";
+import type { RunState } from "./types.js";
 import type { Context } from "../kernel/context.js";
 import type { VerifyCliOptions } from "./verify-action.js";
 
@@ -9,7 +9,7 @@ import type { VerifyCliOptions } from "./verify-action.js";
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /**
- * Registers `verify` (issue 11): proves each server loads and serves the way the platform runs
+ * Registers `verify`: proves each server loads and serves the way the platform runs
  * it (fresh venv from its requirements alone, import test, `fastmcp inspect`, `fastmcp run` over
  * streamable HTTP with MCP initialize + tools/list), or checks a deployed URL (`--url`).
  * Exit codes: 0 every server passed, 1 a server failed, 2 could not run.
@@ -38,6 +38,6 @@ export function registerVerify(program: Command, ctx: Context, state: RunState):
     )
     .action(async (_opts: VerifyCliOptions, cmd: Command) => {
       const { verifyAction } = await import("./verify-action.js");
-      await verifyAction(ctx, state, cmd);
+      state.exitCode = await verifyAction(ctx, { options: cmd.optsWithGlobals() as VerifyCliOptions });
     });
 }

@@ -1,51 +1,52 @@
 /**
- * The one error type users can act on.
+ * Errors the user can act on; the class decides the process exit code.
  *
- * A `UserError` is something the user can fix (bad input, a refused
- * overwrite, a missing manifest). The CLI prints its message as one line
- * and exits with {@link UserError.exitCode}; it never prints a stack trace.
- * Any other error is a bug: the CLI prints "unexpected error, please report"
- * and shows the stack only under `--debug`.
+ * Exit codes, the same in every command:
+ * - 0: done (or nothing to do);
+ * - 1 ({@link UserError}): the command ran and the answer is no: findings, out of date,
+ *   conflicts, or a refusal of the input (bad name, folder not empty, uncommitted changes);
+ *   nothing was written;
+ * - 2 ({@link CannotRunError}): it could not run on this folder: no or broken
+ *   `mcp-monorepo.yaml` or lock, an unknown `--server`, no usable Python;
+ * - 130 ({@link CancelledError}): cancelled at a prompt or with Ctrl-C.
+ *
+ * The CLI prints the message as one line and exits with {@link UserError.exitCode}; it never
+ * prints a stack trace. Any other error is a bug: the CLI prints "unexpected error, please
+ * report" and shows the stack only under `--debug`.
  */
 export class UserError extends Error {
-  /** Process exit code the CLI uses for this error: 1 (refused), or {@link EXIT_CANNOT_RUN}. */
-  readonly exitCode: number;
+  /** Process exit code the CLI uses for this error (1; a subclass sets its own). */
+  readonly exitCode: number = 1;
   /** Lines printed after the `error:` line, e.g. a code frame of the YAML at fault (may be empty). */
   readonly detail: readonly string[];
 
   /**
    * @param message - one line, no trailing period needed; shown verbatim.
-   * @param exitCode - process exit code, default 1.
    * @param detail - extra lines shown under the message (a code frame); default none.
    */
-  constructor(message: string, exitCode = 1, detail: readonly string[] = []) {
+  constructor(message: string, detail: readonly string[] = []) {
     super(message);
     this.name = "UserError";
-    this.exitCode = exitCode;
     this.detail = detail;
   }
 }
 
-/**
- * Exit codes, the same in every command:
- * - 0: done (or nothing to do);
- * - 1: the command ran and the answer is no: findings, out of date, conflicts, or a refusal
- *   of the input (bad name, folder not empty, uncommitted changes); nothing was written;
- * - 2 ({@link EXIT_CANNOT_RUN}): it could not run on this folder: no or broken
- *   `mcp-monorepo.yaml` or lock, an unknown `--server`, no usable Python;
- * - 130: cancelled at a prompt.
- */
-export const EXIT_CANNOT_RUN = 2;
+/** "Could not run" (exit 2): no or broken manifest or lock, an unknown `--server`, no usable Python, a bad option value. */
+export class CannotRunError extends UserError {
+  override readonly exitCode: number = 2;
 
-/** A {@link UserError} with exit code {@link EXIT_CANNOT_RUN} ("could not run"). */
-export function cannotRun(message: string, detail: readonly string[] = []): UserError {
-  return new UserError(message, EXIT_CANNOT_RUN, detail);
+  constructor(message: string, detail: readonly string[] = []) {
+    super(message, detail);
+    this.name = "CannotRunError";
+  }
 }
 
-/** Thrown when the user cancels a prompt (Ctrl-C / Esc). Nothing has been written when it is thrown. */
+/** Thrown when the user cancels a prompt (Ctrl-C / Esc) or a running child process (Ctrl-C). Nothing has been written when it is thrown. */
 export class CancelledError extends UserError {
+  override readonly exitCode: number = 130;
+
   constructor(message = "Cancelled, nothing was written.") {
-    super(message, 130);
+    super(message);
     this.name = "CancelledError";
   }
 }
@@ -95,14 +96,15 @@ const FS_ERRORS: Record<string, string> = {
  *
  * @param err - anything thrown.
  * @param cwd - paths are shown relative to it when inside it.
- * @param exitCode - exit code of the UserError (check uses 2, "could not run").
- * @returns the UserError, or null when `err` is not such a file-system error.
+ * @param Kind - the error class, which decides the exit code: {@link UserError} (1, default) or
+ *   {@link CannotRunError} (2, what `check` uses: it could not read what it checks).
+ * @returns the error, or null when `err` is not such a file-system error.
  */
-export function fsUserError(err: unknown, cwd: string, exitCode = 1): UserError | null {
+export function fsUserError(err: unknown, cwd: string, Kind: new (message: string) => UserError = UserError): UserError | null {
   const e = err as NodeJS.ErrnoException;
   if (!e || typeof e !== "object" || typeof e.code !== "string" || !(e.code in FS_ERRORS)) return null;
   const file = typeof e.path === "string" ? e.path : null;
   const shown = file ? (file.startsWith(cwd + "/") ? file.slice(cwd.length + 1) : file) : "a file";
   const verb = e.syscall && /^(open|read|scandir|stat|lstat|readlink|access)$/.test(e.syscall) ? "cannot read" : "cannot write";
-  return new UserError(`${verb} ${shown}: ${FS_ERRORS[e.code]} (${e.code})`, exitCode);
+  return new Kind(`${verb} ${shown}: ${FS_ERRORS[e.code]} (${e.code})`);
 }

@@ -4,7 +4,7 @@ import { Document, isMap, isSeq, LineCounter, parseDocument, YAMLMap, YAMLSeq } 
 import * as z from "../kernel/zod.js";
 import { codeFrame } from "../kernel/code-frame.js";
 import { PYTHON_VERSIONS, TARGETS } from "../kernel/defaults.js";
-import { cannotRun } from "../kernel/errors.js";
+import { CannotRunError } from "../kernel/errors.js";
 import { validateServerName } from "./names.js";
 
 /** The manifest's file name at the monorepo root. */
@@ -79,10 +79,10 @@ export async function findRoot(start: string): Promise<string | null> {
  *   or for a `start` holding a NUL byte (no folder can be named so; walking up from it would find its parent's manifest).
  */
 export async function loadManifestFrom(start: string): Promise<LoadedManifest> {
-  if (start.includes("\0")) throw cannotRun(`${JSON.stringify(start)} holds a NUL byte; name a folder (--cwd DIR)`);
+  if (start.includes("\0")) throw new CannotRunError(`${JSON.stringify(start)} holds a NUL byte; name a folder (--cwd DIR)`);
   const root = await findRoot(start);
   if (!root) {
-    throw cannotRun(`not inside an mcp-monorepo: no ${MANIFEST_FILE} in ${path.resolve(start)} or any parent folder (use --cwd DIR)`);
+    throw new CannotRunError(`not inside an mcp-monorepo: no ${MANIFEST_FILE} in ${path.resolve(start)} or any parent folder (use --cwd DIR)`);
   }
   return loadManifest(root);
 }
@@ -99,7 +99,7 @@ export async function loadManifest(root: string): Promise<LoadedManifest> {
   try {
     text = await fs.readFile(file, "utf8");
   } catch (err) {
-    throw cannotRun(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CannotRunError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return parseManifest(text, root);
 }
@@ -116,14 +116,14 @@ export function parseManifest(text: string, root: string): LoadedManifest {
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const pos = e.linePos?.[0];
-    throw cannotRun(`${MANIFEST_FILE}${pos ? `:${pos.line}` : ""}: invalid YAML: ${e.message.split("\n")[0]!.replace(/\s+at line \d+, column \d+:?$/, "")}`, pos ? codeFrame(text, pos.line, pos.col) : []);
+    throw new CannotRunError(`${MANIFEST_FILE}${pos ? `:${pos.line}` : ""}: invalid YAML: ${e.message.split("\n")[0]!.replace(/\s+at line \d+, column \d+:?$/, "")}`, pos ? codeFrame(text, pos.line, pos.col) : []);
   }
   let data: unknown;
   try {
     // toJS() resolves aliases; the yaml library refuses an alias bomb ("billion laughs") here.
     data = doc.toJS();
   } catch (err) {
-    throw cannotRun(`${MANIFEST_FILE}: invalid YAML: ${(err as Error).message.split("\n")[0]}`);
+    throw new CannotRunError(`${MANIFEST_FILE}: invalid YAML: ${(err as Error).message.split("\n")[0]}`);
   }
   const result = manifestSchema.safeParse(data);
   if (!result.success) {
@@ -142,7 +142,7 @@ export function parseManifest(text: string, root: string): LoadedManifest {
     const where = keyPath.length ? keyPath.join(".") : "(top level)";
     const value = keyPath.length ? doc.getIn(keyPath) : undefined;
     const hint = typeof value === "number" && source !== undefined ? quotingHint(String(keyPath[keyPath.length - 1]), source.trim()) : "";
-    throw cannotRun(`${MANIFEST_FILE}${pos ? `:${pos.line}` : ""}: ${where}: ${issue.message}${hint}`, pos ? codeFrame(text, pos.line, pos.col) : []);
+    throw new CannotRunError(`${MANIFEST_FILE}${pos ? `:${pos.line}` : ""}: ${where}: ${issue.message}${hint}`, pos ? codeFrame(text, pos.line, pos.col) : []);
   }
   return { root, file: path.join(root, MANIFEST_FILE), text, manifest: result.data, doc };
 }
@@ -182,10 +182,10 @@ export function renderManifest(manifest: Manifest): string {
 export function appendServerToManifest(loaded: LoadedManifest, server: ManifestServer): string {
   const doc = loaded.doc.clone();
   const servers = doc.get("servers", true);
-  if (!isSeq(servers)) throw cannotRun(`${MANIFEST_FILE}: "servers" must be a list`);
+  if (!isSeq(servers)) throw new CannotRunError(`${MANIFEST_FILE}: "servers" must be a list`);
   const node = doc.createNode(server) as YAMLMap;
   (servers as YAMLSeq).add(node);
-  if (!isMap(doc.contents)) throw cannotRun(`${MANIFEST_FILE}: top level must be a mapping`);
+  if (!isMap(doc.contents)) throw new CannotRunError(`${MANIFEST_FILE}: top level must be a mapping`);
   return doc.toString({ lineWidth: 0 });
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { cannotRun, UserError } from "../kernel/errors.js";
+import { CannotRunError, UserError } from "../kernel/errors.js";
 import { isTransientName } from "./changes.js";
 import { byCodeUnit } from "../kernel/compare.js";
 import { secretKind } from "./secrets.js";
@@ -150,7 +150,7 @@ export async function listVendorableFiles(dir: string): Promise<string[]> {
 export async function readCanonicalShared(root: string, opts: { includeNotCopied?: boolean; secrets?: Array<{ path: string; what: string }> } = {}): Promise<SharedFile[]> {
   const dir = path.join(root, SHARED_DIR);
   const st = await fs.stat(dir).catch(() => null);
-  if (!st?.isDirectory()) throw cannotRun(`canonical shared package not found: ${dir}`);
+  if (!st?.isDirectory()) throw new CannotRunError(`canonical shared package not found: ${dir}`);
   const realDir = await fs.realpath(dir);
   const out: SharedFile[] = [];
   for (const rel of await listVendorableFiles(dir)) {
@@ -229,11 +229,11 @@ export async function readLock(root: string): Promise<SyncLock> {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw cannotRun(`${LOCK_FILE} is not valid JSON (${(err as Error).message}); delete it and run \`mcp-monorepo sync --force\``);
+    throw new CannotRunError(`${LOCK_FILE} is not valid JSON (${(err as Error).message}); delete it and run \`mcp-monorepo sync --force\``);
   }
   const lock = data as SyncLock;
   if (!lock || lock.lockVersion !== 1 || typeof lock.servers !== "object" || lock.servers === null) {
-    throw cannotRun(`${LOCK_FILE} has an unknown format (expected lockVersion 1)`);
+    throw new CannotRunError(`${LOCK_FILE} has an unknown format (expected lockVersion 1)`);
   }
   return lock;
 }

@@ -172,21 +172,8 @@ export async function renderMonorepo(opts: CreateOptions): Promise<{ files: Map<
  */
 async function gitInit(root: string): Promise<CreateResult["git"]> {
   // Loaded here, not at the top: `--no-git` and `--dry-run` never start a process.
-  const { execFile } = await import("node:child_process");
-  const { promisify } = await import("node:util");
-  const execFileP = promisify(execFile);
-  try {
-    await execFileP("git", ["init", "-q", "-b", "main"], { cwd: root }).catch(() => execFileP("git", ["init", "-q"], { cwd: root }));
-  } catch {
-    return "unavailable";
-  }
-  try {
-    await execFileP("git", ["add", "-A"], { cwd: root });
-    await execFileP("git", ["commit", "-q", "--no-verify", "-m", `Initial commit from create-mcp-monorepo ${VERSION}`], { cwd: root });
-    return "committed";
-  } catch {
-    return "initialized";
-  }
+  const { initRepository } = await import("../monorepo/git.js");
+  return initRepository(root, `Initial commit from create-mcp-monorepo ${VERSION}`);
 }
 
 /**

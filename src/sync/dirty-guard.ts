@@ -1,4 +1,4 @@
-import { uncommittedChanges } from "../add-server/git.js";
+import { uncommittedChanges } from "../monorepo/git.js";
 import { UserError } from "../kernel/errors.js";
 import type { SyncPlan } from "./types.js";
 

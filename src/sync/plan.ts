@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { cannotRun } from "../kernel/errors.js";
+import { CannotRunError } from "../kernel/errors.js";
 import type { FileChange } from "../monorepo/changes.js";
 import { LOCK_FILE, readCanonicalShared, serializeLock, SHARED_DIR, VENDORED_DIR, type SharedFile, type SyncLock } from "../monorepo/vendor.js";
 import { planVendoredFiles, sameVendoredState } from "./classify.js";
@@ -13,7 +13,7 @@ import type { Leftover, PlanSyncOptions, RequirementError, ServerSyncPlan, SyncC
 export const SHARED_REQUIREMENTS = `${SHARED_DIR}/requirements.txt`;
 
 /**
- * Plans a sync (issue 4) without writing anything or printing: reads canonical
+ * Plans a sync without writing anything or printing: reads canonical
  * `shared/`, each selected server's `src/shared/` and requirements.txt, and the lock,
  * and decides every file (see `planVendoredFiles` for the rules).
  *
@@ -129,7 +129,7 @@ function selectServers(opts: PlanSyncOptions): PlanSyncOptions["servers"] {
   const known = new Map(opts.servers.map((s) => [s.name, s]));
   const unknown = opts.only.filter((n) => !known.has(n));
   if (unknown.length) {
-    throw cannotRun(`unknown server ${unknown.map((n) => `"${n}"`).join(", ")} (servers in mcp-monorepo.yaml: ${[...known.keys()].join(", ") || "none"})`);
+    throw new CannotRunError(`unknown server ${unknown.map((n) => `"${n}"`).join(", ")} (servers in mcp-monorepo.yaml: ${[...known.keys()].join(", ") || "none"})`);
   }
   return [...new Set(opts.only)].map((n) => known.get(n)!);
 }
@@ -153,7 +153,7 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
   const folder = toPosixInside(root, server.folder, `server "${server.name}" folder`);
   const folderStat = await fs.stat(path.join(root, ...folder.split("/"))).catch(() => null);
   if (!folderStat?.isDirectory()) {
-    throw cannotRun(`${folder}/ (server "${server.name}" in mcp-monorepo.yaml) does not exist; restore it or remove the server from the manifest`);
+    throw new CannotRunError(`${folder}/ (server "${server.name}" in mcp-monorepo.yaml) does not exist; restore it or remove the server from the manifest`);
   }
   const vendoredRel = `${folder}/${VENDORED_DIR}`;
   const vendoredAbs = path.join(root, ...vendoredRel.split("/"));
@@ -268,7 +268,7 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
 function toPosixInside(root: string, p: string, what: string): string {
   const abs = path.resolve(root, p);
   const rel = path.relative(root, abs);
-  if (!rel || rel === ".." || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) throw cannotRun(`${what} "${p}" in mcp-monorepo.yaml is not inside the monorepo`);
+  if (!rel || rel === ".." || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) throw new CannotRunError(`${what} "${p}" in mcp-monorepo.yaml is not inside the monorepo`);
   return rel.split(path.sep).join("/");
 }
 

@@ -5,13 +5,13 @@ import { cacheDir } from "../kernel/cache.js";
 import type { CheckedServer } from "../check/types.js";
 import { missingVariables } from "./env.js";
 import { connect } from "./mcp.js";
-import { runCommand, startProcess } from "./proc.js";
+import { runProcess, startProcess } from "../kernel/proc.js";
 import type { StepName, StepResult, Verdict } from "./types.js";
 import { ensureVenv, InstallError, type Venv } from "./venv.js";
 
 /**
- * Verifies one server locally, the way the platform runs it (issue 11; seed 002 "Testing
- * Strategy"): a fresh venv from its requirements alone; seed 002's local module import test;
+ * Verifies one server locally, the way the platform runs it: a fresh venv from its requirements
+ * alone; an import test of the entry module (what the platform's build does first);
  * `fastmcp inspect`; `fastmcp run` over streamable HTTP, then MCP `initialize` + `tools/list`
  * with the official TypeScript SDK client. Stops at the first failing step.
  */
@@ -135,18 +135,18 @@ export async function verifyServer(s: LocalServer, opts: LocalOptions, until: "i
       return { ok: true, detail: venv.cached ? `cached venv ${venv.hash}` : `fresh venv ${venv.hash} from ${s.requirements!.file} alone` };
     })) &&
     (await run("import", async () => {
-      const r = await runCommand(venv!.python, ["-c", IMPORT_TEST, path.join(dir, s.server.entryFile), s.server.entryObject ?? ""], { cwd: dir, env: processEnv(opts.env, venv, s.vars), timeoutMs: 120_000 });
+      const r = await runProcess(venv!.python, ["-c", IMPORT_TEST, path.join(dir, s.server.entryFile), s.server.entryObject ?? ""], { cwd: dir, env: processEnv(opts.env, venv, s.vars), timeoutMs: 120_000 });
       const m = /@@MCPM (.*)/.exec(r.stdout);
       const info = m ? (JSON.parse(m[1]!) as { ms: number; found: string[] }) : null;
       if (r.code === 0 && info) return { ok: true, detail: `imported in ${info.ms} ms; found ${info.found.join(", ")}` };
       if (r.code === 3) return { ok: false, detail: `no server object found (${s.server.entryObject ?? "mcp, server or app"}) in ${s.server.entryFile}`, log: r.output };
-      return { ok: false, detail: r.timedOut ? "import timed out after 120 s" : lastLine(r.output) || `exit ${r.code}`, log: r.output };
+      return { ok: false, detail: r.timedOut ? "import timed out after 120 s" : lastLine(r.output) || r.startError?.message || `exit ${r.code}`, log: r.output };
     })) &&
     (await run("inspect", async () => {
-      const r = await runCommand(venv!.fastmcp, ["inspect", target, "--format", "fastmcp", ...skipEnv], { cwd: dir, env: processEnv(opts.env, venv, s.vars), timeoutMs: 180_000 });
+      const r = await runProcess(venv!.fastmcp, ["inspect", target, "--format", "fastmcp", ...skipEnv], { cwd: dir, env: processEnv(opts.env, venv, s.vars), timeoutMs: 180_000 });
       if (r.code !== 0) {
-        const missing = r.code === null && /ENOENT/.test(r.output);
-        return { ok: false, detail: missing ? `fastmcp is not installed by ${s.requirements!.file}` : lastLine(r.output) || `exit ${r.code}`, log: r.output };
+        const missing = r.startError?.notFound === true;
+        return { ok: false, detail: missing ? `fastmcp is not installed by ${s.requirements!.file}` : lastLine(r.output) || r.startError?.message || `exit ${r.code}`, log: r.output };
       }
       const start = r.stdout.indexOf("{");
       const data = JSON.parse(r.stdout.slice(start)) as { tools?: { name: string }[] };

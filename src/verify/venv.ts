@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { runCommand } from "./proc.js";
+import { runProcess } from "../kernel/proc.js";
 
 /**
- * Throwaway venvs for `verify`, one per requirements set, cached by content (issue 11; seed 002
- * "Dependency Test": create a fresh virtual environment and install only from requirements.txt).
+ * Throwaway venvs for `verify`, one per requirements set, cached by content: a fresh virtual
+ * environment that installs only from requirements.txt, as the platform's build does.
  *
  * A venv lives in `<cache>/verify/venvs/<hash>/` where the hash covers the requirement lines and
  * the base interpreter's version; `.complete` is written last, so a half-built venv (killed run,
@@ -78,18 +78,18 @@ export async function ensureVenv(basePython: string, pythonVersion: string, line
   try {
     if (await exists(path.join(dir, ".complete"))) return { ...venv, cached: true };
     await fs.rm(dir, { recursive: true, force: true });
-    const mk = await runCommand(basePython, ["-m", "venv", dir], { cwd: root, env, timeoutMs: 180_000 });
-    if (mk.code !== 0) throw new InstallError(`python -m venv failed (exit ${mk.code})`, mk.output);
+    const mk = await runProcess(basePython, ["-m", "venv", dir], { cwd: root, env, timeoutMs: 180_000 });
+    if (mk.code !== 0) throw new InstallError(`python -m venv failed (exit ${mk.code})`, mk.output || (mk.startError?.message ?? ""));
     const req = path.join(dir, "requirements.txt");
     await fs.writeFile(req, lines.join("\n") + "\n");
-    const pip = await runCommand(venv.python, ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-q", "-r", req], {
+    const pip = await runProcess(venv.python, ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-q", "-r", req], {
       cwd: root,
       env: { ...env, PIP_NO_INPUT: "1" },
       timeoutMs: 20 * 60_000,
     });
     if (pip.code !== 0) {
       await fs.rm(dir, { recursive: true, force: true });
-      throw new InstallError(`pip install failed (exit ${pip.code}${pip.timedOut ? ", timed out" : ""})`, pip.output);
+      throw new InstallError(`pip install failed (exit ${pip.code}${pip.timedOut ? ", timed out" : ""})`, pip.output || (pip.startError?.message ?? ""));
     }
     await fs.writeFile(path.join(dir, ".complete"), new Date().toISOString() + "\n");
     return { ...venv, cached: false };

@@ -1,11 +1,11 @@
 import path from "node:path";
-import { UserError } from "../kernel/errors.js";
+import { CannotRunError, UserError } from "../kernel/errors.js";
 import { collectServer } from "../check/collect.js";
-import { pythonCandidates, runAnalyzer } from "../check/python.js";
+import { runAnalyzer } from "../check/python.js";
+import { findPython, NoPythonError } from "../kernel/python.js";
 import { loadWorkspace, type Workspace } from "../check/workspace.js";
 import { readEnvFile, serverEnv } from "./env.js";
 import { verifyServer, type LocalServer } from "./local.js";
-import { runCommand } from "./proc.js";
 import type { StepName, StepResult, Verdict, VerifyReport } from "./types.js";
 import { verifyUrl } from "./url.js";
 
@@ -35,18 +35,16 @@ export interface VerifyOptions {
   onStep?: (server: string, step: StepName, result: StepResult | null) => void;
 }
 
-/** The interpreter that builds venvs and its `X.Y.Z`. */
+/** The interpreter that builds venvs (3.10+) and its `X.Y.Z`. */
 async function basePython(explicit: string | undefined, env: NodeJS.ProcessEnv): Promise<{ python: string; version: string }> {
-  const { candidates } = pythonCandidates(explicit, env);
-  const tried: string[] = [];
-  for (const cmd of candidates) {
-    const r = await runCommand(cmd, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], { cwd: process.cwd(), env, timeoutMs: 30_000 });
-    const v = r.stdout.trim();
-    const [maj, min] = v.split(".").map(Number);
-    if (r.code === 0 && maj === 3 && (min ?? 0) >= 10) return { python: cmd, version: v };
-    tried.push(`${cmd} (${r.code === 0 ? v : "not usable"})`);
+  try {
+    const found = await findPython({ interpreter: explicit, env, minimum: "3.10" });
+    return { python: found.path, version: found.version };
+  } catch (err) {
+    if (!(err instanceof NoPythonError)) throw err;
+    const tried = err.tried.map((t) => `${t.cmd} (${t.version ?? "not usable"})`);
+    throw new CannotRunError(`verify creates venvs with Python 3.10+, but none was found (tried ${tried.join(", ")}); pass --interpreter PATH or set MCPM_PYTHON`);
   }
-  throw new UserError(`verify creates venvs with Python 3.10+, but none was found (tried ${tried.join(", ")}); pass --interpreter PATH or set MCPM_PYTHON`, 2);
 }
 
 /** Reads what each server installs and runs. */
@@ -70,17 +68,17 @@ async function localServers(ws: Workspace, python: string, envFile: Record<strin
 /**
  * The `verify` core: verifies every server (or a deployed URL) and returns the verdicts.
  *
- * @throws UserError (exit 2) when there is no monorepo, an unknown `--server`, no usable Python,
+ * @throws CannotRunError when there is no monorepo, an unknown `--server`, no usable Python,
  *   or an unreadable `--env-file`.
  */
 export async function runVerify(opts: VerifyOptions): Promise<VerifyReport> {
-  const envFile = opts.envFile ? await readEnvFile(opts.envFile, true).catch((e: UserError) => Promise.reject(new UserError(e.message, 2))) : {};
+  const envFile = opts.envFile ? await readEnvFile(opts.envFile, true).catch((e: UserError) => Promise.reject(new CannotRunError(e.message))) : {};
   if (opts.url) {
     let expected: string[] | null = null;
     let root: string | null = null;
     let version: string | null = null;
     if (opts.servers?.length) {
-      if (opts.servers.length > 1) throw new UserError("verify --url compares one deployed server: pass one --server", 2);
+      if (opts.servers.length > 1) throw new CannotRunError("verify --url compares one deployed server: pass one --server");
       const ws = await loadWorkspace(opts.start, opts.servers);
       root = ws.root;
       const base = await basePython(opts.python, opts.env);

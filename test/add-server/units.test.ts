@@ -5,7 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { addServer } from "../../src/add-server/add-server.js";
-import { parsePorcelainZ, uncommittedChanges } from "../../src/add-server/git.js";
+import { parsePorcelainZ, uncommittedChanges } from "../../src/monorepo/git.js";
 import { appendServerPreservingText } from "../../src/add-server/manifest-append.js";
 import { parseAddServerOptions } from "../../src/add-server/options.js";
 import { planAddServer } from "../../src/add-server/plan.js";

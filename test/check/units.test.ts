@@ -8,7 +8,7 @@ import { canonicalName } from "../../src/check/rules/config-order.js";
 import { documentedNames } from "../../src/check/rules/env.js";
 import { fastmcpConfigValidator, schemaProblems, unknownKeys } from "../../src/check/rules/fastmcp-json.js";
 import { runtimeFor } from "../../src/check/rules/python-version.js";
-import { pythonCandidates } from "../../src/check/python.js";
+import { pythonCandidates } from "../../src/kernel/python.js";
 import type { CheckReport } from "../../src/check/types.js";
 
 // Unit tests of check's pure helpers (STYLE.md §8).

@@ -95,11 +95,11 @@ describe("add-server after a killed add-server", () => {
 describe("file-system errors are one line", () => {
   // An unreadable file in shared/ (EACCES) made sync and add-server print "unexpected error"; trees.test.ts runs it as nobody.
   it("maps permission, loop and full-disk errors to a UserError naming the path", async () => {
-    const { fsUserError, UserError } = await import("../../src/kernel/errors.js");
+    const { CannotRunError, fsUserError, UserError } = await import("../../src/kernel/errors.js");
     const eacces = Object.assign(new Error("EACCES: permission denied, open '/r/shared/config.py'"), { code: "EACCES", syscall: "open", path: "/r/shared/config.py" });
     expect(fsUserError(eacces, "/r")?.message).toBe("cannot read shared/config.py: permission denied (EACCES)");
     const enospc = Object.assign(new Error("ENOSPC"), { code: "ENOSPC", syscall: "write", path: "/elsewhere/x" });
-    expect(fsUserError(enospc, "/r", 2)).toMatchObject({ message: "cannot write /elsewhere/x: no space left on device (ENOSPC)", exitCode: 2 });
+    expect(fsUserError(enospc, "/r", CannotRunError)).toMatchObject({ message: "cannot write /elsewhere/x: no space left on device (ENOSPC)", exitCode: 2 });
     expect(fsUserError(new TypeError("bug"), "/r")).toBeNull();
     expect(fsUserError(eacces, "/r")).toBeInstanceOf(UserError);
   });

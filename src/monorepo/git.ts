@@ -1,0 +1,71 @@
+import { UserError } from "../kernel/errors.js";
+import { runProcess, type ProcResult } from "../kernel/proc.js";
+
+/**
+ * Lists which of `paths` have uncommitted changes in git (modified, staged, added,
+ * deleted or untracked), the check copier and sv make before they write into a
+ * user's repository.
+ *
+ * Runs `git rev-parse --is-inside-work-tree --show-prefix` and then
+ * `git --no-optional-locks status --porcelain -z --untracked-files=all -- <paths>` in `root`
+ * (`--no-optional-locks` so the check itself never rewrites `.git/index`).
+ *
+ * @param root - absolute folder the paths are relative to (the monorepo root).
+ * @param paths - POSIX paths relative to `root` (files or folders; need not exist).
+ * @returns the dirty paths relative to `root` (git prints them relative to the repository top), sorted;
+ *   `null` when not checked: `root` is not inside a git work tree, or git is not installed.
+ * @throws UserError when git exists but the status cannot be read (e.g. "dubious ownership").
+ */
+export async function uncommittedChanges(root: string, paths: string[]): Promise<string[] | null> {
+  const env = { ...process.env, GIT_OPTIONAL_LOCKS: "0", LC_ALL: "C" };
+  const refuse = (r: ProcResult) =>
+    new UserError(`cannot check git status in ${root}: ${firstLine(r.stderr) || r.startError?.message || `git exited with ${r.code}`} (fix it, or pass --allow-dirty)`);
+  const top = await runProcess("git", ["rev-parse", "--is-inside-work-tree", "--show-prefix"], { cwd: root, env });
+  if (top.startError?.code === "ENOENT") return null; // git is not installed (or root is gone)
+  if (top.code !== 0) {
+    if (/not a git repository/i.test(top.stderr)) return null;
+    throw refuse(top);
+  }
+  const [inside, shownPrefix] = top.stdout.split("\n");
+  if (inside?.trim() !== "true") return null;
+  const prefix = shownPrefix ?? "";
+  if (paths.length === 0) return [];
+  const status = await runProcess("git", ["--no-optional-locks", "status", "--porcelain", "-z", "--untracked-files=all", "--", ...paths], { cwd: root, env });
+  if (status.code !== 0 || status.truncated) throw refuse(status);
+  return parsePorcelainZ(status.stdout).map((p) => (prefix && p.startsWith(prefix) ? p.slice(prefix.length) : p));
+}
+
+/**
+ * Paths of `git status --porcelain -z` output (v1): entries `XY path\0`, where a
+ * rename or copy is followed by its source path as an extra `\0`-terminated field.
+ */
+export function parsePorcelainZ(out: string): string[] {
+  const fields = out.split("\0");
+  const paths: string[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    if (f.length < 4) continue;
+    paths.push(f.slice(3));
+    if (f[0] === "R" || f[0] === "C") i++;
+  }
+  return [...new Set(paths)].sort();
+}
+
+function firstLine(s: string | undefined): string {
+  return (s ?? "").split("\n").find((l) => l.trim())?.replace(/^fatal:\s*/, "").trim() ?? "";
+}
+
+/**
+ * `git init` (branch `main`; `git init` alone for a git older than 2.28, which has no `-b`),
+ * `git add -A` and a commit with `message` in `root`.
+ *
+ * @returns `committed`; `initialized` when the commit failed (no git identity: the files stay
+ *   staged); `unavailable` when git is not installed or `git init` failed.
+ */
+export async function initRepository(root: string, message: string): Promise<"committed" | "initialized" | "unavailable"> {
+  // In this terminal's session (no process group of its own): a signed commit may ask for a passphrase.
+  const git = async (...args: string[]) => (await runProcess("git", args, { cwd: root, group: false })).code === 0;
+  if (!(await git("init", "-q", "-b", "main")) && !(await git("init", "-q"))) return "unavailable";
+  if ((await git("add", "-A")) && (await git("commit", "-q", "--no-verify", "-m", message))) return "committed";
+  return "initialized";
+}
