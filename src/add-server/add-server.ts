@@ -1,10 +1,8 @@
-import path from "node:path";
-import { acquireBusy } from "../monorepo/busy.js";
-import { UserError, isUserError } from "../kernel/errors.js";
-import { loadManifest, loadManifestFrom, type LoadedManifest } from "../monorepo/manifest.js";
-import { applyChanges, type FileChange, type JournalEntry } from "../monorepo/changes.js";
+import type { LoadedManifest } from "../monorepo/manifest.js";
+import type { FileChange } from "../monorepo/changes.js";
+import { monorepoOf } from "../monorepo/monorepo.js";
 import { toFolder, validateServerName } from "../monorepo/names.js";
-import { uncommittedChanges } from "../monorepo/git.js";
+import { runWrite } from "../monorepo/transaction.js";
 import { removeKilledRunLeftovers } from "./leftovers.js";
 import { parseAddServerOptions } from "./options.js";
 import { planAddServerIn } from "./plan.js";
@@ -16,22 +14,19 @@ export interface AddServerRunOptions {
   dryRun?: boolean;
   /** Write even when files add-server would modify have uncommitted git changes. */
   allowDirty?: boolean;
-  /** A manifest already loaded from the same place (the CLI loads it before prompting). */
+  /** A manifest already loaded from the same place (the CLI loads it before prompting); read again before writing. */
   loaded?: LoadedManifest;
   /** Test hook passed to `applyChanges`: called before each file is renamed into place (fault injection). */
   beforeCommit?: (change: FileChange) => void | Promise<void>;
 }
 
 /**
- * The core of `add-server` (issue 3; never prompts): plans the new server and the
- * root updates ({@link planAddServerIn}), refuses when a file it would modify has
- * uncommitted git changes (unless `allowDirty`), then applies the whole plan as one
- * transaction with `applyChanges` (src/monorepo/changes.ts: every file staged first, renamed
- * into place with backups; any failure rolls every file back, so either all files
- * are created and updated or none is). Under the busy marker it first removes what a
- * killed add-server left ({@link removeKilledRunLeftovers}); the renames of its commit are
- * journaled in the marker, so one killed half way through them is finished by the next
- * add-server or sync (`acquireBusy`): the tree is then in the new state, never half of it.
+ * The core of `add-server` (never prompts): plans the new server and the root updates
+ * ({@link planAddServerIn}) and writes them through the monorepo's one write transaction
+ * (src/monorepo/transaction.ts): under the busy marker, with the manifest read again, after
+ * removing what a killed add-server left ({@link removeKilledRunLeftovers}), refusing when a file
+ * it would modify has uncommitted git changes (unless `allowDirty`), and applying every file or
+ * none (a run killed half way through the renames is finished by the next writer).
  *
  * @param raw - `{ cwd, name, description?, targets? }` (see `addServerOptionsSchema`).
  * @param run - dry run, allow dirty, preloaded manifest, test hook.
@@ -41,30 +36,21 @@ export interface AddServerRunOptions {
  */
 export async function addServer(raw: unknown, run: AddServerRunOptions = {}): Promise<AddServerResult> {
   const opts = parseAddServerOptions(raw);
-  const loaded = run.loaded ?? (await loadManifestFrom(opts.cwd));
-  if (run.dryRun) return planAndApply(loaded, opts, run);
-  // Plan and apply under the busy marker, so a concurrent sync cannot interleave.
-  const release = await acquireBusy(loaded.root, "add-server");
-  try {
-    if (validateServerName(opts.name) === true) await removeKilledRunLeftovers(loaded.root, toFolder(opts.name));
-    // Read again under the marker: taking it over may have finished a killed run's commit.
-    return await planAndApply(await loadManifest(loaded.root), opts, run, release.record);
-  } finally {
-    await release();
-  }
-}
-
-async function planAndApply(loaded: LoadedManifest, opts: ReturnType<typeof parseAddServerOptions>, run: AddServerRunOptions, record?: (journal: JournalEntry[]) => Promise<void>): Promise<AddServerResult> {
-  const plan = await planAddServerIn(loaded, opts.name, opts.description, opts.targets);
-  const dirty = await uncommittedChanges(plan.root, touchedPaths(plan));
-  if (dirty && dirty.length > 0 && !run.dryRun && !run.allowDirty) {
-    throw new UserError(
-      `uncommitted changes in ${dirty.join(", ")}, which add-server would modify; commit or stash them first, or pass --allow-dirty (nothing was written)`,
-    );
-  }
-  if (run.dryRun) return { ...plan, dryRun: true, dirty };
-  await applyPlan(plan, run.beforeCommit, record);
-  return { ...plan, dryRun: false, dirty };
+  const result = await runWrite<AddServerPlan, void>({
+    command: "add-server",
+    start: opts.cwd,
+    opened: run.loaded ? monorepoOf(run.loaded) : undefined,
+    dryRun: run.dryRun,
+    allowDirty: run.allowDirty,
+    beforeCommit: run.beforeCommit,
+    removeLeftovers: async (repo) => {
+      if (validateServerName(opts.name) === true) await removeKilledRunLeftovers(repo.root, toFolder(opts.name));
+    },
+    plan: (repo) => planAddServerIn(repo.loaded, opts.name, opts.description, opts.targets),
+    changes: (plan) => plan.changes,
+    guard: (plan) => ({ paths: touchedPaths(plan), verb: "add-server would modify" }),
+  });
+  return { ...result.plan, dryRun: result.dryRun, dirty: result.dirty };
 }
 
 /** Root-relative paths add-server would write: the new folder and each root file it creates or updates. */
@@ -75,15 +61,4 @@ export function touchedPaths(plan: AddServerPlan): string[] {
     if (!c.path.startsWith(`${plan.server.folder}/`)) out.add(c.path);
   }
   return [...out];
-}
-
-async function applyPlan(plan: AddServerPlan, beforeCommit: AddServerRunOptions["beforeCommit"], onStaged?: (journal: JournalEntry[]) => Promise<void>): Promise<void> {
-  try {
-    await applyChanges(plan.root, plan.changes, { beforeCommit, onStaged });
-  } catch (err) {
-    if (isUserError(err)) throw err;
-    const e = err as NodeJS.ErrnoException;
-    const what = e.path ? path.relative(plan.root, e.path).replace(/(^|[\\/])\.([^\\/]+)\.mcpm-(tmp|bak)-[0-9a-f]{8}$/, "$1$2") : "a file";
-    throw new UserError(`add-server could not write ${what} (${e.code ?? e.message}); every change was rolled back, nothing was changed`);
-  }
 }

@@ -1,11 +1,12 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
+import { isBusyFile } from "../monorepo/busy.js";
 import { isTransientName } from "../monorepo/changes.js";
 
 /**
- * Cleans what a killed `add-server` left (issue 12): the temporary and backup files of its
+ * Cleans what a killed `add-server` left: the temporary and backup files of its
  * transaction (`.<name>.mcpm-tmp-xxxxxxxx`, `.<name>.mcpm-bak-xxxxxxxx`) beside the root files
- * it updates, and inside the new server's folder; a server folder that holds nothing but such
+ * it updates (not the busy marker's own helper files), and inside the new server's folder; a server folder that holds nothing but such
  * files (a run killed while staging) is removed, so the next run can create it.
  *
  * Call only while holding the busy marker (src/monorepo/busy.ts): every writer holds it, so any
@@ -18,7 +19,7 @@ import { isTransientName } from "../monorepo/changes.js";
 export async function removeKilledRunLeftovers(root: string, folder: string): Promise<string[]> {
   const removed: string[] = [];
   for (const e of await fs.readdir(root, { withFileTypes: true })) {
-    if (e.isFile() && isTransientName(e.name)) {
+    if (e.isFile() && isTransientName(e.name) && !isBusyFile(e.name)) {
       await fs.rm(path.join(root, e.name), { force: true });
       removed.push(e.name);
     }

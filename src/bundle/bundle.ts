@@ -1,7 +1,8 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { CancelledError, CannotRunError, UserError } from "../kernel/errors.js";
-import { loadManifestFrom, type ManifestServer } from "../monorepo/manifest.js";
+import { acquireShared } from "../monorepo/busy.js";
+import { openMonorepo, UnknownServerError, type Monorepo, type MonorepoServer } from "../monorepo/monorepo.js";
 import { collectBundleFiles, type BundleFile } from "./files.js";
 import { compileBytecode } from "./compile.js";
 import { bundleEntry, type BundleEntry } from "./entry.js";
@@ -111,16 +112,27 @@ export const DEFAULT_VERSION = "0.0.0";
  *   server that failed.
  */
 export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
-  // "Could not run" exits 2, as in sync and check: outside a monorepo (loadManifestFrom says so), an unknown server.
-  const { root, manifest } = await loadManifestFrom(opts.start);
-  const known = new Map(manifest.servers.map((s) => [s.name, s]));
-  const selected: ManifestServer[] = [];
-  for (const name of opts.servers) {
-    const s = known.get(name.replace(/^server-/, "")) ?? manifest.servers.find((x) => x.folder === name);
-    if (!s) throw new CannotRunError(`no server named "${name}" in mcp-monorepo.yaml (servers: ${[...known.keys()].join(", ") || "none"})`);
-    if (!selected.includes(s)) selected.push(s);
+  // "Could not run" exits 2, as in sync and check: outside a monorepo (openMonorepo says so), an unknown server.
+  const repo = await openMonorepo(opts.start);
+  // A shared hold: no writer (sync, add-server, add-target) changes the tree while it is read,
+  // so a bundle never mixes old and new files.
+  const release = await acquireShared(repo.root, "bundle");
+  try {
+    return await bundleIn(repo, opts);
+  } finally {
+    await release();
   }
-  if (opts.servers.length === 0) selected.push(...manifest.servers);
+}
+
+async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundle[]> {
+  const { root, manifest } = repo;
+  let selected: MonorepoServer[];
+  try {
+    selected = repo.select(opts.servers);
+  } catch (err) {
+    if (!(err instanceof UnknownServerError)) throw err;
+    throw new CannotRunError(`no server named "${err.unknown[0]}" in mcp-monorepo.yaml (servers: ${err.known.join(", ") || "none"})`);
+  }
   if (selected.length === 0) throw new UserError("mcp-monorepo.yaml lists no servers to bundle");
   const platform = opts.platform ?? hostPlatform();
   if (!platform) throw new UserError(`no bundle platform matches this machine (${process.platform}-${process.arch}); pass --platform`);
@@ -139,9 +151,9 @@ export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
   if (opts.installer === "uv" && !uv) throw new UserError("--installer uv: uv not found ($MCPM_UV, uv on PATH, or beside the Python that runs pip); install it (https://docs.astral.sh/uv/) or leave --installer out to use pip");
 
   // Everything that can be refused is checked for every server before anything is written.
-  const plans: Array<{ s: ManifestServer; dir: string; entry: BundleEntry; files: BundleFile[]; file: string; version: string; mcpbManifest: unknown; envText: string }> = [];
+  const plans: Array<{ s: MonorepoServer; dir: string; entry: BundleEntry; files: BundleFile[]; file: string; version: string; mcpbManifest: unknown; envText: string }> = [];
   for (const s of selected) {
-    const dir = path.join(root, s.folder);
+    const dir = s.dir;
     const entry = bundleEntry(s);
     if (!entry) throw new UserError(`the entrypoint of ${s.name} in mcp-monorepo.yaml (${JSON.stringify(s.entrypoint.slice(0, 120))}) names no .py file inside ${s.folder}/; write it as ${s.folder}/src/server.py:mcp`);
     const files = await collectBundleFiles(dir, s.folder, {

@@ -2,7 +2,8 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { glob } from "tinyglobby";
 import { CannotRunError, UserError } from "../kernel/errors.js";
-import { findRoot, loadManifest, TARGETS, type Manifest, type Target } from "../monorepo/manifest.js";
+import { findRoot, TARGETS, type Manifest, type Target } from "../monorepo/manifest.js";
+import { openMonorepoAt, type Monorepo } from "../monorepo/monorepo.js";
 import type { CheckedServer } from "./types.js";
 import { byCodeUnit } from "../kernel/compare.js";
 
@@ -10,9 +11,9 @@ import { byCodeUnit } from "../kernel/compare.js";
  * Which monorepo and which servers `check` looks at.
  *
  * With `mcp-monorepo.yaml` (found walking up from the start folder) the servers, their
- * entrypoints, the Python version and the targets come from the manifest. Without one,
- * servers are discovered from the layouts real repositories use (seed 002's "Repository
- * Structure" and issue 11): `<folder>/src/server.py`, `<folder>/server.py`,
+ * entrypoints, the Python version and the targets come from the manifest (the {@link Monorepo}
+ * value every command opens). Without one, servers are discovered from the layouts real
+ * repositories use (one folder per server, as the FastMCP Cloud docs deploy them): `<folder>/src/server.py`, `<folder>/server.py`,
  * `<folder>/src/<pkg>/server.py`, any folder with a `fastmcp.json` / `*.fastmcp.json`, or a single
  * server at the root (`src/server.py`, `server.py`, `src/<pkg>/server.py`), each with
  * `requirements.txt` or `pyproject.toml` (FastMCP Cloud accepts either).
@@ -23,6 +24,8 @@ export interface Workspace {
   root: string;
   /** Null when discovered. */
   manifest: Manifest | null;
+  /** The monorepo opened from the manifest; null when discovered. */
+  monorepo: Monorepo | null;
   servers: CheckedServer[];
   /** Every server folder found (before `--server` filtering). */
   allServers: CheckedServer[];
@@ -54,7 +57,7 @@ export function sourceRootOf(entryFile: string): string {
   return dir === "." ? "" : dir;
 }
 
-/** Entry file of a folder by the layouts real repositories use (issue 11), or null. */
+/** Entry file of a folder by the layouts real repositories use, or null. */
 async function entryOf(dir: string): Promise<{ entryFile: string; config: string | null } | null> {
   const configs = (await glob(["fastmcp.json", "*.fastmcp.json"], { cwd: dir, onlyFiles: true, expandDirectories: false })).sort((a, b) => (a === "fastmcp.json" ? -1 : b === "fastmcp.json" ? 1 : byCodeUnit(a, b)));
   for (const config of configs) {
@@ -162,19 +165,20 @@ export async function loadWorkspace(start: string, only: string[]): Promise<Work
   const manifestRoot = await findRoot(start);
   let root: string;
   let manifest: Manifest | null = null;
+  let monorepo: Monorepo | null = null;
   let all: CheckedServer[];
   if (manifestRoot) {
     try {
-      manifest = (await loadManifest(manifestRoot)).manifest;
+      monorepo = await openMonorepoAt(manifestRoot);
     } catch (err) {
       if (err instanceof UserError) throw new CannotRunError(err.message, err.detail);
       throw err;
     }
+    manifest = monorepo.manifest;
     root = manifestRoot;
-    all = manifest.servers.map((s) => {
-      const folder = s.folder.replace(/\\/g, "/").replace(/\/+$/, "");
-      const entry = splitEntrypoint(s.entrypoint, folder);
-      return { name: s.name, folder, dir: path.join(root, folder), entryFile: entry.file, entryObject: entry.object, entryFromManifest: true };
+    all = monorepo.servers.map((s) => {
+      const entry = splitEntrypoint(s.entrypoint, s.folder);
+      return { name: s.name, folder: s.folder, dir: s.dir, entryFile: entry.file, entryObject: entry.object, entryFromManifest: true };
     });
   } else {
     const found = await discover(start);
@@ -184,15 +188,18 @@ export async function loadWorkspace(start: string, only: string[]): Promise<Work
         ? `; files seen: ${found.seen.join(", ")} (an entry file needs requirements.txt or pyproject.toml next to it, or a fastmcp.json naming it)`
         : "";
       throw new CannotRunError(
-        `no mcp-monorepo.yaml and no server folders (<folder>/src/server.py, <folder>/server.py, src/<pkg>/server.py or a fastmcp.json, with requirements.txt or pyproject.toml) in ${where}${seen} (use --cwd DIR)`,
-      );
+        `no mcp-monorepo.yaml and no server folders (<folder>/src/server.py, <folder>/server.py, src/<pkg>/server.py or a fastmcp.json, with requirements.txt or pyproject.toml) in ${where}${seen} (use --cwd DIR)`);
     }
     root = found.root;
     all = found.servers;
   }
   if (all.length === 0) throw new CannotRunError(`no servers to check in ${root}`);
   let servers = all;
-  if (only.length > 0) {
+  if (monorepo && only.length > 0) {
+    // The manifest's servers: the one `--server` selection every command shares.
+    const names = new Set(monorepo.select(only).map((s) => s.name));
+    servers = all.filter((s) => names.has(s.name));
+  } else if (only.length > 0) {
     const unknown = only.filter((n) => !all.some((s) => s.name === n || s.folder === n));
     if (unknown.length > 0) {
       throw new CannotRunError(`unknown server ${unknown.map((u) => `"${u}"`).join(", ")}; servers here: ${all.map((s) => s.name).join(", ")}`);
@@ -205,7 +212,7 @@ export async function loadWorkspace(start: string, only: string[]): Promise<Work
     const hits = await glob(["*/src/server.py"], { cwd: root, onlyFiles: true, ignore: IGNORED_DIRS, expandDirectories: false });
     unlisted = hits.map((h) => h.split("/")[0]!).filter((f) => !listed.has(f)).sort();
   }
-  return { root, manifest, servers, allServers: all, unlisted };
+  return { root, manifest, monorepo, servers, allServers: all, unlisted };
 }
 
 /**

@@ -4,7 +4,7 @@ import { constants as fsConstants } from "node:fs";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import pc from "picocolors";
-import { processAlive } from "./busy.js";
+import { processAlive } from "./pid.js";
 import { UserError } from "../kernel/errors.js";
 import { byCodeUnit } from "../kernel/compare.js";
 
@@ -61,6 +61,47 @@ export function resolveInside(root: string, rel: string): string {
     throw new Error(`planned path escapes the root: ${rel}`);
   }
   return abs;
+}
+
+/**
+ * Refuses to write any of `rels` when the folder it would be written in resolves, through a
+ * symbolic link, to a place outside `root` (`server-x/src/shared`, `server-x/src` or `server-x`
+ * itself linking elsewhere): the realpath of each path's nearest existing ancestor folder must be
+ * inside the realpath of `root`. The file itself may be a link (it is replaced or removed, never
+ * written through: `diffAgainstDisk` reports it as a conflict).
+ *
+ * @param root - absolute directory the paths are relative to.
+ * @param rels - POSIX paths relative to `root`.
+ * @param command - the command named in the message.
+ * @throws UserError naming the first link that leads out, and where it leads.
+ */
+export async function assertContained(root: string, rels: readonly string[], command = "mcp-monorepo"): Promise<void> {
+  const realRoot = await fs.realpath(root);
+  const inside = (p: string) => {
+    const rel = path.relative(realRoot, p);
+    return rel === "" || (rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+  };
+  const checked = new Set<string>();
+  for (const relPath of rels) {
+    let dir = path.dirname(resolveInside(root, relPath));
+    if (checked.has(dir)) continue;
+    checked.add(dir);
+    while (dir !== root && !fsSync.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+    const real = fsSync.realpathSync(dir);
+    if (inside(real)) continue;
+    // Name the first component on the way down from the root that leads out.
+    const parts = path.relative(root, dir).split(path.sep);
+    let at = root;
+    for (const part of parts) {
+      at = path.join(at, part);
+      const r = fsSync.realpathSync(at);
+      if (!inside(r)) {
+        const shown = path.relative(root, at).split(path.sep).join("/");
+        throw new UserError(`${shown}/ leads to ${r}, outside the monorepo (a symbolic link); ${command} writes only inside ${root}: replace the link with the folder (nothing was written)`);
+      }
+    }
+    throw new UserError(`${path.relative(root, dir).split(path.sep).join("/")}/ leads to ${real}, outside the monorepo; ${command} writes only inside ${root} (nothing was written)`);
+  }
 }
 
 async function statOrNull(file: string) {
@@ -235,7 +276,7 @@ export function stagingOwner(name: string): { target: string; pid: number } | nu
 
 /**
  * Removes the staging folders of `target` that runs killed before their final rename left
- * beside it (issue 12: no staging files left once the next run has finished). A folder whose
+ * beside it, so no staging folder is left once the next run has finished. A folder whose
  * process still runs is left alone.
  */
 async function removeStaleStaging(target: string): Promise<void> {
@@ -257,8 +298,8 @@ export interface JournalEntry {
  * Finishes the commit of a killed {@link applyChanges} from its journal: each entry whose temp
  * file is still there is renamed into place, each delete is done. Temp files are complete by
  * then (the journal is written after staging), so the result is the new state. Entries that
- * escape `root` or name anything but a temp file of their own target are ignored (the journal
- * lives in a file users can edit).
+ * escape `root` (by name or through a symbolic link) or name anything but a temp file of their
+ * own target are ignored (the journal lives in a file users can edit).
  *
  * @returns root-relative paths finished.
  */
@@ -268,6 +309,7 @@ export async function rollForward(root: string, journal: JournalEntry[]): Promis
     let abs: string;
     try {
       abs = resolveInside(root, e.path);
+      await assertContained(root, [e.path]);
     } catch {
       continue;
     }
@@ -315,21 +357,24 @@ interface Step {
  * @param root - absolute directory the change paths are relative to.
  * @param changes - the plan, in the order to commit.
  * @param hooks.beforeCommit - test hook called before each rename (used to inject faults).
+ * @param hooks.command - the command named when a path leads out of `root` ({@link assertContained}).
  * @param hooks.onStaged - called once every temp file is written, before the first rename, with
  *   the renames in commit order ({@link JournalEntry}); `add-server` records them in its busy
  *   marker so a run killed half way through the renames is finished by the next one.
- * @throws UserError for conflicts or a protected (read-only) file; re-throws I/O errors after rollback.
+ * @throws UserError for conflicts, a path whose folder leads out of `root` through a symbolic link
+ *   (before anything is written), or a protected (read-only) file; re-throws I/O errors after rollback.
  */
 export async function applyChanges(
   root: string,
   changes: FileChange[],
-  hooks: { beforeCommit?: (change: FileChange) => void | Promise<void>; onStaged?: (journal: JournalEntry[]) => Promise<void> } = {},
+  hooks: { beforeCommit?: (change: FileChange) => void | Promise<void>; onStaged?: (journal: JournalEntry[]) => Promise<void>; command?: string } = {},
 ): Promise<void> {
   const conflicts = changes.filter((c) => c.kind === "conflict");
   if (conflicts.length > 0) {
     throw new UserError(`refusing to write: ${conflicts.map((c) => c.reason ?? c.path).join("; ")}`);
   }
   const active = changes.filter(isWrite);
+  await assertContained(root, active.map((c) => c.path), hooks.command);
   const steps: Step[] = [];
   const createdDirs: string[] = [];
   try {

@@ -126,25 +126,70 @@ export function parseManifest(text: string, root: string): LoadedManifest {
     throw new CannotRunError(`${MANIFEST_FILE}: invalid YAML: ${(err as Error).message.split("\n")[0]}`);
   }
   const result = manifestSchema.safeParse(data);
+  // The line of the value at `keyPath` (or of its nearest ancestor that has one), and its source text.
+  const locate = (keyPath: Array<string | number>) => {
+    for (let n = keyPath.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(keyPath.slice(0, n), true);
+      const range = (node as { range?: [number, number, number] } | undefined)?.range;
+      if (range) return { pos: lineCounter.linePos(range[0]), source: n === keyPath.length ? text.slice(range[0], range[1]) : undefined };
+    }
+    return { pos: undefined, source: undefined };
+  };
+  const refuse = (keyPath: Array<string | number>, message: string, pos: { line: number; col: number } | undefined) => {
+    const where = keyPath.length ? keyPath.join(".") : "(top level)";
+    return new CannotRunError(`${MANIFEST_FILE}${pos ? `:${pos.line}` : ""}: ${where}: ${message}`, pos ? codeFrame(text, pos.line, pos.col) : []);
+  };
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const keyPath = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-    let pos: { line: number; col: number } | undefined;
-    let source: string | undefined;
-    for (let n = keyPath.length; n >= 0 && pos === undefined; n--) {
-      const node = n === 0 ? doc.contents : doc.getIn(keyPath.slice(0, n), true);
-      const range = (node as { range?: [number, number, number] } | undefined)?.range;
-      if (range) {
-        pos = lineCounter.linePos(range[0]);
-        if (n === keyPath.length) source = text.slice(range[0], range[1]);
-      }
-    }
-    const where = keyPath.length ? keyPath.join(".") : "(top level)";
+    const { pos, source } = locate(keyPath);
     const value = keyPath.length ? doc.getIn(keyPath) : undefined;
     const hint = typeof value === "number" && source !== undefined ? quotingHint(String(keyPath[keyPath.length - 1]), source.trim()) : "";
-    throw new CannotRunError(`${MANIFEST_FILE}${pos ? `:${pos.line}` : ""}: ${where}: ${issue.message}${hint}`, pos ? codeFrame(text, pos.line, pos.col) : []);
+    throw refuse(keyPath, `${issue.message}${hint}`, pos);
   }
+  const folderProblem = serverFolderProblem(result.data);
+  if (folderProblem) throw refuse(folderProblem.keyPath, folderProblem.message, locate(folderProblem.keyPath).pos);
   return { root, file: path.join(root, MANIFEST_FILE), text, manifest: result.data, doc };
+}
+
+/** A server folder as compared: POSIX separators, no `.` segments, no trailing slash. */
+export function normalizeFolder(folder: string): string {
+  const posix = path.posix.normalize(folder.replace(/\\/g, "/"));
+  return posix === "/" ? posix : posix.replace(/\/+$/, "");
+}
+
+/**
+ * The first server `folder:` a monorepo cannot have, each of which would make a command write
+ * where it must not: an absolute path or one leading out of the root (`../../x`; `bundle` wrote its
+ * `.mcpb` there), the root itself, the shared code folder (`sync` would vendor `shared/` into
+ * itself), or a folder another server already has (after normalising `./a/` to `a`).
+ */
+function serverFolderProblem(manifest: Manifest): { keyPath: Array<string | number>; message: string } | null {
+  const shared = normalizeFolder(manifest.shared);
+  const seen = new Map<string, string>();
+  for (const [i, s] of manifest.servers.entries()) {
+    const keyPath = ["servers", i, "folder"];
+    const folder = normalizeFolder(s.folder);
+    const shown = JSON.stringify(s.folder);
+    if (path.posix.isAbsolute(folder) || path.win32.isAbsolute(s.folder)) {
+      return { keyPath, message: `${shown} is an absolute path; a server folder is a path inside the monorepo (e.g. server-${s.name})` };
+    }
+    if (folder === ".." || folder.startsWith("../")) {
+      return { keyPath, message: `${shown} is outside the monorepo; a server folder is a path inside it (e.g. server-${s.name})` };
+    }
+    if (folder === "." || folder === "") {
+      return { keyPath, message: `${shown} is the monorepo root; each server has a folder of its own (e.g. server-${s.name})` };
+    }
+    if (folder === shared || folder === "shared") {
+      return { keyPath, message: `${shown} is the shared code folder; each server has a folder of its own (e.g. server-${s.name})` };
+    }
+    const other = seen.get(folder);
+    if (other !== undefined) {
+      return { keyPath, message: `${shown} is also the folder of server "${other}"; each server has a folder of its own (e.g. server-${s.name})` };
+    }
+    seen.set(folder, s.name);
+  }
+  return null;
 }
 
 /**
@@ -189,7 +234,7 @@ export function appendServerToManifest(loaded: LoadedManifest, server: ManifestS
   return doc.toString({ lineWidth: 0 });
 }
 
-/** Default server entry for a name (folder, entrypoint and requirements follow CONTRACT.md's layout). */
+/** Default server entry for a name: folder `server-<name>`, entrypoint `server-<name>/src/server.py:mcp`, requirements beside `src/`. */
 export function serverEntry(name: string, description: string): ManifestServer {
   const folder = `server-${name}`;
   return {

@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { isUserError, UserError } from "../kernel/errors.js";
-import { applyChanges, isWrite, resolveInside, type FileChange } from "../monorepo/changes.js";
+import { assertContained, isWrite, resolveInside, type FileChange } from "../monorepo/changes.js";
+import { commitChanges, type Commit } from "../monorepo/transaction.js";
 import { VENDORED_DIR } from "../monorepo/vendor.js";
 import type { SyncPlan } from "./types.js";
 
@@ -20,37 +20,40 @@ export interface SyncApplyResult {
  * `plan.changes` with `applyChanges` (each file staged under a temporary name and
  * renamed into place, lock file last, full rollback on error), then removes
  * vendored folders that the deletions left empty. Writes nothing when the plan
- * has no changes and no leftovers.
+ * has no changes and no leftovers, and nothing at all when any path it would write or
+ * remove leads out of the monorepo through a symbolic link.
  *
  * @param root - absolute monorepo root.
  * @param plan - from `planSync`; its blocked servers have no entries in `changes`.
- * @param hooks - passed to `applyChanges` (fault injection in tests).
- * @throws UserError when a file cannot be written (after the rollback: nothing changed).
+ * @param hooks.beforeCommit - passed to `applyChanges` (fault injection in tests).
+ * @param hooks.commit - commits the changes (the write transaction's, journaled in the busy
+ *   marker); default {@link commitChanges} as `sync`.
+ * @throws UserError when a path leads out of the monorepo, or a file cannot be written (after the
+ *   rollback: nothing changed).
  */
 export async function applySync(
   root: string,
   plan: SyncPlan,
-  hooks: { beforeCommit?: (change: FileChange) => void | Promise<void> } = {},
+  hooks: { beforeCommit?: (change: FileChange) => void | Promise<void>; commit?: Commit } = {},
 ): Promise<SyncApplyResult> {
+  const active = plan.changes.filter(isWrite);
+  await assertContained(root, [...plan.leftovers.map((l) => l.path), ...active.map((c) => c.path)], "sync");
   const leftoversRemoved: string[] = [];
   for (const l of plan.leftovers) {
     await fs.rm(resolveInside(root, l.path), { force: true });
     leftoversRemoved.push(l.path);
   }
-  const active = plan.changes.filter(isWrite);
   if (active.length > 0) {
-    try {
-      await applyChanges(root, active, hooks);
-    } catch (err) {
-      if (isUserError(err)) throw err;
-      const e = err as NodeJS.ErrnoException;
-      throw new UserError(`sync could not write ${e.path ? path.relative(root, e.path) : "a file"} (${e.code ?? e.message}); every change was rolled back`);
-    }
+    const commit = hooks.commit ?? ((changes: FileChange[]) => commitChanges(root, changes, { command: "sync", rolledBack: SYNC_ROLLED_BACK, beforeCommit: hooks.beforeCommit }));
+    await commit(active);
   }
   const deleted = active.filter((c) => c.kind === "delete").map((c) => c.path);
   await pruneEmptyDirs(root, deleted);
   return { written: active.filter((c) => c.kind !== "delete").map((c) => c.path), deleted, leftoversRemoved };
 }
+
+/** How a rolled-back sync ends its message. */
+export const SYNC_ROLLED_BACK = "every change was rolled back";
 
 /** Removes folders inside a vendored `src/shared/` that became empty after deletions (never `src/shared/` itself). */
 async function pruneEmptyDirs(root: string, deleted: string[]): Promise<void> {

@@ -27,13 +27,13 @@ export const SHARED_REQUIREMENTS = `${SHARED_DIR}/requirements.txt`;
  * too (written before the lock, like every other change).
  *
  * @returns the plan; `changes` lists the writes in apply order with the lock file last.
- * @throws UserError when `shared/` is missing or holds a symlink to outside it, a `--server`
- *   name is unknown, a server folder is missing or outside the root (exit 2, "could not run",
- *   for the missing `shared/`, unknown server and missing folder).
+ * @throws UserError when `shared/` is missing or holds a symlink to outside it, a server folder
+ *   is missing or outside the root (exit 2, "could not run", for the missing `shared/` and folder).
  */
 export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
   const { root, lock, force } = opts;
-  const selected = selectServers(opts);
+  const selected = opts.selected ?? opts.servers;
+  const partial = opts.selected !== undefined;
   const secretsLeftOut: Array<{ path: string; what: string }> = [];
   const canonicalFiles = await readCanonicalShared(root, { secrets: secretsLeftOut });
   const canonical = new Map(canonicalFiles.map((f) => [f.path, { sha256: f.sha256, mode: f.mode }]));
@@ -55,11 +55,11 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
   const known = new Set(opts.servers.map((s) => s.name));
   for (const [name, state] of Object.entries(lock.servers)) {
     // Keep entries of servers not synced this time; drop servers no longer in the manifest on a full sync.
-    if (!selectedNames.has(name) && (opts.only?.length || known.has(name))) newLock.servers[name] = state;
+    if (!selectedNames.has(name) && (partial || known.has(name))) newLock.servers[name] = state;
   }
   const changes: FileChange[] = [];
   const leftovers: Leftover[] = [];
-  let lockChanged = Object.keys(lock.servers).some((n) => !known.has(n)) && !opts.only?.length;
+  let lockChanged = Object.keys(lock.servers).some((n) => !known.has(n)) && !partial;
   for (const s of perServer) {
     leftovers.push(...s.leftovers);
     if (s.status === "blocked") {
@@ -73,7 +73,7 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
   // The root .env.example documents every server: it is kept in step on a full sync only.
   const rootEnvErrors: RequirementError[] = [];
   let rootEnv: SyncPlan["rootEnv"] = "skipped";
-  if (sharedEnvText !== null && !opts.only?.length) {
+  if (sharedEnvText !== null && !partial) {
     if (sharedBlocked) rootEnv = "blocked";
     else {
       const now = await readTextOrNull(path.join(root, ENV_EXAMPLE));
@@ -122,16 +122,6 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
     secretsLeftOut: secretsLeftOut.map((x) => ({ path: `${SHARED_DIR}/${x.path}`, what: x.what })),
     inSync,
   };
-}
-
-function selectServers(opts: PlanSyncOptions): PlanSyncOptions["servers"] {
-  if (!opts.only?.length) return opts.servers;
-  const known = new Map(opts.servers.map((s) => [s.name, s]));
-  const unknown = opts.only.filter((n) => !known.has(n));
-  if (unknown.length) {
-    throw new CannotRunError(`unknown server ${unknown.map((n) => `"${n}"`).join(", ")} (servers in mcp-monorepo.yaml: ${[...known.keys()].join(", ") || "none"})`);
-  }
-  return [...new Set(opts.only)].map((n) => known.get(n)!);
 }
 
 interface ServerContext {

@@ -2,7 +2,7 @@ import type { FileChange } from "../monorepo/changes.js";
 import type { SyncLock, VendoredState } from "../monorepo/vendor.js";
 
 /**
- * Data types of the sync core (STYLE.md §4: results are data; printing is the CLI's job).
+ * Data types of the sync core: results are data, and printing them is the CLI's job.
  * Every path in these types is POSIX. Paths named `path` are relative to the
  * monorepo root unless a field says otherwise.
  */
@@ -138,8 +138,11 @@ export interface PlanSyncOptions {
   servers: Array<{ name: string; folder: string; requirements: string; description?: string }>;
   /** The lock as read (see `readLock`). */
   lock: SyncLock;
-  /** Sync only these server names (default: all). Unknown names are a UserError. */
-  only?: string[];
+  /**
+   * Sync only these servers (a `--server` selection, from `Monorepo.select`); default all. A
+   * partial sync keeps the other servers' lock entries and leaves the root `.env.example` alone.
+   */
+  selected?: PlanSyncOptions["servers"];
   /** Overwrite conflicts (hand edits) with canonical. */
   force: boolean;
   /**
