@@ -1,15 +1,16 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import ignore from "ignore";
 
 /**
  * Files that look like secrets, and the one list of patterns that keeps them out of everything
  * this tool ships: bundles (`bundle`), Docker build contexts (the generated `.dockerignore`),
  * what `sync` vendors from `shared/`, and what `check` reports.
  *
- * The patterns are gitignore syntax (https://git-scm.com/docs/gitignore), matched with the
- * `ignore` package: a pattern without a slash matches a name at any depth, a trailing `/` a
- * folder and everything below it. They apply to a server's own files and to `shared/`, never to
+ * The patterns are the gitignore subset these need (https://git-scm.com/docs/gitignore): a
+ * pattern has no slash inside, so it matches a name at any depth; `*` matches within a name; a
+ * trailing `/` matches a folder (and so everything below it); a `!` line re-includes a file its
+ * group excluded by name. Matched here with plain regular expressions, not a gitignore engine:
+ * sync, check and create load this module and stay light. They apply to a server's own files and to `shared/`, never to
  * installed dependencies (certifi ships `cacert.pem`, a public CA list, which a bundle needs).
  */
 
@@ -36,8 +37,33 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   { patterns: [".env", ".env.*", "!.env.example"], what: "local settings (.env files hold real values)" },
 ];
 
-type Matcher = { ignores(p: string): boolean };
-let matchers: Array<{ m: Matcher; what: string }> | null = null;
+interface Compiled {
+  what: string;
+  /** Match a file or folder name (the last segment, or any folder on the way). */
+  names: RegExp[];
+  /** Match a folder name only (patterns ending with `/`). */
+  folders: RegExp[];
+  /** Re-include a file by its name. */
+  keep: RegExp[];
+}
+let compiled: Compiled[] | null = null;
+
+/** `*.pem` → /^[^/]*\.pem$/ (only `*` is special). */
+function nameRegex(glob: string): RegExp {
+  return new RegExp(`^${glob.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")}$`);
+}
+
+function compile(): Compiled[] {
+  return SECRET_PATTERNS.map((g) => {
+    const c: Compiled = { what: g.what, names: [], folders: [], keep: [] };
+    for (const p of g.patterns) {
+      if (p.startsWith("!")) c.keep.push(nameRegex(p.slice(1)));
+      else if (p.endsWith("/")) c.folders.push(nameRegex(p.slice(0, -1)));
+      else c.names.push(nameRegex(p));
+    }
+    return c;
+  });
+}
 
 /**
  * What a file is when it looks like a secret, else null.
@@ -46,8 +72,18 @@ let matchers: Array<{ m: Matcher; what: string }> | null = null;
  *   e.g. `src/.ssh/id_rsa`; a folder may be given with a trailing `/`.
  */
 export function secretKind(rel: string): string | null {
-  matchers ??= SECRET_PATTERNS.map((g) => ({ m: ignore().add([...g.patterns]), what: g.what }));
-  for (const { m, what } of matchers) if (m.ignores(rel)) return what;
+  compiled ??= compile();
+  const isFolder = rel.endsWith("/");
+  const parts = rel.replace(/\/+$/, "").split("/").filter(Boolean);
+  const last = parts.length - 1;
+  for (const c of compiled) {
+    for (let i = 0; i <= last; i++) {
+      const name = parts[i]!;
+      const folder = i < last || isFolder;
+      if (folder && c.folders.some((r) => r.test(name))) return c.what;
+      if (c.names.some((r) => r.test(name)) && !(i === last && !folder && c.keep.some((r) => r.test(name)))) return c.what;
+    }
+  }
   return null;
 }
 
