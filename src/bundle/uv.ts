@@ -48,14 +48,27 @@ export async function findUv(env: NodeJS.ProcessEnv, pythonExe: string | null, s
 
 /**
  * The environment uv runs in: no interpreter downloads (an explicit interpreter is always
- * given), and pip's index settings carried over when uv's own are not set.
+ * given), and pip's index URLs carried over when uv's own are not set.
  */
 export function uvEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env, UV_PYTHON_DOWNLOADS: "never", NO_COLOR: "1" };
   if (env.PIP_INDEX_URL && !env.UV_INDEX_URL && !env.UV_DEFAULT_INDEX) out.UV_DEFAULT_INDEX = env.PIP_INDEX_URL;
   if (env.PIP_EXTRA_INDEX_URL && !env.UV_EXTRA_INDEX_URL && !env.UV_INDEX) out.UV_INDEX = env.PIP_EXTRA_INDEX_URL;
-  if (env.PIP_FIND_LINKS && !env.UV_FIND_LINKS) out.UV_FIND_LINKS = env.PIP_FIND_LINKS;
   return out;
+}
+
+/** Truthy as pip reads a boolean setting (`PIP_NO_INDEX=1`, `yes`, `true`, `on`). */
+const on = (v: string | undefined) => v !== undefined && v !== "" && !/^(0|false|no|off)$/i.test(v);
+
+/**
+ * pip's `PIP_NO_INDEX` and `PIP_FIND_LINKS` as uv options (uv reads no environment variable for
+ * `--no-index`): a build pointed at local wheels only stays there with either installer.
+ */
+export function uvIndexArgs(env: NodeJS.ProcessEnv): string[] {
+  const args: string[] = [];
+  if (on(env.PIP_NO_INDEX)) args.push("--no-index");
+  for (const link of (env.PIP_FIND_LINKS ?? "").split(/\s+/).filter(Boolean)) args.push("--find-links", link);
+  return args;
 }
 
 /**
@@ -75,7 +88,7 @@ export async function uvInstall(opts: {
   signal?: AbortSignal;
   progress?: (line: string) => void;
 }): Promise<void> {
-  const r = await runProcess(opts.uv, uvArgs(opts), {
+  const r = await runProcess(opts.uv, [...uvArgs(opts), ...uvIndexArgs(opts.env)], {
     env: uvEnv(opts.env),
     signal: opts.signal,
     onLine: (l) => {
