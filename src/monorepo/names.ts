@@ -20,7 +20,7 @@ export const PYTHON_KEYWORDS = new Set([
 
 /**
  * Top-level import names a local module or package under a server's `src/` must not shadow
- * (FastMCP issue #3752: a local `mcp/` folder hides the MCP SDK); used by `check`'s
+ * (PrefectHQ/fastmcp#3752 on GitHub: a local `mcp/` folder hides the MCP SDK); used by `check`'s
  * shadowed-module rule. Server names are not checked against it: they never become modules.
  * Covers FastMCP's own runtime dependencies, the generated code's imports and the
  * stdlib modules the generated code and `fastmcp run` rely on.
