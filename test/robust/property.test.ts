@@ -30,6 +30,17 @@ import {
 } from "./harness.js";
 
 const BATCH = 40;
+/**
+ * The default run replays one fixed seed, so a CI verdict is a fact about the code, not about the
+ * draw: its acceptance and refusal counts below are thresholds on a known sample. `MCPM_SEED=N`
+ * replays another, `MCPM_SEED=random` (and the slow tier) draws a fresh one, printed in the summary.
+ */
+const FIXED_SEED = 20261206;
+function seedFor(): number | undefined {
+  const env = process.env.MCPM_SEED;
+  if (env === "random" || (SLOW && env === undefined)) return undefined;
+  return env ? Number(env) : FIXED_SEED;
+}
 /** Accepted trees imported with real FastMCP per command. */
 const IMPORT_SAMPLE = SLOW ? 40 : 10;
 
@@ -136,7 +147,7 @@ describe("hostile input, generated (fast-check)", () => {
           await runCase(spec, c, tally, deferred);
           return true;
         }),
-        { numRuns: runs, seed: process.env.MCPM_SEED ? Number(process.env.MCPM_SEED) : undefined },
+        { numRuns: runs, seed: seedFor() },
       );
       tally.extra.seed = details.seed;
       if (details.errorInstance) throw details.errorInstance;
