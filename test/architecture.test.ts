@@ -175,6 +175,12 @@ describe("src/ dependency rules", () => {
     expect(cycles(checked)).toEqual([]);
   });
 
+  it("one process runner: only src/kernel/proc.ts imports node:child_process", () => {
+    // Every child process goes through runProcess/startProcess (process groups, Ctrl-C, timeouts).
+    const importers = files.filter((f) => /from\s+["'](node:)?child_process["']|import\(\s*["'](node:)?child_process["']\s*\)/.test(readFileSync(path.join(ROOT, f), "utf8")));
+    expect(importers).toEqual(["src/kernel/proc.ts"]);
+  });
+
   it("every pending exemption still matches an import (remove an entry once its branch has merged)", () => {
     const stale = PENDING.filter((p) => !edges.some((e) => e.from === p.from && e.to === p.to));
     expect(stale.map((p) => `${p.from} -> ${p.to}`)).toEqual([]);
