@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { glob } from "tinyglobby";
 import { CannotRunError, UserError } from "../kernel/errors.js";
-import { findRoot, TARGETS, type Manifest, type Target } from "../monorepo/manifest.js";
+import { findRoot, TARGETS, unknownTargetMessage, type Manifest, type Target } from "../monorepo/manifest.js";
 import { openMonorepoAt, type Monorepo } from "../monorepo/monorepo.js";
 import type { CheckedServer } from "./types.js";
 import { byCodeUnit } from "../kernel/compare.js";
@@ -226,7 +226,7 @@ export async function loadWorkspace(start: string, only: string[]): Promise<Work
  */
 export function resolveTargets(given: string[], manifest: Manifest | null): Target[] {
   for (const t of given) {
-    if (!(TARGETS as readonly string[]).includes(t)) throw new CannotRunError(`unknown target "${t}"; use one of ${TARGETS.join(", ")}`);
+    if (!(TARGETS as readonly string[]).includes(t)) throw new CannotRunError(unknownTargetMessage(t));
   }
   if (given.length > 0) return [...new Set(given)] as Target[];
   if (manifest && manifest.targets.length > 0) return manifest.targets;

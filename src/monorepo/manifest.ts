@@ -16,9 +16,12 @@ export const MANIFEST_FORMAT_VERSION = 1;
 // Targets and Python versions live in ./defaults.ts (imported by the option declarations at start-up).
 export { FASTMCP_CLOUD_PYTHON, PYTHON_VERSIONS, TARGETS, type Target } from "../kernel/defaults.js";
 
+/** The one message for a target name no command knows (an unknown target is a bad option value: exit 2 everywhere). */
+export const unknownTargetMessage = (t: string) => `unknown target "${t}"; use one of ${TARGETS.join(", ")}`;
+
 /** A `--target` value (a string check, for `add-server` and `add-target` options): one the manifest can name. */
 export const knownTarget = z.superRefine((t: string, ctx) => {
-  if (!(TARGETS as readonly string[]).includes(t)) ctx.addIssue({ code: "custom", message: `unknown target "${t}"; use one of ${TARGETS.join(", ")}` });
+  if (!(TARGETS as readonly string[]).includes(t)) ctx.addIssue({ code: "custom", message: unknownTargetMessage(t), params: { unknownTarget: true } });
 });
 
 const serverSchema = z.object({
