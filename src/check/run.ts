@@ -17,6 +17,7 @@ import { fastmcpJsonRule } from "./rules/fastmcp-json.js";
 import { importCrashRule } from "./rules/import-crash.js";
 import { layoutRule } from "./rules/layout.js";
 import { mcpbRule } from "./rules/mcpb.js";
+import { secretFileRule, sharedSecretFindings } from "./rules/secrets.js";
 import { pathImportRule } from "./rules/path-import.js";
 import { pypiOnlyRule } from "./rules/pypi-only.js";
 import {
@@ -64,6 +65,7 @@ export const RULES: Rule[] = [
   k8sResourcesRule,
   k8sCommandRule,
   mcpbRule,
+  secretFileRule,
 ];
 
 /** Options of {@link runCheck} (the `check` command's flags, validated). */
@@ -172,6 +174,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
   }
   if (!opts.servers?.length) {
     findings.push(...rootPythonVersionFindings(rootPython, ctx));
+    findings.push(...(await sharedSecretFindings(ws.root, targets)));
     for (const folder of ws.unlisted) {
       findings.push({
         rule: "server-layout",

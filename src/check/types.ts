@@ -44,6 +44,7 @@ export const RULE_IDS = [
   "k8s-resources",
   "k8s-command",
   "mcpb-bundle",
+  "secret-file",
 ] as const;
 /** One of {@link RULE_IDS}. */
 export type RuleId = (typeof RULE_IDS)[number];
