@@ -65,6 +65,8 @@ export async function readTextOrNull(file: string, shown: string = file): Promis
     bytes = await fs.readFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    // Reading a folder fails with EISDIR and no path: add it, so the message names the file.
+    if (err && typeof err === "object" && !(err as NodeJS.ErrnoException).path) (err as NodeJS.ErrnoException).path = file;
     throw err;
   }
   return decodeUtf8(bytes, shown);
