@@ -62,6 +62,8 @@ export interface ServerData {
   localModules: Map<string, { kind: "module" | "package" | "namespace"; rel: string }>;
   /** Top-level names of the server folder and the entry file's folder (`src` itself, sibling modules): local, never PyPI packages. */
   nearbyModules: Set<string>;
+  /** Package folders under the server's `src/` (its own code in the src layout), which are not PyPI distributions. */
+  srcPackages: Set<string>;
   /** requirements.txt, or (without one) the `[project] dependencies` of pyproject.toml as lines (filled in after the analyzer ran). */
   requirements: TextFile | null;
   /** Where `requirements` came from. */
@@ -147,12 +149,17 @@ export async function collectServer(root: string, server: CheckedServer, index: 
   const hasPyproject = await fs.stat(pyprojectAbs).then((s) => s.isFile(), () => false);
   const dirExists = await fs.stat(server.dir).then((s) => s.isDirectory(), () => false);
   const nearbyModules = new Set<string>();
-  // `src/<pkg>/`: the server's own package in the src layout (installed with the project; https://packaging.python.org/en/latest/discussions/src-layout-vs-flat-layout/).
-  for (const dir of new Set([server.dir, path.dirname(path.resolve(server.dir, server.entryFile)), path.join(server.dir, "src")])) {
+  for (const dir of new Set([server.dir, path.dirname(path.resolve(server.dir, server.entryFile))])) {
     for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
       if (e.isDirectory() && /^[A-Za-z_]\w*$/.test(e.name)) nearbyModules.add(e.name);
       else if (e.isFile() && /\.py$/.test(e.name)) nearbyModules.add(e.name.slice(0, -3));
     }
+  }
+  // `src/<pkg>/`: the server's own package in the src layout, importable only once the project is installed
+  // (https://packaging.python.org/en/latest/discussions/src-layout-vs-flat-layout/).
+  const srcPackages = new Set<string>();
+  for (const e of await fs.readdir(path.join(server.dir, "src"), { withFileTypes: true }).catch(() => [])) {
+    if (e.isDirectory() && /^[A-Za-z_]\w*$/.test(e.name)) srcPackages.add(e.name);
   }
   const requirements = await read("requirements.txt");
   return {
@@ -164,6 +171,7 @@ export async function collectServer(root: string, server: CheckedServer, index: 
     sources,
     localModules,
     nearbyModules,
+    srcPackages,
     requirements,
     requirementsFrom: requirements ? "requirements.txt" : null,
     envExample,

@@ -68,8 +68,9 @@ describe("false errors that are no longer errors", () => {
     expect(compact(pass, "stdlib-only")).toEqual(["server-layout:warning@-"]);
   });
 
-  it("a package of the server's own under src/ is not a PyPI dependency", () => {
-    expect(compact(pass, "src-package")).toEqual([]);
+  it("a package of the server's own under src/ is not a PyPI dependency: a warning that verify decides, never an error", () => {
+    expect(compact(pass, "src-package")).toEqual(["undeclared-dependency:warning@2"]);
+    expect(pass.findings.find((f) => f.server === "src-package")!.message).toContain("own package under src/");
   });
 
   it("an environment read after an early return in a function called at import is a warning", () => {
