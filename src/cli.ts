@@ -33,7 +33,7 @@ import { registerCreate } from "./commands/create.js";
 import { registerLock } from "./commands/lock.js";
 import { registerSync } from "./commands/sync.js";
 import type { RunState } from "./commands/types.js";
-import { errorJson, suggestOwnOptions, usageLine, wantsJson } from "./commands/usage-errors.js";
+import { errorJson, suggestOwnOptions, UnknownOptionError, unknownOptionLine, usageLine, wantsJson } from "./commands/usage-errors.js";
 import { registerVerify } from "./commands/verify.js";
 import { processContext, writeLine, type Context } from "./kernel/context.js";
 import { HELP_WIDTH } from "./kernel/defaults.js";
@@ -138,6 +138,11 @@ export async function run(argv: string[], ctx: Context = processContext()): Prom
     await program.parseAsync(argv, { from: "user" });
     return state.exitCode;
   } catch (err) {
+    if (err instanceof UnknownOptionError) {
+      const line = await unknownOptionLine(err);
+      writeLine(ctx.stderr, line);
+      return failed(line.replace(/^error: /, ""), 1);
+    }
     if (err instanceof CommanderError) {
       // help/version exit 0; usage errors were already printed by commander as one line.
       return err.exitCode === 0 ? 0 : failed(usageLine(err.message).replace(/^error: /, ""), 1);

@@ -1,17 +1,27 @@
-import type { Command } from "commander";
+import { CommanderError, type Command } from "commander";
 import { oneLineMessage } from "../kernel/errors.js";
-import { didYouMean } from "../kernel/suggest.js";
 
-// How the CLI reports a command line it cannot run and, under `--json`, any error: the
+// How the CLI reports a command line it cannot run, and under `--json`, any error: the
 // formatting half of src/cli.ts, kept apart from the command dispatch. A start-up module: it
-// imports only commander's types and two import-free kernel modules.
+// imports only commander and kernel/errors.ts (the suggestion code loads when it is needed).
+
+/** An option `cmd` does not have; printed by the CLI's catch with {@link unknownOptionLine}. */
+export class UnknownOptionError extends CommanderError {
+  constructor(
+    readonly command: Command,
+    readonly flag: string,
+  ) {
+    super(1, "commander.unknownOption", `error: unknown option '${flag}'`);
+  }
+}
 
 /**
  * The long option of `cmd` that `flag` was meant to be: among the command's own visible long
  * options, the one it begins (`--desc` → `--description`), else the nearest by edit distance.
  * (commander compares every option by distance alone, so `--desc` became `--yes`.)
  */
-export function ownOptionSuggestion(cmd: Command, flag: string): string | null {
+export async function ownOptionSuggestion(cmd: Command, flag: string): Promise<string | null> {
+  const { didYouMean } = await import("../kernel/suggest.js");
   const longs = cmd
     .createHelp()
     .visibleOptions(cmd)
@@ -25,14 +35,19 @@ export function ownOptionSuggestion(cmd: Command, flag: string): string | null {
   return near ? `--${near}` : null;
 }
 
-/** Makes `cmd` name unknown options with {@link ownOptionSuggestion}, as one line. */
+/** Makes `cmd` throw {@link UnknownOptionError} for an unknown option instead of printing commander's message. */
 export function suggestOwnOptions(cmd: Command): void {
   const target = cmd as unknown as { unknownOption(flag: string): void; _allowUnknownOption?: boolean };
   target.unknownOption = (flag: string) => {
     if (target._allowUnknownOption) return;
-    const near = flag.startsWith("--") ? ownOptionSuggestion(cmd, flag) : null;
-    cmd.error(`error: unknown option '${flag}'${near ? ` (did you mean ${near}?)` : ""}`, { code: "commander.unknownOption" });
+    throw new UnknownOptionError(cmd, flag);
   };
+}
+
+/** The one line for an unknown option, with {@link ownOptionSuggestion}: `error: unknown option '--stric' (did you mean --strict?)`. */
+export async function unknownOptionLine(err: UnknownOptionError): Promise<string> {
+  const near = err.flag.startsWith("--") ? await ownOptionSuggestion(err.command, err.flag) : null;
+  return usageLine(`error: unknown option '${err.flag}'${near ? ` (did you mean ${near}?)` : ""}`);
 }
 
 /**
