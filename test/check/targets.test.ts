@@ -45,8 +45,8 @@ describe("docker and k8s rules", () => {
     });
 
     it("docker-python: the image's Python differs from the manifest's", () => {
-      expect(ruleLines(json.findings, "python")).toEqual(["docker-python@5"]);
-      expect(text("python")).toContain('FROM python:3.11-slim runs Python 3.11, but mcp-monorepo.yaml says python: "3.13"');
+      expect(ruleLines(json.findings, "pyver")).toEqual(["docker-python@5"]);
+      expect(text("pyver")).toContain('FROM python:3.11-slim runs Python 3.11, but mcp-monorepo.yaml says python: "3.13"');
     });
 
     it("docker-serve: wrong EXPOSE, loopback HOST, root user, shell-form CMD; a CMD running a missing file", () => {
