@@ -20,6 +20,9 @@ export const UNIT_TESTS = [
   "test/bundle/units.test.ts",
   "test/create/golden.test.ts",
   "test/robust/summary.test.ts",
+  "test/monorepo/manifest-refusals.test.ts",
+  "test/monorepo/git-init.test.ts",
+  "test/monorepo/lock-folder.test.ts",
 ];
 
 export default defineConfig({

@@ -33,6 +33,7 @@ import { registerCreate } from "./commands/create.js";
 import { registerLock } from "./commands/lock.js";
 import { registerSync } from "./commands/sync.js";
 import type { RunState } from "./commands/types.js";
+import { errorJson, suggestOwnOptions, UnknownOptionError, unknownOptionLine, usageLine, wantsJson } from "./commands/usage-errors.js";
 import { registerVerify } from "./commands/verify.js";
 import { processContext, writeLine, type Context } from "./kernel/context.js";
 import { HELP_WIDTH } from "./kernel/defaults.js";
@@ -44,7 +45,8 @@ export { HELP_WIDTH };
 
 /**
  * Where commander writes: help to stdout; its usage errors (`error: option ... argument 'X' is
- * invalid`) to stderr as one line, even when the quoted argument holds newlines or escapes.
+ * invalid`) to stderr as one line, even when the quoted argument holds newlines or escapes
+ * (its "did you mean" joins that line: src/commands/usage-errors.ts).
  */
 function output(ctx: Context) {
   const width = (stream: unknown) => {
@@ -56,7 +58,7 @@ function output(ctx: Context) {
     writeErr: (s: string) => ctx.stderr.write(s),
     getOutHelpWidth: () => width(ctx.stdout),
     getErrHelpWidth: () => width(ctx.stderr),
-    outputError: (s: string, write: (s: string) => void) => write(s.endsWith("\n") ? `${oneLineMessage(s.slice(0, -1))}\n` : oneLineMessage(s)),
+    outputError: (s: string, write: (s: string) => void) => write(`${usageLine(s)}${s.endsWith("\n") ? "\n" : ""}`),
   };
 }
 
@@ -94,7 +96,9 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   for (const sub of program.commands) {
     if (!sub.options.some((o) => o.long === "--debug")) sub.addOption(new Option("--debug", "show stack traces for unexpected errors").hideHelp());
     sub.exitOverride().configureOutput(output(ctx));
+    suggestOwnOptions(sub);
   }
+  suggestOwnOptions(program);
   return program;
 }
 
@@ -123,26 +127,37 @@ export async function run(argv: string[], ctx: Context = processContext()): Prom
   const state: RunState = { exitCode: 0 };
   const program = buildProgram(ctx, state);
   const debug = argv.includes("--debug");
+  // Under --json every failure is JSON on stdout too (the line on stderr stays for people).
+  const json = wantsJson(program, argv);
+  const failed = (message: string, code: number, detail: readonly string[] = []) => {
+    if (json) writeLine(ctx.stdout, errorJson(message, code, detail));
+    return code;
+  };
   try {
     await refuseUnknownHelpTopic(program, argv);
     await program.parseAsync(argv, { from: "user" });
     return state.exitCode;
   } catch (err) {
+    if (err instanceof UnknownOptionError) {
+      const line = await unknownOptionLine(err);
+      writeLine(ctx.stderr, line);
+      return failed(line.replace(/^error: /, ""), 1);
+    }
     if (err instanceof CommanderError) {
       // help/version exit 0; usage errors were already printed by commander as one line.
-      return err.exitCode === 0 ? 0 : 1;
+      return err.exitCode === 0 ? 0 : failed(usageLine(err.message).replace(/^error: /, ""), 1);
     }
     if (err instanceof CancelledError) return err.exitCode; // the prompt already said so
     err = fsUserError(err, ctx.cwd) ?? err;
     if (isUserError(err)) {
       writeLine(ctx.stderr, `error: ${oneLineMessage(err.message)}`);
       for (const line of err.detail) writeLine(ctx.stderr, line);
-      return err.exitCode;
+      return failed(err.message, err.exitCode, err.detail);
     }
     writeLine(ctx.stderr, `unexpected error, please report it${BUGS_URL ? ` at ${BUGS_URL}` : ""}: ${oneLineMessage((err as Error)?.message ?? String(err))}`);
     if (debug) writeLine(ctx.stderr, (err as Error)?.stack ?? String(err));
     else writeLine(ctx.stderr, "(run again with --debug for the stack trace)");
-    return 1;
+    return failed(`unexpected error: ${(err as Error)?.message ?? String(err)}`, 1);
   }
 }
 

@@ -52,6 +52,21 @@ BLOCKING_CONSTRUCTORS = {"imaplib.IMAP4", "imaplib.IMAP4_SSL", "smtplib.SMTP", "
 
 _ENV_GETTERS = {"os.getenv": 1, "os.environ.get": 1, "os.environ.setdefault": 1}
 _SYS_PATH_CALLS = {"sys.path.append", "sys.path.insert", "sys.path.extend", "site.addsitedir"}
+# Database drivers whose ``connect()`` opens a network connection at once (PEP 249 ``connect``):
+# at import it fails the load wherever the database is not reachable.
+DB_CONNECTS = {"psycopg2.connect", "psycopg.connect", "pymysql.connect", "mysql.connector.connect", "pymssql.connect",
+               "pyodbc.connect", "oracledb.connect", "cx_Oracle.connect", "snowflake.connector.connect", "MySQLdb.connect"}
+
+# SDK clients whose constructor raises when no API key is passed and the variable is unset
+# (openai ``OpenAIError``: "The api_key client option must be set"; google-genai ``ValueError``:
+# "Missing key inputs argument"; groq ``GroqError``; tavily ``MissingAPIKeyError``).
+KEYED_CLIENTS = {
+    "openai.OpenAI": ["OPENAI_API_KEY"], "openai.AsyncOpenAI": ["OPENAI_API_KEY"],
+    "google.genai.Client": ["GEMINI_API_KEY", "GOOGLE_API_KEY"], "google.genai.client.Client": ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+    "groq.Groq": ["GROQ_API_KEY"], "groq.AsyncGroq": ["GROQ_API_KEY"],
+    "tavily.TavilyClient": ["TAVILY_API_KEY"], "tavily.AsyncTavilyClient": ["TAVILY_API_KEY"],
+}
+
 KEYERROR_CATCHERS = {"KeyError", "LookupError", "Exception", "BaseException"}
 IMPORTERROR_CATCHERS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 
@@ -111,7 +126,12 @@ class CallFacts:
         if callee is None:
             return
         if self._is_server_ctor(callee):
-            f["serverConstructions"].append({"line": line, "scope": ctx.scope, "func": ctx.outer, "cls": ctx.cls, "callee": callee, "attr": None})
+            f["serverConstructions"].append({"line": line, "scope": ctx.scope, "func": ctx.outer, "cls": ctx.cls, "callee": callee, "attr": None,
+                                             "kwargs": [k.arg for k in node.keywords if k.arg]})
+        if ctx.import_time and not ctx.catches and callee in DB_CONNECTS:
+            f["importConnects"].append({"line": line, "callee": callee, "scope": ctx.scope})
+        if ctx.import_time and not ctx.catches and callee in KEYED_CLIENTS:
+            self._keyed_client(node, callee, ctx)
         if ctx.scope == "main":
             f["mainCalls"].append({"callee": callee, "line": line})
         elif ctx.scope == "module" and "." not in callee:
@@ -121,7 +141,7 @@ class CallFacts:
             name = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
             has_default = len(node.args) >= 2 or any(k.arg == "default" for k in node.keywords)
             f["envReads"].append({"name": name, "line": line, "kind": callee, "hasDefault": has_default, "scope": ctx.scope, "guarded": True,
-                                  "func": ctx.outer, "cls": ctx.cls})
+                                  "func": ctx.outer, "cls": ctx.cls, "conditional": ctx.conditional})
         if callee in _SYS_PATH_CALLS:
             arg = node.args[1] if callee == "sys.path.insert" and len(node.args) > 1 else node.args[0] if node.args and callee != "sys.path.extend" else None
             f["sysPath"].append({"line": line, "what": f"{callee}()", "target": self.path_of(arg)})
@@ -152,6 +172,32 @@ class CallFacts:
             target = self.qual(node.func.value)
             if target:
                 f["validateCalls"].append({"obj": target, "text": ast.unparse(node.func.value), "line": line, "scope": ctx.scope})
+
+    def _keyed_client(self, node: ast.Call, callee: str, ctx: Ctx) -> None:
+        """An SDK client built at import that raises without its key: none passed (the SDK reads its
+        variable), or one read with ``os.getenv("X")`` without a default (directly or via a module-level name)."""
+        kw = {k.arg: k.value for k in node.keywords if k.arg}
+        if None in [k.arg for k in node.keywords] or node.args:
+            return  # ``**options`` or positional arguments: cannot tell
+        if kw.get("vertexai") is not None:
+            return  # Vertex AI authenticates with Google credentials, not an API key
+        key = kw.get("api_key")
+        if key is None:
+            env = KEYED_CLIENTS[callee]
+        else:
+            env = sorted(self._unset_env_names(key))
+            if not env:
+                return
+        self.facts["importClients"].append({"line": node.lineno, "callee": callee, "env": env, "scope": ctx.scope})
+
+    def _unset_env_names(self, node: ast.expr) -> set[str]:
+        """Variables an expression is when unset: ``os.getenv("X")`` without a default, or a name bound to one."""
+        if isinstance(node, ast.Name) and node.id in self.env_names:
+            return {self.env_names[node.id]}
+        if isinstance(node, ast.Call) and self.qual(node.func) in ("os.getenv", "os.environ.get") and len(node.args) == 1 \
+                and not node.keywords and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            return {node.args[0].value}
+        return set()
 
     @staticmethod
     def _is_async_client(callee: str) -> bool:

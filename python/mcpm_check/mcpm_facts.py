@@ -44,8 +44,11 @@ class FileFacts(CallFacts):
             "mainCalls": [], "moduleCalls": [], "envReads": [], "sysPath": [], "asyncClients": [], "blocking": [],
             "deprecated": [], "attrReads": [], "validateCalls": [], "reexports": {},
             "importExits": [], "importCrashes": [], "settings": [],
+            "importRaises": [], "importConnects": [], "importClients": [],
         }
         self.path_vars: dict[str, dict[str, Any]] = {}
+        # Module-level names bound to an environment read without a default: ``KEY = os.getenv("KEY")``.
+        self.env_names: dict[str, str] = {}
         self.blocking_objects: dict[str, str] = {}
         self._collect_aliases(tree)
         self._collect_blocking_objects(tree)
@@ -109,6 +112,8 @@ class FileFacts(CallFacts):
                 a = n.args[0]
                 if isinstance(a, ast.Constant) and isinstance(a.value, str) and a.value not in env:
                     env.append(a.value)
+            if isinstance(n, ast.Name) and n.id in self.env_names and self.env_names[n.id] not in env:
+                env.append(self.env_names[n.id])
             if isinstance(n, ast.Attribute) and self.qual(n) in ("sys.version_info", "sys.platform", "os.name"):
                 version_guard = True
         return {"validates": validates, "env": env, "versionGuard": version_guard, "stmtLine": stmt.lineno}
@@ -131,10 +136,14 @@ class FileFacts(CallFacts):
         """Visits statements in order; after ``if "X" not in os.environ: raise ...`` reads of X are validated."""
         for stmt in stmts:
             exits = len(self.facts["importExits"])
+            raises = len(self.facts["importRaises"])
             self._stmt(stmt, ctx)
             if ctx.scope == "module":
-                for e in self.facts["importExits"][exits:]:
+                for e in self.facts["importExits"][exits:] + self.facts["importRaises"][raises:]:
                     e.update(self._exit_context(stmt))
+            if ctx.scope == "function" and isinstance(stmt, ast.If) and _terminates(stmt.body):
+                # What follows runs only on some calls (an early ``return``/``raise`` may leave first).
+                ctx = ctx.but(conditional=True)
             if isinstance(stmt, ast.If) and _terminates(stmt.body):
                 missing = self._env_missing(stmt.test)
                 if missing:
@@ -193,6 +202,8 @@ class FileFacts(CallFacts):
                 self._block(h.body, ctx)
             self._block(node.orelse + node.finalbody, ctx)
             return
+        if isinstance(node, ast.Raise) and ctx.import_time and not ctx.catches:
+            self.facts["importRaises"].append({"line": node.lineno, "scope": ctx.scope})
         if isinstance(node, ast.Import):
             for a in node.names:
                 self._import(a.name.split(".")[0], a.name, 0, node.lineno, ctx)
@@ -268,6 +279,12 @@ class FileFacts(CallFacts):
             key = t.slice
             if isinstance(key, ast.Constant) and key.value == "PYTHONPATH":
                 f["sysPath"].append({"line": node.lineno, "what": "os.environ[\"PYTHONPATH\"] assignment", "target": {"kind": "unknown"}})
+        if isinstance(t, ast.Name) and ctx.scope == "module":
+            unset = self._unset_env_names(value) if value is not None else set()
+            if unset:
+                self.env_names[t.id] = next(iter(unset))
+            else:
+                self.env_names.pop(t.id, None)
         if isinstance(t, ast.Name) and ctx.scope in ("module", "main"):
             self._bind(t.id, node.lineno, self._value_kind(value), ctx)
             where = mcpm_paths.evaluate(value, self.qual, self.path_vars)
@@ -335,7 +352,7 @@ class FileFacts(CallFacts):
             self.facts["envReads"].append({
                 "name": name, "line": node.lineno, "kind": "os.environ[]", "hasDefault": False, "scope": ctx.scope,
                 "guarded": bool(ctx.catches & KEYERROR_CATCHERS) or (ast.unparse(key) in ctx.env_checks),
-                "func": ctx.outer, "cls": ctx.cls,
+                "func": ctx.outer, "cls": ctx.cls, "conditional": ctx.conditional,
             })
         elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and ctx.import_time:
             base = self.qual(node.value)

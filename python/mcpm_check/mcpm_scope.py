@@ -57,7 +57,7 @@ class Ctx:
 
     def __init__(self, scope: str = "module", func: str | None = None, is_async: bool = False,
                  cls: str | None = None, catches: frozenset[str] = frozenset(), env_checks: frozenset[str] = frozenset(),
-                 type_checking: bool = False, outer: str | None = None) -> None:
+                 type_checking: bool = False, outer: str | None = None, conditional: bool = False) -> None:
         self.scope = scope
         self.outer = outer
         self.func = func
@@ -66,9 +66,11 @@ class Ctx:
         self.catches = catches
         self.env_checks = env_checks
         self.type_checking = type_checking
+        # In a function, after an ``if …: return``: may not run on every call.
+        self.conditional = conditional
 
     def but(self, **kw: Any) -> "Ctx":
-        c = Ctx(self.scope, self.func, self.is_async, self.cls, self.catches, self.env_checks, self.type_checking, self.outer)
+        c = Ctx(self.scope, self.func, self.is_async, self.cls, self.catches, self.env_checks, self.type_checking, self.outer, self.conditional)
         for k, v in kw.items():
             setattr(c, k, v)
         return c

@@ -1,7 +1,7 @@
 import path from "node:path";
 import * as z from "../kernel/zod.js";
 import { MAX_DESCRIPTION_LENGTH } from "../scaffold/create.js";
-import { UserError } from "../kernel/errors.js";
+import { CannotRunError, UserError } from "../kernel/errors.js";
 import { knownTarget, type Target } from "../monorepo/manifest.js";
 import { toTitle, validateServerName } from "../monorepo/names.js";
 
@@ -40,7 +40,11 @@ export type AddServerOptions = Required<Omit<z.infer<typeof addServerOptionsSche
  */
 export function parseAddServerOptions(raw: unknown): AddServerOptions {
   const result = addServerOptionsSchema.safeParse(raw);
-  if (!result.success) throw new UserError(result.error.issues[0]!.message);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    // An unknown target is a bad option value (exit 2), as in `check --target`.
+    throw (issue as { params?: { unknownTarget?: boolean } }).params?.unknownTarget ? new CannotRunError(issue.message) : new UserError(issue.message);
+  }
   const { cwd, name, description, targets } = result.data;
   return { cwd, name, description: description?.trim() ? description : defaultDescription(name), targets: (targets ?? []) as Target[] };
 }

@@ -73,12 +73,12 @@ export async function planAddServerIn(original: LoadedManifest, name: string, de
   const server = serverData(name, description);
 
   const vendored = await readCanonicalShared(root);
-  const sharedRequirements = (await readTextOrNull(path.join(root, SHARED_DIR, "requirements.txt"))) ?? "";
+  const sharedRequirements = (await readTextOrNull(path.join(root, SHARED_DIR, "requirements.txt"), `${SHARED_DIR}/requirements.txt`)) ?? "";
   const problem = checkSharedRequirements(sharedRequirements, SHARED_REQUIREMENTS)[0];
   if (problem) {
     throw new UserError(`${problem.file}:${problem.line}: ${problem.message}; fix it first: the new server would inherit it (sync refuses it too)`);
   }
-  const sharedEnv = await readTextOrNull(path.join(root, ...SHARED_ENV_FILE.split("/")));
+  const sharedEnv = await readTextOrNull(path.join(root, ...SHARED_ENV_FILE.split("/")), SHARED_ENV_FILE);
   const envProblem = sharedEnv === null ? undefined : checkSharedEnv(sharedEnv)[0];
   if (envProblem) {
     throw new UserError(`${envProblem.file}:${envProblem.line}: ${envProblem.message}; fix it first: the new server would inherit it (sync refuses it too)`);

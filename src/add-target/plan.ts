@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import * as z from "../kernel/zod.js";
 import { readTextOrNull } from "../kernel/fs.js";
-import { UserError } from "../kernel/errors.js";
+import { CannotRunError, UserError } from "../kernel/errors.js";
 import { knownTarget, MANIFEST_FILE, parseManifest, TARGETS, type LoadedManifest, type Manifest, type Target } from "../monorepo/manifest.js";
 import { diffAgainstDisk, type DesiredFile, type FileChange } from "../monorepo/changes.js";
 import { serverData } from "../scaffold/server-files.js";
@@ -33,7 +33,11 @@ export interface AddTargetOptions {
  */
 export function parseAddTargetOptions(raw: unknown): AddTargetOptions {
   const result = addTargetOptionsSchema.safeParse(raw);
-  if (!result.success) throw new UserError(result.error.issues[0]!.message);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    // An unknown target is a bad option value (exit 2), as in `check --target`.
+    throw (issue as { params?: { unknownTarget?: boolean } }).params?.unknownTarget ? new CannotRunError(issue.message) : new UserError(issue.message);
+  }
   return { cwd: result.data.cwd, targets: sortTargets(result.data.targets as Target[]) };
 }
 
@@ -53,6 +57,8 @@ export interface AddTargetPlan {
   readmeAppended: boolean;
   /** Advice that does not block (e.g. a server folder is missing, so it gets no artefacts). */
   warnings: string[];
+  /** Set when every requested target is listed and complete: why nothing is written (not an error). */
+  upToDate?: string;
 }
 
 /**
@@ -112,8 +118,9 @@ export async function planTargetArtefacts(
  * Targets the manifest already lists get only their missing files (restoring a deleted Dockerfile,
  * as `check`'s target-files rule advises); their existing files are left alone.
  *
- * @throws UserError when a new target cannot run the manifest's Python (as `create` refuses it); when
- *   every requested target is already listed and complete; when an artefact file of a new target already
+ * Every requested target already listed and complete is a plan with no changes and `upToDate` set.
+ *
+ * @throws UserError when a new target cannot run the manifest's Python (as `create` refuses it); when an artefact file of a new target already
  *   exists (names it); when the new manifest would not validate.
  */
 export async function planAddTargetIn(loaded: LoadedManifest, requested: readonly Target[]): Promise<AddTargetPlan> {
@@ -124,9 +131,9 @@ export async function planAddTargetIn(loaded: LoadedManifest, requested: readonl
   if (refused) throw new UserError(refused);
   const missing = alreadyListed.length > 0 ? await planTargetArtefacts(loaded, alreadyListed, "add-target", { onlyMissing: true }) : { changes: [], warnings: [] };
   if (added.length === 0 && missing.changes.length === 0) {
-    throw new UserError(
-      `${alreadyListed.join(", ")} ${alreadyListed.length === 1 ? "is" : "are"} already listed in ${MANIFEST_FILE} (targets: ${loaded.manifest.targets.join(", ")}) and every server has its files; nothing to add`,
-    );
+    // Asking for what is already there is answered, not refused: the monorepo is as requested.
+    const upToDate = `${alreadyListed.join(", ")} ${alreadyListed.length === 1 ? "is" : "are"} already listed in ${MANIFEST_FILE} (targets: ${loaded.manifest.targets.join(", ")}) and every server has its files; nothing to add`;
+    return { root, added: [], alreadyListed, manifest: loaded.manifest, changes: [], readmeAppended: false, warnings: [], upToDate };
   }
   const fresh = added.length > 0 ? await planTargetArtefacts(loaded, added, "add-target") : { changes: [], warnings: [] };
   const artefacts = [...missing.changes, ...fresh.changes].sort((a, b) => byCodeUnit(a.path, b.path));

@@ -62,6 +62,8 @@ export interface ServerData {
   localModules: Map<string, { kind: "module" | "package" | "namespace"; rel: string }>;
   /** Top-level names of the server folder and the entry file's folder (`src` itself, sibling modules): local, never PyPI packages. */
   nearbyModules: Set<string>;
+  /** Package folders under the server's `src/` (its own code in the src layout), which are not PyPI distributions. */
+  srcPackages: Set<string>;
   /** requirements.txt, or (without one) the `[project] dependencies` of pyproject.toml as lines (filled in after the analyzer ran). */
   requirements: TextFile | null;
   /** Where `requirements` came from. */
@@ -153,6 +155,12 @@ export async function collectServer(root: string, server: CheckedServer, index: 
       else if (e.isFile() && /\.py$/.test(e.name)) nearbyModules.add(e.name.slice(0, -3));
     }
   }
+  // `src/<pkg>/`: the server's own package in the src layout, importable only once the project is installed
+  // (https://packaging.python.org/en/latest/discussions/src-layout-vs-flat-layout/).
+  const srcPackages = new Set<string>();
+  for (const e of await fs.readdir(path.join(server.dir, "src"), { withFileTypes: true }).catch(() => [])) {
+    if (e.isDirectory() && /^[A-Za-z_]\w*$/.test(e.name)) srcPackages.add(e.name);
+  }
   const requirements = await read("requirements.txt");
   return {
     server,
@@ -163,6 +171,7 @@ export async function collectServer(root: string, server: CheckedServer, index: 
     sources,
     localModules,
     nearbyModules,
+    srcPackages,
     requirements,
     requirementsFrom: requirements ? "requirements.txt" : null,
     envExample,
@@ -218,4 +227,61 @@ export function* parsedSources(server: ServerData): Generator<{ rel: string; src
     const facts = server.facts.get(src.id);
     if (facts && !facts.parseError) yield { rel: src.rel, srcRel: src.srcRel, module: src.module, facts };
   }
+}
+
+/**
+ * Root-relative paths of the server's Python files that can run when FastMCP imports the entry file:
+ * the entry and, transitively, the modules of the server's own that it imports (a package's
+ * `__init__.py` with each submodule, relative imports resolved from the importing module;
+ * imports under `if __name__ == "__main__":` never run there). Null when that cannot be known
+ * (the entry is missing, or a file on the way cannot be parsed).
+ */
+export function reachableFiles(server: ServerData): Set<string> | null {
+  const entry = server.sources.find((s) => s.id === server.entry.sourceId);
+  if (!entry) return null;
+  const byModule = new Map<string, SourceFile[]>();
+  for (const s of server.sources) {
+    const list = byModule.get(s.module) ?? [];
+    list.push(s);
+    byModule.set(s.module, list);
+  }
+  /** Sources for a dotted name: exact, or (after a sys.path edit or a `src/` layout) a module ending with it. */
+  const lookup = (name: string): SourceFile[] => {
+    const exact = byModule.get(name);
+    if (exact) return exact;
+    return server.sources.filter((s) => s.module.endsWith(`.${name}`));
+  };
+  const seen = new Set<string>([entry.rel]);
+  const queue: SourceFile[] = [entry];
+  while (queue.length) {
+    const src = queue.shift()!;
+    const facts = server.facts.get(src.id);
+    if (!facts || facts.parseError) return null;
+    const parts = src.module.split(".");
+    const pkg = src.isPackage ? parts : parts.slice(0, -1);
+    for (const imp of facts.imports) {
+      if (imp.scope === "main" || imp.typeChecking) continue;
+      let base: string[];
+      if (imp.level === 0) base = imp.module.split(".");
+      else {
+        if (imp.level - 1 > pkg.length) continue;
+        base = [...pkg.slice(0, pkg.length - (imp.level - 1)), ...(imp.module ? imp.module.split(".") : [])];
+      }
+      const names: string[] = [];
+      for (let i = 1; i <= base.length; i++) names.push(base.slice(0, i).join("."));
+      for (const n of imp.names) names.push([...base, n].join("."));
+      for (const name of names) {
+        if (!name) continue;
+        for (const hit of lookup(name)) {
+          if (seen.has(hit.rel)) continue;
+          seen.add(hit.rel);
+          queue.push(hit);
+          // Importing `pkg.mod` runs `pkg/__init__.py` first.
+          const hp = hit.module.split(".");
+          for (let i = 1; i < hp.length; i++) for (const init of byModule.get(hp.slice(0, i).join(".")) ?? []) if (!seen.has(init.rel)) (seen.add(init.rel), queue.push(init));
+        }
+      }
+    }
+  }
+  return seen;
 }

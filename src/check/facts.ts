@@ -82,14 +82,14 @@ export interface FileFacts {
   defs: { name: string; line: number; async: boolean; scope: "module" | "main"; setsGlobals: string[]; validates: string[] }[];
   classes: { name: string; line: number; hasValidate: boolean; scope: "module" | "main" }[];
   /** Calls that construct a FastMCP server, with where they happen. `attr` is set for `self.<attr> = FastMCP(...)`. */
-  serverConstructions: { line: number; scope: Scope; func: string | null; cls: string | null; callee: string; attr: string | null }[];
+  serverConstructions: { line: number; scope: Scope; func: string | null; cls: string | null; callee: string; attr: string | null; kwargs?: string[] }[];
   /** Calls made under the main guard. */
   mainCalls: { callee: string; line: number }[];
   /** Calls of plain (undotted) names made at module level (e.g. `init()`). */
   moduleCalls: { callee: string; line: number }[];
   /** Environment reads; `name` is null when not a string literal. */
   /** `func`: the module-level function (or method's outermost function) the read is in; `cls`: the enclosing class. */
-  envReads: { name: string | null; line: number; kind: string; hasDefault: boolean; scope: Scope; guarded: boolean; func?: string | null; cls?: string | null }[];
+  envReads: { name: string | null; line: number; kind: string; hasDefault: boolean; scope: Scope; guarded: boolean; func?: string | null; cls?: string | null; conditional?: boolean }[];
   sysPath: { line: number; what: string; target?: PathTarget }[];
   asyncClients: { line: number; callee: string; scope: Scope }[];
   /** `client` is set for a method call on a synchronous client (`s3.get_object` on a `boto3.client`). */
@@ -98,6 +98,12 @@ export interface FileFacts {
   importExits: { line: number; callee: string; scope: Scope; validates?: string[]; env?: string[]; versionGuard?: boolean; stmtLine?: number }[];
   /** Import-time calls that crash under FastMCP's loader: `parser.parse_args()`, `asyncio.run(...)`. */
   importCrashes: { line: number; kind: "parse_args" | "asyncio-run"; callee: string }[];
+  /** `raise` at import time outside any `try:`, with what the enclosing module-level statement checks (as for `importExits`). */
+  importRaises?: { line: number; scope: Scope; validates?: string[]; env?: string[]; versionGuard?: boolean; stmtLine?: number }[];
+  /** A database driver's `connect()` at import time (opens a network connection while FastMCP loads the file). */
+  importConnects?: { line: number; callee: string; scope: Scope }[];
+  /** An SDK client built at import time that raises when its API key variable (`env`) is unset. */
+  importClients?: { line: number; callee: string; env: string[]; scope: Scope }[];
   /** pydantic-settings classes and their fields without defaults (environment variable names upper-cased). */
   settings: { name: string; line: number; prefix: string; required: { field: string; env: string; line: number }[] }[];
   deprecated: { line: number; call: string }[];

@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { readCanonicalShared, readLock, SHARED_DIR, type SharedFile, type SyncLock } from "../monorepo/vendor.js";
 import { CannotRunError, UserError } from "../kernel/errors.js";
-import { collectServer, type ServerData } from "./collect.js";
+import { collectServer, reachableFiles, type ServerData } from "./collect.js";
 import type { AnalyzerRequest } from "./facts.js";
 import { runAnalyzer } from "./python.js";
 import type { Rule, RuleContext } from "./rule.js";
@@ -89,6 +89,25 @@ export interface CheckOptions {
   env: NodeJS.ProcessEnv;
 }
 
+/** Rules about the whole folder, true of a file whether the entry imports it or not. */
+const FOLDER_RULES = new Set<Finding["rule"]>(["shadowed-module", "shared-drift", "server-layout", "fastmcp-json", "python-version"]);
+
+/**
+ * A Python file of the server folder that the entry file never imports (a script, a client, an
+ * example next to the server) does not run when FastMCP loads the server: its errors become
+ * warnings that say so.
+ */
+function onlyReachableErrors(server: ServerData, findings: Finding[]): Finding[] {
+  const reachable = reachableFiles(server);
+  if (!reachable) return findings;
+  const sources = new Set(server.sources.map((s) => s.rel));
+  return findings.map((f) =>
+    f.severity === "error" && !FOLDER_RULES.has(f.rule) && sources.has(f.file) && !reachable.has(f.file)
+      ? { ...f, severity: "warning", message: `${f.message} (${server.entry.rel} never imports this file, so it does not run when FastMCP loads the server)` }
+      : f,
+  );
+}
+
 /**
  * The interpreter that parses the code when neither `--interpreter` nor `MCPM_PYTHON` names one:
  * in a monorepo with mcp-monorepo.yaml, the oldest Python the checked targets run (FastMCP
@@ -146,6 +165,11 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
       if (facts) d.facts.set(src.id, facts);
     }
   }
+  // Files the entry imports first, so that a finding about an import names a file that runs.
+  for (const d of data) {
+    const reachable = reachableFiles(d);
+    if (reachable) d.sources.sort((a, b) => Number(!reachable.has(a.rel)) - Number(!reachable.has(b.rel)));
+  }
   const stdlib = new Set(analyzer.stdlib);
   for (const d of data) usePyprojectDependencies(d, analyzer, ws.root);
   const packages = opts.offline ? new Map() : await resolvePackages(data, { python: analyzer.python.executable, runtime: resolutionRuntime(targets, ws.manifest), stdlib, env: opts.env });
@@ -168,7 +192,11 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
 
   const ctx: RuleContext = { root: ws.root, manifest: ws.manifest, targets, analyzer, stdlib, canonical, canonicalRequirements, lock, packages, env: opts.env };
   const findings: Finding[] = [];
-  for (const d of data) for (const rule of RULES) findings.push(...(await rule(d, ctx)));
+  for (const d of data) {
+    const own: Finding[] = [];
+    for (const rule of RULES) own.push(...(await rule(d, ctx)));
+    findings.push(...onlyReachableErrors(d, own));
+  }
   if (!opts.servers?.length) {
     findings.push(...rootPythonVersionFindings(rootPython, ctx));
     findings.push(...(await sharedSecretFindings(ws.root, targets)));

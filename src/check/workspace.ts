@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { glob } from "tinyglobby";
 import { CannotRunError, UserError } from "../kernel/errors.js";
-import { findRoot, TARGETS, type Manifest, type Target } from "../monorepo/manifest.js";
+import { findRoot, TARGETS, unknownTargetMessage, type Manifest, type Target } from "../monorepo/manifest.js";
 import { openMonorepoAt, type Monorepo } from "../monorepo/monorepo.js";
 import type { CheckedServer } from "./types.js";
 import { byCodeUnit } from "../kernel/compare.js";
@@ -59,6 +59,7 @@ export function sourceRootOf(entryFile: string): string {
 
 /** Entry file of a folder by the layouts real repositories use, or null. */
 async function entryOf(dir: string): Promise<{ entryFile: string; config: string | null } | null> {
+  let missing: { entryFile: string; config: string } | null = null;
   const configs = (await glob(["fastmcp.json", "*.fastmcp.json"], { cwd: dir, onlyFiles: true, expandDirectories: false })).sort((a, b) => (a === "fastmcp.json" ? -1 : b === "fastmcp.json" ? 1 : byCodeUnit(a, b)));
   for (const config of configs) {
     const text = await fs.readFile(path.join(dir, config), "utf8").catch(() => null);
@@ -71,7 +72,10 @@ async function entryOf(dir: string): Promise<{ entryFile: string; config: string
     const p = typeof data?.source?.path === "string" ? data.source.path.replace(/:[A-Za-z_][A-Za-z0-9_]*$/, "") : null;
     if (p && (await isFile(path.join(dir, p)))) return { entryFile: path.posix.normalize(p.replace(/\\/g, "/")), config };
     if (!p || data === null) return { entryFile: "src/server.py", config };
+    // `fastmcp run` reads source.path from this file: a missing one is the server's entry (the fastmcp-json rule reports it).
+    missing ??= { entryFile: path.posix.normalize(p.replace(/\\/g, "/")), config };
   }
+  if (missing) return missing;
   for (const cand of ["src/server.py", "server.py"]) if (await isFile(path.join(dir, cand))) return { entryFile: cand, config: null };
   const pkgs = await glob(["src/*/server.py"], { cwd: dir, onlyFiles: true, ignore: IGNORED_DIRS, expandDirectories: false });
   if (pkgs.length === 1) return { entryFile: pkgs[0]!, config: null };
@@ -222,7 +226,7 @@ export async function loadWorkspace(start: string, only: string[]): Promise<Work
  */
 export function resolveTargets(given: string[], manifest: Manifest | null): Target[] {
   for (const t of given) {
-    if (!(TARGETS as readonly string[]).includes(t)) throw new CannotRunError(`unknown target "${t}"; use one of ${TARGETS.join(", ")}`);
+    if (!(TARGETS as readonly string[]).includes(t)) throw new CannotRunError(unknownTargetMessage(t));
   }
   if (given.length > 0) return [...new Set(given)] as Target[];
   if (manifest && manifest.targets.length > 0) return manifest.targets;

@@ -38,8 +38,13 @@ export const addTargetAction: CommandAction<{ targets: string[]; options: AddTar
       changes: result.changes.filter((ch) => ch.kind !== "unchanged").map((ch) => ({ path: ch.path, kind: ch.kind })),
       warnings: result.warnings,
       dirty: result.dirty,
+      ...(result.upToDate ? { upToDate: result.upToDate } : {}),
     };
     writeLine(ctx.stdout, JSON.stringify(json, null, 2));
+    return 0;
+  }
+  if (result.upToDate) {
+    writeLine(ctx.stdout, `${result.upToDate} (nothing was written).`);
     return 0;
   }
   const color = useColor(ctx);

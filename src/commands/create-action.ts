@@ -195,7 +195,12 @@ export const createAction: CommandAction<{ dir?: string; options: CreateFlags; c
   const c = pc.createColors(useColor(ctx));
   const notes: Array<{ level: "warn" | "info"; text: string }> = result.warnings.map((text) => ({ level: "warn", text }));
   if (result.git === "unavailable") notes.push({ level: "warn", text: "git was not found, so no repository was initialized" });
-  if (result.git === "initialized") notes.push({ level: "info", text: "git init done, but the initial commit failed (no git user.name/user.email?); the files are staged" });
+  if (result.git === "failed") notes.push({ level: "warn", text: `no repository was initialized: ${result.gitError}` });
+  if (result.git === "initialized") {
+    // Name the step and git's reason; a missing identity is the usual one for the commit.
+    const identity = /user\.email|user\.name|identity/i.test(result.gitError ?? "") ? " (set git user.name and user.email)" : "";
+    notes.push({ level: "info", text: `git init done, but the initial commit failed${identity}: ${result.gitError ?? "unknown reason"}` });
+  }
   if (p) {
     // Inside the clack frame, before the outro.
     for (const n of notes) (n.level === "warn" ? p.log.warn : p.log.info)(n.text, { output: ctx.stdout });
@@ -233,6 +238,7 @@ export function createJson(result: CreateResult, shownDir: string): Record<strin
     targets: result.manifest.targets,
     servers: result.manifest.servers.map((s) => ({ name: s.name, description: s.description, folder: s.folder, entrypoint: s.entrypoint, requirements: s.requirements })),
     git: result.git,
+    ...(result.gitError ? { gitError: result.gitError } : {}),
     files: result.changes.map((ch) => ch.path),
     warnings: result.warnings,
   };

@@ -2,7 +2,7 @@ import { Option, type Command } from "commander";
 import type { RunState } from "./types.js";
 import type { Context } from "../kernel/context.js";
 import { DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, PYTHON_VERSIONS, TARGETS } from "../kernel/defaults.js";
-import { UserError } from "../kernel/errors.js";
+import { CannotRunError, UserError } from "../kernel/errors.js";
 import type { CreateFlags } from "./create-action.js";
 
 // Start-up module (the lazy pattern of src/cli.ts): options and help only; the body is
@@ -54,7 +54,7 @@ function defineCreate(cmd: Command, ctx: Context, state: RunState, guardCommands
       new Option("--target <name>", "deployment target (repeatable; default fastmcp-cloud): writes its artefacts per server")
         .choices([...TARGETS])
         .argParser((value: string, previous: string[] | undefined) => {
-          if (!(TARGETS as readonly string[]).includes(value)) throw new UserError(`unknown target "${value}"; use one of ${TARGETS.join(", ")}`);
+          if (!(TARGETS as readonly string[]).includes(value)) throw new CannotRunError(`unknown target "${value}"; use one of ${TARGETS.join(", ")}`);
           return [...(previous ?? []), value];
         }),
     )

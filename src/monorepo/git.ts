@@ -1,5 +1,5 @@
 import { UserError } from "../kernel/errors.js";
-import { runProcess, type ProcResult } from "../kernel/proc.js";
+import { describeFailure, runProcess, type ProcResult } from "../kernel/proc.js";
 
 /**
  * Lists which of `paths` have uncommitted changes in git (modified, staged, added,
@@ -55,17 +55,31 @@ function firstLine(s: string | undefined): string {
   return (s ?? "").split("\n").find((l) => l.trim())?.replace(/^fatal:\s*/, "").trim() ?? "";
 }
 
+/** What {@link initRepository} did, and when a step failed, which one and why (git's own last line). */
+export interface InitOutcome {
+  /** `committed`; `initialized` (a later step failed: the files stay as they are); `unavailable` (git is not installed); `failed` (`git init` itself failed). */
+  state: "committed" | "initialized" | "unavailable" | "failed";
+  /** The step that failed and git's reason, e.g. `git init: exit 128: ... No space left on device`. */
+  reason?: string;
+}
+
 /**
  * `git init` (branch `main`; `git init` alone for a git older than 2.28, which has no `-b`),
  * `git add -A` and a commit with `message` in `root`.
  *
- * @returns `committed`; `initialized` when the commit failed (no git identity: the files stay
- *   staged); `unavailable` when git is not installed or `git init` failed.
+ * @returns the outcome; a failed step is named with what git said (a full disk is not "git was not found").
  */
-export async function initRepository(root: string, message: string): Promise<"committed" | "initialized" | "unavailable"> {
+export async function initRepository(root: string, message: string): Promise<InitOutcome> {
   // In this terminal's session (no process group of its own): a signed commit may ask for a passphrase.
-  const git = async (...args: string[]) => (await runProcess("git", args, { cwd: root, group: false })).code === 0;
-  if (!(await git("init", "-q", "-b", "main")) && !(await git("init", "-q"))) return "unavailable";
-  if ((await git("add", "-A")) && (await git("commit", "-q", "--no-verify", "-m", message))) return "committed";
-  return "initialized";
+  const git = (...args: string[]) => runProcess("git", args, { cwd: root, group: false });
+  const why = (step: string, r: ProcResult) => `${step}: ${describeFailure(r) ?? "failed"}`;
+  let init = await git("init", "-q", "-b", "main");
+  if (init.code !== 0 && !init.startError) init = await git("init", "-q");
+  if (init.startError?.notFound) return { state: "unavailable" };
+  if (init.code !== 0) return { state: "failed", reason: why("git init", init) };
+  const add = await git("add", "-A");
+  if (add.code !== 0) return { state: "initialized", reason: why("git add", add) };
+  const commit = await git("commit", "-q", "--no-verify", "-m", message);
+  if (commit.code !== 0) return { state: "initialized", reason: why("git commit", commit) };
+  return { state: "committed" };
 }

@@ -5,6 +5,7 @@ import * as z from "../kernel/zod.js";
 import { codeFrame } from "../kernel/code-frame.js";
 import { PYTHON_VERSIONS, TARGETS } from "../kernel/defaults.js";
 import { CannotRunError } from "../kernel/errors.js";
+import { didYouMean } from "../kernel/suggest.js";
 import { validateServerName } from "./names.js";
 
 /** The manifest's file name at the monorepo root. */
@@ -15,9 +16,12 @@ export const MANIFEST_FORMAT_VERSION = 1;
 // Targets and Python versions live in ./defaults.ts (imported by the option declarations at start-up).
 export { FASTMCP_CLOUD_PYTHON, PYTHON_VERSIONS, TARGETS, type Target } from "../kernel/defaults.js";
 
+/** The one message for a target name no command knows (an unknown target is a bad option value: exit 2 everywhere). */
+export const unknownTargetMessage = (t: string) => `unknown target "${t}"; use one of ${TARGETS.join(", ")}`;
+
 /** A `--target` value (a string check, for `add-server` and `add-target` options): one the manifest can name. */
 export const knownTarget = z.superRefine((t: string, ctx) => {
-  if (!(TARGETS as readonly string[]).includes(t)) ctx.addIssue({ code: "custom", message: `unknown target "${t}"; use one of ${TARGETS.join(", ")}` });
+  if (!(TARGETS as readonly string[]).includes(t)) ctx.addIssue({ code: "custom", message: unknownTargetMessage(t), params: { unknownTarget: true } });
 });
 
 const serverSchema = z.object({
@@ -125,6 +129,13 @@ export function parseManifest(text: string, root: string): LoadedManifest {
   } catch (err) {
     throw new CannotRunError(`${MANIFEST_FILE}: invalid YAML: ${(err as Error).message.split("\n")[0]}`);
   }
+  const unknown = unknownKey(doc);
+  if (unknown) {
+    const pos = unknown.range ? lineCounter.linePos(unknown.range[0]) : undefined;
+    const where = unknown.parent.length ? unknown.parent.join(".") : "(top level)";
+    const hint = unknown.suggestion ? `; did you mean "${unknown.suggestion}"?` : `; known keys: ${unknown.known.join(", ")}`;
+    throw new CannotRunError(`${MANIFEST_FILE}${pos ? `:${pos.line}` : ""}: ${where}: unknown key "${unknown.key}"${hint}`, pos ? codeFrame(text, pos.line, pos.col) : []);
+  }
   const result = manifestSchema.safeParse(data);
   // The line of the value at `keyPath` (or of its nearest ancestor that has one), and its source text.
   const locate = (keyPath: Array<string | number>) => {
@@ -144,7 +155,10 @@ export function parseManifest(text: string, root: string): LoadedManifest {
     const keyPath = issue.path.filter((p): p is string | number => typeof p !== "symbol");
     const { pos, source } = locate(keyPath);
     const value = keyPath.length ? doc.getIn(keyPath) : undefined;
-    const hint = typeof value === "number" && source !== undefined ? quotingHint(String(keyPath[keyPath.length - 1]), source.trim()) : "";
+    // Quoting helps only when the quoted text is valid there (`python: 3.12`), never for `formatVersion: 2`.
+    const quoted = typeof value === "number" && source !== undefined && keyPath.length > 0 ? withValue(data, keyPath, source.trim()) : undefined;
+    const fixedByQuoting = quoted !== undefined && !(manifestSchema.safeParse(quoted).error?.issues ?? []).some((i) => i.path.join(".") === keyPath.join("."));
+    const hint = fixedByQuoting ? quotingHint(String(keyPath[keyPath.length - 1]), source!.trim()) : keyPath.join(".") === "formatVersion" ? `; this version of create-mcp-monorepo reads format ${MANIFEST_FORMAT_VERSION} (a newer version may read this one: npx create-mcp-monorepo@latest)` : "";
     throw refuse(keyPath, `${issue.message}${hint}`, pos);
   }
   const folderProblem = serverFolderProblem(result.data);
@@ -167,6 +181,13 @@ export function normalizeFolder(folder: string): string {
 function serverFolderProblem(manifest: Manifest): { keyPath: Array<string | number>; message: string } | null {
   const shared = normalizeFolder(manifest.shared);
   const seen = new Map<string, string>();
+  const names = new Map<string, number>();
+  for (const [i, s] of manifest.servers.entries()) {
+    // Every command selects a server by name (`--server`, the lock, bundle): two with one name make them pick either.
+    const first = names.get(s.name);
+    if (first !== undefined) return { keyPath: ["servers", i, "name"], message: `"${s.name}" is also the name of servers[${first}]; each server has a name of its own` };
+    names.set(s.name, i);
+  }
   for (const [i, s] of manifest.servers.entries()) {
     const keyPath = ["servers", i, "folder"];
     const folder = normalizeFolder(s.folder);
@@ -190,6 +211,45 @@ function serverFolderProblem(manifest: Manifest): { keyPath: Array<string | numb
     seen.set(folder, s.name);
   }
   return null;
+}
+
+/** Keys the manifest schema defines, at the top level and in each server. */
+const TOP_KEYS = Object.keys(manifestSchema.shape);
+const SERVER_KEYS = Object.keys(serverSchema.shape);
+
+/**
+ * The first key the schema does not define (a misspelt `target:` would otherwise be dropped, and
+ * every rule that reads `targets:` silently skipped), with its source range and the closest known key.
+ */
+function unknownKey(doc: Document): { key: string; parent: Array<string | number>; range?: [number, number, number]; suggestion: string | null; known: string[] } | null {
+  const scan = (node: unknown, known: string[], parent: Array<string | number>) => {
+    if (!isMap(node)) return null;
+    for (const pair of node.items) {
+      const k = pair.key as { value?: unknown; range?: [number, number, number] } | null;
+      const key = k && typeof k === "object" && "value" in k ? String(k.value) : String(pair.key);
+      if (!known.includes(key)) return { key, parent, range: k?.range, suggestion: didYouMean(key, known), known };
+    }
+    return null;
+  };
+  const top = scan(doc.contents, TOP_KEYS, []);
+  if (top) return top;
+  const servers = doc.get("servers", true);
+  if (isSeq(servers)) {
+    for (const [i, item] of servers.items.entries()) {
+      const hit = scan(item, SERVER_KEYS, ["servers", i]);
+      if (hit) return hit;
+    }
+  }
+  return null;
+}
+
+/** A copy of `data` with the value at `keyPath` replaced. */
+function withValue(data: unknown, keyPath: Array<string | number>, value: unknown): unknown {
+  const copy = structuredClone(data) as Record<string | number, unknown>;
+  let node = copy;
+  for (const k of keyPath.slice(0, -1)) node = node[k] as Record<string | number, unknown>;
+  node[keyPath[keyPath.length - 1]!] = value;
+  return copy;
 }
 
 /**

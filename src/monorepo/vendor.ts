@@ -236,6 +236,8 @@ export async function readLock(root: string): Promise<SyncLock> {
     text = await fs.readFile(file, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyLock();
+    // Node's read of a folder says EISDIR without the path: name the file.
+    if ((err as NodeJS.ErrnoException).code === "EISDIR") throw new CannotRunError(`${LOCK_FILE} is a folder, not a file: move it away (sync writes the lock again)`);
     throw err;
   }
   let data: unknown;

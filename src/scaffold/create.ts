@@ -81,9 +81,12 @@ export interface CreateResult {
    * `committed` (git init + initial commit), `initialized` (init only: no git identity
    * configured), `skipped` (not asked, or dry run), `existing` (a .git was there),
    * `enclosing` (the folder is inside another repository's work tree: no nested `git init`;
-   * see {@link CreateResult.gitRoot}) or `unavailable` (git not found).
+   * see {@link CreateResult.gitRoot}), `unavailable` (git not found) or `failed` (`git init` failed:
+   * see {@link CreateResult.gitError}).
    */
-  git: "committed" | "initialized" | "skipped" | "existing" | "enclosing" | "unavailable";
+  git: "committed" | "initialized" | "skipped" | "existing" | "enclosing" | "unavailable" | "failed";
+  /** The git step that failed and git's reason, when `git` is `initialized` or `failed`. */
+  gitError?: string;
   /** The enclosing repository's top folder when `git` is `enclosing`. */
   gitRoot?: string;
   /** Advice worth showing (none today: a Python version a target cannot run is refused instead). */
@@ -175,10 +178,11 @@ export async function renderMonorepo(opts: CreateOptions): Promise<{ files: Map<
  * create-next-app does, so `add-server`'s uncommitted-changes guard starts from a
  * clean tree. Without a git identity the files stay staged and uncommitted.
  */
-async function gitInit(root: string): Promise<CreateResult["git"]> {
+async function gitInit(root: string): Promise<{ git: CreateResult["git"]; gitError?: string }> {
   // Loaded here, not at the top: `--no-git` and `--dry-run` never start a process.
   const { initRepository } = await import("../monorepo/git.js");
-  return initRepository(root, `Initial commit from create-mcp-monorepo ${VERSION}`);
+  const outcome = await initRepository(root, `Initial commit from create-mcp-monorepo ${VERSION}`);
+  return outcome.reason ? { git: outcome.state, gitError: outcome.reason } : { git: outcome.state };
 }
 
 /**
@@ -204,13 +208,14 @@ export async function createMonorepo(raw: unknown, opts: { dryRun?: boolean; aft
   await writeTreeAtomically(options.targetDir, files);
   if (opts.afterWrite) warnings.push(...(await opts.afterWrite(options.targetDir, manifest)));
   let git: CreateResult["git"] = "skipped";
+  let gitError: string | undefined;
   if (state === "git-only") git = "existing";
   else if (options.git) {
     // Inside another work tree a nested repository would hide these files from it (and GitHub
     // runs only the outer repository's .github/workflows): leave them to the outer repository.
     const outer = await enclosingGitRepo(options.targetDir);
     if (outer) return { ...base, dryRun: false, git: "enclosing", gitRoot: outer };
-    git = await gitInit(options.targetDir);
+    ({ git, gitError } = await gitInit(options.targetDir));
   }
-  return { ...base, dryRun: false, git };
+  return { ...base, dryRun: false, git, ...(gitError ? { gitError } : {}) };
 }

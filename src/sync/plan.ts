@@ -7,6 +7,7 @@ import { planVendoredFiles, sameVendoredState } from "./classify.js";
 import { checkSharedRequirements, mergeRequirements } from "../monorepo/requirements-merge.js";
 import { SHARED_REQUIREMENTS } from "../monorepo/requirements.js";
 import { findLeftovers } from "../monorepo/leftovers.js";
+import { readTextOrNull } from "../kernel/fs.js";
 import { checkSharedEnv, ENV_EXAMPLE, mergeEnvBlock, SHARED_ENV_FILE } from "../monorepo/env-block.js";
 import { scanVendored } from "./scan.js";
 import { isExportedRequirements, mergePyprojectBlock, PYPROJECT, UV_LOCK } from "../monorepo/pyproject.js";
@@ -38,10 +39,10 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
   const canonicalFiles = await readCanonicalShared(root, { secrets: secretsLeftOut });
   const canonical = new Map(canonicalFiles.map((f) => [f.path, { sha256: f.sha256, mode: f.mode }]));
   const byPath = new Map(canonicalFiles.map((f) => [f.path, f]));
-  const sharedText = await readTextOrNull(path.join(root, ...SHARED_REQUIREMENTS.split("/")));
+  const sharedText = await readTextOrNull(path.join(root, ...SHARED_REQUIREMENTS.split("/")), SHARED_REQUIREMENTS);
   const sharedProblems = checkSharedRequirements(sharedText ?? "", SHARED_REQUIREMENTS).map<RequirementError>((p) => ({ server: null, ...p }));
   // The shared-settings block of every .env.example is managed only once shared/.env.example exists.
-  const sharedEnvText = await readTextOrNull(path.join(root, ...SHARED_ENV_FILE.split("/")));
+  const sharedEnvText = await readTextOrNull(path.join(root, ...SHARED_ENV_FILE.split("/")), SHARED_ENV_FILE);
   const sharedEnvProblems = sharedEnvText === null ? [] : checkSharedEnv(sharedEnvText).map<RequirementError>((p) => ({ server: null, ...p }));
   const sharedBlocked = sharedProblems.length > 0 || sharedEnvProblems.length > 0;
 
@@ -76,7 +77,7 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
   if (sharedEnvText !== null && !partial) {
     if (sharedBlocked) rootEnv = "blocked";
     else {
-      const now = await readTextOrNull(path.join(root, ENV_EXAMPLE));
+      const now = await readTextOrNull(path.join(root, ENV_EXAMPLE), ENV_EXAMPLE);
       const merged = mergeEnvBlock({ sharedText: sharedEnvText, fileText: now, file: ENV_EXAMPLE, header: "Every environment variable read by any server or by shared/ in this monorepo." });
       rootEnvErrors.push(...merged.problems.map((p) => ({ server: null, ...p })));
       if (merged.text === null) rootEnv = "blocked";
@@ -193,7 +194,7 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
   const requirementErrors: RequirementError[] = [];
   const reqRel = toPosixInside(root, server.requirements, `server "${server.name}" requirements`);
   const reqAbs = path.join(root, ...reqRel.split("/"));
-  const serverText = await readTextOrNull(reqAbs);
+  const serverText = await readTextOrNull(reqAbs, reqRel);
   let requirementsChanged = false;
   let needsLock = false;
   // A uv project: the block lives in pyproject.toml's dependencies; a requirements.txt exported
@@ -223,7 +224,7 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
   let envChanged = false;
   if (sc.sharedEnvText !== null && !sc.sharedBlocked) {
     const envRel = `${folder}/${ENV_EXAMPLE}`;
-    const now = await readTextOrNull(path.join(root, ...envRel.split("/")));
+    const now = await readTextOrNull(path.join(root, ...envRel.split("/")), envRel);
     const merged = mergeEnvBlock({ sharedText: sc.sharedEnvText, fileText: now, file: envRel, header: `${folder}: every environment variable this server reads.` });
     envErrors.push(...merged.problems.map((p) => ({ server: server.name, ...p })));
     if (merged.text !== null && merged.text !== now) {
@@ -279,14 +280,6 @@ function toPosixInside(root: string, p: string, what: string): string {
   return rel.split(path.sep).join("/");
 }
 
-async function readTextOrNull(file: string): Promise<string | null> {
-  try {
-    return await fs.readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw err;
-  }
-}
 
 async function readVendoredForDiff(file: string): Promise<Buffer> {
   const lst = await fs.lstat(file);

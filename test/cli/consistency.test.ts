@@ -42,7 +42,10 @@ describe("--json and --cwd on every command", () => {
     const r = await runCli(["add-server", "--json", "--cwd", root], { cwd: parent, interactive: true });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("no server name given");
-    expect(r.stdout).toBe("");
+    // Under --json the failure is JSON on stdout (the prompt never appears there).
+    const out = JSON.parse(r.stdout) as { ok: boolean; error: { message: string; exitCode: number } };
+    expect(out).toMatchObject({ ok: false, error: { exitCode: 1 } });
+    expect(out.error.message).toContain("no server name given");
   });
 });
 

@@ -87,14 +87,16 @@ describe("add-target docker k8s mcpb", () => {
     expect(await read(root, "README.md")).toContain("\nmy notes\n");
   });
 
-  it("for a listed target writes only its missing files; complete and listed is a one-line refusal", async () => {
+  it("for a listed target writes only its missing files; complete and listed is a 0 no-op that says so", async () => {
     const root = await committedMonorepo();
     expect((await addTarget(root, "docker")).code).toBe(0);
     await git(root, "add", "-A");
     await git(root, "commit", "-q", "-m", "docker");
     const again = await addTarget(root, "docker");
-    expect(again.code).toBe(1);
-    expect(again.stderr.trim()).toBe("error: docker is already listed in mcp-monorepo.yaml (targets: fastmcp-cloud, docker) and every server has its files; nothing to add");
+    expect(again.code).toBe(0);
+    expect(again.stdout.trim()).toBe("docker is already listed in mcp-monorepo.yaml (targets: fastmcp-cloud, docker) and every server has its files; nothing to add (nothing was written).");
+    expect(again.stderr).toBe("");
+    expect((await git(root, "status", "--porcelain")).stdout).toBe("");
     const edited = "# my own Dockerfile\n" + (await read(root, "server-ops/Dockerfile"));
     await write(root, "server-ops/Dockerfile", edited);
     await rm(path.join(root, "server-finance", "Dockerfile"));
@@ -122,10 +124,10 @@ describe("add-target docker k8s mcpb", () => {
     expect((await addTarget(await tempDir("mcpm-none-"), "docker")).code).toBe(2);
   });
 
-  it("rejects an unknown target and no target in one line", async () => {
+  it("rejects an unknown target (a bad option value: exit 2, as in check and create) and no target in one line", async () => {
     const root = await makeMonorepo();
     const res = await addTarget(root, "heroku");
-    expect(res.code).toBe(1);
+    expect(res.code).toBe(2);
     expect(res.stderr.trim()).toBe('error: unknown target "heroku"; use one of fastmcp-cloud, docker, k8s, mcpb');
     expect((await addTarget(root)).code).toBe(1);
   });

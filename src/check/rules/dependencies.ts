@@ -132,6 +132,21 @@ export const dependenciesRule: Rule = (server, ctx) => {
     if (imp.top === "fastmcp") continue; // checked above, once
     if (imp.top === "mcp" && v1) continue; // reported as mcp-sdk-v1
     const more = imp.count > 1 ? ` (imported ${imp.count} times in this server)` : "";
+    if (server.srcPackages.has(imp.top)) {
+      // FastMCP imports the entry file by path, so src/ is on sys.path only when the entry is there or the project is installed.
+      out.push(
+        finding(
+          "undeclared-dependency",
+          "warning",
+          server,
+          imp.rel,
+          imp.line,
+          `\`import ${imp.module}\` is this server's own package under src/, not a PyPI distribution: it imports only where the project is installed (\`pip install .\`), since FastMCP loads ${server.entry.rel} by path (\`npx create-mcp-monorepo verify\` decides)`,
+          `install the project where it is deployed, or put the entry file where \`${imp.top}\` can be imported from its folder`,
+        ),
+      );
+      continue;
+    }
     const candidates = distributionsFor(imp.module);
     const providers = resolution?.ok ? pkgs!.providers.get(imp.module) : undefined;
     if (providers !== undefined) {

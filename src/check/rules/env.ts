@@ -67,7 +67,9 @@ export const envRule: Rule = (server) => {
     for (const read of src.facts.envReads) {
       if (read.scope === "main" || (read.name && SYSTEM_VARIABLES.has(read.name))) continue;
       if (read.kind === "os.environ[]" && !read.guarded) {
-        const importTime = read.scope === "module" || read.scope === "class" || (read.func != null && atImport.has(read.func));
+        const calledAtImport = read.func != null && atImport.has(read.func);
+        // After an early `return` the read runs only on some calls: static analysis cannot tell whether the import reaches it.
+        const importTime = read.scope === "module" || read.scope === "class" || (calledAtImport && !read.conditional);
         const key = read.name ? JSON.stringify(read.name) : "...";
         out.push(
           finding(
@@ -78,7 +80,9 @@ export const envRule: Rule = (server) => {
             read.line,
             importTime
               ? `os.environ[${key}] raises KeyError at import when the variable is not set, so the server never starts`
-              : `os.environ[${key}] inside ${read.func ?? "a function"}() raises KeyError when it runs without the variable (the server starts; the call fails)`,
+              : calledAtImport
+                ? `os.environ[${key}] inside ${read.func}(), which runs at import, after an early return: it raises KeyError at import only when that return is not taken (\`verify\` loads the server and decides)`
+                : `os.environ[${key}] inside ${read.func ?? "a function"}() raises KeyError when it runs without the variable (the server starts; the call fails)`,
             read.name
               ? `use \`os.getenv(${key}, default)\`, or \`os.getenv(${key})\` plus a startup check that raises a clear error`
               : "use `os.getenv(name, default)` and validate required settings at startup",
@@ -86,6 +90,23 @@ export const envRule: Rule = (server) => {
         );
       }
       if (read.name) note(read.name, src.rel, read.line);
+    }
+  }
+  // SDK clients built at import that raise without their API key (openai.OpenAI(), google.genai.Client(), ...).
+  for (const src of files) {
+    for (const c of src.facts.importClients ?? []) {
+      const names = c.env.join(" or ");
+      out.push(
+        finding(
+          "env-required",
+          "error",
+          server,
+          src.rel,
+          c.line,
+          `${c.callee}() at import raises when ${names} is unset (the client needs an API key when it is built), so the server never starts without it`,
+          `set ${names} in the deployment's environment and document it in .env.example, or build the client lazily inside the tools`,
+        ),
+      );
     }
   }
   // pydantic-settings: `settings = Settings()` at import with fields that have no default.

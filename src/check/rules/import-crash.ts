@@ -13,6 +13,11 @@ import { canonicalName } from "./config-order.js";
  * - `parser.parse_args()` at import parses FastMCP's arguments and exits ("unrecognized arguments").
  * - `sys.exit()` at import (e.g. after `Config.validate()` fails because a variable is unset) ends
  *   the process with no traceback. A guard on `sys.version_info`/`sys.platform` is not reported.
+ * - `raise` at import outside any `try:`: when the enclosing statement tests a variable
+ *   (`KEY = os.getenv("KEY")` then `if not KEY: raise ValueError(...)`) the load fails whenever it is
+ *   unset (an error); under any other condition only a real load can tell (a warning: `verify` decides).
+ * - A database driver's `connect()` (PEP 249) at import opens a connection while FastMCP loads the
+ *   file: the load fails wherever the database is unreachable (a build, CI, `fastmcp inspect`).
  * Blocks under `if __name__ == "__main__":` never run there and are ignored.
  */
 export const importCrashRule: Rule = (server) => {
@@ -47,6 +52,48 @@ export const importCrashRule: Rule = (server) => {
             c.line,
             `${c.callee}() at import parses FastMCP's own command line (fastmcp run …), not yours: it exits with "unrecognized arguments" or a missing-argument error before the server loads`,
             "move argument parsing under `if __name__ == \"__main__\":` and read deployment settings from environment variables",
+          ),
+        );
+      }
+    }
+    for (const c of src.facts.importConnects ?? []) {
+      out.push(
+        finding(
+          "import-crash",
+          "error",
+          server,
+          src.rel,
+          c.line,
+          `${c.callee}() at import connects to the database while FastMCP loads the file: the server does not load wherever the database is unreachable (a build, CI, \`fastmcp inspect\`)`,
+          "connect lazily: open the connection inside the tools (or in a lifespan), not at module level",
+        ),
+      );
+    }
+    for (const r of src.facts.importRaises ?? []) {
+      if (r.versionGuard) continue;
+      const vars = r.env ?? [];
+      if (vars.length) {
+        out.push(
+          finding(
+            "env-required",
+            "error",
+            server,
+            src.rel,
+            r.line,
+            `raise at import when ${vars.join(", ")} ${vars.length > 1 ? "are" : "is"} unset: the server does not load without ${vars.length > 1 ? "them" : "it"}`,
+            `set ${vars.join(", ")} in the deployment's environment and document ${vars.length > 1 ? "them" : "it"} in .env.example, or check ${vars.length > 1 ? "them" : "it"} inside the tools so the server can start`,
+          ),
+        );
+      } else {
+        out.push(
+          finding(
+            "import-crash",
+            "warning",
+            server,
+            src.rel,
+            r.line,
+            "raise at import: if this condition holds where the server is deployed, it does not load (static analysis cannot tell)",
+            "run `npx create-mcp-monorepo verify` to load the server for real, or move the check into the tools",
           ),
         );
       }

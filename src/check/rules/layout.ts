@@ -1,3 +1,5 @@
+import { reachableFiles } from "../collect.js";
+import { thirdPartyImports } from "../packages.js";
 import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
@@ -24,8 +26,14 @@ export const layoutRule: Rule = (server, ctx) => {
   const hasJsonDeps = Array.isArray((server.fastmcpConfig?.data as { environment?: { dependencies?: unknown } } | undefined)?.environment?.dependencies);
   if (!server.requirements && !hasJsonDeps) {
     const rel = folder === "." ? "requirements.txt" : `${folder}/requirements.txt`;
+    // FastMCP Cloud serves with `fastmcp run`, so fastmcp itself is there: a server importing only it and the standard library still loads.
+    const reachable = reachableFiles(server);
+    const needs = [...thirdPartyImports(server, ctx.stdlib).values()].filter((i) => i.top !== "fastmcp" && (!reachable || reachable.has(i.rel)));
+    const onlyFastmcp = needs.length === 0 && server.sources.every((s) => !server.facts.get(s.id)?.parseError);
     out.push(
-      finding("server-layout", "error", server, rel, null, "requirements.txt is missing (and there are no pyproject.toml dependencies): FastMCP Cloud installs the server's dependencies from one of them", "add requirements.txt with `fastmcp>=4.0,<5` and every PyPI package the server imports"),
+      onlyFastmcp
+        ? finding("server-layout", "warning", server, rel, null, "requirements.txt is missing (and there are no pyproject.toml dependencies): the server imports only fastmcp and the standard library, so it loads, but its FastMCP version is not pinned", "add requirements.txt with `fastmcp>=4.0,<5`")
+        : finding("server-layout", "error", server, rel, null, `requirements.txt is missing (and there are no pyproject.toml dependencies): FastMCP Cloud installs the server's dependencies from one of them${needs.length ? ` (this server imports ${needs.slice(0, 3).map((i) => i.top).join(", ")}${needs.length > 3 ? ", …" : ""})` : ""}`, "add requirements.txt with `fastmcp>=4.0,<5` and every PyPI package the server imports"),
     );
   }
   for (const src of server.sources) {

@@ -14,6 +14,40 @@ import type { Finding } from "../types.js";
  * fastmcp.json names as the entrypoint must exist at module level.
  */
 
+/**
+ * Keyword arguments `fastmcp.FastMCP()` accepts in FastMCP 4 (the signature of `FastMCP.__init__`
+ * in fastmcp/server/server.py, 4.2). Any other keyword raises TypeError when the file is imported
+ * (`_check_removed_kwargs`: "FastMCP() no longer accepts `host`").
+ */
+export const FASTMCP_KWARGS = new Set([
+  "name", "instructions", "version", "website_url", "icons", "auth", "middleware", "providers", "transforms", "lifespan", "tools",
+  "on_duplicate", "mask_error_details", "dereference_schemas", "strict_input_validation", "list_page_size", "resource_security",
+  "request_state_security", "cache_ttl", "cache_scope", "tasks", "session_state_store", "client_log_level", "experimental_capabilities",
+]);
+
+/** Where FastMCP 4 moved a removed constructor keyword (the hints of FastMCP's `_REMOVED_KWARGS`). */
+const MOVED: Record<string, string> = {
+  host: "pass it to `mcp.run(transport=\"http\", host=...)` or set FASTMCP_HOST",
+  port: "pass it to `mcp.run(transport=\"http\", port=...)` or set FASTMCP_PORT",
+  log_level: "pass it to `mcp.run(..., log_level=...)` or set FASTMCP_LOG_LEVEL",
+  debug: "set FASTMCP_DEBUG",
+  sse_path: "pass `path=` to `mcp.run()` / `http_app()`",
+  message_path: "set FASTMCP_MESSAGE_PATH",
+  streamable_http_path: "pass `path=` to `mcp.run()` / `http_app()`",
+  json_response: "pass it to `mcp.run()` / `http_app()`",
+  stateless_http: "pass it to `mcp.run()` / `http_app()`",
+  on_duplicate_tools: "use `on_duplicate=`",
+  on_duplicate_resources: "use `on_duplicate=`",
+  on_duplicate_prompts: "use `on_duplicate=`",
+  include_tags: "call `mcp.enable(tags=..., only=True)` after creating the server",
+  exclude_tags: "call `mcp.disable(tags=...)` after creating the server",
+  tool_serializer: "return ToolResult from the tools",
+  dependencies: "list them in requirements.txt",
+};
+
+/** The MCP Python SDK's low-level server class: FastMCP cannot load it as a server object. */
+const LOW_LEVEL_SERVERS = new Set(["mcp.server.lowlevel.Server", "mcp.server.Server", "mcp.server.lowlevel.server.Server"]);
+
 /** Names FastMCP auto-detects (FastMCP `FileSystemSource`). */
 export const SERVER_NAMES = ["mcp", "server", "app"] as const;
 
@@ -47,6 +81,13 @@ function judge(b: BindingFact, facts: FileFacts): Verdict {
     return { ok: false, message: `${b.name} = ${b.ref} stores the factory itself, not a server (FastMCP auto-detects instances only)`, fix: `call it: \`${b.name} = ${b.ref}()\`` };
   }
   if (b.kind === "ref" && b.ref && classes.has(b.ref)) return { ok: false, message: `${b.name} = ${b.ref} stores a class, not a server`, fix: `assign a FastMCP instance to ${b.name}` };
+  if (b.kind === "call" && b.callee && LOW_LEVEL_SERVERS.has(b.callee)) {
+    return {
+      ok: false,
+      message: `${b.name} is the MCP SDK's low-level Server, not a FastMCP server: FastMCP cannot load it ("'Server' object has no attribute ...")`,
+      fix: "build the server with `from fastmcp import FastMCP; mcp = FastMCP(name=...)` and register the handlers as @mcp.tool functions",
+    };
+  }
   if (b.kind === "call" && b.callee) {
     const def = defs.get(b.callee);
     if (def?.async) {
@@ -136,6 +177,26 @@ export const serverObjectRule: Rule = (server) => {
     const v = judge(b, facts);
     if (v.ok) good = true;
     else bad ??= { b, v };
+  }
+  for (const src of server.sources) {
+    const f = server.facts.get(src.id);
+    for (const c of f?.serverConstructions ?? []) {
+      if (c.callee !== "fastmcp.FastMCP" && c.callee !== "fastmcp.server.FastMCP" && c.callee !== "fastmcp.server.server.FastMCP") continue;
+      const bad = (c.kwargs ?? []).filter((k) => !FASTMCP_KWARGS.has(k));
+      if (!bad.length) continue;
+      const moved = bad.filter((k) => MOVED[k]).map((k) => `${k}: ${MOVED[k]}`);
+      out.push(
+        finding(
+          "server-object",
+          "error",
+          server,
+          src.rel,
+          c.line,
+          `FastMCP(${bad.map((k) => `${k}=`).join(", ")}) raises TypeError when the file is imported: FastMCP 4 no longer accepts ${bad.length > 1 ? "these keywords" : "this keyword"}`,
+          moved.length ? `remove ${bad.join(", ")} from FastMCP(...); ${moved.join("; ")}` : `remove ${bad.join(", ")} from FastMCP(...)`,
+        ),
+      );
+    }
   }
   if (!good) {
     const d = diagnose(facts, bad);

@@ -16,5 +16,8 @@ export const staleLockRule: Rule = async (server, ctx) => {
   const python = distinctTargetPythons(ctx.manifest?.python ?? FASTMCP_CLOUD_PYTHON, ctx.targets)[0]!;
   const r = await checkServerLock(server.server.dir, server.folder, python, ctx.env);
   if (!r) return [];
-  return [finding("stale-lock", "error", server, `${server.folder}/${r.file}`, null, r.problem, FIX)];
+  // Outside a managed monorepo a server may install from pyproject.toml alone (FastMCP Cloud accepts
+  // requirements.txt or pyproject.toml): a missing export is then advice, not a failed deployment.
+  const severity = ctx.manifest === null && r.file === "requirements.txt" && server.requirementsFrom !== "requirements.txt" ? "warning" : "error";
+  return [finding("stale-lock", severity, server, `${server.folder}/${r.file}`, null, r.problem, FIX)];
 };
