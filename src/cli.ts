@@ -31,6 +31,7 @@ import { registerAddTarget } from "./commands/add-target.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
 import { registerRemoveServer } from "./commands/remove-server.js";
+import { registerRemoveTarget } from "./commands/remove-target.js";
 import { registerSync } from "./commands/sync.js";
 import type { RunState } from "./commands/types.js";
 import { registerVerify } from "./commands/verify.js";
@@ -88,6 +89,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   registerBundle(program, ctx, state);
   registerVerify(program, ctx, state);
   registerRemoveServer(program, ctx, state);
+  registerRemoveTarget(program, ctx, state);
   // `help <command>`: commander adds it by itself only to programs without an action of their own.
   program.helpCommand("help [command]", "show help for a command");
   if (HOMEPAGE) program.addHelpText("afterAll", `\nDocs: ${HOMEPAGE}`);
