@@ -30,6 +30,7 @@ import {
 import { serverObjectRule } from "./rules/server-object.js";
 import { shadowingRule } from "./rules/shadowing.js";
 import { sharedDriftRule } from "./rules/shared-drift.js";
+import { listingFindings, serverPresenceFindings } from "./rules/stale.js";
 import type { CheckReport, Finding } from "./types.js";
 import { loadWorkspace, resolveTargets } from "./workspace.js";
 import { resolutionRuntime, resolvePackages, usePyprojectDependencies } from "./packages.js";
@@ -144,18 +145,10 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
   for (const d of data) for (const rule of RULES) findings.push(...(await rule(d, ctx)));
   if (!opts.servers?.length) {
     findings.push(...rootPythonVersionFindings(rootPython, ctx));
-    for (const folder of ws.unlisted) {
-      findings.push({
-        rule: "server-layout",
-        severity: "warning",
-        server: null,
-        file: `${folder}/src/server.py`,
-        line: null,
-        message: `${folder}/ looks like a server but is not in mcp-monorepo.yaml, so check and sync skip it`,
-        fix: `add it to mcp-monorepo.yaml (servers:), or move it out of the monorepo root`,
-      });
-    }
+    if (ws.manifest) findings.push(...(await listingFindings(ws.root, ws.manifest, lock ?? (await readLock(ws.root).catch(() => null)))));
   }
+  const missing = data.filter((d) => !d.dirExists).map((d) => ({ name: d.server.name, folder: d.server.folder }));
+  findings.push(...serverPresenceFindings(missing, opts.servers?.length ? [] : ws.unlisted));
   const order = new Map(ws.servers.map((s, i) => [s.name, i]));
   findings.sort(compareFindings(order));
   const errors = findings.filter((f) => f.severity === "error").length;

@@ -44,6 +44,11 @@ export const RULE_IDS = [
   "k8s-resources",
   "k8s-command",
   "mcpb-bundle",
+  // Stale state: a server gone or renamed by hand, listings of no server (src/check/rules/stale.ts).
+  "server-missing",
+  "server-unlisted",
+  "stale-listing",
+  "root-env-missing",
 ] as const;
 /** One of {@link RULE_IDS}. */
 export type RuleId = (typeof RULE_IDS)[number];

@@ -237,7 +237,8 @@ export async function renameServer(opts: RenameServerOptions): Promise<RenameSer
       return plan;
     },
     changes: (plan) => plan.changes,
-    guard: (plan) => ({ paths: plan.changes.filter(isWrite).map((c) => c.path), verb: "rename-server would change or move" }),
+    // A folder renamed by hand is the user's uncommitted move: only the root files are guarded then.
+    guard: (plan) => ({ paths: plan.changes.filter(isWrite).map((c) => c.path).filter((p) => plan.moved || !p.startsWith(`${plan.to.folder}/`)), verb: "rename-server would change or move" }),
   });
   let staged = false;
   if (wasTracked && !result.dryRun) {
