@@ -30,6 +30,7 @@ import { registerBundle } from "./commands/bundle.js";
 import { registerAddTarget } from "./commands/add-target.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
+import { registerList } from "./commands/list.js";
 import { registerRemoveServer } from "./commands/remove-server.js";
 import { registerRemoveTarget } from "./commands/remove-target.js";
 import { registerRenameServer } from "./commands/rename-server.js";
@@ -64,8 +65,8 @@ function output(ctx: Context) {
 
 /**
  * Builds the commander program `mcp-monorepo` (also installed as `create-mcp-monorepo`):
- * `[dir]` (create) plus the `create`, `add-server`, `add-target`, `sync`, `check`, `bundle`, `verify` and
- * `help <command>` subcommands (registered lazily: see the top of this file). Output goes to `ctx` streams;
+ * `[dir]` (create) plus the `create`, `add-server`, `add-target`, `sync`, `check`, `bundle`, `verify`,
+ * `list`, `remove-server`, `remove-target`, `rename-server` and `help <command>` subcommands (registered lazily: see the top of this file). Output goes to `ctx` streams;
  * commander errors throw instead of exiting.
  */
 export function buildProgram(ctx: Context, state: RunState): Command {
@@ -89,6 +90,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   registerCheck(program, ctx, state);
   registerBundle(program, ctx, state);
   registerVerify(program, ctx, state);
+  registerList(program, ctx, state);
   registerRemoveServer(program, ctx, state);
   registerRemoveTarget(program, ctx, state);
   registerRenameServer(program, ctx, state);
