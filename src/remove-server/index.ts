@@ -6,7 +6,8 @@ import { parseManifest, type Manifest } from "../monorepo/manifest.js";
 import type { Monorepo, MonorepoServer } from "../monorepo/monorepo.js";
 import { removeEnvSection, removeServerFromManifestText } from "../monorepo/server-edits.js";
 import { removeTransientFiles, runWrite } from "../monorepo/transaction.js";
-import { readRootText, rootListingChanges, ROOT_ENV_FILE } from "../scaffold/root-listing.js";
+import { README_FILE, readRootText, rootListingChanges, ROOT_ENV_FILE } from "../scaffold/root-listing.js";
+import { TABLE_END, TABLE_START } from "../scaffold/readme.js";
 
 /** What `remove-server` is asked to do. */
 export interface RemoveServerOptions {
@@ -54,13 +55,30 @@ async function isRealDirectory(abs: string): Promise<"dir" | "link" | "missing" 
   return st.isDirectory() ? "dir" : "file";
 }
 
+function wordsRe(words: string[]): RegExp {
+  const escaped = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(`(?<![A-Za-z0-9_-])(${escaped.join("|")})(?![A-Za-z0-9_]|-[A-Za-z0-9])`);
+}
+
+/** Lines of a README outside its generated Deployment table naming one of `words` (as a whole word). */
+export function proseMentions(file: string, text: string, words: string[]): Mention[] {
+  const re = wordsRe(words);
+  const out: Mention[] = [];
+  let inTable = false;
+  text.split("\n").forEach((line, i) => {
+    if (line.startsWith(TABLE_START.slice(0, 40))) inTable = true;
+    if (!inTable && re.test(line)) out.push({ file, line: i + 1, text: line.trim() });
+    if (line.startsWith(TABLE_END)) inTable = false;
+  });
+  return out;
+}
+
 /** Lines of `.github/workflows/*.yml|yaml` naming one of `words` (a folder or a server name, as a whole word). */
 export async function workflowMentions(root: string, words: string[]): Promise<Mention[]> {
   const dir = path.join(root, ".github", "workflows");
   const out: Mention[] = [];
   const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => /\.ya?ml$/.test(n)).sort();
-  const escaped = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  const re = new RegExp(`(?<![A-Za-z0-9_-])(${escaped.join("|")})(?![A-Za-z0-9_-])`);
+  const re = wordsRe(words);
   for (const n of names) {
     const text = await fs.readFile(path.join(dir, n), "utf8").catch(() => "");
     text.split("\n").forEach((line, i) => {
@@ -101,12 +119,19 @@ export async function planRemoveServer(repo: Monorepo, opts: RemoveServerOptions
       throw new UserError(`${s.folder} is a file, not a server folder; remove it yourself or pass --keep-files (nothing was changed)`);
     }
   }
+  // The README's example lines name the first server: they follow the first one that stays.
+  const stays = repo.servers.find((s) => !servers.includes(s));
+  const first = repo.servers[0]!;
   const root = await rootListingChanges(repo.root, {
     manifestText: loaded.text,
     envExample: env !== null && env !== envBefore ? env : undefined,
     lock: lockChanged ? lock : undefined,
+    readmeExamples: servers.includes(first) && stays ? { from: first, to: stays } : null,
   });
-  const mentions = await workflowMentions(repo.root, servers.flatMap((s) => [s.folder, s.name]));
+  const words = servers.flatMap((s) => [s.folder, s.name]);
+  const readme = root.changes.find((c) => c.path === README_FILE);
+  const readmeText = readme?.content?.toString("utf8") ?? readRootText(repo.root, README_FILE);
+  const mentions = [...(readmeText === null ? [] : proseMentions(README_FILE, readmeText, words)), ...(await workflowMentions(repo.root, words))];
   // The folders first: a run killed after them is finished from the journal by the next one.
   return { root: repo.root, servers, folders, changes: [...folderChanges, ...root.changes], manifest: root.manifest, mentions };
 }

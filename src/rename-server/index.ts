@@ -197,7 +197,12 @@ export async function planRenameServer(repo: Monorepo, opts: RenameServerOptions
     delete lock.servers[s.name];
     lock.servers[to] = entry;
   }
-  const root = await rootListingChanges(repo.root, { manifestText: loaded.text, envExample: newEnv ?? undefined, lock: entry !== undefined ? lock : undefined });
+  const root = await rootListingChanges(repo.root, {
+    manifestText: loaded.text,
+    envExample: newEnv ?? undefined,
+    lock: entry !== undefined ? lock : undefined,
+    readmeExamples: { from, to: target },
+  });
   changes.push(...root.changes);
   for (const c of root.changes) if (c.content) pending.set(c.path, c.content);
   if (moved) for (const rel of files) pending.set(`${s.folder}/${rel}`, null);
