@@ -3,9 +3,11 @@
 // instead of writing them (plan first, then apply).
 import monorepo from "./monorepo.js";
 import server from "./server.js";
+import targets from "./targets.js";
 
 /** @param {import("node-plop").NodePlopAPI} plop */
 export default function (plop) {
   monorepo(plop);
   server(plop);
+  targets(plop);
 }

@@ -65,8 +65,8 @@ export async function bundle({ outdir = DIST, minify = process.env.BUILD_MINIFY 
 
 /**
  * Writes `start.json` (`{ "help": ..., "version": ..., "helpWidth": ... }`): the top-level `--help`
- * and `--version` output of the built CLI, which the bin shim prints without loading the CLI (cold
- * start, issue 10), and the width the help is wrapped at (a narrower terminal gets the CLI's own).
+ * and `--version` output of the built CLI, which the bin shim prints without loading the CLI (a
+ * faster cold start), and the width the help is wrapped at (a narrower terminal gets the CLI's own).
  * Produced by running the bundle itself (`run(["--help"])` with a non-terminal output, where
  * commander wraps at HELP_WIDTH), so the texts cannot drift from what commander prints.
  * Only for a build into the package's own dist/ (the chunks read ../package.json); a build into

@@ -29,7 +29,7 @@ if (!target) {
   for (let i = 2; existsSync(path.join(repo, target)); i++) target = `demo-${i}`;
 }
 const root = path.resolve(repo, target);
-console.log(`\n$ create-mcp-monorepo ${path.relative(repo, root)} --yes --no-git`);
+console.log(`\n$ npx create-mcp-monorepo ${path.relative(repo, root)} --yes --no-git`);
 execFileSync(process.execPath, [path.join(repo, "bin", "create-mcp-monorepo.js"), root, "--yes", "--no-git"], { stdio: "inherit", env: { ...process.env, CI: "1" } });
 
 const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}`, FASTMCP_SHOW_CLI_BANNER: "false", FASTMCP_CHECK_FOR_UPDATES: "off" };
@@ -89,7 +89,7 @@ console.log(failed ? `\n${failed} server(s) failed` : `\nAll 3 servers of ${path
 
 // Deployment targets: docker and k8s artefacts for every server, proven on server-ops.
 const cli = (...args) => execFileSync(process.execPath, [path.join(repo, "bin", "create-mcp-monorepo.js"), ...args], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "1" } });
-console.log(`\n$ mcp-monorepo add-target docker k8s`);
+console.log(`\n$ npx create-mcp-monorepo add-target docker k8s`);
 process.stdout.write(cli("add-target", "docker", "k8s"));
 try {
   // dist/ is one bundle with hashed chunks: load the Dockerfile reader from src/ (esbuild, as the benchmarks do).
@@ -109,7 +109,7 @@ try {
     console.log(`HEALTHCHECK ${JSON.stringify(hc).slice(0, 60)}...: exit 0`);
   });
   console.log(`CMD ${JSON.stringify(docker.cmd.value)} with the Dockerfile's ENV → ${url}; tools/list: ${tools.join(", ")}`);
-  console.log(`\n$ mcp-monorepo check --strict`);
+  console.log(`\n$ npx create-mcp-monorepo check --strict`);
   process.stdout.write(cli("check", "--strict").split("\n").slice(-2).join("\n"));
   console.log(`\nDeploy server-ops: docker build -t ops server-ops && docker run -p 8000:8000 ops   |   kubectl apply -f server-ops/k8s.yaml`);
 } catch (err) {
@@ -148,11 +148,11 @@ async function demoBundle() {
     console.log(`$ create-mcp-monorepo ${where} --server ops --python ${runner.version} --no-git`);
     execFileSync(process.execPath, [cli, where, "--server", "ops", "--python", runner.version, "--no-git"], { stdio: "ignore", env: { ...process.env, CI: "1" } });
   }
-  console.log(`\n$ create-mcp-monorepo bundle ops`);
+  console.log(`\n$ npx create-mcp-monorepo bundle ops`);
   execFileSync(process.execPath, [cli, "bundle", "ops", "--interpreter", python], { cwd: where, stdio: "inherit", env: { ...process.env, CI: "1", PIP_CACHE_DIR: process.env.PIP_CACHE_DIR ?? path.join(repo, ".cache", "pip") } });
   const file = readdirSync(path.join(where, "dist")).find((f) => f.startsWith("server-ops-") && f.endsWith(".mcpb"));
   const bundle = path.join(where, "dist", file);
-  console.log(`$ create-mcp-monorepo bundle --verify dist/${file}`);
+  console.log(`$ npx create-mcp-monorepo bundle --verify dist/${file}`);
   execFileSync(process.execPath, [cli, "bundle", "--verify", bundle], { cwd: where, stdio: "inherit" });
   if (!runner) {
     console.log("(no Python without FastMCP on PATH: serve the bundle with the generated README's commands)");

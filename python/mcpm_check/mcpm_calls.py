@@ -1,5 +1,5 @@
 """Call facts for ``check``: which calls construct servers, read the environment, edit
-``sys.path``, create async clients, block the event loop or are deprecated (seed 002).
+``sys.path``, create async clients, block the event loop or are deprecated.
 
 A mixin of :class:`mcpm_facts.FileFacts`; every callee is a qualified name after import
 aliases are resolved (``dt.datetime.utcnow`` → ``datetime.datetime.utcnow``).
@@ -15,7 +15,8 @@ from mcpm_scope import Ctx
 SERVER_CLASSES = ("FastMCP", "MCPServer")
 SERVER_FACTORIES = ("from_openapi", "from_fastapi", "as_proxy")
 
-# Async clients that must not be created at import time (seed 002, "Global Client Issues").
+# Async clients that must not be created at import time, before the server's event loop exists
+# (https://www.python-httpx.org/async/).
 ASYNC_CLIENTS = {
     "httpx.AsyncClient",
     "aiohttp.ClientSession",
@@ -32,7 +33,8 @@ ASYNC_CLIENTS = {
     "asyncpg.create_pool",
 }
 
-# Blocking calls that stall the event loop inside ``async def`` (seed 002, "Async/Sync Mixing").
+# Blocking calls that stall the event loop inside ``async def``
+# (https://docs.python.org/3/library/asyncio-dev.html#running-blocking-code).
 _BLOCKING_MODULE_FUNCS = {
     "requests": {"get", "post", "put", "patch", "delete", "head", "options", "request", "Session"},
     "httpx": {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "Client"},

@@ -1,8 +1,8 @@
 """Facts about one Python file, read with Python's own ``ast`` (no regular expressions).
 
 Used by ``create-mcp-monorepo check`` (src/check/). Each fact carries a 1-based line
-number; the TypeScript side turns facts into findings. The rules behind each fact come
-from the FastMCP Cloud deployment learnings (seed 002) and CONTRACT.md.
+number; the TypeScript side turns facts into findings. The rules behind each fact are
+listed, with their public sources, in src/check/README.md.
 
 Scopes: ``module`` (runs at import), ``main`` (inside ``if __name__ == "__main__":``,
 never run by ``fastmcp run`` or FastMCP Cloud), ``class`` (a class body: runs at import),

@@ -1,7 +1,7 @@
 """Scopes for ``check``'s analyzer: where a statement runs and which guards are in force.
 
 ``module`` runs at import, ``main`` is the ``if __name__ == "__main__":`` block (never run by
-``fastmcp run`` or FastMCP Cloud, seed 002), ``class`` is a class body (runs at import),
+``fastmcp run`` or FastMCP Cloud: https://gofastmcp.com/cli/running), ``class`` is a class body (runs at import),
 ``function`` a function body (runs when called).
 """
 

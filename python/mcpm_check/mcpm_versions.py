@@ -1,4 +1,5 @@
-"""Python-version facts for ``check`` rule ``python-version`` (seed 000, BUILD-FAIL-002).
+"""Python-version facts for ``check`` rule ``python-version``: FastMCP Cloud builds on Python
+3.12.12 (its ``mcp-base-python3.12`` image) whatever ``fastmcp.json`` asks for.
 
 Specifiers are PEP 440 and are evaluated with ``packaging.specifiers`` (or pip's vendored
 copy when ``packaging`` is not importable). ``pyproject.toml`` is read with ``tomllib``

@@ -2,22 +2,23 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { UserError } from "../kernel/errors.js";
 import { loadManifestFrom, parseManifest, serverEntry, type LoadedManifest, type Target } from "../monorepo/manifest.js";
-import { addTargetsToManifestText, sortTargets } from "../add-target/manifest-targets.js";
-import { planTargetArtefacts } from "../add-target/plan.js";
+import { addTargetsToManifestText, sortTargets } from "../monorepo/manifest-targets.js";
+import { planTargetArtefacts } from "../add-target/index.js";
+import { readTextOrNull } from "../kernel/fs.js";
 import { diffAgainstDisk, type DesiredFile, type FileChange } from "../monorepo/changes.js";
 import { serverData, serverFiles } from "../scaffold/server-files.js";
 import { readCanonicalShared, SHARED_DIR } from "../monorepo/vendor.js";
-import { SHARED_REQUIREMENTS } from "../sync/plan.js";
-import { checkSharedRequirements } from "../sync/requirements-merge.js";
+import { SHARED_REQUIREMENTS } from "../monorepo/requirements.js";
+import { checkSharedRequirements } from "../monorepo/requirements-merge.js";
 import { checkSharedEnv, SHARED_ENV_FILE } from "../monorepo/env-block.js";
-import { pythonTargetsProblem } from "../monorepo/deploy-compat.js";
+import { addedTargetsProblem, pythonTargetsProblem } from "../monorepo/deploy-compat.js";
 import { parseAddServerOptions } from "./options.js";
 import { assertServerCanBeAdded } from "./preflight.js";
-import { readTextOrNull, renderRootUpdates, rootFileOrder } from "./root-updates.js";
+import { renderRootUpdates, rootFileOrder } from "./root-updates.js";
 import type { AddServerPlan } from "./types.js";
 
 /**
- * Plans `add-server` (issue 3) without writing anything or prompting: finds the
+ * Plans `add-server` without writing anything or prompting: finds the
  * monorepo above `cwd`, runs every refusal, renders the new `server-<name>/` with
  * the same functions `create` uses (src/scaffold/server-files.ts: the node-plop `server`
  * generator, a vendored copy of the **current** canonical `shared/`, requirements.txt
@@ -46,12 +47,15 @@ export async function planAddServer(raw: unknown): Promise<AddServerPlan> {
  * @param targets - `--target` values: the new server gets the artefacts of the manifest's targets
  *   and of these; one the manifest does not list yet is added to `targets:` and its artefacts are
  *   written for the existing servers too (src/add-target/plan.ts), so every server stays deployable.
- * @throws UserError also when an artefact of a new target already exists in another server (names it).
+ * @throws UserError also when an artefact of a new target already exists in another server (names it), and
+ *   when a `--target` the manifest lacks cannot run its Python (as `create` refuses it).
  */
 export async function planAddServerIn(original: LoadedManifest, name: string, description: string, targets: readonly Target[] = []): Promise<AddServerPlan> {
   const warnings = await assertServerCanBeAdded(original, name);
   const { root } = original;
   const newTargets = sortTargets(targets.filter((t) => !original.manifest.targets.includes(t)));
+  const refused = addedTargetsProblem(original.manifest.python, newTargets, "add-server --target");
+  if (refused) throw new UserError(refused);
   let loaded = original;
   const targetChanges: FileChange[] = [];
   if (newTargets.length > 0) {
@@ -79,7 +83,7 @@ export async function planAddServerIn(original: LoadedManifest, name: string, de
   if (envProblem) {
     throw new UserError(`${envProblem.file}:${envProblem.line}: ${envProblem.message}; fix it first: the new server would inherit it (sync refuses it too)`);
   }
-  const files = await serverFiles(server, loaded.manifest.python, vendored, sharedRequirements, sharedEnv, loaded.manifest.targets);
+  const files = await serverFiles({ server, python: loaded.manifest.python, shared: vendored, sharedRequirements, sharedEnv, targets: loaded.manifest.targets });
   const serverChanges = await diffAgainstDisk(root, files);
   const existing = serverChanges.find((c) => c.kind !== "create");
   if (existing) throw new UserError(`${existing.path} already exists; add-server never overwrites files: move it away or pick another name`);

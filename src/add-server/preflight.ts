@@ -6,7 +6,7 @@ import { toFolder, toIdentifier, validateServerName, validateServerNames } from 
 import { SHARED_DIR } from "../monorepo/vendor.js";
 
 /**
- * The refusals `add-server` makes before it plans anything (issue 3). Each one is
+ * The refusals `add-server` makes before it plans anything. Each one is
  * one line that says what is wrong and how to proceed; nothing has been written.
  * {@link checkNewServerName} is pure (the prompt validates with it too);
  * {@link assertServerCanBeAdded} gathers the facts from disk and throws.

@@ -8,12 +8,12 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The README-marker note shown when a fresh table had to be appended (issue 3: "say so"). */
+/** The README-marker note shown when a fresh table had to be appended (so the user knows where it went). */
 export const README_APPENDED_NOTE =
   "README.md had no Deployment table markers, so a fresh marked table was appended at its end (the rest of README.md is unchanged)";
 
 /**
- * The lines the CLI prints for a result (STYLE.md §4: printing is the CLI's job;
+ * The lines the CLI prints for a result (printing is the CLI's job;
  * this keeps it a pure function of the data).
  *
  * @param result - from `addServer`.

@@ -1,6 +1,3 @@
-import type { Manifest } from "../monorepo/manifest.js";
-import { replaceDeploymentTable } from "../scaffold/readme.js";
-
 /**
  * Text updates of the root files that list servers (pure functions: text in, text out).
  * Every byte of the user's text is kept; only the generated part changes.
@@ -33,17 +30,4 @@ export function appendEnvSection(current: string | null, section: string): strin
 export function definesVariable(text: string, variable: string): boolean {
   const escaped = variable.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return new RegExp(`^\\s*(export\\s+)?${escaped}\\s*=`, "m").test(text);
-}
-
-/**
- * Regenerates the README's Deployment table for `manifest` (src/scaffold/readme.ts:
- * only the bytes between the markers change). A missing README becomes one that
- * holds just a `## Deployment` heading and the marked table.
- *
- * @param current - README text, or null when there is no README.md.
- * @returns the new text; `appended` when the markers were missing and a fresh table was added at the end.
- */
-export function updateReadme(current: string | null, manifest: Manifest): { text: string; appended: boolean; created: boolean } {
-  const { text, appended } = replaceDeploymentTable(current ?? "", manifest);
-  return { text, appended: appended && current !== null, created: current === null };
 }

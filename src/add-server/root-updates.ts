@@ -1,26 +1,16 @@
-import * as fs from "node:fs/promises";
 import path from "node:path";
 import { MANIFEST_FILE, parseManifest, type LoadedManifest, type Manifest, type ManifestServer } from "../monorepo/manifest.js";
-import { renderPartial, type ServerData } from "../scaffold/render.js";
+import { readTextOrNull } from "../kernel/fs.js";
+import { renderPartial } from "../scaffold/render.js";
+import type { ServerData } from "../scaffold/template-data.js";
+import { README_FILE, updateReadme } from "../scaffold/readme.js";
 import { LOCK_FILE, readLock, serializeLock, vendoredStateOf, type SharedFile } from "../monorepo/vendor.js";
 import { appendServerPreservingText } from "./manifest-append.js";
-import { appendEnvSection, definesVariable, updateReadme } from "./root-files.js";
+import { appendEnvSection, definesVariable } from "./root-files.js";
 import type { RootFileUpdates } from "./types.js";
 
-/** Root README file name. */
-export const README_FILE = "README.md";
 /** Root env documentation file name. */
 export const ROOT_ENV_FILE = ".env.example";
-
-/** Reads a UTF-8 file, or null when it does not exist. */
-export async function readTextOrNull(file: string): Promise<string | null> {
-  try {
-    return await fs.readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw err;
-  }
-}
 
 /**
  * Computes the new text of every root file that lists servers (writes nothing):

@@ -18,7 +18,7 @@ export interface RootFileUpdates {
 }
 
 /**
- * What `add-server` plans to do (STYLE.md §2, §4: results are data; printing is the CLI's job).
+ * What `add-server` plans to do (planned before anything is written; results are data, printing is the CLI's job).
  * Produced by `planAddServer`, applied by `addServer`.
  */
 export interface AddServerPlan {

@@ -1,15 +1,16 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import * as z from "../kernel/zod.js";
-import { readTextOrNull, README_FILE } from "../add-server/root-updates.js";
-import { updateReadme } from "../add-server/root-files.js";
+import { readTextOrNull } from "../kernel/fs.js";
 import { UserError } from "../kernel/errors.js";
 import { knownTarget, MANIFEST_FILE, parseManifest, TARGETS, type LoadedManifest, type Manifest, type Target } from "../monorepo/manifest.js";
 import { diffAgainstDisk, type DesiredFile, type FileChange } from "../monorepo/changes.js";
 import { serverData } from "../scaffold/server-files.js";
 import { renderTargetFiles, TARGET_SPECS } from "../scaffold/targets.js";
-import { addTargetsToManifestText, sortTargets } from "./manifest-targets.js";
+import { README_FILE, updateReadme } from "../scaffold/readme.js";
+import { addTargetsToManifestText, sortTargets } from "../monorepo/manifest-targets.js";
 import { byCodeUnit } from "../kernel/compare.js";
+import { addedTargetsProblem } from "../monorepo/deploy-compat.js";
 
 /** Validated options of the `add-target` core (zod). */
 export const addTargetOptionsSchema = z.object({
@@ -36,7 +37,7 @@ export function parseAddTargetOptions(raw: unknown): AddTargetOptions {
   return { cwd: result.data.cwd, targets: sortTargets(result.data.targets as Target[]) };
 }
 
-/** What `add-target` plans to do (STYLE.md §4: results are data). */
+/** What `add-target` plans to do (data; the CLI prints it). */
 export interface AddTargetPlan {
   /** Absolute monorepo root. */
   root: string;
@@ -80,16 +81,16 @@ export async function planTargetArtefacts(
       continue;
     }
     // A folder reached through a symbolic link that leads out of the monorepo: writing there
-    // would change files outside the tree add-target was run on (issue 12).
+    // would change files outside the tree add-target was run on.
     const real = await fs.realpath(dir);
     const realRoot = await fs.realpath(root);
     const rel = path.relative(realRoot, real);
     if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) {
       throw new UserError(`${folder}/ leads to ${real}, outside the monorepo (a symbolic link); ${command} writes only inside ${root}: replace the link with the folder (nothing was written)`);
     }
-    const env = await readTextOrNull(path.join(dir, ".env.example"));
-    const data = { ...serverData(s.name, s.description), folder };
-    for (const [p, f] of await renderTargetFiles(targets, data, manifest.python, env)) files.set(p, f);
+    const envExample = await readTextOrNull(path.join(dir, ".env.example"));
+    const server = { ...serverData(s.name, s.description), folder };
+    for (const [p, f] of await renderTargetFiles(targets, { server, python: manifest.python, envExample })) files.set(p, f);
   }
   const all = await diffAgainstDisk(root, files);
   const changes = opts.onlyMissing ? all.filter((c) => c.kind === "create") : all;
@@ -101,7 +102,7 @@ export async function planTargetArtefacts(
 }
 
 /**
- * Plans `add-target` (issue 9; writes nothing, never prompts): the artefacts of each new
+ * Plans `add-target` (writes nothing, never prompts): the artefacts of each new
  * target for every server ({@link planTargetArtefacts}), the manifest's `targets:` with the
  * new targets appended (byte-preserving splice), and the README Deployment table regenerated
  * with the new columns (only the bytes between its markers change).
@@ -111,13 +112,16 @@ export async function planTargetArtefacts(
  * Targets the manifest already lists get only their missing files (restoring a deleted Dockerfile,
  * as `check`'s target-files rule advises); their existing files are left alone.
  *
- * @throws UserError when every requested target is already listed and complete; when an artefact file of a new target already
+ * @throws UserError when a new target cannot run the manifest's Python (as `create` refuses it); when
+ *   every requested target is already listed and complete; when an artefact file of a new target already
  *   exists (names it); when the new manifest would not validate.
  */
 export async function planAddTargetIn(loaded: LoadedManifest, requested: readonly Target[]): Promise<AddTargetPlan> {
   const { root } = loaded;
   const alreadyListed = requested.filter((t) => loaded.manifest.targets.includes(t));
   const added = sortTargets(requested.filter((t) => !loaded.manifest.targets.includes(t)));
+  const refused = addedTargetsProblem(loaded.manifest.python, added, "add-target");
+  if (refused) throw new UserError(refused);
   const missing = alreadyListed.length > 0 ? await planTargetArtefacts(loaded, alreadyListed, "add-target", { onlyMissing: true }) : { changes: [], warnings: [] };
   if (added.length === 0 && missing.changes.length === 0) {
     throw new UserError(

@@ -2,8 +2,8 @@
  * The variables a bundle asks its host for (MCPB `user_config`): those a server's
  * `.env.example` documents as required.
  *
- * Source: seed 002 "Document in .env.example" lays the file out as a `# Required` block
- * (variables without a default) followed by `# Optional (defaults shown)`. A variable is
+ * A `.env.example` is laid out as a `# Required` block (variables without a default) followed by
+ * `# Optional (defaults shown)`, as `create` writes it. A variable is
  * required when it sits in a comment-headed block whose heading starts with "Required", or
  * when its own comment holds `[required]`. It is sensitive (MCPB `sensitive: true`, the host
  * stores it as a secret) when its name ends in `_KEY`, `_TOKEN`, `_SECRET` or `_PASSWORD`, or a

@@ -3,8 +3,8 @@ import path from "node:path";
 import { UserError } from "../kernel/errors.js";
 
 /**
- * Which files of a server folder go into its bundle (issue 9: honours `.mcpbignore`, never
- * holds `.env` files, tests or caches).
+ * Which files of a server folder go into its bundle: honours `.mcpbignore`, never
+ * holds `.env` files, tests or caches.
  *
  * Two filters apply, both in gitignore syntax (the `ignore` package, as `@anthropic-ai/mcpb
  * pack` uses for its own `.mcpbignore`): {@link BUILTIN_IGNORE}, which a `.mcpbignore` cannot

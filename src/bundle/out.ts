@@ -7,7 +7,7 @@ import { sha256FileName } from "./verify.js";
 import { sha256File } from "./zip.js";
 
 /**
- * Where `bundle` writes, and how it writes there without ever leaving half a result (issue 12).
+ * Where `bundle` writes, and how it writes there without ever leaving half a result.
  *
  * Each bundle is built in a staging folder beside it in the output folder,
  * `.<bundle>.mcpm-staging-<pid>` (pip's `--target`, the zip being written, its `.sha256`), and

@@ -1,7 +1,7 @@
 import { BUNDLE_PLATFORMS, type BundlePlatform } from "../kernel/defaults.js";
 
 /**
- * Platforms a bundle can be built for (issue 9): compiled wheels such as pydantic-core make a
+ * Platforms a bundle can be built for: compiled wheels such as pydantic-core make a
  * bundle platform-specific, so the platform is part of the file name and of the manifest's
  * `compatibility`.
  *

@@ -4,7 +4,7 @@ import { sha256File } from "./zip.js";
 
 /**
  * Checks a bundle against its SHA-256 before it is run: what the MCPB Python runtime does with
- * `BUNDLE_SHA256` (seed 001, "Optionally verifies SHA256 hash"), as a command.
+ * `BUNDLE_SHA256` (it verifies the download when the variable is set), as a command.
  */
 
 /** Lower-case hex SHA-256: 64 hex digits. */

@@ -7,7 +7,7 @@ import type { CheckedServer } from "./types.js";
 import { sourceRootOf } from "./workspace.js";
 
 /**
- * Reads what the rules need from one server folder (CONTRACT.md layout): its Python
+ * Reads what the rules need from one server folder (`src/`, requirements.txt, ...): its Python
  * files under `src/`, requirements.txt, .env.example, fastmcp.json and Python version files.
  */
 
@@ -66,7 +66,7 @@ export interface ServerData {
   requirements: TextFile | null;
   /** Where `requirements` came from. */
   requirementsFrom: "requirements.txt" | "pyproject.toml" | null;
-  /** The server's `.env.example`, else the root's (seed 002 keeps one at the root). */
+  /** The server's `.env.example`, else the root's (a monorepo may document every variable in one root file). */
   envExample: TextFile | null;
   fastmcpJson: TextFile | null;
   /** fastmcp.json parsed (null when there is none). */
@@ -210,4 +210,12 @@ async function resolveEntry(root: string, server: CheckedServer, config: Located
     sources.push(hit);
   }
   return { rel, sourceId: hit?.id ?? null, objects, from, fastmcpJsonFile: jsonRel };
+}
+
+/** Facts of each parsed source file of a server (files Python could not parse are skipped; see `python-syntax`). */
+export function* parsedSources(server: ServerData): Generator<{ rel: string; srcRel: string; module: string; facts: FileFacts }> {
+  for (const src of server.sources) {
+    const facts = server.facts.get(src.id);
+    if (facts && !facts.parseError) yield { rel: src.rel, srcRel: src.srcRel, module: src.module, facts };
+  }
 }

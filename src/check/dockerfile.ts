@@ -1,7 +1,7 @@
 import { parse, type CommandEntry } from "docker-file-parser";
 
 /**
- * A Dockerfile read for `check` (issue 9), parsed with `docker-file-parser` (instructions,
+ * A Dockerfile read for `check`, parsed with `docker-file-parser` (instructions,
  * arguments, JSON exec form as arrays). Only what the docker and k8s rules compare is extracted.
  */
 export interface DockerfileFacts {

@@ -2,7 +2,7 @@ import pc from "picocolors";
 import type { CheckReport, Finding } from "./types.js";
 
 /**
- * Printing `check` results (STYLE.md §4: printing is the CLI's job).
+ * Printing `check` results (the core returns data; the CLI prints it).
  * Human output is grouped by server, coloured only when asked (a TTY without NO_COLOR).
  */
 

@@ -1,5 +1,5 @@
 /**
- * Import names → PyPI distributions, for rule `undeclared-dependency` (issue 5 rule 3).
+ * Import names → PyPI distributions, for rule `undeclared-dependency`.
  *
  * Most distributions install a module with their own (normalised) name; these are the common
  * exceptions. Where several distributions provide one module, any of them satisfies the import.

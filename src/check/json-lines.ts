@@ -2,7 +2,7 @@ import { isMap, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 
 /**
  * Strict JSON parsing with line numbers for findings: `JSON.parse` decides validity
- * (fastmcp.json is strict JSON: no comments, no trailing commas; CONTRACT.md), and the
+ * (fastmcp.json is strict JSON: no comments, no trailing commas: https://gofastmcp.com/public/schemas/fastmcp.json/v1.json), and the
  * `yaml` parser (JSON is a subset of YAML 1.2) locates keys so a finding can name a line.
  */
 

@@ -1,16 +1,21 @@
 import { FASTMCP_CLOUD_PYTHON, type Manifest, type Target } from "../monorepo/manifest.js";
 import { cacheDir } from "../kernel/cache.js";
 import { FASTMCP_REQUIREMENT, requirementName } from "../monorepo/requirements.js";
-import { pinsMcpBelow2 } from "./rules/dependencies.js";
-import type { ServerData } from "./collect.js";
+import { parsedSources, type ServerData } from "./collect.js";
 import type { AnalyzerResponse } from "./facts.js";
 import { providersOf, pypiLines, resolveRequirements, type Resolution } from "./metadata.js";
-import { parsedSources } from "./rule.js";
 
 /**
- * Per-server package facts for `undeclared-dependency` (issue 11): the resolved requirements and
+ * Per-server package facts for `undeclared-dependency`: the resolved requirements and
  * which resolved distributions provide each third-party import (see `metadata.ts`).
  */
+
+/** True when a requirement line for `mcp` keeps it below 2 (`mcp<2`, `mcp>=1.2,<2.0`, `mcp==1.9.*`, `mcp~=1.9`). */
+export function pinsMcpBelow2(line: string): boolean {
+  if (requirementName(line) !== "mcp") return false;
+  const spec = line.replace(/(^|\s)#.*$/, "").replace(/^[A-Za-z0-9._-]+(\[[^\]]*\])?/, "").split(";")[0]!;
+  return /<\s*2(\.0+)*\b(?!\.\d*[1-9])/.test(spec) || /(==|~=)\s*[01]\./.test(spec) || /<=\s*1\./.test(spec);
+}
 
 /** What `check` knows about one server's installed packages. */
 export interface ServerPackages {

@@ -1,7 +1,7 @@
 import type { Manifest, Target } from "../monorepo/manifest.js";
 import type { SharedFile, SyncLock } from "../monorepo/vendor.js";
 import type { ServerData } from "./collect.js";
-import type { AnalyzerResponse, FileFacts } from "./facts.js";
+import type { AnalyzerResponse } from "./facts.js";
 import type { Finding, RuleId, Severity } from "./types.js";
 import type { ServerPackages } from "./packages.js";
 
@@ -24,7 +24,7 @@ export interface RuleContext {
   packages?: Map<string, ServerPackages>;
 }
 
-/** A rule: server inputs in, findings out (STYLE.md §4). */
+/** A rule: server inputs in, findings out (data; nothing printed). */
 export type Rule = (server: ServerData, ctx: RuleContext) => Finding[] | Promise<Finding[]>;
 
 /** Builds a finding for a server. */
@@ -38,12 +38,4 @@ export function finding(
   fix: string,
 ): Finding {
   return { rule, severity, server: server.server.name, file, line, message, fix };
-}
-
-/** Facts of each parsed source file of a server (files Python could not parse are skipped; see `python-syntax`). */
-export function* parsedSources(server: ServerData): Generator<{ rel: string; srcRel: string; module: string; facts: FileFacts }> {
-  for (const src of server.sources) {
-    const facts = server.facts.get(src.id);
-    if (facts && !facts.parseError) yield { rel: src.rel, srcRel: src.srcRel, module: src.module, facts };
-  }
 }

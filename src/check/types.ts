@@ -1,14 +1,14 @@
 import type { Target } from "../monorepo/manifest.js";
 
 /**
- * The data model of `check` (STYLE.md §4: results are data; printing is the CLI's job).
+ * The data model of `check` (results are data; printing is the CLI's job).
  */
 
 /** `error` fails the check (exit 1); `warning` fails it only under `--strict`. */
 export type Severity = "error" | "warning";
 
 /**
- * Stable rule ids, one per rule of issue 5 (and CONTRACT.md "Rules every server must satisfy"),
+ * Stable rule ids, one per rule a deployable server must satisfy (src/check/README.md),
  * plus `server-layout` (a server folder misses a file every rule needs) and `python-syntax`
  * (a file Python's own parser rejects, so no other rule could read it).
  */
@@ -32,7 +32,7 @@ export const RULE_IDS = [
   "server-layout",
   "python-syntax",
   "import-crash",
-  // Deployment targets (issue 9): run for `--target docker` / `k8s` (src/check/rules/docker.ts, k8s.ts).
+  // Deployment targets: run for `--target docker` / `k8s` (src/check/rules/docker.ts, k8s.ts).
   "target-files",
   "docker-python",
   "docker-serve",

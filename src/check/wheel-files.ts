@@ -2,7 +2,7 @@
  * The import names a wheel provides, read from its file list without downloading it: two HTTP
  * range requests for the zip's end-of-central-directory record and its central directory
  * (PKWARE APPNOTE 4.3.12/4.3.16; a wheel is a zip, PEP 427). Used by `check` to map
- * `import X` to the distributions of a resolved requirements set (issue 11).
+ * `import X` to the distributions of a resolved requirements set.
  */
 
 /** What one wheel installs: dotted module/package names up to three levels (`google.cloud.firestore`), and top-level regular packages. */

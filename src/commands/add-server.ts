@@ -39,7 +39,7 @@ export function registerAddServer(program: Command, ctx: Context, state: RunStat
     .addHelpText(
       "after",
       `\nExit codes: 0 added; 1 refused (bad or taken name, uncommitted changes; nothing written); 2 could not run (no or broken mcp-monorepo.yaml or lock).\n\n` +
-        `Examples:\n  mcp-monorepo add-server billing --description "Billing tools: invoices and refunds"\n  mcp-monorepo add-server billing --dry-run\n  mcp-monorepo add-server --cwd path/to/monorepo billing --yes --json`,
+        `Examples:\n  npx create-mcp-monorepo add-server billing --description "Billing tools: invoices and refunds"\n  npx create-mcp-monorepo add-server billing --dry-run\n  npx create-mcp-monorepo add-server --cwd path/to/monorepo billing --yes --json`,
     )
     .action(async (name: string | undefined, options: AddServerFlags) => {
       const { addServerAction } = await import("./add-server-action.js");

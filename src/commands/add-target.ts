@@ -27,7 +27,7 @@ export function registerAddTarget(program: Command, ctx: Context, state: RunStat
     .addHelpText(
       "after",
       `\nExit codes: 0 added; 1 refused (a file exists, uncommitted changes, nothing to add; nothing written); 2 could not run (no or broken mcp-monorepo.yaml).\n\n` +
-        `Examples:\n  mcp-monorepo add-target docker\n  mcp-monorepo add-target docker k8s --dry-run`,
+        `Examples:\n  npx create-mcp-monorepo add-target docker\n  npx create-mcp-monorepo add-target docker k8s --dry-run`,
     )
     .action(async (targets: string[], options: AddTargetFlags) => {
       const { addTargetAction } = await import("./add-target-action.js");

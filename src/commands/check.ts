@@ -37,7 +37,7 @@ export function registerCheck(program: Command, ctx: Context, state: RunState): 
       "after",
       "\nExit codes: 0 no errors (warnings fail only with --strict), 1 findings that fail, 2 could not run.\n" +
         "Works without mcp-monorepo.yaml too: servers are then discovered as <folder>/src/server.py + <folder>/requirements.txt.\n\n" +
-        "Examples:\n  mcp-monorepo check\n  mcp-monorepo check --server ops --target docker --json\n  mcp-monorepo check --interpreter python3.12",
+        "Examples:\n  npx create-mcp-monorepo check\n  npx create-mcp-monorepo check --server ops --target docker --json\n  npx create-mcp-monorepo check --interpreter python3.12",
     )
     .action(async (_opts: CheckCliOptions, cmd: Command) => {
       const { checkAction } = await import("./check-action.js");

@@ -11,6 +11,7 @@ import { formatPlan } from "../monorepo/changes.js";
 import { didYouMean } from "../kernel/suggest.js";
 import { checkTargetDir } from "../scaffold/target-dir.js";
 import { VERSION } from "../version.js";
+import { PLACEHOLDER_GITHUB_OWNER } from "../kernel/defaults.js";
 
 // The body of `create`, loaded by src/commands/create.ts only when it runs (it pulls in
 // handlebars, zod and yaml; node-plop on the first render; the prompts (clack) only when it
@@ -47,6 +48,7 @@ export function equivalentCommand(
   python: string,
   git: boolean,
   targets: readonly string[] = ["fastmcp-cloud"],
+  repository?: string,
 ): string {
   const words = ["npm", "create", "mcp-monorepo@latest", dir, "--"];
   const defaults = servers.length === DEFAULT_SERVERS.length && servers.every((s, i) => s.name === DEFAULT_SERVERS[i]!.name && s.description === DEFAULT_SERVERS[i]!.description);
@@ -56,21 +58,29 @@ export function equivalentCommand(
     if (python !== DEFAULT_PYTHON) words.push("--python", python);
     if (!git) words.push("--no-git");
     if (targets.length !== 1 || targets[0] !== "fastmcp-cloud") for (const t of targets) words.push("--target", t);
+    if (repository) words.push("--repository", repository);
     return words.map(shellQuote).join(" ");
   }
   for (const s of servers) words.push("--server", s.description ? `${s.name}=${s.description}` : s.name);
   words.push("--python", python, git ? "--git" : "--no-git");
   if (targets.length !== 1 || targets[0] !== "fastmcp-cloud") for (const t of targets) words.push("--target", t);
+  if (repository) words.push("--repository", repository);
   return words.map(shellQuote).join(" ");
 }
 
 function nextSteps(result: CreateResult, shownDir: string): string[] {
   const first = result.manifest.servers[0]!;
+  // Inside another repository: no nested git init; GitHub runs only workflows at that repository's root.
+  const outer = result.git === "enclosing"
+    ? [`git add . && git commit -m "Add ${result.manifest.project}"   # no git init: inside the git repository at ${result.gitRoot}; move .github/workflows/ to its root for CI to run`]
+    : [];
   return [
     `cd ${shellQuote(shownDir)}`,
+    ...outer,
     `python3 -m venv .venv && . .venv/bin/activate`,
-    `cd ${first.folder} && pip install -r requirements.txt -r requirements-dev.txt && python -m pytest -q`,
-    `fastmcp run fastmcp.json --skip-env --transport http   # serves http://127.0.0.1:8000/mcp`,
+    `(cd ${first.folder} && pip install -r requirements.txt -r requirements-dev.txt && python -m pytest -q)`,
+    `npx create-mcp-monorepo verify   # before a deploy: each server in a fresh venv, served over MCP`,
+    `cd ${first.folder} && fastmcp run fastmcp.json --skip-env --transport http   # serves http://127.0.0.1:8000/mcp`,
   ];
 }
 
@@ -110,6 +120,7 @@ export const createAction: CommandAction<{ dir?: string; options: CreateFlags; c
     python: flags.python,
     git: flags.git,
     targets: flags.target as Target[] | undefined,
+    repository: flags.repository,
   };
   // A folder given as an argument is checked before any question is asked.
   if (given.dir !== undefined) {
@@ -138,6 +149,7 @@ export const createAction: CommandAction<{ dir?: string; options: CreateFlags; c
       python: given.python ?? DEFAULT_PYTHON,
       git: given.git ?? true,
       targets: given.targets ?? (["fastmcp-cloud"] as Target[]),
+      repository: given.repository,
     };
   }
   const targetDir = path.resolve(base, answers.dir);
@@ -154,7 +166,7 @@ export const createAction: CommandAction<{ dir?: string; options: CreateFlags; c
         servers: answers.servers,
         python: answers.python,
         git: answers.git,
-        repository: flags.repository ?? `your-github-user/${project}`,
+        repository: answers.repository ?? `${PLACEHOLDER_GITHUB_OWNER}/${project}`,
         branch: flags.branch,
         targets: answers.targets,
       },
@@ -191,7 +203,7 @@ export const createAction: CommandAction<{ dir?: string; options: CreateFlags; c
     p.outro(`Created ${shownDir}/ with ${plural(result.manifest.servers.length, "server")}. Deploy: see the Deployment table in README.md`, { output: ctx.stdout });
     // Plain lines (not a clack note) so long commands are not wrapped and copy-paste intact.
     writeLine(ctx.stdout, "Same result in one command:");
-    writeLine(ctx.stdout, `  ${c.cyan(equivalentCommand(shownDir, answers.servers, answers.python, answers.git, answers.targets))}`);
+    writeLine(ctx.stdout, `  ${c.cyan(equivalentCommand(shownDir, answers.servers, answers.python, answers.git, answers.targets, answers.repository === `${PLACEHOLDER_GITHUB_OWNER}/${project}` ? undefined : answers.repository))}`);
   } else {
     writeLine(ctx.stdout, `${c.green("Created")} ${c.bold(`${shownDir}/`)} with ${plural(result.manifest.servers.length, "server")} (${names}) and ${result.changes.length} files.`);
   }

@@ -15,7 +15,7 @@ function commandNames(program: Command): string[] {
 
 /**
  * Registers `create-mcp-monorepo [dir]`: on the program itself (what `npm create mcp-monorepo`
- * runs) and as the `create` subcommand (`mcp-monorepo create my-servers --yes`), with the same
+ * runs) and as the `create` subcommand (`npx create-mcp-monorepo create my-servers --yes`), with the same
  * options and action. Without a command, a folder name equal to, or one typo away from, a
  * command is refused (`refuseCommandLikeFolder` in ./create-action.ts).
  */
@@ -60,15 +60,15 @@ function defineCreate(cmd: Command, ctx: Context, state: RunState, guardCommands
     )
     .option("--git", "run git init in the new folder (default)")
     .option("--no-git", "do not run git init")
-    .option("--repository <owner/name>", "GitHub repository for the Deployment table (default: your-github-user/<project>)")
+    .option("--repository <owner/name>", "GitHub repository for the Deployment table and MCPB manifest (the wizard asks, from git's remote or user; else your-github-user/<project>)")
     .option("--branch <name>", "branch FastMCP Cloud deploys from", "main")
     .option("--dry-run", "print the files that would be created and write nothing")
     .option("--json", "print the result as JSON (no prompts: give --server or --yes)")
     .option("--cwd <dir>", "create [dir] relative to <dir> instead of the current folder")
     .addHelpText(
       "after",
-      `\nExamples:\n  npm create mcp-monorepo my-servers -- --yes\n  mcp-monorepo create my-servers --server ops="Ops tools" --server billing --description "Billing" --python 3.12 --no-git\n  mcp-monorepo create my-servers --yes --python 3.13 --target docker --target k8s\n\n` +
-        `Other commands: add-server, add-target, sync, check, bundle, verify (mcp-monorepo help <command>). Without installing: npx create-mcp-monorepo <command>.\n` +
+      `\nExamples:\n  npm create mcp-monorepo my-servers -- --yes\n  npx create-mcp-monorepo create my-servers --server ops="Ops tools" --server billing --description "Billing" --python 3.12 --no-git\n  npx create-mcp-monorepo create my-servers --yes --python 3.13 --target docker --target k8s\n\n` +
+        `Other commands: add-server, add-target, sync, check, bundle, verify (npx create-mcp-monorepo help <command>). Without installing: npx create-mcp-monorepo <command>.\n` +
         `Exit codes: 0 created, 1 refused (bad input, folder not empty; nothing written), 130 cancelled.`,
     )
     .action(async (dir: string | undefined, options: CreateFlags) => {

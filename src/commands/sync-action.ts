@@ -48,7 +48,7 @@ export const syncAction: CommandAction<{ options: SyncCliOptions }> = async (ctx
   // --check and --dry-run say so; a sync takes the marker, which finishes it, and plans after that.
   const unfinished = await unfinishedCommit(opened.root);
   if (unfinished && mode !== "sync") {
-    throw new UserError(`an interrupted ${oneLineMessage(unfinished)} left its changes half written; run mcp-monorepo sync to finish them`);
+    throw new UserError(`an interrupted ${oneLineMessage(unfinished)} left its changes half written; run npx create-mcp-monorepo sync to finish them`);
   }
   const color = useColor(ctx, { json: opts.json });
   let printed = false;

@@ -40,9 +40,9 @@ export function registerSync(program: Command, ctx: Context, state: RunState): v
         ".env.example errors; 2 could not run (no or broken mcp-monorepo.yaml or lock, unknown --server).",
         "",
         "Examples:",
-        "  mcp-monorepo sync                 update every server",
-        "  mcp-monorepo sync --check         what CI and pre-commit run (writes nothing)",
-        "  mcp-monorepo sync -s ops --dry-run",
+        "  npx create-mcp-monorepo sync                 update every server",
+        "  npx create-mcp-monorepo sync --check         what CI and pre-commit run (writes nothing)",
+        "  npx create-mcp-monorepo sync -s ops --dry-run",
       ].join("\n"),
     )
     .action(async (own: SyncCliOptions, cmd: Command) => {

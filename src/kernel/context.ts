@@ -3,7 +3,7 @@ import { isatty } from "node:tty";
 
 /**
  * Everything a command reads from or writes to the outside world, injected so
- * tests can drive it (STYLE.md §6: clack's `input`/`output`, create-astro's mockPrompt).
+ * tests can drive it (as clack's `input`/`output` options and create-astro's mockPrompt do).
  */
 export interface Context {
   /** Absolute working directory the command resolves relative paths against. */

@@ -7,19 +7,21 @@ export const TARGETS = ["fastmcp-cloud", "docker", "k8s", "mcpb"] as const;
 /** One of {@link TARGETS}. */
 export type Target = (typeof TARGETS)[number];
 
-/** Python versions offered; 3.12 is FastMCP Cloud's base image (seed 000, BUILD-FAIL-002). */
+/** Python versions offered; 3.12 is the Python of FastMCP Cloud's base image (its build log: `mcp-base-python3.12`). */
 export const PYTHON_VERSIONS = ["3.10", "3.11", "3.12", "3.13", "3.14"] as const;
-/** The Python runtime of FastMCP Cloud's base image `mcp-base-python3.12` (seed 000). */
+/** The Python runtime of FastMCP Cloud's base image `mcp-base-python3.12`, whatever `fastmcp.json` asks for (the platform's build log). */
 export const FASTMCP_CLOUD_PYTHON = "3.12";
 
-/** The servers `--yes` (and an interactive run that takes every default) creates: the three of seed 002's recommended layout. */
+/** The servers `--yes` (and an interactive run that takes every default) creates: an operations, a customer and a finance server, one folder each. */
 export const DEFAULT_SERVERS: ReadonlyArray<{ name: string; description: string }> = [
   { name: "ops", description: "Operations tools: service health, incidents and runbooks." },
   { name: "customer", description: "Customer tools: accounts, orders and support tickets." },
   { name: "finance", description: "Finance tools: invoices, payments and reports." },
 ];
-/** Default Python: FastMCP Cloud's base image runtime (seed 000). */
+/** Default Python: FastMCP Cloud's base image runtime. */
 export const DEFAULT_PYTHON = FASTMCP_CLOUD_PYTHON;
+/** Owner of the placeholder GitHub repository (`your-github-user/<project>`) used when none is given or known. */
+export const PLACEHOLDER_GITHUB_OWNER = "your-github-user";
 /** Default target folder name. */
 export const DEFAULT_DIR = "my-mcp-servers";
 /** Longest description accepted (characters). */

@@ -2,7 +2,8 @@ import { Document } from "yaml";
 
 /**
  * Context-specific escaping for user text that lands in generated files
- * (STYLE.md §3: every user string is escaped for the context it lands in).
+ * (every user string is escaped for the context it lands in: a docstring, a string
+ * literal, YAML, JSON, Markdown).
  * Each function is total: any JavaScript string in, valid output out.
  */
 

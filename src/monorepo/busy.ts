@@ -278,7 +278,7 @@ export async function acquireShared(root: string, command: string): Promise<() =
   }
   if (holder && Array.isArray(holder.journal) && holder.journal.length > 0) {
     await drop();
-    throw new UserError(`an interrupted ${holder.command} left its changes half written; run mcp-monorepo sync to finish them`);
+    throw new UserError(`an interrupted ${holder.command} left its changes half written; run npx create-mcp-monorepo sync to finish them`);
   }
   await trace("enter", "r", command);
   let released = false;

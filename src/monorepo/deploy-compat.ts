@@ -4,7 +4,7 @@ import { FASTMCP_CLOUD_PYTHON, PYTHON_VERSIONS, TARGETS, type Target } from "./m
  * Whether a Python version and a set of deployment targets agree, decided before
  * anything is written, so `create` never generates a tree that `check --strict` rejects.
  *
- * Source: seed 000 (FastMCP Cloud build failure): FastMCP Cloud (Prefect Horizon) builds
+ * FastMCP Cloud (Prefect Horizon) builds
  * every server on its base image `mcp-base-python3.12` (Python 3.12.12) whatever
  * `fastmcp.json` asks for, so a server requiring Python >= 3.13 fails to build there.
  * A custom container (docker), Kubernetes (k8s) and an MCPB bundle choose their own
@@ -75,4 +75,24 @@ export function highestPythonFor(targets: readonly Target[]): string {
 /** The Python versions every target in `targets` runs, in {@link PYTHON_VERSIONS} order. */
 export function pythonVersionsFor(targets: readonly Target[]): string[] {
   return PYTHON_VERSIONS.filter((v) => targets.every((t) => targetRunsPython(t, v)));
+}
+
+/**
+ * The refusal `add-target` and `add-server --target` give for a target that cannot run the
+ * monorepo's Python, the same rule `create` applies before writing anything
+ * ({@link pythonTargetsProblem}).
+ *
+ * @param python - the manifest's `python`.
+ * @param adding - the targets this command would add (not yet in the manifest).
+ * @param command - the command refusing (`add-target`, `add-server`), named in the message.
+ * @returns null when every added target runs `python`, else one line with the ways out.
+ */
+export function addedTargetsProblem(python: string, adding: readonly Target[], command: string): string | null {
+  const problem = pythonTargetsProblem(python, adding);
+  if (!problem) return null;
+  const others = problem.targetsThatRunIt;
+  return (
+    `${command} refuses target ${problem.target} for this monorepo (python: "${python}" in mcp-monorepo.yaml): ${problem.message}; ` +
+    `set python to ${highestPythonFor([problem.target])} or lower in mcp-monorepo.yaml first, or deploy Python ${python} with ${others.join(", ")} instead (nothing was written)`
+  );
 }

@@ -1,10 +1,10 @@
 /**
- * The shared-settings block of every `.env.example` (issue 13 item 8).
+ * The shared-settings block of every `.env.example`.
  *
  * `shared/.env.example` documents the variables the canonical shared package reads. Its
  * text is kept, as a marked block, in the root `.env.example` and in every server's
- * `.env.example` (CONTRACT rule 4: every variable a server reads is documented there; the
- * server reads shared's through its vendored copy). `create` and `add-server` write the block,
+ * `.env.example` (every variable a server reads is documented there, and a server reads
+ * shared's through its vendored copy). `create` and `add-server` write the block,
  * `sync` keeps it in step, exactly as it keeps the shared block of requirements.txt: only the
  * lines between {@link ENV_BLOCK_BEGIN} and {@link ENV_BLOCK_END} change; every other byte of
  * the file is the user's.

@@ -1,5 +1,5 @@
 /**
- * Reading a server's `.env.example` for the deployment targets (issue 9): which variables
+ * Reading a server's `.env.example` for the deployment targets: which variables
  * exist, their documented defaults, and which are secrets that must come from a Kubernetes
  * Secret instead of a ConfigMap.
  */
@@ -13,8 +13,8 @@ export interface EnvVariable {
   /** True when the variable is a secret ({@link isSecretName} or a `[secret]` marker). */
   secret: boolean;
   /**
-   * True when the variable sits in a block headed `# Required...` (seed 002's layout: a
-   * `# Required` block of variables without defaults, then `# Optional (defaults shown)`), or a
+   * True when the variable sits in a block headed `# Required...` (the layout `create`
+   * writes: a `# Required` block of variables without defaults, then `# Optional (defaults shown)`), or a
    * comment of its own holds `[required]`.
    */
   required: boolean;
@@ -41,7 +41,7 @@ export function isSecretName(name: string): boolean {
  * secret when its name says so ({@link isSecretName}) or when the comment block right
  * above it, or a trailing `# ...` on its line, holds {@link SECRET_MARKER}; it is required
  * inside a `# Required...` block (until a blank line, `# Optional...` or `# ---`) or with
- * `[required]` (seed 002, "Document in .env.example").
+ * `[required]`.
  * A later assignment of the same name replaces the earlier one (as dotenv does).
  *
  * @param text - the file's text (LF or CRLF).

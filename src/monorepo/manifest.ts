@@ -204,7 +204,7 @@ function quotingHint(key: string, source: string): string {
 
 /** Header comment written at the top of a new manifest. */
 const MANIFEST_HEADER =
-  " mcp-monorepo manifest: read by `mcp-monorepo add-server`, `sync` and `check`.\n" +
+  " mcp-monorepo manifest: read by `npx create-mcp-monorepo add-server`, `sync` and `check`.\n" +
   " Edit freely (comments are kept); servers are listed in the order they were added.";
 
 /**

@@ -1,9 +1,13 @@
 /**
  * Server-name rules shared by `create`, `add-server` and `check`.
  *
- * A server name becomes a folder (`server-<name>`), a Python identifier
- * (`<name>` with `-` → `_`), an env-var prefix (upper-cased identifier) and a
- * FastMCP server name, so it must be safe in all four.
+ * A server name becomes a folder (`server-<name>`), a container image tag and Kubernetes
+ * name, a FastMCP server name (a string) and an env-var prefix (`<NAME>_GREETING`, the
+ * identifier upper-cased). It never becomes a Python module or package: the server's code
+ * lives in `server-<name>/src/server.py`, and `server-<name>` (with its hyphen) cannot be
+ * imported. So a name like `email` or `http` shadows nothing; what a name can clash with
+ * is an environment-variable namespace that the runtime reads as its own configuration
+ * ({@link RESERVED_ENV_PREFIXES}).
  */
 
 /** Python 3.10–3.14 keywords and soft keywords (`keyword.kwlist` + `keyword.softkwlist`). */
@@ -15,8 +19,9 @@ export const PYTHON_KEYWORDS = new Set([
 ]);
 
 /**
- * Top-level import names a local module or package must not shadow
- * (CONTRACT rule 9; FastMCP issue #3752: a local `mcp/` folder hides the MCP SDK).
+ * Top-level import names a local module or package under a server's `src/` must not shadow
+ * (FastMCP issue #3752: a local `mcp/` folder hides the MCP SDK); used by `check`'s
+ * shadowed-module rule. Server names are not checked against it: they never become modules.
  * Covers FastMCP's own runtime dependencies, the generated code's imports and the
  * stdlib modules the generated code and `fastmcp run` rely on.
  */
@@ -31,6 +36,28 @@ export const SHADOWED_MODULES = new Set([
   "queue", "threading", "multiprocessing", "subprocess", "tempfile", "shutil", "glob",
   "platform", "traceback", "weakref", "operator", "itertools", "struct", "base64", "zlib",
   "pytest", "pip", "setuptools", "packaging", "uv",
+]);
+
+/**
+ * Environment-variable prefixes the runtime reads as its own configuration, with who reads
+ * them. A server's settings are named `<NAME>_...` (`OPS_GREETING`), so a server whose prefix
+ * is one of these would put its settings in that program's namespace:
+ * - `MCP_`: the generated `server.py` reads `MCP_TRANSPORT`;
+ * - `FASTMCP_`: FastMCP's settings (https://gofastmcp.com/more/settings, pydantic-settings `env_prefix="FASTMCP_"`);
+ * - `PYDANTIC_`: pydantic's own switches (`PYDANTIC_DISABLE_PLUGINS`, `PYDANTIC_ERRORS_INCLUDE_URL`);
+ * - `UVICORN_`: every uvicorn command-line option (https://www.uvicorn.org/settings/);
+ * - `UV_`: uv (https://docs.astral.sh/uv/reference/environment/);
+ * - `PIP_`: every pip option (https://pip.pypa.io/en/stable/topics/configuration/#environment-variables);
+ * - `PYTHON_`: CPython (https://docs.python.org/3/using/cmdline.html#environment-variables).
+ */
+export const RESERVED_ENV_PREFIXES: ReadonlyMap<string, string> = new Map([
+  ["MCP", "the generated server.py (MCP_TRANSPORT)"],
+  ["FASTMCP", "FastMCP's settings"],
+  ["PYDANTIC", "pydantic"],
+  ["UVICORN", "uvicorn's options"],
+  ["UV", "uv"],
+  ["PIP", "pip's options"],
+  ["PYTHON", "the Python interpreter"],
 ]);
 
 /** Longest server name accepted (keeps folder names, env prefixes and tool names readable). */
@@ -65,8 +92,9 @@ export function toTitle(name: string): string {
  *
  * Rules: lowercase ASCII letters, digits and single hyphens; starts with a
  * letter; does not end with a hyphen; at most {@link MAX_NAME_LENGTH}
- * characters; its identifier is not a Python keyword and does not shadow a
- * dependency or stdlib module ({@link SHADOWED_MODULES}).
+ * characters; its identifier is not a Python keyword; its env-var prefix is not one the
+ * runtime reads ({@link RESERVED_ENV_PREFIXES}). Stdlib and dependency module names
+ * (`email`, `http`, `time`) are fine: the name never becomes a module.
  *
  * @param name - the raw name as typed.
  * @returns `true` when valid, else a one-line message naming the problem.
@@ -81,7 +109,9 @@ export function validateServerName(name: string): true | string {
   if (name.startsWith("server-") || name === "server") return `server name ${shown} must not start with "server": the folder is already named server-<name>`;
   const ident = toIdentifier(name);
   if (PYTHON_KEYWORDS.has(ident)) return `server name ${shown} is a Python keyword`;
-  if (SHADOWED_MODULES.has(ident)) return `server name ${shown} would shadow the Python module "${ident}"`;
+  const prefix = toEnvPrefix(name);
+  const reader = RESERVED_ENV_PREFIXES.get(prefix);
+  if (reader !== undefined) return `server name ${shown} would shadow the ${prefix}_ environment variables that ${reader} reads (its settings are named ${prefix}_...); pick another name`;
   return true;
 }
 

@@ -1,9 +1,15 @@
+import { SHARED_DIR } from "./vendor.js";
+
 /**
  * requirements.txt rules shared by create, add-server, sync and check.
  *
- * Source: seed 002 "Dependency Management" (FastMCP Cloud installs from PyPI only:
- * no `-e`, no git URLs, no relative paths, no `file:` URLs) and CONTRACT rule 2.
+ * FastMCP Cloud installs a server's requirements from PyPI in its own build: no `-e`, no git
+ * URLs, no relative paths, no `file:` URLs resolve there (https://gofastmcp.com/deployment/fastmcp-cloud;
+ * line syntax: https://pip.pypa.io/en/stable/reference/requirements-file-format/).
  */
+
+/** Root-relative path of the canonical shared requirements. */
+export const SHARED_REQUIREMENTS = `${SHARED_DIR}/requirements.txt`;
 
 /** The FastMCP range generated servers are tested with (FastMCP 4.x from PyPI). */
 export const FASTMCP_REQUIREMENT = "fastmcp>=4.0,<5";
@@ -20,6 +26,19 @@ export interface RequirementProblem {
   message: string;
 }
 
+/**
+ * Why requirements.txt must be PyPI-only, per target: FastMCP Cloud installs it from PyPI only
+ * (the platform installs with `uv pip install` from PyPI; its build has no other index, path or VCS); `bundle` installs it from PyPI into `deps/`; for a
+ * container, `verify` installs PyPI requirements only and the image's build context is the
+ * server folder alone, so a path outside it does not exist there.
+ */
+export const PYPI_ONLY_REASONS = {
+  "fastmcp-cloud": "FastMCP Cloud installs from PyPI only",
+  mcpb: "`bundle` installs from PyPI only",
+  docker: "the container build installs from PyPI only (`verify` refuses other sources; the build context is the server folder alone)",
+  k8s: "the container build installs from PyPI only (`verify` refuses other sources; the build context is the server folder alone)",
+} as const;
+
 const INDEX_OPTIONS = /^(--?(index-url|extra-index-url|find-links|trusted-host|no-index|i|f)\b)/;
 
 /**
@@ -32,23 +51,25 @@ const INDEX_OPTIONS = /^(--?(index-url|extra-index-url|find-links|trusted-host|n
  * index options (`--index-url`, `--extra-index-url`, `--find-links`, `--no-index`).
  *
  * @param text - the file's contents.
+ * @param why - the reason a line must be PyPI-only, worded for the deployment target that reads
+ *   the file (default: FastMCP Cloud's; `check` passes one fitting the targets it checks).
  * @returns problems in line order; empty when every line is PyPI-only.
  */
-export function findNonPypiLines(text: string): RequirementProblem[] {
+export function findNonPypiLines(text: string, why: string = PYPI_ONLY_REASONS["fastmcp-cloud"]): RequirementProblem[] {
   const problems: RequirementProblem[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.replace(/(^|\s)#.*$/, "").trim();
     if (!line) return;
     const add = (message: string) => problems.push({ line: i + 1, text: raw.trim(), message });
-    if (/^(-e|--editable)(\s|=|$)/.test(line)) return add("editable install (-e): FastMCP Cloud installs from PyPI only");
-    if (INDEX_OPTIONS.test(line)) return add("package index option: FastMCP Cloud installs from PyPI only");
+    if (/^(-e|--editable)(\s|=|$)/.test(line)) return add(`editable install (-e): ${why}`);
+    if (INDEX_OPTIONS.test(line)) return add(`package index option: ${why}`);
     if (/^(-r|-c|--requirement|--constraint)(\s|=|$)/.test(line)) return add("nested requirements file: only this file is read at deploy time; list the packages here");
     if (/^-/.test(line)) return add(`pip option "${line.split(/\s/)[0]}" is not a PyPI requirement`);
-    if (/^(git|hg|svn|bzr)\+/.test(line)) return add("VCS URL: FastMCP Cloud installs from PyPI only; publish the package to PyPI or vendor it");
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(line) || /^file:/i.test(line)) return add("URL requirement: FastMCP Cloud installs from PyPI only");
-    if (/^[A-Za-z0-9._-]+(\[[^\]]*\])?\s*@/.test(line)) return add("direct reference (name @ url): FastMCP Cloud installs from PyPI only");
-    if (/^(\.{1,2}[\\/]|[\\/]|~|[A-Za-z]:[\\/])/.test(line) || line === "." || line === "..") return add("local path: FastMCP Cloud installs from PyPI only; embed shared code in the server instead");
-    if (/\.(whl|tar\.gz|zip|tgz)$/i.test(line) || /[\\/]/.test(line.split(/[<>=!~;\s]/)[0]!)) return add("local file or path: FastMCP Cloud installs from PyPI only");
+    if (/^(git|hg|svn|bzr)\+/.test(line)) return add(`VCS URL: ${why}; publish the package to PyPI or vendor it`);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(line) || /^file:/i.test(line)) return add(`URL requirement: ${why}`);
+    if (/^[A-Za-z0-9._-]+(\[[^\]]*\])?\s*@/.test(line)) return add(`direct reference (name @ url): ${why}`);
+    if (/^(\.{1,2}[\\/]|[\\/]|~|[A-Za-z]:[\\/])/.test(line) || line === "." || line === "..") return add(`local path: ${why}; embed shared code in the server instead`);
+    if (/\.(whl|tar\.gz|zip|tgz)$/i.test(line) || /[\\/]/.test(line.split(/[<>=!~;\s]/)[0]!)) return add(`local file or path: ${why}`);
   });
   return problems;
 }

@@ -86,13 +86,26 @@ export interface SharedFile {
   content: Buffer;
   /** Permission bits, e.g. 0o644. */
   mode: number;
-  /** Lower-case hex SHA-256 of `content`. */
+  /** Lower-case hex SHA-256 of `content`, line endings normalised for text ({@link vendorHash}). */
   sha256: string;
 }
 
 /** Lower-case hex SHA-256 of some bytes (node:crypto). */
 export function sha256(content: Buffer | string): string {
   return createHash("sha256").update(content).digest("hex");
+}
+
+/**
+ * The hash `sync`, the lock and `check` compare vendored files by: SHA-256 of the content as a
+ * checkout under the generated `.gitattributes` (`* text=auto eol=lf`) leaves it. For a text file
+ * (git's `text=auto` test: no NUL byte in the first 8000 bytes) every CRLF counts as LF, so a file
+ * vendored with CRLF, committed (git stores it with LF) and cloned again (LF) hashes the same as
+ * before the commit (https://git-scm.com/docs/gitattributes#_text, `eol`). Binary files hash as they are.
+ */
+export function vendorHash(content: Buffer): string {
+  const head = content.subarray(0, 8000);
+  if (head.includes(0) || !content.includes(13)) return sha256(content);
+  return sha256(Buffer.from(content.toString("latin1").replace(/\r\n/g, "\n"), "latin1"));
 }
 
 /**
@@ -159,7 +172,7 @@ export async function readCanonicalShared(root: string, opts: { includeNotCopied
     if (!tst.isFile()) continue;
     const content = await fs.readFile(abs);
     const mode = (await fs.stat(abs)).mode & 0o777;
-    out.push({ path: rel, content, mode, sha256: sha256(content) });
+    out.push({ path: rel, content, mode, sha256: vendorHash(content) });
   }
   return out;
 }
@@ -219,7 +232,7 @@ export async function readLock(root: string): Promise<SyncLock> {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new CannotRunError(`${LOCK_FILE} is not valid JSON (${(err as Error).message}); delete it and run \`mcp-monorepo sync --force\``);
+    throw new CannotRunError(`${LOCK_FILE} is not valid JSON (${(err as Error).message}); delete it and run \`npx create-mcp-monorepo sync --force\``);
   }
   const lock = data as SyncLock;
   if (!lock || lock.lockVersion !== 1 || typeof lock.servers !== "object" || lock.servers === null) {

@@ -10,10 +10,11 @@ import { checkTargetDir, validateProjectName, type TargetState } from "./target-
 import { pythonTargetsProblem, type PythonTargetsProblem } from "../monorepo/deploy-compat.js";
 import { diffAgainstDisk, writeTreeAtomically, type DesiredFile, type FileChange } from "../monorepo/changes.js";
 import { renderDeploymentTable } from "./readme.js";
+import { enclosingGitRepo } from "./git-facts.js";
 import { renderGenerator } from "./render.js";
 import { fillEnvBlock, serverData, serverFiles } from "./server-files.js";
 import { ENV_EXAMPLE } from "../monorepo/env-block.js";
-import { LOCK_FILE, SHARED_DIR, NOT_COPIED, serializeLock, sha256, vendoredStateOf, type SharedFile, type SyncLock } from "../monorepo/vendor.js";
+import { LOCK_FILE, SHARED_DIR, NOT_COPIED, serializeLock, vendorHash, vendoredStateOf, type SharedFile, type SyncLock } from "../monorepo/vendor.js";
 
 
 // Defaults live in ./defaults.ts (imported by the option declarations at start-up).
@@ -78,10 +79,13 @@ export interface CreateResult {
   dryRun: boolean;
   /**
    * `committed` (git init + initial commit), `initialized` (init only: no git identity
-   * configured), `skipped` (not asked, or dry run), `existing` (a .git was there) or
-   * `unavailable` (git not found).
+   * configured), `skipped` (not asked, or dry run), `existing` (a .git was there),
+   * `enclosing` (the folder is inside another repository's work tree: no nested `git init`;
+   * see {@link CreateResult.gitRoot}) or `unavailable` (git not found).
    */
-  git: "committed" | "initialized" | "skipped" | "existing" | "unavailable";
+  git: "committed" | "initialized" | "skipped" | "existing" | "enclosing" | "unavailable";
+  /** The enclosing repository's top folder when `git` is `enclosing`. */
+  gitRoot?: string;
   /** Advice worth showing (none today: a Python version a target cannot run is refused instead). */
   warnings: string[];
   manifest: Manifest;
@@ -152,12 +156,12 @@ export async function renderMonorepo(opts: CreateOptions): Promise<{ files: Map<
     const content = Buffer.from(f.content);
     if (rel === "requirements.txt") sharedRequirements = content.toString("utf8");
     else if (rel === ENV_EXAMPLE) sharedEnv = content.toString("utf8");
-    else if (!NOT_COPIED.has(rel)) shared.push({ path: rel, content, mode: f.mode ?? 0o644, sha256: sha256(content) });
+    else if (!NOT_COPIED.has(rel)) shared.push({ path: rel, content, mode: f.mode ?? 0o644, sha256: vendorHash(content) });
   }
   fillEnvBlock(files, ENV_EXAMPLE, sharedEnv);
   const lock: SyncLock = { lockVersion: 1, servers: {} };
   for (const server of servers) {
-    for (const [p, f] of await serverFiles(server, manifest.python, shared, sharedRequirements, sharedEnv, manifest.targets)) files.set(p, f);
+    for (const [p, f] of await serverFiles({ server, python: manifest.python, shared, sharedRequirements, sharedEnv, targets: manifest.targets })) files.set(p, f);
     lock.servers[server.name] = vendoredStateOf(shared);
   }
   files.set("mcp-monorepo.yaml", { content: renderManifest(manifest), mode: 0o644 });
@@ -197,6 +201,12 @@ export async function createMonorepo(raw: unknown, opts: { dryRun?: boolean } = 
   await writeTreeAtomically(options.targetDir, files);
   let git: CreateResult["git"] = "skipped";
   if (state === "git-only") git = "existing";
-  else if (options.git) git = await gitInit(options.targetDir);
+  else if (options.git) {
+    // Inside another work tree a nested repository would hide these files from it (and GitHub
+    // runs only the outer repository's .github/workflows): leave them to the outer repository.
+    const outer = await enclosingGitRepo(options.targetDir);
+    if (outer) return { ...base, dryRun: false, git: "enclosing", gitRoot: outer };
+    git = await gitInit(options.targetDir);
+  }
   return { ...base, dryRun: false, git };
 }

@@ -3,18 +3,19 @@ import { TARGETS, type Manifest } from "../monorepo/manifest.js";
 import { TARGET_SPECS } from "./targets.js";
 
 /**
- * The README's Deployment table: what FastMCP Cloud asks for per server
- * (seed 002, "Deployment Configuration": Repository, Branch, Entrypoint,
- * Requirements), plus the description, Python and transport, so the list of
+ * The README's Deployment table: what FastMCP Cloud asks for per server (repository,
+ * branch, entrypoint, requirements file: https://gofastmcp.com/deployment/fastmcp-cloud), plus the description, Python and transport, so the list of
  * servers in the README never goes stale. It lives between two markers so
  * `add-server` can regenerate it without touching a byte of user prose.
  */
+
+/** Root README file name. */
+export const README_FILE = "README.md";
 
 /** Opening marker line of the generated table. */
 export const TABLE_START = "<!-- mcp-monorepo:deployment-table:start (generated from mcp-monorepo.yaml; edits inside are replaced) -->";
 /** Closing marker line of the generated table. */
 export const TABLE_END = "<!-- mcp-monorepo:deployment-table:end -->";
-
 
 /**
  * Renders the marked table (markers included, no trailing newline): Server, Description,
@@ -62,4 +63,17 @@ export function replaceDeploymentTable(readme: string, manifest: Manifest): { te
     return { text: `${readme}${sep}## Deployment\n\n${table}\n`, appended: true };
   }
   return { text: readme.slice(0, start) + table + readme.slice(end + TABLE_END.length), appended: false };
+}
+
+/**
+ * Regenerates the README's Deployment table for `manifest` (only the bytes between the
+ * markers change). A missing README becomes one that holds just a `## Deployment` heading and
+ * the marked table.
+ *
+ * @param current - README text, or null when there is no README.md.
+ * @returns the new text; `appended` when the markers were missing and a fresh table was added at the end.
+ */
+export function updateReadme(current: string | null, manifest: Manifest): { text: string; appended: boolean; created: boolean } {
+  const { text, appended } = replaceDeploymentTable(current ?? "", manifest);
+  return { text, appended: appended && current !== null, created: current === null };
 }

@@ -6,41 +6,7 @@ import { PACKAGE_ROOT } from "../version.js";
 import { commentText, jsonValue, markdownInline, pyDocText, pyString, yamlScalar } from "../kernel/escape.js";
 import type { DesiredFile } from "../monorepo/changes.js";
 import { PRECOMPILED } from "./precompiled-templates.js";
-
-/** Template data for one server (names are already validated). */
-export interface ServerData {
-  name: string;
-  description: string;
-  /** `server-<name>` */
-  folder: string;
-  /** Human title, e.g. `Ops Team`. */
-  title: string;
-  /** Env var the server's hello tool reads, e.g. `OPS_GREETING`. */
-  greetingVar: string;
-}
-
-/** Template data for the `monorepo` generator. */
-export interface MonorepoData {
-  project: string;
-  python: string;
-  generatorVersion: string;
-  servers: ServerData[];
-  /** The marked README Deployment table (src/scaffold/readme.ts). */
-  deploymentTable: string;
-}
-
-/** Template data for the `server` generator. */
-export interface ServerGeneratorData {
-  server: ServerData;
-  python: string;
-  /**
-   * `fastmcp.json` `environment.python`: the lowest supported version as a PEP 440
-   * range (`>=3.12`), so a runtime newer than the minimum (FastMCP Cloud's 3.12 for a
-   * 3.10 project) is admitted, while a `>=3.13` project is visibly not (seed 000).
-   */
-  pythonRequirement: string;
-  generatorVersion: string;
-}
+import type { MonorepoData, ServerGeneratorData, TargetTemplateData } from "./template-data.js";
 
 const PLOPFILE = path.join(PACKAGE_ROOT, "generators", "plopfile.js");
 /** Partials every template may use: name → template file (relative to the package root). */
@@ -121,7 +87,7 @@ function compiledTemplate(source: { file: string } | { inline: string }): Handle
  * @param file - path relative to the package root, POSIX separators (`templates/targets/k8s/k8s.yaml.hbs`).
  * @throws Error from Handlebars for a template bug (in strict templates, a missing field).
  */
-export function renderTemplate(file: string, data: object): string {
+function renderTemplate(file: string, data: object): string {
   return compiledTemplate({ file })(data);
 }
 
@@ -149,16 +115,17 @@ function loadPlop(): Promise<NodePlopAPI> {
 }
 
 /**
- * Runs a node-plop generator and collects what it renders, writing nothing
- * (STYLE.md §2: plan, then apply).
+ * Runs a node-plop generator and collects what it renders, writing nothing (callers plan the
+ * files first, then apply them in one transaction). Every file the CLI generates is rendered here.
  *
- * @param generator - `monorepo` or `server` (generators/*.js).
+ * @param generator - `monorepo`, `server` or `target-<id>` (generators/*.js).
  * @param data - the generator's template data.
  * @returns POSIX relative path → rendered file.
  * @throws Error if any action fails (a template bug, not a user error).
  */
 export async function renderGenerator(generator: "monorepo", data: MonorepoData): Promise<Map<string, DesiredFile>>;
 export async function renderGenerator(generator: "server", data: ServerGeneratorData): Promise<Map<string, DesiredFile>>;
+export async function renderGenerator(generator: `target-${string}`, data: TargetTemplateData): Promise<Map<string, DesiredFile>>;
 export async function renderGenerator(generator: string, data: object): Promise<Map<string, DesiredFile>> {
   const files = new Map<string, DesiredFile>();
   const plop = await loadPlop();

@@ -1,7 +1,8 @@
 import { ENV_BLOCK_BEGIN, ENV_BLOCK_END, ENV_EXAMPLE, mergeEnvBlock } from "../monorepo/env-block.js";
 import { toEnvPrefix, toFolder, toTitle } from "../monorepo/names.js";
 import type { DesiredFile } from "../monorepo/changes.js";
-import { renderGenerator, type ServerData } from "./render.js";
+import { renderGenerator } from "./render.js";
+import type { ServerData } from "./template-data.js";
 import { renderServerRequirements } from "../monorepo/requirements.js";
 import { VENDORED_DIR, type SharedFile } from "../monorepo/vendor.js";
 import { VERSION } from "../version.js";
@@ -27,30 +28,37 @@ export function serverData(name: string, description: string): ServerData {
   };
 }
 
+/** What {@link serverFiles} renders one server folder from. */
+export interface ServerFilesInput {
+  /** Template data ({@link serverData}). */
+  server: ServerData;
+  /** The monorepo's Python version (e.g. "3.12"). */
+  python: string;
+  /** Canonical shared files to vendor (requirements.txt excluded). */
+  shared: SharedFile[];
+  /** Text of canonical `shared/requirements.txt`. */
+  sharedRequirements: string;
+  /**
+   * Text of canonical `shared/.env.example` (put in the `.env.example`'s managed block), or null
+   * for a monorepo without one (the block is then left out).
+   */
+  sharedEnv: string | null;
+  /**
+   * The monorepo's deployment targets: their per-server artefacts (Dockerfile, k8s.yaml,
+   * .mcpbignore; src/scaffold/targets.ts) are rendered too. Default: none.
+   */
+  targets?: readonly Target[];
+}
+
 /**
  * Every file of one `server-<name>/` folder, as `create` and `add-server`
  * write it: the `server` generator's output, the vendored copy of the
- * canonical shared package (byte-exact, modes kept), and requirements.txt
- * with shared's requirements in the managed block.
+ * canonical shared package (byte-exact, modes kept), requirements.txt
+ * with shared's requirements in the managed block, and the targets' artefacts.
  *
- * @param server - template data ({@link serverData}).
- * @param python - the monorepo's Python version (e.g. "3.12").
- * @param shared - canonical shared files to vendor (requirements.txt excluded).
- * @param sharedRequirements - text of canonical `shared/requirements.txt`.
- * @param sharedEnv - text of canonical `shared/.env.example` (put in the `.env.example`'s managed
- *   block), or null for a monorepo without one (the block is then left out).
- * @param targets - the monorepo's deployment targets: their per-server artefacts
- *   (Dockerfile, k8s.yaml, .mcpbignore; src/scaffold/targets.ts) are rendered too.
  * @returns POSIX path relative to the monorepo root → file.
  */
-export async function serverFiles(
-  server: ServerData,
-  python: string,
-  shared: SharedFile[],
-  sharedRequirements: string,
-  sharedEnv: string | null,
-  targets: readonly Target[] = [],
-): Promise<Map<string, DesiredFile>> {
+export async function serverFiles({ server, python, shared, sharedRequirements, sharedEnv, targets = [] }: ServerFilesInput): Promise<Map<string, DesiredFile>> {
   const files = await renderGenerator("server", { server, python, pythonRequirement: `>=${python}`, generatorVersion: VERSION });
   for (const f of shared) {
     files.set(`${server.folder}/${VENDORED_DIR}/${f.path}`, { content: f.content, mode: f.mode });
@@ -58,8 +66,8 @@ export async function serverFiles(
   files.set(`${server.folder}/requirements.txt`, { content: renderServerRequirements(server.folder, sharedRequirements, SERVER_OWN_REQUIREMENTS), mode: 0o644 });
   fillEnvBlock(files, `${server.folder}/${ENV_EXAMPLE}`, sharedEnv);
   const env = files.get(`${server.folder}/.env.example`);
-  const envText = env ? Buffer.from(env.content).toString("utf8") : null;
-  for (const [p, f] of await renderTargetFiles(targets, server, python, envText)) files.set(p, f);
+  const envExample = env ? Buffer.from(env.content).toString("utf8") : null;
+  for (const [p, f] of await renderTargetFiles(targets, { server, python, envExample })) files.set(p, f);
   return files;
 }
 

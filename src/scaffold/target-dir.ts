@@ -64,7 +64,7 @@ export function checkTargetDir(targetDir: string, shown: string): TargetState | 
   const outer = enclosingMonorepo(path.dirname(targetDir));
   if (outer) {
     return {
-      problem: `${shown} would be inside the mcp-monorepo at ${outer} (it has ${MANIFEST_FILE}); to add a server to it run: mcp-monorepo add-server NAME --cwd ${outer}; for a separate monorepo pick a folder outside it`,
+      problem: `${shown} would be inside the mcp-monorepo at ${outer} (it has ${MANIFEST_FILE}); to add a server to it run: npx create-mcp-monorepo add-server NAME --cwd ${outer}; for a separate monorepo pick a folder outside it`,
     };
   }
   let st;
@@ -76,7 +76,7 @@ export function checkTargetDir(targetDir: string, shown: string): TargetState | 
   if (!st.isDirectory()) return { problem: `${shown} exists and is not a folder; pick a new folder name` };
   const entries = readdirSync(targetDir);
   if (entries.includes(MANIFEST_FILE)) {
-    return { problem: `${shown} is already an mcp-monorepo (it has ${MANIFEST_FILE}); to add a server to it run: mcp-monorepo add-server NAME --cwd ${shown}` };
+    return { problem: `${shown} is already an mcp-monorepo (it has ${MANIFEST_FILE}); to add a server to it run: npx create-mcp-monorepo add-server NAME --cwd ${shown}` };
   }
   const foreign = entries.filter((e) => e !== ".git");
   if (foreign.length > 0) {

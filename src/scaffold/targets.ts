@@ -1,22 +1,21 @@
 import type { Manifest, ManifestServer, Target } from "../monorepo/manifest.js";
 import type { DesiredFile } from "../monorepo/changes.js";
-import type { ServerData } from "./render.js";
+import type { ServerData, TargetTemplateData } from "./template-data.js";
 import { toFolder } from "../monorepo/names.js";
 import { parseEnvExample } from "../monorepo/env-example.js";
 
 /**
- * The deployment targets registry (issue 9): for each target the manifest can name, the
- * per-server artefact files it renders and its README Deployment column(s). `create`,
- * `add-server` and `add-target` all render artefacts through {@link renderTargetFiles}, and the
- * README table (src/scaffold/readme.ts) takes its columns from {@link TARGET_SPECS}, so there is one source.
+ * The deployment targets registry: for each target the manifest can name, the per-server
+ * artefact files it renders and its README Deployment column(s). `create`, `add-server`,
+ * `add-target` and `sync` render artefacts through {@link renderTargetFiles} (the node-plop
+ * generator `target-<id>`, generators/targets.js), and the README table (src/scaffold/readme.ts)
+ * takes its columns from {@link TARGET_SPECS}, so there is one source.
  */
 
-/** One per-server file a target renders. */
+/** One per-server file a target renders (its template is named by the target's generator, generators/targets.js). */
 export interface TargetArtefact {
   /** POSIX path relative to the server folder, e.g. `Dockerfile`. */
   path: string;
-  /** Template file relative to `templates/targets/`. */
-  template: string;
 }
 
 /** One README Deployment table column. */
@@ -33,7 +32,7 @@ export interface TargetSpec {
   label: string;
   /** One-line hint shown in the create multiselect. */
   hint: string;
-  /** Per-server files, in the order they are written. */
+  /** Per-server files, in the order they are written (what the generator `target-<id>` renders). */
   artefacts: TargetArtefact[];
   /** Columns this target adds to the README Deployment table. */
   columns: TargetColumn[];
@@ -49,7 +48,10 @@ export const CONTAINER_PORT = 8000;
 export const MCP_PATH = "/mcp";
 /** Health route every generated server registers (FastMCP `custom_route`). */
 export const HEALTH_PATH = "/health";
-/** Seconds the Kubernetes startupProbe allows (seed 001: CPU-bound imports; at least 60 s asked). */
+/**
+ * Seconds the Kubernetes startupProbe allows: a server whose imports are CPU-bound (large SDKs,
+ * model loading) can take well over the default probe budget to start; at least 60 s is needed.
+ */
 export const STARTUP_SECONDS = 120;
 /** Period of the startupProbe (seconds); failureThreshold = {@link STARTUP_SECONDS} / this. */
 export const STARTUP_PERIOD_SECONDS = 5;
@@ -78,7 +80,8 @@ export const TARGET_SPECS: Readonly<Record<Target, TargetSpec>> = {
     label: "FastMCP Cloud",
     hint: "Prefect Horizon builds from the GitHub repository (Python 3.12 base image)",
     artefacts: [],
-    // What FastMCP Cloud asks for per server (seed 002, "Deployment Configuration").
+    // What FastMCP Cloud asks for per server: repository, branch, entrypoint and requirements
+    // file (FastMCP Cloud docs, https://gofastmcp.com/deployment/fastmcp-cloud).
     columns: [
       { header: "Repository", cell: (_s, m) => code(m.repository) },
       { header: "Branch", cell: (_s, m) => code(m.branch) },
@@ -92,8 +95,8 @@ export const TARGET_SPECS: Readonly<Record<Target, TargetSpec>> = {
     label: "Docker",
     hint: "a Dockerfile per server (python:<version>-slim, any Python version)",
     artefacts: [
-      { path: "Dockerfile", template: "docker/Dockerfile.hbs" },
-      { path: ".dockerignore", template: "docker/dockerignore.hbs" },
+      { path: "Dockerfile" },
+      { path: ".dockerignore" },
     ],
     columns: [{ header: "Docker", cell: (s) => cell(`${s.folder}/Dockerfile`, TARGET_SPECS.docker.command(s)) }],
     command: (s) => `docker build -t ${s.name} ${s.folder} && docker run -p ${CONTAINER_PORT}:${CONTAINER_PORT} ${s.name}`,
@@ -102,17 +105,17 @@ export const TARGET_SPECS: Readonly<Record<Target, TargetSpec>> = {
     id: "k8s",
     label: "Kubernetes",
     hint: "Deployment + Service + ConfigMap per server (image from the Dockerfile)",
-    artefacts: [{ path: "k8s.yaml", template: "k8s/k8s.yaml.hbs" }],
+    artefacts: [{ path: "k8s.yaml" }],
     columns: [{ header: "Kubernetes", cell: (s) => cell(`${s.folder}/k8s.yaml`, TARGET_SPECS.k8s.command(s)) }],
     command: (s) => `kubectl apply -f ${s.folder}/k8s.yaml`,
   },
   mcpb: {
     id: "mcpb",
     label: "MCPB bundle",
-    hint: "a reproducible .mcpb per server (mcp-monorepo bundle)",
-    artefacts: [{ path: ".mcpbignore", template: "mcpb/mcpbignore.hbs" }],
+    hint: "a reproducible .mcpb per server (npx create-mcp-monorepo bundle)",
+    artefacts: [{ path: ".mcpbignore" }],
     columns: [{ header: "MCPB bundle", cell: (s) => cell(`${s.folder}/.mcpbignore`, TARGET_SPECS.mcpb.command(s)) }],
-    command: (s) => `mcp-monorepo bundle ${s.name}`,
+    command: (s) => `npx create-mcp-monorepo bundle ${s.name}`,
   },
 };
 
@@ -121,22 +124,14 @@ export function artefactPaths(target: Target, folder: string): string[] {
   return TARGET_SPECS[target].artefacts.map((a) => `${folder}/${a.path}`);
 }
 
-/** Template data of every target template (see templates/targets/). */
-export interface TargetTemplateData {
+/** What {@link renderTargetFiles} renders from. */
+export interface TargetRenderInput {
+  /** Template data of the server (its `folder` is the manifest's folder). */
   server: ServerData;
-  /** The manifest's Python (`python:<python>-slim`). */
+  /** The manifest's Python version, e.g. "3.12". */
   python: string;
-  command: readonly string[];
-  /** Kubernetes object name and `app.kubernetes.io/name` label: `server-<name>` (a DNS-1123 label whatever the folder path). */
-  k8sName: string;
-  configName: string;
-  secretName: string;
-  /** ConfigMap entries: every non-secret `.env.example` variable (container overrides applied). */
-  config: Array<{ name: string; value: string }>;
-  /** Secret variables (referenced from the Secret by name; values never written). */
-  secrets: Array<{ name: string }>;
-  startupSeconds: number;
-  startupFailureThreshold: number;
+  /** Text of the server's `.env.example` (null: none, so only the container overrides). */
+  envExample: string | null;
 }
 
 /**
@@ -169,25 +164,30 @@ export function targetTemplateData(server: ServerData, python: string, envExampl
 }
 
 /**
- * Renders the per-server artefacts of `targets` (writes nothing). Targets without
- * artefacts (fastmcp-cloud) render nothing.
+ * Renders the per-server artefacts of `targets` through each target's node-plop generator
+ * (`target-<id>`, generators/targets.js; writes nothing). Targets without artefacts
+ * (fastmcp-cloud) render nothing.
  *
  * @param targets - targets to render, e.g. the manifest's `targets`.
- * @param server - template data of the server.
- * @param python - the manifest's Python version.
- * @param envExample - the server's `.env.example` text (for the k8s ConfigMap and Secret references).
- * @returns root-relative POSIX path → file (mode 0o644).
+ * @param input - the server, the manifest's Python and the server's `.env.example` (for the k8s
+ *   ConfigMap and Secret references).
+ * @returns root-relative POSIX path → file (mode 0o644), targets in the given order.
+ * @throws Error when a generator renders other files than {@link TARGET_SPECS} lists (a generator bug).
  */
-export async function renderTargetFiles(targets: readonly Target[], server: ServerData, python: string, envExample: string | null): Promise<Map<string, DesiredFile>> {
+export async function renderTargetFiles(targets: readonly Target[], input: TargetRenderInput): Promise<Map<string, DesiredFile>> {
   const files = new Map<string, DesiredFile>();
   const wanted = targets.filter((t) => TARGET_SPECS[t].artefacts.length > 0);
   if (wanted.length === 0) return files;
-  const { renderTemplate } = await import("./render.js");
-  const data = targetTemplateData(server, python, envExample);
+  // Loaded on first use: check's rules read this registry without the template engine.
+  const { renderGenerator } = await import("./render.js");
+  const data = targetTemplateData(input.server, input.python, input.envExample);
   for (const t of wanted) {
-    for (const a of TARGET_SPECS[t].artefacts) {
-      files.set(`${server.folder}/${a.path}`, { content: renderTemplate(`templates/targets/${a.template}`, data), mode: 0o644 });
+    const rendered = await renderGenerator(`target-${t}`, data);
+    const expected = artefactPaths(t, input.server.folder);
+    if (rendered.size !== expected.length || expected.some((p) => !rendered.has(p))) {
+      throw new Error(`generator target-${t} rendered ${[...rendered.keys()].join(", ")}; the target registry lists ${expected.join(", ")}`);
     }
+    for (const p of expected) files.set(p, rendered.get(p)!);
   }
   return files;
 }

@@ -2,7 +2,7 @@ import type { VendoredState } from "../monorepo/vendor.js";
 import type { FileFingerprint, VendoredDecision, VendoredPlan } from "./types.js";
 
 /**
- * The per-file rules of `sync` (issue 4), as a pure function of three
+ * The per-file rules of `sync`, as a pure function of three
  * fingerprint maps: canonical `shared/`, the lock entry, and the vendored folder.
  */
 

@@ -2,6 +2,22 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import type { FileChange } from "../monorepo/changes.js";
 
+/** What {@link followK8sManifest} compares. */
+export interface K8sFollowInput {
+  /** Absolute monorepo root. */
+  root: string;
+  /** The server folder, POSIX, relative to the root. */
+  folder: string;
+  /** The server's manifest name and description. */
+  server: { name: string; description?: string };
+  /** The manifest's Python version. */
+  python: string;
+  /** The server's `.env.example` as it is on disk (null when missing). */
+  envBefore: string | null;
+  /** The `.env.example` sync writes. */
+  envAfter: string;
+}
+
 /**
  * Keeps a server's `k8s.yaml` in step with its `.env.example` when `sync` rewrites the
  * shared-settings block: the ConfigMap lists every non-secret variable with its default and the
@@ -14,23 +30,10 @@ import type { FileChange } from "../monorepo/changes.js";
  *
  * Loads the template engine only when called (sync's own start-up stays free of it).
  *
- * @param root - absolute monorepo root.
- * @param folder - the server folder, POSIX, relative to the root.
- * @param server - the server's manifest name and description.
- * @param python - the manifest's Python version.
- * @param envBefore - the server's `.env.example` as it is on disk (null when missing).
- * @param envAfter - the `.env.example` sync writes.
  * @returns `change`: the update of `<folder>/k8s.yaml`; `kept`: its path when it was edited by hand
  *   and would have changed; neither when there is no k8s.yaml or nothing to change.
  */
-export async function followK8sManifest(
-  root: string,
-  folder: string,
-  server: { name: string; description?: string },
-  python: string,
-  envBefore: string | null,
-  envAfter: string,
-): Promise<{ change?: FileChange; kept?: string }> {
+export async function followK8sManifest({ root, folder, server, python, envBefore, envAfter }: K8sFollowInput): Promise<{ change?: FileChange; kept?: string }> {
   const { artefactPaths, renderTargetFiles } = await import("../scaffold/targets.js");
   const rel = artefactPaths("k8s", folder)[0]!;
   const abs = path.join(root, ...rel.split("/"));
@@ -40,7 +43,7 @@ export async function followK8sManifest(
   const { serverData } = await import("../scaffold/server-files.js");
   // The manifest's folder, as add-target renders it (it may differ from server-<name>).
   const data = { ...serverData(server.name, server.description ?? ""), folder };
-  const render = async (env: string | null) => (await renderTargetFiles(["k8s"], data, python, env)).get(rel)?.content.toString() ?? null;
+  const render = async (envExample: string | null) => (await renderTargetFiles(["k8s"], { server: data, python, envExample })).get(rel)?.content.toString() ?? null;
   const next = await render(envAfter);
   if (next === null || next === now) return {};
   if ((await render(envBefore)) !== now) return { kept: rel };

@@ -4,13 +4,12 @@ import { CannotRunError } from "../kernel/errors.js";
 import type { FileChange } from "../monorepo/changes.js";
 import { LOCK_FILE, readCanonicalShared, serializeLock, SHARED_DIR, VENDORED_DIR, type SharedFile, type SyncLock } from "../monorepo/vendor.js";
 import { planVendoredFiles, sameVendoredState } from "./classify.js";
-import { checkSharedRequirements, mergeRequirements } from "./requirements-merge.js";
+import { checkSharedRequirements, mergeRequirements } from "../monorepo/requirements-merge.js";
+import { SHARED_REQUIREMENTS } from "../monorepo/requirements.js";
+import { findLeftovers } from "../monorepo/leftovers.js";
 import { checkSharedEnv, ENV_EXAMPLE, mergeEnvBlock, SHARED_ENV_FILE } from "../monorepo/env-block.js";
-import { findLeftovers, scanVendored } from "./scan.js";
+import { scanVendored } from "./scan.js";
 import type { Leftover, PlanSyncOptions, RequirementError, ServerSyncPlan, SyncConflict, SyncPlan, UnmanagedFile } from "./types.js";
-
-/** Root-relative path of the canonical shared requirements. */
-export const SHARED_REQUIREMENTS = `${SHARED_DIR}/requirements.txt`;
 
 /**
  * Plans a sync without writing anything or printing: reads canonical
@@ -215,7 +214,7 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
       changes.push({ path: envRel, kind: now === null ? "create" : "update", content: Buffer.from(merged.text, "utf8"), reason: "shared settings block" });
       if (sc.k8sPython !== null) {
         const { followK8sManifest } = await import("./k8s-follow.js");
-        const k8s = await followK8sManifest(root, folder, server, sc.k8sPython, now, merged.text);
+        const k8s = await followK8sManifest({ root, folder, server, python: sc.k8sPython, envBefore: now, envAfter: merged.text });
         if (k8s.change) changes.push(k8s.change);
         if (k8s.kept) kept.push({ path: k8s.kept, reason: "edited by hand, so not updated for the new .env.example: add what it lacks (check's k8s-env rule names it)" });
       }

@@ -75,7 +75,7 @@ export function formatSyncReport(plan: SyncPlan, mode: SyncMode, opts: { color?:
 function summaryLine(plan: SyncPlan, mode: SyncMode): string {
   const unforced = plan.conflicts.filter((c) => !c.forced).length;
   const problems: string[] = [];
-  if (unforced) problems.push(`${unforced} conflict${unforced === 1 ? "" : "s"} left untouched: move the edit into shared/ and run sync again, or overwrite with \`mcp-monorepo sync --force\``);
+  if (unforced) problems.push(`${unforced} conflict${unforced === 1 ? "" : "s"} left untouched: move the edits you keep into shared/, then run \`npx create-mcp-monorepo sync --force\` (it overwrites the edited copies from shared/; plain \`sync\` refuses them until shared/ matches them byte for byte)`);
   if (plan.requirementErrors.length) problems.push(`${plan.requirementErrors.length} requirements error${plan.requirementErrors.length === 1 ? "" : "s"} (see above)`);
   if (plan.envErrors.length) problems.push(`${plan.envErrors.length} .env.example error${plan.envErrors.length === 1 ? "" : "s"} (see above)`);
   const tail = problems.length ? `; ${problems.join("; ")}` : "";
@@ -86,7 +86,7 @@ function summaryLine(plan: SyncPlan, mode: SyncMode): string {
     if (plan.rootEnv === "create" || plan.rootEnv === "update") stale.push(".env.example");
     const parts = [...(stale.length ? [`out of date: ${stale.join(", ")}`] : []), ...(plan.unmanaged.length ? [`${plan.unmanaged.length} unmanaged file${plan.unmanaged.length === 1 ? "" : "s"}`] : []), ...(plan.leftovers.length ? [`${plan.leftovers.length} leftover temporary file${plan.leftovers.length === 1 ? "" : "s"}`] : []), ...problems];
     if (plan.lockChanged && !stale.length) parts.unshift("mcp-monorepo.lock.json is out of date");
-    return `sync --check failed: ${parts.join("; ")}; run \`mcp-monorepo sync\` and commit the result`;
+    return `sync --check failed: ${parts.join("; ")}; run \`npx create-mcp-monorepo sync\` and commit the result`;
   }
   const writes = plan.changes.filter((c) => c.kind !== "delete").length;
   const deletes = plan.changes.filter((c) => c.kind === "delete").length;

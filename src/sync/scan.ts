@@ -1,12 +1,12 @@
 import * as fs from "node:fs";
 import path from "node:path";
 import { isTransientName } from "../monorepo/changes.js";
-import { isNeverVendored, sha256 } from "../monorepo/vendor.js";
+import { isNeverVendored, vendorHash } from "../monorepo/vendor.js";
 import type { FileFingerprint } from "./types.js";
 
 /**
- * Reading the disk for sync: fingerprints of a vendored folder and the
- * transient leftovers a killed write may have left.
+ * Reading the disk for sync: fingerprints of a vendored folder, and the transient
+ * leftovers a killed write left inside it.
  */
 
 /**
@@ -79,29 +79,7 @@ export function scanVendored(dir: string, expected?: Map<string, { content: Buff
     }
     const { content, mode } = readWithMode(abs);
     const want = expected?.get(entry.path);
-    out.set(entry.path, { sha256: want && want.content.equals(content) ? want.sha256 : sha256(content), mode });
+    out.set(entry.path, { sha256: want && want.content.equals(content) ? want.sha256 : vendorHash(content), mode });
   }
   return { files: out, leftovers: listed.leftovers };
-}
-
-/**
- * Lists the transient files a killed `applyChanges` left directly in a folder
- * (`.<name>.mcpm-tmp-xxxxxxxx`, `.<name>.mcpm-bak-xxxxxxxx`); they are never user files.
- *
- * @param dir - absolute folder (missing: none).
- * @param forName - only leftovers of this file name (e.g. `requirements.txt`).
- * @returns names, sorted.
- */
-export function findLeftovers(dir: string, forName?: string): string[] {
-  let names: fs.Dirent[];
-  try {
-    names = fs.readdirSync(dir, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return [];
-    throw err;
-  }
-  return names
-    .filter((e) => e.isFile() && isTransientName(e.name) && (!forName || e.name.startsWith(`.${forName}.mcpm-`)))
-    .map((e) => e.name)
-    .sort();
 }

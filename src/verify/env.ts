@@ -4,8 +4,8 @@ import { UserError } from "../kernel/errors.js";
 
 /**
  * Environment for the servers `verify` starts: the values of `.env.example` (the monorepo root's,
- * then the server's), then `--env-file` (seed 002 "Environment Variable Test": required variables
- * must be present; `.env.example` documents them with example values).
+ * then the server's), then `--env-file` (required variables must be present for the server to start;
+ * `.env.example` documents them with example values).
  */
 
 /** Parses `KEY=value` lines (`export ` prefix, `#` comments, single or double quotes). */

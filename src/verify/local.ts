@@ -2,7 +2,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { findNonPypiLines } from "../monorepo/requirements.js";
 import { cacheDir } from "../kernel/cache.js";
-import type { CheckedServer } from "../check/types.js";
+import type { CheckedServer } from "../check/index.js";
 import { missingVariables } from "./env.js";
 import { connect } from "./mcp.js";
 import { runProcess, startProcess } from "../kernel/proc.js";

@@ -1,6 +1,6 @@
 /**
  * The MCP client `verify` uses: the official TypeScript SDK (`@modelcontextprotocol/sdk`) over
- * streamable HTTP, loaded on first use (it is bundled with the CLI, issue 10).
+ * streamable HTTP, loaded on first use (it is bundled with the CLI, and large: `--help` must not load it).
  */
 
 /** One timed MCP exchange. */

@@ -1,10 +1,10 @@
 /**
- * The data model of `verify` (STYLE.md §4: results are data; printing is the CLI's job).
+ * The data model of `verify` (results are data; printing is the CLI's job).
  */
 
-/** Steps of a local verification, in order (seed 002 "Testing Strategy", issue 11). */
+/** Steps of a local verification, in order: install from the requirements alone, import, inspect, serve, list tools. */
 export const LOCAL_STEPS = ["requirements", "install", "import", "inspect", "serve", "tools/list"] as const;
-/** Steps of a post-deployment check (`verify --url`; seed 002 "Post-Deployment Testing"). */
+/** Steps of a post-deployment check (`verify --url`): `/mcp` answers, MCP `initialize`, `tools/list`, a tool call. */
 export const URL_STEPS = ["answers", "initialize", "tools/list", "tools/call"] as const;
 export type StepName = (typeof LOCAL_STEPS)[number] | (typeof URL_STEPS)[number];
 

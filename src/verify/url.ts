@@ -3,8 +3,7 @@ import type { StepName, StepResult, Verdict } from "./types.js";
 import { byCodeUnit } from "../kernel/compare.js";
 
 /**
- * `verify --url`: seed 002's "Post-Deployment Testing" and "Success Metrics" against a deployed
- * server: `/mcp` answers, `tools/list` returns exactly the tools `fastmcp inspect` found locally
+ * `verify --url`: the post-deployment checks of a deployed server: `/mcp` answers, `tools/list` returns exactly the tools `fastmcp inspect` found locally
  * (when a local server is named), a tool call returns a valid response, and each answer takes
  * under the budget ("Response times are under 2 seconds").
  */

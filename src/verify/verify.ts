@@ -1,9 +1,7 @@
 import path from "node:path";
 import { CannotRunError, UserError } from "../kernel/errors.js";
-import { collectServer } from "../check/collect.js";
-import { runAnalyzer } from "../check/python.js";
+import { collectServer, loadWorkspace, runAnalyzer, type Workspace } from "../check/index.js";
 import { findPython, NoPythonError } from "../kernel/python.js";
-import { loadWorkspace, type Workspace } from "../check/workspace.js";
 import { readEnvFile, serverEnv } from "./env.js";
 import { verifyServer, type LocalServer } from "./local.js";
 import type { StepName, StepResult, Verdict, VerifyReport } from "./types.js";

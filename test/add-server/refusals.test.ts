@@ -78,7 +78,7 @@ describe("add-server refusals (nothing written)", () => {
     ["bill--ing", "doubled or trailing hyphen"],
     ["server-billing", 'must not start with "server"'],
     ["class", "is a Python keyword"],
-    ["mcp", 'would shadow the Python module "mcp"'],
+    ["mcp", "would shadow the MCP_ environment variables"],
     ["9lives", "must start with a lowercase letter"],
   ])("an invalid name %j (same rules as create)", async (name, message) => {
     const root = await makeMonorepo();

@@ -79,7 +79,7 @@ describe("shared-drift (rule 4) on a created monorepo", () => {
     await rm(path.join(dir, "mcp-monorepo.lock.json"));
     await appendFile(path.join(dir, "server-ops", "src", "shared", "config.py"), "\n# local tweak\n");
     const { json } = await checkJson(dir);
-    expect(json.findings.map((f) => [f.rule, f.file, f.message])).toEqual([["shared-drift", "server-ops/src/shared/config.py", "server-ops/src/shared/config.py differs from shared/config.py"]]);
+    expect(json.findings.map((f) => [f.rule, f.file, f.message])).toEqual([["shared-drift", "server-ops/src/shared/config.py", "differs from shared/config.py"]]);
   });
 
   it("a vendored shared/ that imports an undeclared package is caught per server", async () => {

@@ -8,6 +8,8 @@ import { canonicalName } from "../../src/check/rules/config-order.js";
 import { documentedNames } from "../../src/check/rules/env.js";
 import { fastmcpConfigValidator, schemaProblems, unknownKeys } from "../../src/check/rules/fastmcp-json.js";
 import { runtimeFor } from "../../src/check/rules/python-version.js";
+import { pypiOnlyReason } from "../../src/check/rules/pypi-only.js";
+import { findNonPypiLines } from "../../src/monorepo/requirements.js";
 import { pythonCandidates } from "../../src/kernel/python.js";
 import type { CheckReport } from "../../src/check/types.js";
 
@@ -130,5 +132,18 @@ describe("printing", () => {
     expect(formatCheck(report(0, 0), { color: false, strict: false }).at(-1)).toBe("✔ 0 errors, 0 warnings in 1 server: ready to deploy");
     expect(formatCheck(report(0, 1), { color: false, strict: false }).at(-1)).toBe("⚠ 0 errors, 1 warning in 1 server");
     expect(formatCheck(report(2, 1), { color: false, strict: false }).at(-1)).toBe("✖ 2 errors, 1 warning in 1 server");
+  });
+});
+
+// Issue 20: `check --target docker` said "FastMCP Cloud installs from PyPI only" for a direct-URL
+// wheel; the reason now fits the target being checked.
+describe("pypi-only reason per target", () => {
+  const wheel = "tool @ https://example.com/tool-1.0-py3-none-any.whl\n";
+  it("names FastMCP Cloud only when it is a checked target", () => {
+    expect(findNonPypiLines(wheel, pypiOnlyReason(["fastmcp-cloud", "docker"]))[0]!.message).toBe("direct reference (name @ url): FastMCP Cloud installs from PyPI only");
+    const docker = findNonPypiLines(wheel, pypiOnlyReason(["docker"]))[0]!.message;
+    expect(docker).not.toContain("FastMCP Cloud");
+    expect(docker).toContain("container build");
+    expect(findNonPypiLines(wheel, pypiOnlyReason(["mcpb"]))[0]!.message).toContain("`bundle` installs from PyPI only");
   });
 });

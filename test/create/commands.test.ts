@@ -115,7 +115,7 @@ describe("create inside an existing monorepo", () => {
     const r = await runCli(["inner", "--yes", "--no-git"], { cwd: outer });
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(
-      `error: inner would be inside the mcp-monorepo at ${outer} (it has mcp-monorepo.yaml); to add a server to it run: mcp-monorepo add-server NAME --cwd ${outer}; for a separate monorepo pick a folder outside it`,
+      `error: inner would be inside the mcp-monorepo at ${outer} (it has mcp-monorepo.yaml); to add a server to it run: npx create-mcp-monorepo add-server NAME --cwd ${outer}; for a separate monorepo pick a folder outside it`,
     );
     expect((await readdir(outer)).includes("inner")).toBe(false);
   });

@@ -5,7 +5,11 @@ import { describe, expect, it } from "vitest";
 import { ENTER, DOWN, UP, CTRL_C, BACKSPACE, terminal } from "../helpers/terminal.js";
 import { run } from "../../src/cli.js";
 import { hashTree, listTree, runCli, tempDir } from "../helpers/cli.js";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, realpath, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+
+const execFileP = promisify(execFile);
 
 
 describe("interactive create (real clack prompts)", () => {
@@ -22,6 +26,7 @@ describe("interactive create (real clack prompts)", () => {
     await t.answer("Add another server?", ["n"]); // default yes until three; "n" answers at once
     await t.answer("Deployment targets", [DOWN, " ", ENTER]); // FastMCP Cloud (preselected) + Docker
     await t.answer("Python version", [UP, ENTER]); // 3.12 → 3.11 (3.13+ disabled: FastMCP Cloud is chosen)
+    await t.answer("GitHub repository", [ENTER]); // your-github-user/<project>: no git config in the test env
     await t.answer("Initialize a git repository?", ["n", ENTER]);
     const code = await done;
     expect(code, t.screen()).toBe(0);
@@ -47,10 +52,11 @@ describe("interactive create (real clack prompts)", () => {
     const t = terminal(cwd);
     const done = run(["fixed", "--python", "3.12", "--no-git"], t.ctx);
     await t.answer("Name of the first server", [..."mcp", ENTER]);
-    await t.answer('would shadow the Python module "mcp"', ["\x7f", "\x7f", "\x7f", ..."ops", ENTER]);
+    await t.answer("would shadow the MCP_ environment variables", ["\x7f", "\x7f", "\x7f", ..."ops", ENTER]);
     await t.answer("One-line description of ops", [ENTER]);
     await t.answer("Add another server?", [DOWN, "n", ENTER]);
     await t.answer("Deployment targets", [ENTER]);
+    await t.answer("GitHub repository", [ENTER]); // your-github-user/<project>: no git config in the test env
     expect(await done, t.screen()).toBe(0);
     expect(await listTree(path.join(cwd, "fixed"))).toContain("server-ops/src/server.py");
   });
@@ -89,6 +95,7 @@ describe("interactive create: Enter on every prompt equals --yes", () => {
     await t.answer("Add another server?", [ENTER]); // default no after three
     await t.answer("Deployment targets", [ENTER]); // FastMCP Cloud, preselected
     await t.answer("Python version", [ENTER]);
+    await t.answer("GitHub repository", [ENTER]); // your-github-user/<project>: no git config in the test env
     expect(await done, t.screen()).toBe(0);
     expect(t.screen()).not.toContain("server name is empty");
     expect(t.screen()).toContain("npm create mcp-monorepo@latest my-mcp-servers -- --yes --no-git\n");
@@ -121,6 +128,7 @@ describe("interactive create validates the folder as it is typed", () => {
     await t.answer("Name of the first server", [ENTER]);
     await t.answer("One-line description of ops", [ENTER]);
     await t.answer("Add another server?", [DOWN, "n", ENTER]);
+    await t.answer("GitHub repository", [ENTER]); // your-github-user/<project>: no git config in the test env
     expect(await done, t.screen()).toBe(0);
     expect(await listTree(path.join(cwd, "my-servers"))).toContain("server-ops/src/server.py");
     expect(await readFile(path.join(cwd, "taken", "notes.txt"), "utf8")).toBe("mine\n");
@@ -136,8 +144,11 @@ describe("interactive create keeps Python and the targets in agreement", () => {
     const done = run(["py", "--server", "ops", "--no-git"], t.ctx);
     await t.answer("Deployment targets", [ENTER]); // FastMCP Cloud, preselected
     await t.answer("Python version", [DOWN, DOWN, ENTER]); // tries to go past 3.12
+    await t.answer("GitHub repository", [ENTER]); // your-github-user/<project>: no git config in the test env
     expect(await done, t.screen()).toBe(0);
-    expect(t.screen()).toContain("3.13 (needs a docker, k8s or mcpb target: FastMCP Cloud runs 3.12)");
+    // Issue 20: the blocker is the selected FastMCP Cloud target, not a missing docker/k8s one.
+    expect(t.screen()).toContain("3.13 (the selected FastMCP Cloud runs 3.12: deselect it for 3.13)");
+    expect(t.screen()).not.toContain("needs a docker, k8s or mcpb target");
     const manifest = await readFile(path.join(cwd, "py", "mcp-monorepo.yaml"), "utf8");
     expect(manifest).not.toMatch(/python: "3\.1[34]"/);
   });
@@ -163,10 +174,75 @@ describe("interactive create with --python 3.13 asks for targets that run it", (
     const t = terminal(cwd);
     const done = run(["py13", "--server", "ops", "--no-git", "--python", "3.13"], t.ctx);
     await t.answer("Deployment targets", [ENTER]); // docker, preselected
+    await t.answer("GitHub repository", [ENTER]); // your-github-user/<project>: no git config in the test env
     expect(await done, t.screen()).toBe(0);
     const manifest = await readFile(path.join(cwd, "py13", "mcp-monorepo.yaml"), "utf8");
     expect(manifest).toContain('python: "3.13"');
     expect(manifest).toContain("targets:\n  - docker\n");
     expect(await listTree(path.join(cwd, "py13"))).toContain("server-ops/Dockerfile");
+  });
+});
+
+// Issue 20, a new user's first hour in the wizard.
+describe("interactive create: folder, names, repository and git as a new user meets them", () => {
+  const git = (cwd: string, ...args: string[]) => execFileP("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd });
+
+  it("expands ~/x to the home folder, as a shell would (not a literal ./~/x)", async () => {
+    const cwd = await tempDir("mcpm-tty-");
+    const home = await tempDir("mcpm-home-");
+    const t = terminal(cwd);
+    t.ctx.env = { HOME: home };
+    const done = run(["--server", "ops", "--python", "3.12", "--target", "fastmcp-cloud", "--no-git"], t.ctx);
+    await t.answer("Where should the monorepo go?", [..."~/tilde-servers", ENTER]);
+    await t.answer("GitHub repository", [ENTER]);
+    expect(await done, t.screen()).toBe(0);
+    expect(await listTree(path.join(home, "tilde-servers"))).toContain("server-ops/src/server.py");
+    expect(await listTree(cwd)).toEqual([]);
+  });
+
+  it("after a name of the user's own, suggests a related free name (not ops) and defaults to no more after two", async () => {
+    const cwd = await tempDir("mcpm-tty-");
+    const t = terminal(cwd);
+    const done = run(["own", "--python", "3.12", "--target", "fastmcp-cloud", "--no-git"], t.ctx);
+    await t.answer("Name of the first server", [..."billing", ENTER]);
+    await t.answer("One-line description of billing", [ENTER]);
+    await t.answer("Add another server?", [ENTER]); // yes after the first
+    await t.answer("Name of the next server", [ENTER]); // takes the suggestion
+    await t.answer("One-line description of billing-2", [ENTER]);
+    await t.answer("Add another server?", [ENTER]); // no after two of the user's own
+    await t.answer("GitHub repository", [ENTER]);
+    expect(await done, t.screen()).toBe(0);
+    const manifest = await readFile(path.join(cwd, "own", "mcp-monorepo.yaml"), "utf8");
+    expect(manifest).toContain("- name: billing-2");
+    expect(manifest).not.toContain("name: ops");
+  });
+
+  it("asks for the GitHub repository, defaulting to the enclosing repository's origin, and skips git init inside it", async () => {
+    const outer = await tempDir("mcpm-outer-");
+    await git(outer, "init", "-q");
+    await git(outer, "remote", "add", "origin", "git@github.com:acme/platform.git");
+    const t = terminal(outer);
+    t.ctx.env = { PATH: process.env.PATH };
+    const done = run(["mcp", "--server", "ops", "--python", "3.12", "--target", "fastmcp-cloud"], t.ctx);
+    await t.answer("GitHub repository", [ENTER]);
+    expect(await done, t.screen()).toBe(0);
+    const root = path.join(outer, "mcp");
+    const manifest = await readFile(path.join(root, "mcp-monorepo.yaml"), "utf8");
+    expect(manifest).toContain("repository: acme/platform");
+    expect(await readFile(path.join(root, "README.md"), "utf8")).toContain("acme/platform");
+    expect(await listTree(root)).not.toContain(".git");
+    expect(t.screen()).not.toContain("Initialize a git repository?");
+    expect(t.screen()).toContain(`inside the git repository at ${await realpath(outer)}`);
+    expect(t.screen()).toContain("--repository acme/platform");
+  });
+
+  it("a repository typed by hand lands in the manifest and the one-shot command", async () => {
+    const cwd = await tempDir("mcpm-tty-");
+    const t = terminal(cwd);
+    const done = run(["typed", "--server", "ops", "--python", "3.12", "--target", "mcpb", "--no-git"], t.ctx);
+    await t.answer("GitHub repository", [..."ada/tools", ENTER]);
+    expect(await done, t.screen()).toBe(0);
+    expect(await readFile(path.join(cwd, "typed", "mcp-monorepo.yaml"), "utf8")).toContain("repository: ada/tools");
+    expect(t.screen()).toContain("--repository ada/tools");
   });
 });

@@ -137,7 +137,7 @@ describe("add-server killed between the renames of its commit", () => {
     while (commits <= 3) await new Promise((r) => setTimeout(r, 5));
     const check = await run(["sync", "--check"], root);
     expect(check.code).toBe(1);
-    expect(check.stderr).toBe("error: an interrupted add-server left its changes half written; run mcp-monorepo sync to finish them\n");
+    expect(check.stderr).toBe("error: an interrupted add-server left its changes half written; run npx create-mcp-monorepo sync to finish them\n");
     const sync = await run(["sync"], root);
     expect(sync.code, sync.stdout + sync.stderr).toBe(0);
     const strip = (m: Map<string, string>) => new Map([...m].filter(([k]) => !/\.mcpm-|\.mcp-monorepo\.busy/.test(k)));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderServerRequirements, SHARED_BLOCK_BEGIN, SHARED_BLOCK_END } from "../../src/monorepo/requirements.js";
-import { checkSharedRequirements, mergeRequirements } from "../../src/sync/requirements-merge.js";
+import { checkSharedRequirements, mergeRequirements } from "../../src/monorepo/requirements-merge.js";
 
 const base = { sharedFile: "shared/requirements.txt", serverFile: "server-ops/requirements.txt", serverFolder: "server-ops" };
 

@@ -168,7 +168,7 @@ describe("sync: hand edits", () => {
     expect(r.stdout).toContain("--- server-alpha/src/shared/config.py\tvendored copy");
     expect(r.stdout).toContain("+++ shared/config.py\tcanonical");
     expect(r.stdout).toContain("    -# hand edit");
-    expect(r.stdout).toMatch(/1 conflict left untouched: move the edit into shared\/ and run sync again, or overwrite with `mcp-monorepo sync --force`/);
+    expect(r.stdout).toContain("1 conflict left untouched: move the edits you keep into shared/, then run `npx create-mcp-monorepo sync --force`");
     expect(await f.read("server-alpha/src/shared/config.py")).toBe("# hand edit\n");
     expect(await f.read("server-alpha/src/shared/util/text.py")).not.toContain("return s\n");
     expect(await f.read("server-beta/src/shared/util/text.py")).toBe("def shout(s):\n    return s\n");
@@ -185,6 +185,23 @@ describe("sync: hand edits", () => {
     const r = await cli(f.root, "sync");
     expect(r.code).toBe(0);
     expect(await f.read("server-beta/src/shared/config.py")).toBe("# hand edit\n");
+    expect((await cli(f.root, "sync", "--check")).code).toBe(0);
+  });
+
+  // Issue 20: the conflict message said "run sync again", which blocks on the same conflict
+  // unless shared/ matches the copy byte for byte; the way out it names now works as printed.
+  it("the way out the conflict message names (edit kept in shared/, then sync --force) ends the conflict", async () => {
+    const f = await fixture();
+    await f.write("server-alpha/src/shared/config.py", "# hand edit\n");
+    const first = await cli(f.root, "sync");
+    expect(first.code).toBe(1);
+    const said = /then run `npx create-mcp-monorepo (sync --force)`/.exec(first.stdout);
+    expect(said, first.stdout).not.toBeNull();
+    await f.write("shared/config.py", "# hand edit, kept and tidied in shared/\n");
+    expect((await cli(f.root, "sync")).code).toBe(1); // plain sync still refuses: not byte-equal
+    const r = await cli(f.root, ...said![1]!.split(" "));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await f.read("server-alpha/src/shared/config.py")).toBe("# hand edit, kept and tidied in shared/\n");
     expect((await cli(f.root, "sync", "--check")).code).toBe(0);
   });
 

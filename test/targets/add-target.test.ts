@@ -56,7 +56,7 @@ describe("add-target docker k8s mcpb", () => {
     expect(rows[0]).toBe("| Server | Description | Repository | Branch | Entrypoint | Requirements | Docker | Kubernetes | MCPB bundle | Python | Transport |");
     expect(rows[2]).toContain("`server-ops/Dockerfile`<br>`docker build -t ops server-ops && docker run -p 8000:8000 ops`");
     expect(rows[2]).toContain("`kubectl apply -f server-ops/k8s.yaml`");
-    expect(rows[2]).toContain("`mcp-monorepo bundle ops`");
+    expect(rows[2]).toContain("`npx create-mcp-monorepo bundle ops`");
     const { code, json } = await checkJson(root, ["--strict"]);
     expect(json.targets).toEqual(["fastmcp-cloud", "docker", "k8s", "mcpb"]);
     expect(json.findings).toEqual([]);

@@ -1,6 +1,6 @@
 // Pure functions of the targets: .env.example reading, Dockerfile facts, the manifest splice.
 import { describe, expect, it } from "vitest";
-import { addTargetsToManifestText } from "../../src/add-target/manifest-targets.js";
+import { addTargetsToManifestText } from "../../src/monorepo/manifest-targets.js";
 import { isRootUser, pythonOfImage, readDockerfile } from "../../src/check/dockerfile.js";
 import { servedFile, servesMcpPath, hasHealthRoute } from "../../src/check/rules/docker.js";
 import { millicores } from "../../src/check/rules/k8s.js";

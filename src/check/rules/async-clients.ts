@@ -1,12 +1,15 @@
-import { finding, parsedSources, type Rule } from "../rule.js";
+import { parsedSources } from "../collect.js";
+import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rules `async-client-at-import` and `blocking-call-in-async` (issue 5 rule 6; CONTRACT rule 5).
+ * Rules `async-client-at-import` and `blocking-call-in-async`.
  *
- * Source: seed 002 "Common Pitfalls": 3. "Global Client Issues" (`client = httpx.AsyncClient()`
- * at module level "creates the client before event loop exists"; create it lazily) and
- * 2. "Async/Sync Mixing" (`requests.get(url)` inside an `async def` tool blocks the event loop).
+ * An async client made at module level (`client = httpx.AsyncClient()`) is created before the
+ * server's event loop exists, and its connection pool is tied to the loop it is first used on
+ * (https://www.python-httpx.org/async/): create it lazily, inside the loop. A blocking call
+ * inside an `async def` tool (`requests.get(url)`) stalls the event loop and every other request
+ * with it (https://docs.python.org/3/library/asyncio-dev.html#running-blocking-code).
  * Async clients are `httpx.AsyncClient`, `aiohttp.ClientSession`, `openai.AsyncOpenAI`, ... (the
  * analyzer's `ASYNC_CLIENTS`) created at import time (module level or a class body). Blocking calls
  * are `requests.*`, httpx's sync API, `urllib.request.urlopen` and `time.sleep` inside `async def`.

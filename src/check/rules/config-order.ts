@@ -1,12 +1,13 @@
 import type { FileFacts } from "../facts.js";
-import { finding, parsedSources, type Rule } from "../rule.js";
+import { parsedSources } from "../collect.js";
+import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rule `config-before-validate` (issue 5 rule 11).
+ * Rule `config-before-validate`.
  *
- * Source: seed 002 "Common Pitfalls / 1. Import Order Issues": `API_URL = Config.API_URL` at
- * module level before `Config.validate()` reads a setting that "might not be validated yet".
+ * `API_URL = Config.API_URL` at module level before `Config.validate()` reads a setting that has
+ * not been checked yet: a missing or malformed value is used instead of failing at start-up.
  * Applies when the code under `src/` (normally the vendored shared config) defines a class with a
  * `validate` method, or a module-level instance of one. Reads inside functions run later and are
  * fine; reads at import time (module level, class bodies, default arguments, decorators) must come

@@ -1,16 +1,16 @@
 import { requirementName } from "../../monorepo/requirements.js";
 import { distributionsFor, FASTMCP_TRANSITIVE, KNOWN_TRANSITIVE } from "../import-names.js";
-import { thirdPartyImports } from "../packages.js";
-import { finding, parsedSources, type Rule } from "../rule.js";
-import type { ServerData } from "../collect.js";
+import { pinsMcpBelow2, thirdPartyImports } from "../packages.js";
+import { parsedSources, type ServerData } from "../collect.js";
+import { finding, type Rule } from "../rule.js";
 import type { ResolvedDist } from "../metadata.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rules `undeclared-dependency`, `unresolvable-requirements` and `mcp-sdk-v1` (issues 5 and 11).
+ * Rules `undeclared-dependency`, `unresolvable-requirements` and `mcp-sdk-v1` .
  *
- * Source: seed 002 "Dependency Test" (install only from requirements.txt in a fresh venv, then
- * run): FastMCP Cloud installs exactly what requirements.txt (or pyproject.toml) lists, so every
+ * FastMCP Cloud installs exactly what requirements.txt (or pyproject.toml) lists, in a fresh
+ * environment (https://gofastmcp.com/deployment/fastmcp-cloud), so every
  * third-party import must be satisfied by it, and `fastmcp` itself must be listed.
  *
  * With the requirements resolved by pip (`metadata.ts`), an import is satisfied when a requested
@@ -24,13 +24,6 @@ import type { Finding } from "../types.js";
  * v2 migration guide: FastMCP was renamed MCPServer). Adding `fastmcp>=4` next to `mcp<2` cannot be
  * resolved (pip ResolutionImpossible), so the fix is to migrate, or to pin `mcp<2` consistently.
  */
-
-/** True when a requirement line for `mcp` keeps it below 2 (`mcp<2`, `mcp>=1.2,<2.0`, `mcp==1.9.*`, `mcp~=1.9`). */
-export function pinsMcpBelow2(line: string): boolean {
-  if (requirementName(line) !== "mcp") return false;
-  const spec = line.replace(/(^|\s)#.*$/, "").replace(/^[A-Za-z0-9._-]+(\[[^\]]*\])?/, "").split(";")[0]!;
-  return /<\s*2(\.0+)*\b(?!\.\d*[1-9])/.test(spec) || /(==|~=)\s*[01]\./.test(spec) || /<=\s*1\./.test(spec);
-}
 
 /**
  * The requested distribution that pulls `dist` in by the shortest chain of requirements (an edge
@@ -87,7 +80,7 @@ export const dependenciesRule: Rule = (server, ctx) => {
   const pkgs = ctx.packages?.get(server.folder);
   const resolution = pkgs?.resolution;
   const file = server.requirementsFrom === "pyproject.toml" ? "pyproject.toml" : "requirements.txt";
-  const addTo = (shared: boolean, dist: string) => (shared ? `add \`${dist}\` to shared/requirements.txt, then run \`mcp-monorepo sync\`` : `add \`${dist}\` to ${req.rel}`);
+  const addTo = (shared: boolean, dist: string) => (shared ? `add \`${dist}\` to shared/requirements.txt, then run \`npx create-mcp-monorepo sync\`` : `add \`${dist}\` to ${req.rel}`);
 
   const v1 = usesMcpV1(server);
   const mcpBelow2 = lines.some(pinsMcpBelow2);

@@ -1,12 +1,14 @@
-import { finding, parsedSources, type Rule } from "../rule.js";
+import { parsedSources } from "../collect.js";
+import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rule `deprecated-call` (issue 5 rule 7; CONTRACT rule 7).
+ * Rule `deprecated-call`: a platform may run a newer Python than the developer's machine.
  *
- * Source: seed 002 "Python Version Compatibility / Handle Deprecations Proactively":
- * `datetime.utcnow()` (and `utcfromtimestamp()`) are deprecated since Python 3.12, and
- * `hashlib.md5(data)` without `usedforsecurity=False` fails on FIPS-mode hosts. Calls are matched
+ * `datetime.utcnow()` (and `utcfromtimestamp()`) are deprecated since Python 3.12
+ * (https://docs.python.org/3/library/datetime.html#datetime.datetime.utcnow), and
+ * `hashlib.md5(data)` without `usedforsecurity=False` fails on FIPS-mode hosts
+ * (https://docs.python.org/3/library/hashlib.html#hash-algorithms). Calls are matched
  * after import aliases are resolved (`from datetime import datetime`, `import datetime as dt`).
  */
 /** Message and fix per deprecated call (qualified name after alias resolution). */

@@ -7,13 +7,13 @@ import { finding, type Rule, type RuleContext } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rules of the `docker` target (issue 9): `target-files`, `docker-python`, `docker-serve`,
+ * Rules of the `docker` target: `target-files`, `docker-python`, `docker-serve`,
  * `health-route` and `docker-ignore`. They run when `docker` (or, for `health-route` and
  * `target-files`, `k8s`) is among the checked targets.
  *
- * Sources: seed 000 (Option 2, a custom Dockerfile on the Python the project needs: the image's
- * Python must be the manifest's); seed 001 (uvicorn on `$PORT`, default 8000, health probes);
- * the official `python:<version>-slim` images ship no curl, so a curl HEALTHCHECK always fails.
+ * A custom container is the way to run a Python FastMCP Cloud's base image does not have, so the
+ * image's Python must be the manifest's (official images: https://hub.docker.com/_/python); the
+ * container serves uvicorn on `$PORT` (default 8000) with a `/health` route for the probes; the official `python:<version>-slim` images ship no curl, so a curl HEALTHCHECK always fails.
  */
 
 /** Reads a server file's text, or null. */
@@ -77,14 +77,14 @@ export const targetFilesRule: Rule = async (server, ctx) => {
         `${server.folder}/${file}`,
         null,
         `${file} is missing: the ${target} target ${file === ".dockerignore" ? "builds with .env files, .venv and tests in the context" : "has nothing to deploy this server with"}`,
-        `run \`mcp-monorepo add-target ${target}\` (it writes only the missing files), or remove ${target} from targets: in mcp-monorepo.yaml`,
+        `run \`npx create-mcp-monorepo add-target ${target}\` (it writes only the missing files), or remove ${target} from targets: in mcp-monorepo.yaml`,
       ),
     );
   }
   return out;
 };
 
-/** `docker-python`: the image's Python is the manifest's (seed 000 Option 2: the container runs the Python the project declares). */
+/** `docker-python`: the image's Python is the manifest's (the container runs the Python the project declares). */
 export const dockerPythonRule: Rule = async (server, ctx) => {
   if (!ctx.targets.includes("docker") && !ctx.targets.includes("k8s")) return [];
   const df = await dockerfileOf(ctx, server);

@@ -1,14 +1,16 @@
 import type { FileFacts } from "../facts.js";
-import { finding, parsedSources, type Rule } from "../rule.js";
+import { parsedSources } from "../collect.js";
+import { finding, type Rule } from "../rule.js";
 import { canonicalName } from "./config-order.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rules `env-required` and `env-undocumented` (issue 5 rule 5; CONTRACT rule 4).
+ * Rules `env-required` and `env-undocumented`.
  *
- * Source: seed 002 "Environment Variables": always provide defaults (`os.environ["API_KEY"]`
- * "Will crash if not set": KeyError at import), validate on startup, and document every
- * variable in `.env.example`. Reads are `os.getenv`, `os.environ.get`, `os.environ.setdefault`
+ * A variable read without a default crashes the server when it is unset (`os.environ["API_KEY"]`
+ * raises KeyError at import: https://docs.python.org/3/library/os.html#os.environ); a read needs
+ * a default or a start-up validation, and every variable is documented in `.env.example`, since
+ * the platforms take them from their own settings. Reads are `os.getenv`, `os.environ.get`, `os.environ.setdefault`
  * and `os.environ[...]` anywhere under `src/` (vendored shared code included). A subscript read
  * is accepted inside `try:` with an `except KeyError` (or broader) handler, under
  * `if "X" in os.environ:`, or after a startup check that stops the program
@@ -28,7 +30,7 @@ export function documentedNames(text: string): Set<string> {
 
 /**
  * Variables the operating system, shells, proxies and test runners set: not application
- * configuration, so never "undocumented" and never "required" (issue 11).
+ * configuration, so never "undocumented" and never "required".
  */
 export const SYSTEM_VARIABLES = new Set([
   "USER", "USERNAME", "LOGNAME", "HOME", "USERPROFILE", "TMPDIR", "TEMP", "TMP", "PATH", "SHELL", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE",

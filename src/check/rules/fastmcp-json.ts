@@ -7,7 +7,7 @@ import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rule `fastmcp-json` (issue 5 rule 9; CONTRACT.md "fastmcp.json").
+ * Rule `fastmcp-json`.
  *
  * Source: FastMCP's server configuration, schema v1
  * (https://gofastmcp.com/public/schemas/fastmcp.json/v1.json; the schema in

@@ -1,13 +1,14 @@
-import { finding, parsedSources, type Rule } from "../rule.js";
+import { parsedSources } from "../collect.js";
+import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 import { canonicalName } from "./config-order.js";
 
 /**
- * Rule `import-crash` (issue 11): code that runs when FastMCP imports the entry file and stops the
+ * Rule `import-crash`: code that runs when FastMCP imports the entry file and stops the
  * server before it can serve. FastMCP's loader (`FileSystemSource.load_server`, an async function)
  * imports the file inside its running event loop, with FastMCP's own command line in `sys.argv`:
  * - `asyncio.run(...)` / `anyio.run(...)` at import raises "asyncio.run() cannot be called from a
- *   running event loop" (reproduced with `fastmcp inspect` on FastMCP 4.2): seed 002's
+ *   running event loop" (reproduced with `fastmcp inspect` on FastMCP 4.2), as in
  *   `mcp = asyncio.run(create_server())`. Fix: name the async factory as the entrypoint.
  * - `parser.parse_args()` at import parses FastMCP's arguments and exits ("unrecognized arguments").
  * - `sys.exit()` at import (e.g. after `Config.validate()` fails because a variable is unset) ends

@@ -7,12 +7,13 @@ import type { Finding } from "../types.js";
 import { dockerfileOf, readServerFile } from "./docker.js";
 
 /**
- * Rules of the `k8s` target (issue 9): `k8s-env`, `k8s-secret`, `k8s-probes`, `k8s-resources`,
+ * Rules of the `k8s` target: `k8s-env`, `k8s-secret`, `k8s-probes`, `k8s-resources`,
  * `k8s-command`, over the server's `k8s.yaml` (every YAML document in it).
  *
- * Source: seed 001 (MCPB Python runtime README): requests cpu 250m / memory 256Mi, limits cpu
- * 1000m / memory 512Mi; "anything below 500m may cause startup timeouts"; probe delays must
- * cover Python's CPU-bound imports. Probes on `/health`, the container's command equal to the
+ * Importing a Python server's dependencies is CPU-bound: requests cpu 250m / memory 256Mi, limits
+ * cpu 1000m / memory 512Mi; a CPU limit below 500m slows start-up past the probes
+ * (CrashLoopBackOff), and probe delays must cover the imports
+ * (https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/). Probes on `/health`, the container's command equal to the
  * Dockerfile's CMD, every `.env.example` variable supplied (ConfigMap, or a Secret for secrets).
  */
 
@@ -88,7 +89,7 @@ export const k8sEnvRule: Rule = k8sRule((server, _ctx, file) => {
   if (!server.envExample) return [];
   const vars = parseEnvExample(server.envExample.text);
   const sc = serverContainer(file);
-  if (!sc) return [finding("k8s-env", "error", server, file.rel, null, "k8s.yaml has no Deployment with a container", "restore the generated Deployment (mcp-monorepo add-target k8s writes it when k8s.yaml is missing)")];
+  if (!sc) return [finding("k8s-env", "error", server, file.rel, null, "k8s.yaml has no Deployment with a container", "restore the generated Deployment (npx create-mcp-monorepo add-target k8s writes it when k8s.yaml is missing)")];
   const wired = new Set(arr(sc.c.env).map((e) => String(obj(e).name)));
   const configMaps = new Map(file.objects.filter((o) => o.kind === "ConfigMap").map((o) => [o.name, obj(o.data.data)]));
   let secretRefAll = false;
@@ -197,7 +198,7 @@ export function millicores(q: unknown): number | null {
   return m[2] ? Number(m[1]) : Number(m[1]) * 1000;
 }
 
-/** `k8s-resources`: resources set, and the CPU limit at least 500m (seed 001). */
+/** `k8s-resources`: resources set, and the CPU limit at least 500m (a lower limit stretches the imports past the probes). */
 export const k8sResourcesRule: Rule = k8sRule((server, _ctx, file) => {
   const sc = serverContainer(file);
   if (!sc) return [];

@@ -4,8 +4,8 @@ import type { Finding } from "../types.js";
 /**
  * Rules `server-layout` and `python-syntax`: the files every other rule reads.
  *
- * Source: seed 002 "Deployment Configuration" (FastMCP Cloud asks for an entrypoint file and a
- * requirements file per server) and CONTRACT.md's layout. A file Python's own parser rejects
+ * FastMCP Cloud asks for an entrypoint file and a requirements file per server
+ * (https://gofastmcp.com/deployment/fastmcp-cloud); the manifest lists each server's folder. A file Python's own parser rejects
  * fails to import on every platform, and no other rule can read it.
  */
 export const layoutRule: Rule = (server, ctx) => {

@@ -1,19 +1,19 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { requiredVariables } from "../../bundle/env.js";
-import { loadIgnore, MCPBIGNORE } from "../../bundle/files.js";
-import { finding, parsedSources, type Rule } from "../rule.js";
+import { loadIgnore, MCPBIGNORE, requiredVariables } from "../../bundle/index.js";
+import { parsedSources } from "../collect.js";
+import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rule `mcpb-bundle` (issue 9, target `mcpb` only): the server can be bundled by
- * `mcp-monorepo bundle` and runs from the bundle.
+ * Rule `mcpb-bundle` (target `mcpb` only): the server can be bundled by
+ * `npx create-mcp-monorepo bundle` and runs from the bundle.
  *
  * - The server's `.mcpbignore` must not exclude `src/server.py` (the manifest's `entry_point`,
  *   launched by MCPB hosts), `src/asgi.py` (what the MCPB Python runtime's uvicorn serves) or the
  *   vendored `src/shared/` (imported by the server): errors. Excluding another file under `src/`
  *   is a warning (an import of it fails only at run time).
- * - `src/asgi.py` must exist: the runtime (seed 001) "starts uvicorn with the server module".
+ * - `src/asgi.py` must exist: the MCPB Python runtime starts uvicorn with the server module.
  * - A variable read under `src/` without a default (`os.getenv("X")` at import time, a guarded
  *   `os.environ["X"]` anywhere)
  *   must be listed under `# Required` (or marked `[required]`) in `.env.example`, or the

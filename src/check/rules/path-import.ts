@@ -1,14 +1,15 @@
 import path from "node:path";
 import type { PathTarget } from "../facts.js";
-import { finding, parsedSources, type Rule } from "../rule.js";
+import { parsedSources } from "../collect.js";
+import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rule `path-import` (issue 5 rule 4, second half; CONTRACT rules 3 and 6; issue 11).
+ * Rule `path-import`: shared code is vendored into each server, never reached by path.
  *
- * Source: seed 002 "Cloud vs Local Differences / Import Paths" (`sys.path.append('src')` works
- * locally and fails in the cloud) and the deployment checklist ("No relative imports outside the
- * package"). FastMCP's loader (`FileSystemSource._import_module`) puts the entry file's folder on
+ * `sys.path.append('src')` works locally and fails on the platform, where only the server's
+ * folder is deployed, and a relative import above the entry file's package has nothing to
+ * import. FastMCP's loader (`FileSystemSource._import_module`) puts the entry file's folder on
  * `sys.path` and imports the file as a top-level module, so:
  * - a `sys.path` edit whose target check can evaluate (`Path(__file__).parent`,
  *   `os.path.dirname(__file__)`, joins) is fine when it stays inside the server folder (re-adding
@@ -51,7 +52,7 @@ export const pathImportRule: Rule = (server) => {
       }
       if (!target && edit.target?.kind !== "literal") {
         out.push(
-          finding("path-import", "warning", server, src.rel, edit.line, `${edit.what} changes the import path to a location check cannot evaluate: if it is outside the server folder, the deployed server cannot import from it`, "import from the entry file's folder instead (FastMCP puts it on sys.path); vendor shared code with `mcp-monorepo sync`"),
+          finding("path-import", "warning", server, src.rel, edit.line, `${edit.what} changes the import path to a location check cannot evaluate: if it is outside the server folder, the deployed server cannot import from it`, "import from the entry file's folder instead (FastMCP puts it on sys.path); vendor shared code with `npx create-mcp-monorepo sync`"),
         );
         continue;
       }
@@ -64,7 +65,7 @@ export const pathImportRule: Rule = (server) => {
           src.rel,
           edit.line,
           `${edit.what} adds ${where}: it works on your machine but not on FastMCP Cloud, which deploys the server folder with only the entry file's folder on sys.path`,
-          "delete it and import from the entry file's folder (`from shared import config`); vendor shared code with `mcp-monorepo sync`",
+          "delete it and import from the entry file's folder (`from shared import config`); vendor shared code with `npx create-mcp-monorepo sync`",
         ),
       );
     }
@@ -95,7 +96,7 @@ export const pathImportRule: Rule = (server) => {
           src.rel,
           imp.line,
           `relative import \`from ${".".repeat(imp.level)}${imp.module} import ...\` reaches outside ${server.srcDir ? server.srcDir + "/" : "the server folder"} ("attempted relative import beyond top-level package")${more(above.length)}`,
-          "move the code into this server's source folder (shared code: vendor it with `mcp-monorepo sync`)",
+          "move the code into this server's source folder (shared code: vendor it with `npx create-mcp-monorepo sync`)",
         ),
       );
     }
@@ -110,7 +111,7 @@ export const pathImportRule: Rule = (server) => {
             src.rel,
             imp.line,
             `\`import ${imp.module}\` but this server has no vendored shared/ package: it only resolves from the monorepo root on your machine, not on FastMCP Cloud`,
-            "vendor shared code into the server's source folder (`mcp-monorepo sync`, or copy it into src/shared/)",
+            "vendor shared code into the server's source folder (`npx create-mcp-monorepo sync`, or copy it into src/shared/)",
           ),
         );
       }

@@ -7,22 +7,22 @@ import type { Rule, RuleContext } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rule `python-version` (issue 5 rule 8; CONTRACT rule 8).
+ * Rule `python-version`.
  *
- * Source: seed 000 (Build Failure RCA BUILD-FAIL-002): FastMCP Cloud (now Prefect Horizon) builds
- * every server on the base image `mcp-base-python3.12` (Python 3.12.12) whatever `fastmcp.json`
- * says, so a server declaring `>=3.13` fails to build. The two ways out are the RCA's options 1
- * and 2: lower the requirement, or deploy as a custom container. For docker, k8s and mcpb the
- * runtime is the manifest's `python` (the `python:<version>-slim` image, seed 001's runtime tag).
+ * FastMCP Cloud (now Prefect Horizon) builds every server on its base image `mcp-base-python3.12`
+ * (Python 3.12.12, as its build log shows) whatever `fastmcp.json` says, so a server declaring
+ * `>=3.13` fails to build. The two ways out: lower the requirement, or deploy as a custom
+ * container. For docker, k8s and mcpb the runtime is the manifest's `python` (the
+ * `python:<version>-slim` image, the MCPB Python runtime's tag).
  *
  * Declarations read: `fastmcp.json` `environment.python` and `.python-version` (uv Python
  * requests: `3.12` means any 3.12.x) and `pyproject.toml` `[project] requires-python` (PEP 440),
- * in each server folder and (`.python-version`, `pyproject.toml`) at the monorepo root, where the
- * RCA's project declared it; root findings have `server: null`.
+ * in each server folder and (`.python-version`, `pyproject.toml`) at the monorepo root, where a
+ * project usually declares it; root findings have `server: null`.
  * Specifiers are evaluated in Python (`packaging.specifiers`), never by string comparison.
  */
 
-/** The runtime of FastMCP Cloud's base image, from the RCA's build log (seed 000: "Python runtime: 3.12.12"). */
+/** The runtime of FastMCP Cloud's base image, as its build log reports it ("Python runtime: 3.12.12"). */
 export const FASTMCP_CLOUD_RUNTIME = `${FASTMCP_CLOUD_PYTHON}.12`;
 
 /** The Python runtime a target runs, or null when unknown (docker/k8s/mcpb without a manifest). */
@@ -106,7 +106,7 @@ function judge(decls: Declaration[], ctx: RuleContext, server: string | null): F
       const runtime = runtimeFor(target, ctx.manifest);
       if (!runtime || d.result.admits?.[runtime] !== false) continue;
       if (target === "fastmcp-cloud" && d.result.newer?.[runtime] === false) {
-        // A pin below the platform's Python (3.10, 3.11): the platform runs 3.12 anyway and installs fine (issue 11).
+        // A pin below the platform's Python (3.10, 3.11): the platform runs 3.12 anyway and installs fine.
         out.push({
           ...make(d.file, d.line, `${d.label} ${JSON.stringify(d.raw)} names an older Python than FastMCP Cloud runs (Python ${runtime}, whatever the declaration says): the server deploys, but runs on ${FASTMCP_CLOUD_PYTHON}`, `test on Python ${FASTMCP_CLOUD_PYTHON} too, or widen the declaration to include it (e.g. ">=3.10")`),
           severity: "warning",
@@ -144,7 +144,7 @@ export const pythonVersionRule: Rule = (server, ctx) => {
   return judge(decls, ctx, server.server.name);
 };
 
-/** Python version files at the monorepo root (seed 000's RCA changed the root `pyproject.toml`). */
+/** Python version files at the monorepo root (a root `pyproject.toml` is where a project usually declares `requires-python`). */
 export interface RootPythonFiles {
   pythonVersionFile: TextFile | null;
   /** Root-relative path (`pyproject.toml`) or null. */

@@ -3,18 +3,18 @@ import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rule `server-object` (issue 5 rule 1; CONTRACT rule 1).
+ * Rule `server-object`.
  *
- * Source: seed 002 "Server Object Exposure": FastMCP Cloud's runtime (and `fastmcp run`,
+ * FastMCP Cloud's runtime (and `fastmcp run`, https://gofastmcp.com/cli/running;
  * FastMCP `FileSystemSource._find_server_object`) imports the entry file and looks for a
  * module-level FastMCP *instance* named `mcp`, `server` or `app`; the
- * `if __name__ == "__main__":` block never runs. Names seed 002's failing patterns:
+ * `if __name__ == "__main__":` block never runs. Names the patterns that fail:
  * function wrapper without module-level assignment, class wrapper without module-level
  * instance, created only under the main guard. Also: every object the manifest or
  * fastmcp.json names as the entrypoint must exist at module level.
  */
 
-/** Names FastMCP auto-detects (FastMCP `FileSystemSource`, seed 002). */
+/** Names FastMCP auto-detects (FastMCP `FileSystemSource`). */
 export const SERVER_NAMES = ["mcp", "server", "app"] as const;
 
 type Verdict = { ok: true } | { ok: false; message: string; fix: string };
@@ -70,7 +70,7 @@ function judge(b: BindingFact, facts: FileFacts): Verdict {
   return { ok: true };
 }
 
-/** Explains why no server object was found, naming seed 002's pattern. */
+/** Explains why no server object was found, naming the pattern that hides it. */
 function diagnose(facts: FileFacts, bad: { b: BindingFact; v: Verdict } | undefined): { line: number; message: string; fix: string } {
   const mainServer = facts.serverConstructions.find((c) => c.scope === "main");
   const fnWrap = facts.serverConstructions.find((c) => c.scope === "function" && !c.cls && c.func);

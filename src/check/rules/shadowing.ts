@@ -5,7 +5,7 @@ import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rule `shadowed-module` (issue 5 rule 10; CONTRACT rule 9).
+ * Rule `shadowed-module`.
  *
  * Source: FastMCP issue #3752 (a local `mcp/` folder hides the MCP SDK) and `fastmcp run`'s
  * import mechanics: it puts the entry file's folder (`src/`) first on `sys.path`, so a module or

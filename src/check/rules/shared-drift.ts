@@ -1,15 +1,15 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { requirementName, SHARED_BLOCK_BEGIN, SHARED_BLOCK_END } from "../../monorepo/requirements.js";
-import { listVendorableFiles, sha256, SHARED_DIR, VENDORED_DIR } from "../../monorepo/vendor.js";
-import { sharedBlockLines } from "../../sync/requirements-merge.js";
+import { listVendorableFiles, SHARED_DIR, VENDORED_DIR, vendorHash } from "../../monorepo/vendor.js";
+import { sharedBlockLines } from "../../monorepo/requirements-merge.js";
 import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
 /**
- * Rule `shared-drift` (issue 5 rule 4, first half; CONTRACT rule 3).
+ * Rule `shared-drift`.
  *
- * Source: seed 002 "Handling Shared Code, Option 1: Embed in Each Server": each server deploys
+ * A platform deploys one server folder, so shared code is embedded: each server deploys
  * its own copy in `src/shared/`, so a copy that differs from canonical `shared/` ships old or
  * hand-edited code. Compares every file (SHA-256, `src/monorepo/vendor.ts`): missing, different, or
  * extra. With `mcp-monorepo.lock.json` (what `sync` last wrote) it says whether a copy was
@@ -22,10 +22,10 @@ export const sharedDriftRule: Rule = async (server, ctx) => {
   const vendoredDir = path.join(server.server.dir, ...VENDORED_DIR.split("/"));
   const vendoredRel = `${server.folder}/${VENDORED_DIR}`;
   const exists = await fs.stat(vendoredDir).then((s) => s.isDirectory(), () => false);
-  const sync = "run `mcp-monorepo sync`";
+  const sync = "run `npx create-mcp-monorepo sync`";
   if (!exists) {
     if (ctx.manifest) {
-      out.push(finding("shared-drift", "error", server, `${vendoredRel}/`, null, `${vendoredRel}/ is missing: this server deploys without the shared package`, sync));
+      out.push(finding("shared-drift", "error", server, `${vendoredRel}/`, null, "is missing: this server deploys without the shared package", sync));
     }
     return out;
   }
@@ -34,7 +34,7 @@ export const sharedDriftRule: Rule = async (server, ctx) => {
   const vendored = new Map<string, string>();
   for (const rel of await listVendorableFiles(vendoredDir)) {
     const content = await fs.readFile(path.join(vendoredDir, ...rel.split("/"))).catch(() => null);
-    if (content) vendored.set(rel, sha256(content));
+    if (content) vendored.set(rel, vendorHash(content));
   }
   const why = (p: string, have: string | undefined): string => {
     const locked = lockFiles?.[p]?.sha256;
@@ -46,7 +46,7 @@ export const sharedDriftRule: Rule = async (server, ctx) => {
     const have = vendored.get(p);
     const file = `${vendoredRel}/${p}`;
     if (have === undefined) {
-      out.push(finding("shared-drift", "error", server, file, null, `${file} is missing: ${SHARED_DIR}/${p} is not vendored into this server`, sync));
+      out.push(finding("shared-drift", "error", server, file, null, `is missing: ${SHARED_DIR}/${p} is not vendored into this server`, sync));
     } else if (have !== want) {
       const hand = lockFiles?.[p] && have !== lockFiles[p]!.sha256;
       out.push(
@@ -56,8 +56,8 @@ export const sharedDriftRule: Rule = async (server, ctx) => {
           server,
           file,
           null,
-          `${file} differs from ${SHARED_DIR}/${p}${why(p, have)}`,
-          hand ? `move your edit into ${SHARED_DIR}/${p}, then ${sync} (\`sync --force\` discards it)` : sync,
+          `differs from ${SHARED_DIR}/${p}${why(p, have)}`,
+          hand ? `move your edit into ${SHARED_DIR}/${p}, then run \`npx create-mcp-monorepo sync --force\` (it overwrites this copy from ${SHARED_DIR}/; plain \`sync\` keeps refusing an edited copy)` : sync,
         ),
       );
     }
@@ -67,16 +67,16 @@ export const sharedDriftRule: Rule = async (server, ctx) => {
     const file = `${vendoredRel}/${p}`;
     const locked = lockFiles?.[p];
     const detail = locked ? (locked.sha256 === have ? `; it was removed from ${SHARED_DIR}/ since the last \`sync\`` : "; it was edited by hand after being removed from shared/") : "; it was added by hand";
-    out.push(finding("shared-drift", "error", server, file, null, `${file} is not in ${SHARED_DIR}/${detail}`, `move it into ${SHARED_DIR}/${p} (or delete it), then ${sync}`));
+    out.push(finding("shared-drift", "error", server, file, null, `is not in ${SHARED_DIR}/${detail}`, `move it into ${SHARED_DIR}/${p} (or delete it), then ${sync}`));
   }
   if (ctx.canonicalRequirements !== null && server.requirements) {
-    out.push(...requirementsDrift(server.requirements.rel, server.requirements.text, ctx.canonicalRequirements, (msg, line) => finding("shared-drift", "error", server, server.requirements!.rel, line, msg, sync)));
+    out.push(...requirementsDrift(server.requirements.text, ctx.canonicalRequirements, (msg, line) => finding("shared-drift", "error", server, server.requirements!.rel, line, msg, sync)));
   }
   return out;
 };
 
 /** The managed block (or, without one, the presence of each shared requirement) vs `shared/requirements.txt`. */
-function requirementsDrift(rel: string, text: string, sharedText: string, make: (msg: string, line: number | null) => Finding): Finding[] {
+function requirementsDrift(text: string, sharedText: string, make: (msg: string, line: number | null) => Finding): Finding[] {
   const want = sharedBlockLines(sharedText);
   const lines = text.split(/\r?\n/);
   const begin = lines.findIndex((l) => l.trim() === SHARED_BLOCK_BEGIN);
@@ -84,7 +84,7 @@ function requirementsDrift(rel: string, text: string, sharedText: string, make: 
   if (begin >= 0 && end > begin) {
     const have = lines.slice(begin + 1, end).map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
     if (have.join("\n") === want.join("\n")) return [];
-    return [make(`the managed shared block of ${rel} differs from ${SHARED_DIR}/requirements.txt`, begin + 1)];
+    return [make(`the managed shared block differs from ${SHARED_DIR}/requirements.txt`, begin + 1)];
   }
   const declared = new Set(lines.map(requirementName).filter((n): n is string => Boolean(n)));
   return want
@@ -92,5 +92,5 @@ function requirementsDrift(rel: string, text: string, sharedText: string, make: 
       const n = requirementName(l);
       return n !== null && !declared.has(n);
     })
-    .map((l) => make(`${rel} lacks \`${l}\` from ${SHARED_DIR}/requirements.txt, which the vendored shared code needs`, null));
+    .map((l) => make(`lacks \`${l}\` from ${SHARED_DIR}/requirements.txt, which the vendored shared code needs`, null));
 }

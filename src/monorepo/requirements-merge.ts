@@ -4,10 +4,10 @@ import {
   requirementName,
   SHARED_BLOCK_BEGIN,
   SHARED_BLOCK_END,
-} from "../monorepo/requirements.js";
+} from "./requirements.js";
 
 /**
- * Merging `shared/requirements.txt` into a server's requirements.txt (issue 4):
+ * Merging `shared/requirements.txt` into a server's requirements.txt:
  * only the managed block between {@link SHARED_BLOCK_BEGIN} and
  * {@link SHARED_BLOCK_END} is replaced; the server's own lines stay byte-for-byte.
  */

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { isMap, isSeq, parseDocument, type YAMLSeq } from "yaml";
-import { MANIFEST_FILE, TARGETS, type LoadedManifest, type Target } from "../monorepo/manifest.js";
+import { MANIFEST_FILE, TARGETS, type LoadedManifest, type Target } from "./manifest.js";
 import { UserError } from "../kernel/errors.js";
 
 /**

@@ -1,0 +1,57 @@
+/**
+ * The data each node-plop generator (generators/*.js) renders its templates with: `monorepo`,
+ * `server` and `target-<id>`. Names are validated before they get here.
+ */
+
+/** Template data for one server (names are already validated). */
+export interface ServerData {
+  name: string;
+  description: string;
+  /** `server-<name>` */
+  folder: string;
+  /** Human title, e.g. `Ops Team`. */
+  title: string;
+  /** Env var the server's hello tool reads, e.g. `OPS_GREETING`. */
+  greetingVar: string;
+}
+
+/** Template data for the `monorepo` generator. */
+export interface MonorepoData {
+  project: string;
+  python: string;
+  generatorVersion: string;
+  servers: ServerData[];
+  /** The marked README Deployment table (src/scaffold/readme.ts). */
+  deploymentTable: string;
+}
+
+/** Template data for the `server` generator. */
+export interface ServerGeneratorData {
+  server: ServerData;
+  python: string;
+  /**
+   * `fastmcp.json` `environment.python`: the lowest supported version as a PEP 440
+   * version specifier (`>=3.12`), so a runtime newer than the minimum (FastMCP
+   * Cloud's 3.12 for a 3.10 project) is admitted, while a `>=3.13` project is visibly not.
+   */
+  pythonRequirement: string;
+  generatorVersion: string;
+}
+
+/** Template data of every target template (see templates/targets/). */
+export interface TargetTemplateData {
+  server: ServerData;
+  /** The manifest's Python (`python:<python>-slim`). */
+  python: string;
+  command: readonly string[];
+  /** Kubernetes object name and `app.kubernetes.io/name` label: `server-<name>` (a DNS-1123 label whatever the folder path). */
+  k8sName: string;
+  configName: string;
+  secretName: string;
+  /** ConfigMap entries: every non-secret `.env.example` variable (container overrides applied). */
+  config: Array<{ name: string; value: string }>;
+  /** Secret variables (referenced from the Secret by name; values never written). */
+  secrets: Array<{ name: string }>;
+  startupSeconds: number;
+  startupFailureThreshold: number;
+}
