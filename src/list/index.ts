@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { openMonorepo, type MonorepoServer } from "../monorepo/monorepo.js";
-import { planSync } from "../sync/plan.js";
+import { planSync } from "../sync/index.js";
 import { oneLineMessage } from "../kernel/errors.js";
 
 /** What `list` is asked. */
@@ -116,7 +116,7 @@ export async function listServers(opts: ListOptions): Promise<ListResult> {
     servers.push(row);
   }
   if (opts.inspect) {
-    const { inspectTools } = await import("../verify/verify.js");
+    const { inspectTools } = await import("../verify/index.js");
     const present = servers.filter((s) => s.folderExists).map((s) => s.name);
     const found = present.length > 0 ? await inspectTools({ start: repo.root, servers: present, python: opts.python, env: opts.env }) : new Map();
     for (const row of servers) {

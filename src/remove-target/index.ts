@@ -74,7 +74,7 @@ export async function planRemoveTarget(repo: Monorepo, opts: RemoveTargetOptions
       continue;
     }
     const env = await fs.readFile(path.join(s.dir, ".env.example"), "utf8").catch(() => null);
-    const rendered = await renderTargetFiles(targets, { ...serverData(s.name, s.description), folder: s.folder }, repo.manifest.python, env);
+    const rendered = await renderTargetFiles(targets, { server: { ...serverData(s.name, s.description), folder: s.folder }, python: repo.manifest.python, envExample: env });
     for (const [rel, want] of rendered) {
       const abs = path.join(repo.root, ...rel.split("/"));
       const has = await fs.lstat(abs).catch(() => null);

@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { checkNewServerName, gatherNameFacts } from "../add-server/preflight.js";
+import { checkNewServerName, gatherNameFacts } from "../add-server/index.js";
 import { UserError } from "../kernel/errors.js";
 import { runProcess } from "../kernel/proc.js";
 import { isWrite, type FileChange } from "../monorepo/changes.js";

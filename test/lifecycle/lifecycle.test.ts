@@ -171,7 +171,7 @@ describe("rename-server", () => {
 
   it("validates NEW as add-server does, and adopts a folder renamed by hand", async () => {
     const root = await repo();
-    expect((await runCli(["rename-server", "ops", "platform"], { cwd: root })).stderr).toContain('would shadow the Python module "platform"');
+    expect((await runCli(["rename-server", "ops", "class"], { cwd: root })).stderr).toBe('error: server name "class" is a Python keyword\n');
     expect((await runCli(["rename-server", "ops", "billing"], { cwd: root })).code).toBe(1);
     expect((await runCli(["rename-server", "ops", "Bad_Name"], { cwd: root })).code).toBe(1);
     await fs.rename(path.join(root, "server-ops"), path.join(root, "server-infra"));
