@@ -128,13 +128,17 @@ function sectionHeader(line: string, folder: string): boolean {
   return line.startsWith(`# --- ${folder}:`) || line.trim() === `# --- ${folder} ---`;
 }
 
-/** Where a server's section of the root `.env.example` is: [first line, line after it), or null. */
+/** Where a server's section of the root `.env.example` is: [its header, the line after its closing blank line), or null. */
 export function envSectionRange(text: string, folder: string): { lines: string[]; start: number; end: number } | null {
   const lines = text.split("\n");
   const start = lines.findIndex((l) => sectionHeader(l.replace(/\r$/, ""), folder));
   if (start < 0) return null;
+  // The section is its header and the lines up to the first blank one (or the next section): what
+  // the user added after it, separated by a blank line, is not the server's.
   let end = start + 1;
-  while (end < lines.length && !lines[end]!.startsWith("# --- ") && !lines[end]!.startsWith("# >>> ")) end++;
+  while (end < lines.length && lines[end]!.replace(/\r$/, "").trim() !== "" && !lines[end]!.startsWith("# --- ") && !lines[end]!.startsWith("# >>> ")) end++;
+  // The blank line that closes it goes with it.
+  if (end < lines.length && lines[end]!.replace(/\r$/, "").trim() === "") end++;
   return { lines, start, end };
 }
 
