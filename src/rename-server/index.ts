@@ -3,10 +3,10 @@ import path from "node:path";
 import { checkNewServerName, gatherNameFacts } from "../add-server/index.js";
 import { UserError } from "../kernel/errors.js";
 import { runProcess } from "../kernel/proc.js";
-import { isWrite, type FileChange } from "../monorepo/changes.js";
+import { isTransientName, isWrite, type FileChange } from "../monorepo/changes.js";
 import { parseManifest, type Manifest } from "../monorepo/manifest.js";
 import type { Monorepo, MonorepoServer } from "../monorepo/monorepo.js";
-import { toEnvPrefix, toFolder, toIdentifier } from "../monorepo/names.js";
+import { toEnvPrefix, toFolder, toIdentifier, validateServerName } from "../monorepo/names.js";
 import { renameEnvPrefix, renameEnvSection, updateServerInManifestText } from "../monorepo/server-edits.js";
 import { removeTransientFiles, runWrite } from "../monorepo/transaction.js";
 import { readRootText, rootListingChanges, ROOT_ENV_FILE } from "../scaffold/root-listing.js";
@@ -210,6 +210,27 @@ export async function planRenameServer(repo: Monorepo, opts: RenameServerOptions
   return { root: repo.root, server: s, from, to: target, moved, changes, manifest: root.manifest, leftovers, dropped: dropped.map((d) => `${s.folder}/${d}`) };
 }
 
+/** True when `dir` holds nothing but folders and temporary files (`.<name>.mcpm-tmp-xxxxxxxx`). */
+async function onlyTransient(dir: string): Promise<boolean> {
+  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) {
+      if (!(await onlyTransient(path.join(dir, e.name)))) return false;
+    } else if (!(e.isFile() && isTransientName(e.name))) return false;
+  }
+  return true;
+}
+
+/**
+ * Removes the new folder a killed rename left while staging (`server-<to>/` holding only
+ * temporary files and folders: its renames had not started, so the journal holds nothing to finish).
+ */
+async function removeStagedFolder(root: string, to: string): Promise<void> {
+  if (validateServerName(to) !== true) return;
+  const dir = path.join(root, toFolder(to));
+  const st = await fs.lstat(dir).catch(() => null);
+  if (st?.isDirectory() && (await onlyTransient(dir))) await fs.rm(dir, { recursive: true, force: true });
+}
+
 /** Whether `folder` has files tracked by git (false outside git). */
 async function tracked(root: string, folder: string): Promise<boolean> {
   const r = await runProcess("git", ["ls-files", "-z", "--", folder], { cwd: root });
@@ -235,7 +256,10 @@ export async function renameServer(opts: RenameServerOptions): Promise<RenameSer
     dryRun: opts.dryRun,
     allowDirty: opts.allowDirty,
     beforeCommit: opts.beforeCommit,
-    removeLeftovers: removeTransientFiles,
+    removeLeftovers: async (repo) => {
+      await removeTransientFiles(repo);
+      await removeStagedFolder(repo.root, opts.to);
+    },
     plan: async (repo) => {
       const plan = await planRenameServer(repo, opts);
       wasTracked = plan.moved && !opts.dryRun && (await tracked(repo.root, plan.from.folder));
