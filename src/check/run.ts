@@ -17,6 +17,7 @@ import { fastmcpJsonRule } from "./rules/fastmcp-json.js";
 import { importCrashRule } from "./rules/import-crash.js";
 import { layoutRule } from "./rules/layout.js";
 import { mcpbRule } from "./rules/mcpb.js";
+import { secretFileRule, sharedSecretFindings } from "./rules/secrets.js";
 import { pathImportRule } from "./rules/path-import.js";
 import { pypiOnlyRule } from "./rules/pypi-only.js";
 import {
@@ -65,6 +66,7 @@ export const RULES: Rule[] = [
   k8sResourcesRule,
   k8sCommandRule,
   mcpbRule,
+  secretFileRule,
 ];
 
 /** Options of {@link runCheck} (the `check` command's flags, validated). */
@@ -145,6 +147,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
   for (const d of data) for (const rule of RULES) findings.push(...(await rule(d, ctx)));
   if (!opts.servers?.length) {
     findings.push(...rootPythonVersionFindings(rootPython, ctx));
+    findings.push(...(await sharedSecretFindings(ws.root, targets)));
     if (ws.manifest) findings.push(...(await listingFindings(ws.root, ws.manifest, lock ?? (await readLock(ws.root).catch(() => null)))));
   }
   const missing = data.filter((d) => !d.dirExists).map((d) => ({ name: d.server.name, folder: d.server.folder }));

@@ -44,6 +44,7 @@ export const RULE_IDS = [
   "k8s-resources",
   "k8s-command",
   "mcpb-bundle",
+  "secret-file",
   // Stale state: a server gone or renamed by hand, listings of no server (src/check/rules/stale.ts).
   "server-missing",
   "server-unlisted",

@@ -3,6 +3,7 @@ import type { DesiredFile } from "../monorepo/changes.js";
 import type { ServerData, TargetTemplateData } from "./template-data.js";
 import { toFolder } from "../monorepo/names.js";
 import { parseEnvExample } from "../monorepo/env-example.js";
+import { dockerignoreSecretLines } from "../monorepo/secrets.js";
 
 /**
  * The deployment targets registry: for each target the manifest can name, the per-server
@@ -160,6 +161,7 @@ export function targetTemplateData(server: ServerData, python: string, envExampl
     secrets: vars.filter((v) => v.secret).map((v) => ({ name: v.name })),
     startupSeconds: STARTUP_SECONDS,
     startupFailureThreshold: STARTUP_SECONDS / STARTUP_PERIOD_SECONDS,
+    secretIgnore: dockerignoreSecretLines(),
   };
 }
 

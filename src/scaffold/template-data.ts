@@ -54,4 +54,6 @@ export interface TargetTemplateData {
   secrets: Array<{ name: string }>;
   startupSeconds: number;
   startupFailureThreshold: number;
+  /** `.dockerignore` lines that keep secret-looking files out of the build context, at any depth. */
+  secretIgnore: string[];
 }

@@ -33,7 +33,8 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
   const { root, lock, force } = opts;
   const selected = opts.selected ?? opts.servers;
   const partial = opts.selected !== undefined;
-  const canonicalFiles = await readCanonicalShared(root);
+  const secretsLeftOut: Array<{ path: string; what: string }> = [];
+  const canonicalFiles = await readCanonicalShared(root, { secrets: secretsLeftOut });
   const canonical = new Map(canonicalFiles.map((f) => [f.path, { sha256: f.sha256, mode: f.mode }]));
   const byPath = new Map(canonicalFiles.map((f) => [f.path, f]));
   const sharedText = await readTextOrNull(path.join(root, ...SHARED_REQUIREMENTS.split("/")));
@@ -117,6 +118,7 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
     lock: newLock,
     lockChanged,
     canonicalFileCount: canonicalFiles.length,
+    secretsLeftOut: secretsLeftOut.map((x) => ({ path: `${SHARED_DIR}/${x.path}`, what: x.what })),
     inSync,
   };
 }

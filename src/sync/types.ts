@@ -180,4 +180,6 @@ export interface SyncPlan {
   canonicalFileCount: number;
   /** True when nothing at all would be written or deleted and no server has a problem or an unmanaged file. */
   inSync: boolean;
+  /** Secret-looking files of `shared/` (root-relative) that are never vendored, and what each is. */
+  secretsLeftOut: Array<{ path: string; what: string }>;
 }
