@@ -20,6 +20,7 @@ export const UNIT_TESTS = [
   "test/bundle/units.test.ts",
   "test/create/golden.test.ts",
   "test/robust/summary.test.ts",
+  "test/lifecycle/units.test.ts",
 ];
 
 export default defineConfig({
