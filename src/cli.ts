@@ -34,6 +34,7 @@ import { registerList } from "./commands/list.js";
 import { registerRemoveServer } from "./commands/remove-server.js";
 import { registerRemoveTarget } from "./commands/remove-target.js";
 import { registerRenameServer } from "./commands/rename-server.js";
+import { registerLock } from "./commands/lock.js";
 import { registerSync } from "./commands/sync.js";
 import type { RunState } from "./commands/types.js";
 import { registerVerify } from "./commands/verify.js";
@@ -65,7 +66,7 @@ function output(ctx: Context) {
 
 /**
  * Builds the commander program `mcp-monorepo` (also installed as `create-mcp-monorepo`):
- * `[dir]` (create) plus the `create`, `add-server`, `add-target`, `sync`, `check`, `bundle`, `verify`,
+ * `[dir]` (create) plus the `create`, `add-server`, `add-target`, `sync`, `lock`, `check`, `bundle`, `verify`,
  * `list`, `remove-server`, `remove-target`, `rename-server` and `help <command>` subcommands (registered lazily: see the top of this file). Output goes to `ctx` streams;
  * commander errors throw instead of exiting.
  */
@@ -87,6 +88,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   registerAddServer(program, ctx, state);
   registerAddTarget(program, ctx, state);
   registerSync(program, ctx, state);
+  registerLock(program, ctx, state);
   registerCheck(program, ctx, state);
   registerBundle(program, ctx, state);
   registerVerify(program, ctx, state);
@@ -124,7 +126,7 @@ async function refuseUnknownHelpTopic(program: Command, argv: string[]): Promise
  */
 export const RESERVED_WORDS: readonly string[] = [
   "add", "build", "clean", "config", "del", "delete", "deploy", "dev", "doctor", "format", "get", "info", "init", "inspect",
-  "install", "lint", "lock", "login", "logout", "move", "mv", "new", "publish", "remove", "rm", "run", "serve", "server",
+  "install", "lint", "login", "logout", "move", "mv", "new", "publish", "remove", "rm", "run", "serve", "server",
   "servers", "set", "show", "start", "status", "target", "targets", "test", "uninstall", "update", "upgrade", "use", "version",
 ];
 
