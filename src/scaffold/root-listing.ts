@@ -20,7 +20,7 @@ export interface RootListing {
   lock?: SyncLock;
   /**
    * The README's generated example lines (outside the table) that name the first server
-   * (`cd server-NAME && pip install ...`, `npx create-mcp-monorepo bundle NAME  # dist/server-NAME-...`)
+   * (`cd server-NAME`, `npx create-mcp-monorepo bundle NAME  # dist/server-NAME-...`)
    * follow it: `from` is replaced by `to` in them (null: left as they are).
    */
   readmeExamples?: { from: { name: string; folder: string }; to: { name: string; folder: string } } | null;
@@ -30,7 +30,7 @@ const escRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * Replaces `from` by `to` in the README's generated example lines outside the Deployment table
- * (the quick start's `cd <folder> && pip install` and the MCPB section's `bundle <name>` line,
+ * (the quick start's `cd <folder>` line and the MCPB section's `bundle <name>` line,
  * which README.md.hbs renders from the first server). Every other line is left as it is.
  */
 export function retargetReadmeExamples(text: string, from: { name: string; folder: string }, to: { name: string; folder: string }): string {
@@ -41,7 +41,7 @@ export function retargetReadmeExamples(text: string, from: { name: string; folde
     part
       .split("\n")
       .map((line) => {
-        if (new RegExp(`^cd ${escRe(from.folder)} && pip install `).test(line)) return line.replace(folderRe, to.folder);
+        if (new RegExp(`^\\(?cd ${escRe(from.folder)}(?: |\\)|$)`).test(line)) return line.replace(folderRe, to.folder);
         const bundle = new RegExp(`^(npx create-mcp-monorepo bundle )${escRe(from.name)}( +# dist/)`);
         if (bundle.test(line)) return line.replace(bundle, `$1${to.name}$2`).replace(folderRe, to.folder);
         return line;
