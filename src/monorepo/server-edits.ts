@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLSeq } from "yaml";
 import { UserError } from "../kernel/errors.js";
+import { assignedVariable, ENV_BLOCK_BEGIN, ENV_BLOCK_END } from "./env-block.js";
 import { MANIFEST_FILE, type LoadedManifest, type Target } from "./manifest.js";
 
 /**
@@ -181,4 +182,59 @@ export function renameEnvSection(text: string, from: { folder: string; prefix: s
 export function renameEnvPrefix(line: string, from: string, to: string): string {
   const escaped = from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return line.replace(new RegExp(`(?<![A-Za-z0-9_])${escaped}(?=[A-Z0-9_]*(?![A-Za-z0-9_]))`, "g"), to);
+}
+
+/**
+ * The root `.env.example` with every variable of each server's own `.env.example` that the root
+ * file does not document yet: the variable's line (with the comment lines right above it) is added
+ * at the end of the server's section (`# --- <folder>: <description> ---`), or in a new section at
+ * the end of the file. Variables of the shared settings block and those the root already
+ * documents anywhere are left out. Returns `root` unchanged when nothing is missing.
+ *
+ * @param root - the root file's text.
+ * @param servers - each server's folder, description and `.env.example` text (null: none).
+ */
+export function unionServerSections(root: string, servers: ReadonlyArray<{ folder: string; description: string; envText: string | null }>): string {
+  const eol = root.includes("\r\n") ? "\r\n" : "\n";
+  let text = root;
+  const documented = () => new Set(text.split(/\r?\n/).map(assignedVariable).filter((v): v is string => v !== null));
+  for (const s of servers) {
+    if (s.envText === null) continue;
+    const known = documented();
+    const lines = s.envText.split(/\r?\n/);
+    const add: string[] = [];
+    let inBlock = false;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (line === ENV_BLOCK_BEGIN) inBlock = true;
+      if (inBlock) {
+        if (line === ENV_BLOCK_END) inBlock = false;
+        continue;
+      }
+      const v = assignedVariable(line);
+      if (v === null || known.has(v)) continue;
+      known.add(v);
+      let j = i;
+      while (j > 0 && lines[j - 1]!.startsWith("#") && !lines[j - 1]!.startsWith("# ---") && lines[j - 1] !== ENV_BLOCK_END) j--;
+      // The file's own header comment (its first lines) is not the variable's.
+      if (j === 0) j = i;
+      add.push(...lines.slice(j, i + 1));
+    }
+    if (add.length === 0) continue;
+    const r = envSectionRange(text, s.folder);
+    if (r === null) {
+      const body = [`# --- ${s.folder}: ${s.description.replace(/[\r\n]+/g, " ")} ---`, ...add].join(eol) + eol;
+      let t = text;
+      if (t.length > 0 && !t.endsWith("\n")) t += eol;
+      if (t.length > 0 && !/\n\s*\n$/.test(t)) t += eol;
+      text = t + body;
+      continue;
+    }
+    // Before the section's closing blank line (or at its end).
+    let at = r.end;
+    while (at > r.start + 1 && r.lines[at - 1]!.replace(/\r$/, "").trim() === "") at--;
+    const cr = eol === "\r\n" ? "\r" : "";
+    text = [...r.lines.slice(0, at), ...add.map((l) => l + cr), ...r.lines.slice(at)].join("\n");
+  }
+  return text;
 }

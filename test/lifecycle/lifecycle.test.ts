@@ -192,9 +192,16 @@ describe("check: stale state", () => {
     expect(findings.find((f) => f.rule === "server-missing")).toMatchObject({ severity: "error", file: "server-ops/" });
     expect(findings.find((f) => f.rule === "server-missing")!.fix).toContain("npx create-mcp-monorepo remove-server ops --yes");
     expect(findings.find((f) => f.rule === "root-env-missing")).toMatchObject({ file: "server-billing/.env.example", severity: "warning" });
+    // sync keeps the root file the union: the variable joins billing's section (the ops folder is gone, so sync cannot run until it is handled).
+    expect((await runCli(["remove-server", "ops", "--yes"], { cwd: root })).code).toBe(0);
+    const sync = await runCli(["sync"], { cwd: root });
+    expect(sync.code, sync.stdout + sync.stderr).toBe(0);
+    expect(await read(root, ".env.example")).toMatch(/# --- server-billing: Billing tools\. ---\n# Greeting used by the hello tool\.\nBILLING_GREETING=Hello\nBILLING_REGION=eu\n/);
+    const again = await runCli(["check", "--offline", "--strict"], { cwd: root, env: checkEnv });
+    expect(again.code, again.stdout).toBe(0);
     // Unlisting by hand leaves a README row and a lock entry.
     const yaml = await read(root, "mcp-monorepo.yaml");
-    await fs.writeFile(path.join(root, "mcp-monorepo.yaml"), yaml.replace(/  - name: ops\n(?: {4}.*\n)+/, ""));
+    await fs.writeFile(path.join(root, "mcp-monorepo.yaml"), yaml.replace(/  - name: billing\n(?: {4}.*\n)+/, ""));
     const r2 = await runCli(["check", "--offline", "--json"], { cwd: root, env: checkEnv });
     const stale = (JSON.parse(r2.stdout).findings as Array<{ rule: string; file: string }>).filter((f) => f.rule === "stale-listing").map((f) => f.file).sort();
     expect(stale).toEqual(["README.md", "mcp-monorepo.lock.json"]);

@@ -78,3 +78,17 @@ describe("the transaction deletes folders", () => {
     expect(await removeTransientFiles(await openMonorepoAt(root).catch(() => null as never))).toContain(".server-billing.mcpm-bak-0123abcd");
   });
 });
+
+describe("the root .env.example as the union of the servers'", () => {
+  it("adds a server's missing variables to its section, or a new section, and nothing else", async () => {
+    const { unionServerSections } = await import("../../src/monorepo/server-edits.js");
+    const root = "# head\n\n# --- server-ops: Ops. ---\n# Greeting.\nOPS_GREETING=Hello\n\n# ours\nTEAM_TOKEN=x\n";
+    const ops = "# server-ops: every variable.\n\n# >>> shared settings: managed by `mcp-monorepo sync`, edit shared/.env.example instead >>>\nLOG_LEVEL=INFO\n# <<< shared settings <<<\n\n# Greeting.\nOPS_GREETING=Hello\n# Region of the ops API.\nOPS_REGION=eu\nTEAM_TOKEN=y\n";
+    const out = unionServerSections(root, [
+      { folder: "server-ops", description: "Ops.", envText: ops },
+      { folder: "server-new", description: "New.", envText: "NEW_KEY=1\n" },
+    ]);
+    expect(out).toBe("# head\n\n# --- server-ops: Ops. ---\n# Greeting.\nOPS_GREETING=Hello\n# Region of the ops API.\nOPS_REGION=eu\n\n# ours\nTEAM_TOKEN=x\n\n# --- server-new: New. ---\nNEW_KEY=1\n");
+    expect(unionServerSections(out, [{ folder: "server-ops", description: "Ops.", envText: ops }])).toBe(out);
+  });
+});

@@ -127,7 +127,7 @@ export async function listingFindings(root: string, manifest: Manifest, lock: Sy
           file: `${folder}/${ENV_EXAMPLE}`,
           line: i + 1,
           message: `${v} is documented here but not in the root ${ENV_EXAMPLE}, which lists every variable of the monorepo`,
-          fix: `copy the line ${v}=... into the ${folder} section of the root ${ENV_EXAMPLE}`,
+          fix: `run \`${CMD} sync\` (it adds each server's variables to its section of the root ${ENV_EXAMPLE}), or copy the line there yourself`,
         });
       });
     }
