@@ -2,7 +2,7 @@ import path from "node:path";
 import pc from "picocolors";
 import { useColor, writeLine } from "../kernel/context.js";
 import type { CommandAction } from "./types.js";
-import { listServers } from "../list/index.js";
+import { listServers, useInspected } from "../list/index.js";
 
 // The body of `list`, loaded by src/commands/list.ts only when it runs.
 
@@ -17,7 +17,13 @@ export interface ListFlags {
 /** The `list` command body: one block per server, or `{ root, project, servers[] }` as JSON. */
 export const listAction: CommandAction<{ options: ListFlags }> = async (ctx, { options: flags }) => {
   const cwd = flags.cwd ? path.resolve(ctx.cwd, flags.cwd) : ctx.cwd;
-  const r = await listServers({ cwd, inspect: flags.inspect, python: flags.interpreter, env: ctx.env });
+  const r = await listServers({ cwd, env: ctx.env });
+  if (flags.inspect) {
+    // Through verify's action chunk: the MCP SDK stays behind verify's own entry (test/package/bundle.test.ts).
+    const { inspectTools } = await import("./verify-action.js");
+    const present = r.servers.filter((s) => s.folderExists).map((s) => s.name);
+    if (present.length > 0) useInspected(r, await inspectTools({ start: r.root, servers: present, python: flags.interpreter, env: ctx.env }));
+  }
   if (flags.json) {
     writeLine(ctx.stdout, JSON.stringify({ root: path.relative(ctx.cwd, r.root) || ".", project: r.project, servers: r.servers }, null, 2));
     return 0;

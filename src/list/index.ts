@@ -7,10 +7,6 @@ import { oneLineMessage } from "../kernel/errors.js";
 /** What `list` is asked. */
 export interface ListOptions {
   cwd: string;
-  /** Ask FastMCP for the tools (`fastmcp inspect` in the server's own environment, as `verify` does). */
-  inspect?: boolean;
-  /** `--interpreter` for `--inspect`. */
-  python?: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -83,6 +79,21 @@ async function staticTools(s: MonorepoServer): Promise<string[]> {
 }
 
 /**
+ * Puts what FastMCP reports (`list --inspect`: `fastmcp inspect` in each server's own environment,
+ * verify's first steps) in place of the tools read from the code.
+ */
+export function useInspected(result: ListResult, found: Map<string, { ok: boolean; tools: string[]; detail: string }>): void {
+  for (const row of result.servers) {
+    const r = found.get(row.name);
+    if (!r) continue;
+    if (r.ok) {
+      row.tools = r.tools;
+      row.toolsFrom = "fastmcp";
+    } else row.problem = `fastmcp inspect: ${r.detail}`;
+  }
+}
+
+/**
  * The core of `list` (reads only, never writes): every server of the manifest with its folder,
  * entrypoint, targets, Python, tools and whether `sync` would change it.
  */
@@ -114,19 +125,6 @@ export async function listServers(opts: ListOptions): Promise<ListResult> {
       }
     }
     servers.push(row);
-  }
-  if (opts.inspect) {
-    const { inspectTools } = await import("../verify/index.js");
-    const present = servers.filter((s) => s.folderExists).map((s) => s.name);
-    const found = present.length > 0 ? await inspectTools({ start: repo.root, servers: present, python: opts.python, env: opts.env }) : new Map();
-    for (const row of servers) {
-      const r = found.get(row.name);
-      if (!r) continue;
-      if (r.ok) {
-        row.tools = r.tools;
-        row.toolsFrom = "fastmcp";
-      } else row.problem = `fastmcp inspect: ${r.detail}`;
-    }
   }
   return { root: repo.root, project: repo.manifest.project, servers };
 }
