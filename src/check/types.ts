@@ -50,7 +50,6 @@ export const RULE_IDS = [
   "server-missing",
   "server-unlisted",
   "stale-listing",
-  "root-env-missing",
 ] as const;
 /** One of {@link RULE_IDS}. */
 export type RuleId = (typeof RULE_IDS)[number];

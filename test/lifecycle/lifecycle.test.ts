@@ -183,7 +183,7 @@ describe("rename-server", () => {
 });
 
 describe("check: stale state", () => {
-  it("reports a hand-removed server with the fix naming remove-server, stale listings and root .env.example gaps", async () => {
+  it("reports a hand-removed server with the fix naming remove-server and stale listings; sync fills root .env.example gaps", async () => {
     const root = await repo({ git: false, targets: ["fastmcp-cloud"] });
     await fs.rm(path.join(root, "server-ops"), { recursive: true });
     await fs.appendFile(path.join(root, "server-billing/.env.example"), "BILLING_REGION=eu\n");
@@ -191,7 +191,6 @@ describe("check: stale state", () => {
     const findings = JSON.parse(r.stdout).findings as Array<{ rule: string; severity: string; file: string; fix: string; line: number | null }>;
     expect(findings.find((f) => f.rule === "server-missing")).toMatchObject({ severity: "error", file: "server-ops/" });
     expect(findings.find((f) => f.rule === "server-missing")!.fix).toContain("npx create-mcp-monorepo remove-server ops --yes");
-    expect(findings.find((f) => f.rule === "root-env-missing")).toMatchObject({ file: "server-billing/.env.example", severity: "warning" });
     // sync keeps the root file the union: the variable joins billing's section (the ops folder is gone, so sync cannot run until it is handled).
     expect((await runCli(["remove-server", "ops", "--yes"], { cwd: root })).code).toBe(0);
     const sync = await runCli(["sync"], { cwd: root });

@@ -1,6 +1,5 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { ENV_EXAMPLE, assignedVariable } from "../../monorepo/env-block.js";
 import { MANIFEST_FILE, type Manifest } from "../../monorepo/manifest.js";
 import { LOCK_FILE, type SyncLock } from "../../monorepo/vendor.js";
 import { TABLE_END, TABLE_START } from "../../scaffold/readme.js";
@@ -76,8 +75,8 @@ export function readmeRows(text: string): Array<{ name: string; line: number }> 
 
 /**
  * `stale-listing` (warning): a README Deployment row or a lock entry for a server the manifest
- * does not list. `root-env-missing` (warning): a variable a listed server's `.env.example`
- * documents that the root `.env.example` (which documents every variable of the monorepo) lacks.
+ * does not list. (A variable of a server's `.env.example` missing from the root one is `sync`'s:
+ * a full sync adds it, and `sync --check` reports the root file out of date until then.)
  */
 export async function listingFindings(root: string, manifest: Manifest, lock: SyncLock | null): Promise<Finding[]> {
   const out: Finding[] = [];
@@ -108,29 +107,6 @@ export async function listingFindings(root: string, manifest: Manifest, lock: Sy
       message: `${LOCK_FILE} has an entry for "${name}", which is not a server in ${MANIFEST_FILE}`,
       fix: `run \`${CMD} sync\` (it drops entries of servers that are gone)`,
     });
-  }
-  const rootEnv = await fs.readFile(path.join(root, ENV_EXAMPLE), "utf8").catch(() => null);
-  if (rootEnv !== null) {
-    const documented = new Set(rootEnv.split(/\r?\n/).map(assignedVariable).filter((v): v is string => v !== null));
-    for (const s of manifest.servers) {
-      const folder = s.folder.replace(/\\/g, "/").replace(/\/$/, "");
-      const own = await fs.readFile(path.join(root, ...folder.split("/"), ENV_EXAMPLE), "utf8").catch(() => null);
-      if (own === null) continue;
-      own.split(/\r?\n/).forEach((line, i) => {
-        const v = assignedVariable(line);
-        if (v === null || documented.has(v)) return;
-        documented.add(v);
-        out.push({
-          rule: "root-env-missing",
-          severity: "warning",
-          server: s.name,
-          file: `${folder}/${ENV_EXAMPLE}`,
-          line: i + 1,
-          message: `${v} is documented here but not in the root ${ENV_EXAMPLE}, which lists every variable of the monorepo`,
-          fix: `run \`${CMD} sync\` (it adds each server's variables to its section of the root ${ENV_EXAMPLE}), or copy the line there yourself`,
-        });
-      });
-    }
   }
   return out;
 }
