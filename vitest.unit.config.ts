@@ -23,6 +23,7 @@ export const UNIT_TESTS = [
   "test/monorepo/manifest-refusals.test.ts",
   "test/monorepo/git-init.test.ts",
   "test/monorepo/lock-folder.test.ts",
+  "test/lifecycle/units.test.ts",
 ];
 
 export default defineConfig({

@@ -30,6 +30,10 @@ import { registerBundle } from "./commands/bundle.js";
 import { registerAddTarget } from "./commands/add-target.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
+import { registerList } from "./commands/list.js";
+import { registerRemoveServer } from "./commands/remove-server.js";
+import { registerRemoveTarget } from "./commands/remove-target.js";
+import { registerRenameServer } from "./commands/rename-server.js";
 import { registerLock } from "./commands/lock.js";
 import { registerSync } from "./commands/sync.js";
 import type { RunState } from "./commands/types.js";
@@ -64,8 +68,8 @@ function output(ctx: Context) {
 
 /**
  * Builds the commander program `mcp-monorepo` (also installed as `create-mcp-monorepo`):
- * `[dir]` (create) plus the `create`, `add-server`, `add-target`, `sync`, `lock`, `check`, `bundle`, `verify` and
- * `help <command>` subcommands (registered lazily: see the top of this file). Output goes to `ctx` streams;
+ * `[dir]` (create) plus the `create`, `add-server`, `add-target`, `sync`, `lock`, `check`, `bundle`, `verify`,
+ * `list`, `remove-server`, `remove-target`, `rename-server` and `help <command>` subcommands (registered lazily: see the top of this file). Output goes to `ctx` streams;
  * commander errors throw instead of exiting.
  */
 export function buildProgram(ctx: Context, state: RunState): Command {
@@ -90,6 +94,10 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   registerCheck(program, ctx, state);
   registerBundle(program, ctx, state);
   registerVerify(program, ctx, state);
+  registerList(program, ctx, state);
+  registerRemoveServer(program, ctx, state);
+  registerRemoveTarget(program, ctx, state);
+  registerRenameServer(program, ctx, state);
   // `help <command>`: commander adds it by itself only to programs without an action of their own.
   program.helpCommand("help [command]", "show help for a command");
   if (HOMEPAGE) program.addHelpText("afterAll", `\nDocs: ${HOMEPAGE}`);
@@ -117,6 +125,55 @@ async function refuseUnknownHelpTopic(program: Command, argv: string[]): Promise
 }
 
 /**
+ * Common command words that are not commands of this program. Given first, they are refused as an
+ * unknown command rather than taken as the name of a monorepo folder to create (`./<word>` is a folder).
+ */
+export const RESERVED_WORDS: readonly string[] = [
+  "add", "build", "clean", "config", "del", "delete", "deploy", "dev", "doctor", "format", "get", "info", "init", "inspect",
+  "install", "lint", "login", "logout", "move", "mv", "new", "publish", "remove", "rm", "run", "serve", "server",
+  "servers", "set", "show", "start", "status", "target", "targets", "test", "uninstall", "update", "upgrade", "use", "version",
+];
+
+/** Options of the program itself (create's) that take a value: their value is not a positional word. */
+const VALUE_OPTIONS = new Set(["-s", "--server", "-d", "--description", "--python", "--target", "--repository", "--branch", "--cwd"]);
+
+/**
+ * The one rule for a first word that is not a command: it is the folder `create` makes only when
+ * it names a folder without doubt, that is when it holds a slash or a backslash or starts with `.`, or when it is
+ * the only word besides options, is not one of {@link RESERVED_WORDS}, and is not a typo of a
+ * command (at most 1 edit for words of up to 4 characters, 2 for longer ones, or the start of a
+ * command's name). Everything else is an unknown command, with extra arguments too (`add-sever foo`).
+ *
+ * @throws UserError `unknown command "<word>"` with a did-you-mean, or the list of commands.
+ */
+async function refuseUnknownCommand(program: Command, argv: string[]): Promise<void> {
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--") {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith("-") && a.length > 1) {
+      if (VALUE_OPTIONS.has(a)) i++;
+      continue;
+    }
+    positional.push(a);
+  }
+  const word = positional[0];
+  if (word === undefined) return;
+  const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+  if (names.includes(word) || word === "help") return;
+  if (/[\\/]/.test(word) || word.startsWith(".")) return;
+  const { didYouMean } = await import("./kernel/suggest.js"); // start-up stays commander-only
+  const near = didYouMean(word, names);
+  if (!near && !RESERVED_WORDS.includes(word) && positional.length === 1) return;
+  const asFolder = `to create a folder named ${JSON.stringify(word)}, write ./${word}`;
+  if (near) throw new UserError(`unknown command "${word}": did you mean "${near}"? (${asFolder})`);
+  throw new UserError(`unknown command "${word}" (commands: ${names.join(", ")}; ${asFolder})`);
+}
+
+/**
  * Runs the CLI once: one catch, where the error class decides the exit code.
  *
  * @param argv - arguments after the program name.
@@ -135,6 +192,7 @@ export async function run(argv: string[], ctx: Context = processContext()): Prom
   };
   try {
     await refuseUnknownHelpTopic(program, argv);
+    await refuseUnknownCommand(program, argv);
     await program.parseAsync(argv, { from: "user" });
     return state.exitCode;
   } catch (err) {

@@ -31,6 +31,7 @@ import {
 import { serverObjectRule } from "./rules/server-object.js";
 import { shadowingRule } from "./rules/shadowing.js";
 import { sharedDriftRule } from "./rules/shared-drift.js";
+import { listingFindings, serverPresenceFindings } from "./rules/stale.js";
 import { staleLockRule } from "./rules/stale-lock.js";
 import { findPython } from "../kernel/python.js";
 import { distinctTargetPythons } from "../monorepo/deploy-compat.js";
@@ -200,18 +201,10 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
   if (!opts.servers?.length) {
     findings.push(...rootPythonVersionFindings(rootPython, ctx));
     findings.push(...(await sharedSecretFindings(ws.root, targets)));
-    for (const folder of ws.unlisted) {
-      findings.push({
-        rule: "server-layout",
-        severity: "warning",
-        server: null,
-        file: `${folder}/src/server.py`,
-        line: null,
-        message: `${folder}/ looks like a server but is not in mcp-monorepo.yaml, so check and sync skip it`,
-        fix: `add it to mcp-monorepo.yaml (servers:), or move it out of the monorepo root`,
-      });
-    }
+    if (ws.manifest) findings.push(...(await listingFindings(ws.root, ws.manifest, lock ?? (await readLock(ws.root).catch(() => null)))));
   }
+  const missing = data.filter((d) => !d.dirExists).map((d) => ({ name: d.server.name, folder: d.server.folder }));
+  findings.push(...serverPresenceFindings(missing, opts.servers?.length ? [] : ws.unlisted));
   const order = new Map(ws.servers.map((s, i) => [s.name, i]));
   findings.sort(compareFindings(order));
   const errors = findings.filter((f) => f.severity === "error").length;

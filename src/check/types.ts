@@ -46,6 +46,10 @@ export const RULE_IDS = [
   "k8s-command",
   "mcpb-bundle",
   "secret-file",
+  // Stale state: a server gone or renamed by hand, listings of no server (src/check/rules/stale.ts).
+  "server-missing",
+  "server-unlisted",
+  "stale-listing",
 ] as const;
 /** One of {@link RULE_IDS}. */
 export type RuleId = (typeof RULE_IDS)[number];

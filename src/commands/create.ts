@@ -69,7 +69,8 @@ function defineCreate(cmd: Command, ctx: Context, state: RunState, guardCommands
     .addHelpText(
       "after",
       `\nExamples:\n  npm create mcp-monorepo my-servers -- --yes\n  npx create-mcp-monorepo create my-servers --server ops="Ops tools" --server billing --description "Billing" --python 3.12 --no-git\n  npx create-mcp-monorepo create my-servers --yes --python 3.13 --target docker --target k8s\n\n` +
-        `Other commands: add-server, add-target, sync, check, bundle, verify (npx create-mcp-monorepo help <command>). Without installing: npx create-mcp-monorepo <command>.\n` +
+        `Other commands: add-server, add-target, sync, check, bundle, verify, list, remove-server, rename-server, remove-target (npx create-mcp-monorepo help <command>). Without installing: npx create-mcp-monorepo <command>.\n` +
+        `A first word that is not a command is the folder to create only when it is the only word and neither a typo of a command nor a common command word (deploy, install, rm, test, ...); otherwise it is an unknown command. A word with / or a leading . is always a folder (./sync).\n` +
         `Exit codes: 0 created, 1 refused (bad input, folder not empty; nothing written), 130 cancelled.`,
     )
     .action(async (dir: string | undefined, options: CreateFlags) => {

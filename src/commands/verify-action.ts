@@ -101,3 +101,6 @@ export const verifyAction: CommandAction<{ options: VerifyCliOptions }> = async 
   else for (const line of formatVerify(report)) writeLine(ctx.stdout, line);
   return code;
 };
+
+/** `list --inspect` asks FastMCP through verify's steps; re-exported here so it loads with verify's chunk. */
+export { inspectTools } from "../verify/index.js";

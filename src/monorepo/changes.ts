@@ -28,6 +28,11 @@ export interface FileChange {
   mode?: number;
   /** Human explanation (always set for `conflict`). */
   reason?: string;
+  /**
+   * A `delete` of a whole folder (and everything in it): committed as one rename of the folder to
+   * a backup name beside it (atomic), removed once the transaction has committed.
+   */
+  dir?: boolean;
 }
 
 /** A file the generator wants to exist, before it is compared with the disk. */
@@ -314,8 +319,10 @@ export async function rollForward(root: string, journal: JournalEntry[]): Promis
       continue;
     }
     if (e.tmp === null) {
-      if (await statOrNull(abs)) {
-        await fs.rm(abs, { force: true });
+      const st = await statOrNull(abs);
+      if (st) {
+        // A folder delete ({@link FileChange.dir}): the journal records it like a file's.
+        await fs.rm(abs, { force: true, recursive: st.isDirectory() });
         done.push(e.path);
       }
       continue;
@@ -336,6 +343,8 @@ interface Step {
   tmp?: string;
   /** Backup of the original (update/delete), restorable on rollback. */
   bak?: string;
+  /** The step deletes a folder. */
+  dir?: boolean;
   committed: boolean;
 }
 
@@ -381,7 +390,7 @@ export async function applyChanges(
     // Phase 1: stage new bytes beside their targets.
     for (const change of active) {
       const abs = resolveInside(root, change.path);
-      const step: Step = { abs, committed: false };
+      const step: Step = { abs, committed: false, dir: change.kind === "delete" && change.dir === true };
       steps.push(step);
       if (change.kind === "delete") continue;
       const dir = path.dirname(abs);
@@ -402,6 +411,7 @@ export async function applyChanges(
       const step = steps[i]!;
       await hooks.beforeCommit?.(change);
       const existing = await statOrNull(step.abs);
+      if (existing && step.dir && !existing.isDirectory()) throw new UserError(`${change.path} is not a folder; nothing was changed`);
       if (existing && (existing.mode & fsConstants.S_IWUSR) === 0) {
         throw new UserError(`${change.path} is read-only; nothing was changed`);
       }
@@ -427,5 +437,5 @@ export async function applyChanges(
     for (const dir of createdDirs.reverse()) await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
     throw err;
   }
-  for (const step of steps) if (step.bak) await fs.rm(step.bak, { force: true });
+  for (const step of steps) if (step.bak) await fs.rm(step.bak, { force: true, recursive: step.dir === true });
 }

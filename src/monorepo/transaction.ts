@@ -137,7 +137,8 @@ export async function commitChanges(
 }
 
 /**
- * Removes the temporary and backup files (`.<name>.mcpm-tmp-xxxxxxxx`, `.<name>.mcpm-bak-xxxxxxxx`)
+ * Removes the temporary and backup files (`.<name>.mcpm-tmp-xxxxxxxx`, `.<name>.mcpm-bak-xxxxxxxx`, and
+ * the backup folder of a folder delete)
  * that killed writers left in the root and at the top of each server folder (the busy marker's own
  * helper files excepted: it removes them itself). Call only while holding the busy marker: every
  * writer holds it, so such files belong to a killed run, whose finished renames the marker's
@@ -154,8 +155,12 @@ export async function removeTransientFiles(repo: Monorepo): Promise<string[]> {
     const rel = path.relative(realRoot, real);
     if (rel.startsWith("..") || path.isAbsolute(rel)) continue;
     for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      if (!e.isFile() || !isTransientName(e.name) || isBusyFile(e.name)) continue;
-      await fs.rm(path.join(dir, e.name), { force: true });
+      if (!isTransientName(e.name) || isBusyFile(e.name)) continue;
+      // A folder: the backup of a folder delete (remove-server, rename-server) whose run was killed
+      // after its rename; the journal has finished (or the rollback restored) the delete.
+      const folderBackup = e.isDirectory() && /\.mcpm-bak-[0-9a-f]{8}$/.test(e.name);
+      if (!e.isFile() && !folderBackup) continue;
+      await fs.rm(path.join(dir, e.name), { force: true, recursive: folderBackup });
       removed.push(path.relative(repo.root, path.join(dir, e.name)).split(path.sep).join("/"));
     }
   }

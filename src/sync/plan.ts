@@ -9,6 +9,7 @@ import { SHARED_REQUIREMENTS } from "../monorepo/requirements.js";
 import { findLeftovers } from "../monorepo/leftovers.js";
 import { readTextOrNull } from "../kernel/fs.js";
 import { checkSharedEnv, ENV_EXAMPLE, mergeEnvBlock, SHARED_ENV_FILE } from "../monorepo/env-block.js";
+import { unionServerSections } from "../monorepo/server-edits.js";
 import { scanVendored } from "./scan.js";
 import { isExportedRequirements, mergePyprojectBlock, PYPROJECT, UV_LOCK } from "../monorepo/pyproject.js";
 import type { Leftover, PlanSyncOptions, RequirementError, ServerSyncPlan, SyncConflict, SyncPlan, UnmanagedFile } from "./types.js";
@@ -80,6 +81,12 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
       const now = await readTextOrNull(path.join(root, ENV_EXAMPLE), ENV_EXAMPLE);
       const merged = mergeEnvBlock({ sharedText: sharedEnvText, fileText: now, file: ENV_EXAMPLE, header: "Every environment variable read by any server or by shared/ in this monorepo." });
       rootEnvErrors.push(...merged.problems.map((p) => ({ server: null, ...p })));
+      // The root file documents every variable: each server's section holds at least its own file's.
+      if (merged.text !== null) {
+        const servers = [];
+        for (const s of opts.servers) servers.push({ folder: s.folder, description: s.description ?? "", envText: await readTextOrNull(path.join(root, ...s.folder.split("/"), ENV_EXAMPLE)).catch(() => null) });
+        merged.text = unionServerSections(merged.text, servers);
+      }
       if (merged.text === null) rootEnv = "blocked";
       else if (merged.text === now) rootEnv = "unchanged";
       else {

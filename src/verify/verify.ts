@@ -135,3 +135,21 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyReport> {
   const passed = verdicts.filter((v) => v.ok).length;
   return { root: ws.root, python: pythons[0]!.version, pythons: pythons.map((p) => p.label), verdicts, summary: { passed, failed: verdicts.length - passed } };
 }
+
+/**
+ * The tools FastMCP reports for each server (`fastmcp inspect` in the server's own cached
+ * environment, built from its requirements alone: the first steps of a local verify).
+ *
+ * @returns server name → the tools, or why inspect failed (its one-line detail).
+ */
+export async function inspectTools(opts: { start: string; servers: string[]; python?: string; env: NodeJS.ProcessEnv }): Promise<Map<string, { ok: boolean; tools: string[]; detail: string }>> {
+  const ws = await loadWorkspace(opts.start, opts.servers);
+  const base = await basePython(opts.python, opts.env);
+  const out = new Map<string, { ok: boolean; tools: string[]; detail: string }>();
+  for (const s of await localServers(ws, base.python, {}, opts.env)) {
+    const v = await verifyServer(s, { basePython: base.python, pythonVersion: base.version, env: opts.env }, "inspect");
+    const failed = v.steps.find((st) => !st.ok);
+    out.set(s.server.name, { ok: v.ok, tools: v.tools, detail: failed ? `${failed.step}: ${failed.detail}` : "" });
+  }
+  return out;
+}

@@ -6,6 +6,7 @@ import { addTargetSpec } from "./specs/add-target.js";
 import { bundleSpec } from "./specs/bundle.js";
 import { checkSpec } from "./specs/check.js";
 import { createSpec } from "./specs/create.js";
+import { removeServerSpec, removeTargetSpec, renameServerSpec } from "./specs/lifecycle.js";
 import { syncSpec } from "./specs/sync.js";
 import { verifySpec } from "./specs/verify.js";
 
@@ -13,4 +14,4 @@ export { isInside, type AnySpec, type CommandSpec, type Deferred, type Prepared 
 export { monorepoTemplate, removeTemplate } from "./fixture.js";
 
 /** Every command the property suite covers. */
-export const COMMANDS: AnySpec[] = [createSpec, addServerSpec, syncSpec, checkSpec, addTargetSpec, bundleSpec, verifySpec];
+export const COMMANDS: AnySpec[] = [createSpec, addServerSpec, syncSpec, checkSpec, addTargetSpec, bundleSpec, verifySpec, removeServerSpec, renameServerSpec, removeTargetSpec];

@@ -16,6 +16,7 @@ import { BUSY_FILE } from "../../src/monorepo/busy.js";
 import { killAfter, runBin, timeRun, type Anchor } from "../helpers/faults.js";
 import { ensureBuilt } from "../sync/build.js";
 import { copyTemplate, removeTemplate } from "./fixture.js";
+import { addTarget } from "../../src/add-target/add-target.js";
 import { fail, fingerprint, newTally, removeSandboxes, runBounded, sandbox, saveTally, SLOW, totalFailures, type Sandbox } from "./harness.js";
 import { PYTHON, REPO_ROOT } from "../helpers/python.js";
 
@@ -106,6 +107,45 @@ const FAULTS: FaultSpec[] = [
     },
     // Old: the re-run adds them; new, or half committed (finished from the journal first): "already listed", a 0 no-op.
     rerun: (argv) => ({ argv, okCodes: [0] }),
+  },
+  {
+    name: "remove-server",
+    perFile: false,
+    async setup(box) {
+      const repo = await copyTemplate(box);
+      await addTarget({ cwd: repo, targets: ["docker", "k8s", "mcpb"] });
+      // The folder goes as one rename; the root files follow; kills aimed also at the staging of the root files.
+      return { cwd: repo, argv: ["remove-server", "ops", "--yes"], root: repo, anchor: { dir: repo, mark: BUSY_FILE }, phases: { staging: { dir: repo, mark: ".mcpm-tmp-" } } };
+    },
+    // Old: the re-run removes it; new, or half committed (finished from the journal first): "unknown server", exit 2.
+    rerun: (argv, state) => ({ argv, okCodes: state === "old" ? [0] : [2] }),
+  },
+  {
+    name: "rename-server",
+    perFile: false,
+    async setup(box) {
+      const repo = await copyTemplate(box);
+      await addTarget({ cwd: repo, targets: ["docker", "k8s", "mcpb"] });
+      return {
+        cwd: repo,
+        argv: ["rename-server", "ops", "infra"],
+        root: repo,
+        anchor: { dir: repo, mark: BUSY_FILE },
+        phases: { staging: { dir: path.join(repo, "server-infra"), mark: ".mcpm-tmp-" } },
+      };
+    },
+    rerun: (argv, state) => ({ argv, okCodes: state === "old" ? [0] : [2] }),
+  },
+  {
+    name: "remove-target",
+    perFile: false,
+    async setup(box) {
+      const repo = await copyTemplate(box);
+      await addTarget({ cwd: repo, targets: ["docker", "k8s", "mcpb"] });
+      return { cwd: repo, argv: ["remove-target", "docker", "k8s", "mcpb"], root: repo, anchor: { dir: repo, mark: BUSY_FILE }, phases: { staging: { dir: repo, mark: ".mcpm-tmp-" } } };
+    },
+    // Old: the re-run removes them; new, or half committed: nothing is left to remove, exit 1.
+    rerun: (argv, state) => ({ argv, okCodes: state === "old" ? [0] : [1] }),
   },
   {
     name: "bundle",

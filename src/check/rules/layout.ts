@@ -13,10 +13,8 @@ import type { Finding } from "../types.js";
 export const layoutRule: Rule = (server, ctx) => {
   const out: Finding[] = [];
   const folder = server.folder;
-  if (!server.dirExists) {
-    out.push(finding("server-layout", "error", server, `${folder}/`, null, `${folder}/ is listed in mcp-monorepo.yaml but does not exist`, "restore the folder, or remove the server from mcp-monorepo.yaml"));
-    return out;
-  }
+  // A listed folder that is missing is the `server-missing` finding (./stale.ts), with its fix.
+  if (!server.dirExists) return out;
   // A missing source.path of fastmcp.json is reported by the fastmcp-json rule.
   if (!server.entry.sourceId && server.entry.from !== "fastmcp.json") {
     out.push(
