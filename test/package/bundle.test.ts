@@ -150,7 +150,7 @@ describe("node-plop without inquirer", () => {
     const { default: nodePlop } = await import("node-plop");
     const plop = await nodePlop(path.join(REPO_ROOT, "generators", "plopfile.js"), { destBasePath: REPO_ROOT, force: false });
     const names = plop.getGeneratorList().map((g) => g.name);
-    expect(names.sort()).toEqual(["monorepo", "server", "target-docker", "target-k8s", "target-mcpb"]);
+    expect(names.sort()).toEqual(["monorepo", "server", "target-docker", "target-docker-root", "target-k8s", "target-k8s-root", "target-mcpb"]);
     for (const name of names) expect(plop.getGenerator(name).prompts).toEqual([]);
   });
 
