@@ -31,6 +31,7 @@ import { registerAddTarget } from "./commands/add-target.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
 import { registerSync } from "./commands/sync.js";
+import { registerTest } from "./commands/test.js";
 import type { RunState } from "./commands/types.js";
 import { registerVerify } from "./commands/verify.js";
 import { processContext, writeLine, type Context } from "./kernel/context.js";
@@ -86,6 +87,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   registerCheck(program, ctx, state);
   registerBundle(program, ctx, state);
   registerVerify(program, ctx, state);
+  registerTest(program, ctx, state);
   // `help <command>`: commander adds it by itself only to programs without an action of their own.
   program.helpCommand("help [command]", "show help for a command");
   if (HOMEPAGE) program.addHelpText("afterAll", `\nDocs: ${HOMEPAGE}`);

@@ -1,0 +1,5 @@
+/**
+ * verify's public surface for other features: the cached throwaway venvs (one per requirements
+ * set and Python version) that `test` and `dev` build their servers' environments with.
+ */
+export { ensureVenv, InstallError, type Venv } from "./venv.js";
