@@ -9,6 +9,7 @@ import { defineConfig } from "vitest/config";
  */
 export const UNIT_TESTS = [
   "test/architecture.test.ts",
+  "test/kernel/proc.test.ts",
   "test/targets/units.test.ts",
   "test/sync/requirements-merge.test.ts",
   "test/sync/classify.test.ts",

@@ -15,7 +15,6 @@ export default function (plop) {
       { type: "render", path: `${dir}/fastmcp.json`, templateFile: t("fastmcp.json") },
       { type: "render", path: `${dir}/.env.example`, templateFile: t("env.example") },
       { type: "render", path: `${dir}/pytest.ini`, templateFile: t("pytest.ini") },
-      { type: "render", path: `${dir}/requirements-dev.txt`, templateFile: t("requirements-dev.txt") },
       { type: "render", path: `${dir}/tests/test_import.py`, templateFile: t("tests/test_import.py") },
       { type: "render", path: `${dir}/tests/test_tools.py`, templateFile: t("tests/test_tools.py") },
       { type: "render", path: `${dir}/tests/test_http.py`, templateFile: t("tests/test_http.py") },

@@ -30,6 +30,7 @@ import { registerBundle } from "./commands/bundle.js";
 import { registerAddTarget } from "./commands/add-target.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
+import { registerLock } from "./commands/lock.js";
 import { registerSync } from "./commands/sync.js";
 import { registerTest } from "./commands/test.js";
 import type { RunState } from "./commands/types.js";
@@ -62,7 +63,7 @@ function output(ctx: Context) {
 
 /**
  * Builds the commander program `mcp-monorepo` (also installed as `create-mcp-monorepo`):
- * `[dir]` (create) plus the `create`, `add-server`, `add-target`, `sync`, `check`, `bundle`, `verify` and
+ * `[dir]` (create) plus the `create`, `add-server`, `add-target`, `sync`, `lock`, `check`, `bundle`, `verify` and
  * `help <command>` subcommands (registered lazily: see the top of this file). Output goes to `ctx` streams;
  * commander errors throw instead of exiting.
  */
@@ -84,6 +85,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   registerAddServer(program, ctx, state);
   registerAddTarget(program, ctx, state);
   registerSync(program, ctx, state);
+  registerLock(program, ctx, state);
   registerCheck(program, ctx, state);
   registerBundle(program, ctx, state);
   registerVerify(program, ctx, state);

@@ -1,5 +1,5 @@
 // The dependency rules of src/: layers read top-down
-//   cli > commands > features (add-server, add-target, sync, check, verify, bundle, prompts, test-servers, affected, dev) > scaffold > monorepo > kernel
+//   cli > commands > features (add-server, add-target, sync, lock, check, verify, bundle, prompts, test-servers, affected, dev) > scaffold > monorepo > kernel
 // a feature uses another feature only through that feature's index.ts, and no module imports
 // itself back through a chain of imports. Every import counts: static, dynamic (`import()`),
 // type-only and re-exports. Parsed with the TypeScript compiler, in process (no build, no tsc run).
@@ -25,7 +25,7 @@ interface Edge {
 // architecture branch merged. A stale entry fails the test below.
 const PENDING: ReadonlyArray<Edge & { why: string }> = [];
 
-const FEATURES = ["add-server", "add-target", "sync", "check", "verify", "bundle", "prompts", "test-servers", "affected", "dev"] as const;
+const FEATURES = ["add-server", "add-target", "sync", "lock", "check", "verify", "bundle", "prompts", "test-servers", "affected", "dev"] as const;
 /** Layers from the bottom up: a module may import its own layer or a lower one. */
 const LAYERS = ["kernel", "monorepo", "scaffold", "feature", "commands", "cli"] as const;
 type Layer = (typeof LAYERS)[number];
@@ -173,6 +173,12 @@ describe("src/ dependency rules", () => {
 
   it("no import cycles", () => {
     expect(cycles(checked)).toEqual([]);
+  });
+
+  it("one process runner: only src/kernel/proc.ts imports node:child_process", () => {
+    // Every child process goes through runProcess/startProcess (process groups, Ctrl-C, timeouts).
+    const importers = files.filter((f) => /from\s+["'](node:)?child_process["']|import\(\s*["'](node:)?child_process["']\s*\)/.test(readFileSync(path.join(ROOT, f), "utf8")));
+    expect(importers).toEqual(["src/kernel/proc.ts"]);
   });
 
   it("every pending exemption still matches an import (remove an entry once its branch has merged)", () => {

@@ -21,7 +21,7 @@ export const README_APPENDED_NOTE =
  * @param opts.color - colour the CREATE/UPDATE labels.
  * @returns `summary` (the plan or what was done), `notices` (warnings, for stderr) and `next` (next steps).
  */
-export function formatAddServerReport(result: AddServerResult, cwd: string, opts: { color?: boolean } = {}): { summary: string[]; notices: string[]; next: string[] } {
+export function formatAddServerReport(result: AddServerResult, cwd: string, opts: { color?: boolean; locked?: boolean } = {}): { summary: string[]; notices: string[]; next: string[] } {
   const rel = path.relative(cwd, result.root);
   const prefix = rel === "" ? "" : `${rel.split(path.sep).join("/")}/`;
   const active = result.changes.filter((c) => c.kind !== "unchanged");
@@ -44,7 +44,7 @@ export function formatAddServerReport(result: AddServerResult, cwd: string, opts
         : `--allow-dirty: wrote over uncommitted changes in ${result.dirty.join(", ")}`,
     );
   }
-  return { summary, notices, next: nextSteps(result, cwd) };
+  return { summary, notices, next: nextSteps(result, cwd, opts.locked) };
 }
 
 /**
@@ -55,12 +55,13 @@ export function formatAddServerReport(result: AddServerResult, cwd: string, opts
  * @param result - from `addServer`.
  * @param cwd - the user's working directory.
  */
-export function nextSteps(result: AddServerResult, cwd: string): string[] {
+export function nextSteps(result: AddServerResult, cwd: string, locked = false): string[] {
   const dir = path.relative(cwd, path.join(result.root, result.server.folder)) || ".";
   return [
     `cd ${shellQuote(dir)}`,
-    `pip install -r requirements.txt -r requirements-dev.txt && python -m pytest -q   # in your venv`,
-    `fastmcp run fastmcp.json --skip-env --transport http   # serves http://127.0.0.1:8000/mcp`,
+    ...(locked ? [] : ["npx create-mcp-monorepo lock   # pin exact versions: uv.lock + requirements.txt (needs uv: https://docs.astral.sh/uv/)"]),
+    `uv sync && uv run pytest -q`,
+    `uv run fastmcp run fastmcp.json --skip-env --transport http   # serves http://127.0.0.1:8000/mcp`,
     ...result.manifest.targets.map((t) =>
       t === "fastmcp-cloud"
         ? `deploy on FastMCP Cloud: entrypoint ${result.server.entrypoint}, requirements ${result.server.requirements} (README.md, Deployment)`

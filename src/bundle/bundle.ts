@@ -1,26 +1,35 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { CannotRunError, UserError } from "../kernel/errors.js";
+import { CancelledError, CannotRunError, UserError } from "../kernel/errors.js";
 import { acquireShared } from "../monorepo/busy.js";
 import { openMonorepo, UnknownServerError, type Monorepo, type MonorepoServer } from "../monorepo/monorepo.js";
 import { collectBundleFiles, type BundleFile } from "./files.js";
+import { compileBytecode } from "./compile.js";
+import { bundleEntry, type BundleEntry } from "./entry.js";
 import { requiredVariables } from "./env.js";
+import { loadGate } from "./gate.js";
+import { GUARD_FILE, guardSource } from "./guard.js";
 import { findBuildPython, introspectServer } from "./introspect.js";
 import { buildManifest } from "./manifest.js";
 import { normalizeDeps, pipInstall, type Progress } from "./pip.js";
 import { hostPlatform, type BundlePlatform } from "./platforms.js";
 import { checkOutDir, checkTargets, makeOutDir, removeStaleStaging, stage } from "./out.js";
+import { findTargetPython } from "./target-python.js";
+import { findUv, uvInstall } from "./uv.js";
 import { findNonPypiLines } from "../monorepo/requirements.js";
 import { sha256FileName } from "./verify.js";
 import { writeReproducibleZip, type ZipEntry } from "./zip.js";
 
 /**
- * The `bundle` core (validated options in, results out, never prompts or prints).
+ * The `bundle` core: validated options in, results out; it never prompts or prints.
  *
  * For each server: `DIR/server-NAME-VERSION-PLATFORM.mcpb`, a reproducible zip laid out as the
- * MCPB Python runtime expects (the MCPB specification's bundle structure): `manifest.json`, the server's
- * files (`src/` and the rest its `.mcpbignore` keeps), and `deps/` installed by pip from
- * `requirements.txt` for the manifest's Python and the platform; plus `<bundle>.sha256`.
+ * MCPB Python runtime extracts and serves it (`PYTHONPATH=<bundle>:<bundle>/deps`, uvicorn):
+ * `manifest.json`, the server's files (`src/` and the rest its `.mcpbignore` keeps; never
+ * secrets), `deps/` installed from `requirements.txt` for the manifest's Python and the
+ * platform, the start-up guard `sitecustomize.py`, and bytecode for that Python; plus
+ * `<bundle>.sha256`. Each bundle is built in a staging folder, load-checked from there (its
+ * server imported from the staged files alone, its tools listed), and only then zipped.
  */
 
 /** Options of {@link runBundle}. */
@@ -40,6 +49,22 @@ export interface BundleOptions {
   env: NodeJS.ProcessEnv;
   /** Called with a server name and a pip progress line. */
   progress?: (server: string, line: string) => void;
+  /** Called with each warning (one line), e.g. a secret-looking file left out. */
+  warn?: (message: string) => void;
+  /** Compile bytecode for the bundle's Python (default true; `--no-compile`). */
+  compile?: boolean;
+  /** Load-check the staged bundle before writing it (default true; `--no-verify`). */
+  verify?: boolean;
+  /**
+   * `python` (default): `deps/` vendored for one platform, what the MCPB Python runtime serves;
+   * `uv`: a small platform-independent bundle with `pyproject.toml` and no `deps/`, for hosts that
+   * install with uv (MCPB manifest 0.4).
+   */
+  type?: "python" | "uv";
+  /** What installs `deps/`: uv when found (default `auto`), else pip; `uv` or `pip` to insist. */
+  installer?: "auto" | "uv" | "pip";
+  /** Aborts the build (Ctrl-C): children are killed, staging removed, a CancelledError thrown. */
+  signal?: AbortSignal;
 }
 
 /** One built bundle. */
@@ -53,15 +78,22 @@ export interface BuiltBundle {
   size: number;
   /** Lower-case hex. */
   sha256: string;
-  platform: BundlePlatform;
+  /** The platform of the vendored deps, or `uv` for a platform-independent `uv` bundle. */
+  platform: BundlePlatform | "uv";
   python: string;
   version: string;
   /** Entries in the zip. */
   entries: number;
+  /** Tools the load gate listed (null: not load-checked). */
+  loadedTools: string[] | null;
+  /** True when the bundle holds bytecode. */
+  compiled: boolean;
+  /** What installed `deps/`. */
+  installer: "uv" | "pip";
 }
 
-/** Bundle file name: `server-NAME-VERSION-PLATFORM.mcpb`. */
-export function bundleFileName(folder: string, version: string, platform: BundlePlatform): string {
+/** Bundle file name: `server-NAME-VERSION-PLATFORM.mcpb` (`-uv` for a platform-independent `uv` bundle). */
+export function bundleFileName(folder: string, version: string, platform: BundlePlatform | "uv"): string {
   return `${folder}-${version}-${platform}.mcpb`;
 }
 
@@ -72,10 +104,12 @@ export const DEFAULT_VERSION = "0.0.0";
  * Builds the bundles, one server after the other.
  *
  * @throws UserError with exit code 2 outside a monorepo and for an unknown server name (listing
- *   the known ones); with exit code 1 for: a
- *   machine with no default platform; no Python with pip; an excluded or missing
- *   `src/server.py`; a symlink among the files; pip failing (e.g. no wheel for the platform).
- *   Nothing is left in the output folder for a server that failed.
+ *   the known ones); with exit code 1 for: a machine with no default platform; no Python with
+ *   pip; no interpreter of the bundle's Python (unless `compile` and `verify` are off); a
+ *   missing server folder; an excluded or missing entry file; a symlink among the files; pip
+ *   failing (e.g. no wheel for the platform); a bundle that does not load (the load gate).
+ *   CancelledError (exit 130) when `signal` aborts. Nothing is left in the output folder for a
+ *   server that failed.
  */
 export async function runBundle(opts: BundleOptions): Promise<BuiltBundle[]> {
   // "Could not run" exits 2, as in sync and check: outside a monorepo (openMonorepo says so), an unknown server.
@@ -106,20 +140,36 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
   const shownOut = opts.out === undefined ? "dist/" : opts.shownOut ?? opts.out;
   await checkOutDir(outDir, root, shownOut);
   const pythonExe = await findBuildPython(opts.python, opts.env);
+  const uvType = opts.type === "uv";
+  // A uv bundle holds no deps/ and no bytecode (uv installs for whatever Python runs it).
+  const compile = opts.compile !== false && !uvType;
+  // The load gate imports compiled wheels, so it runs only for this machine's platform.
+  const gate = opts.verify !== false && platform === hostPlatform();
+  if (opts.verify !== false && !gate) opts.warn?.(`the load check is skipped: a ${platform} bundle cannot be imported on this ${hostPlatform() ?? process.platform} machine (build it there, or pass --no-verify to say so)`);
+  const targetPython = compile || gate ? await findTargetPython(manifest.python, { explicit: opts.python, env: opts.env }) : null;
+  const uv = opts.installer === "pip" ? null : await findUv(opts.env, pythonExe, opts.signal);
+  if (opts.installer === "uv" && !uv) throw new UserError("--installer uv: uv not found ($MCPM_UV, uv on PATH, or beside the Python that runs pip); install it (https://docs.astral.sh/uv/) or leave --installer out to use pip");
 
   // Everything that can be refused is checked for every server before anything is written.
-  const plans: Array<{ s: MonorepoServer; dir: string; files: BundleFile[]; file: string; version: string; mcpbManifest: unknown }> = [];
+  const plans: Array<{ s: MonorepoServer; dir: string; entry: BundleEntry; files: BundleFile[]; file: string; version: string; mcpbManifest: unknown; envText: string }> = [];
   for (const s of selected) {
     const dir = s.dir;
-    const files = await collectBundleFiles(dir, s.folder);
+    const entry = bundleEntry(s);
+    if (!entry) throw new UserError(`the entrypoint of ${s.name} in mcp-monorepo.yaml (${JSON.stringify(s.entrypoint.slice(0, 120))}) names no .py file inside ${s.folder}/; write it as ${s.folder}/src/server.py:mcp`);
+    const files = await collectBundleFiles(dir, s.folder, {
+      entry: entry.file,
+      onSecret: (rel, what) => opts.warn?.(`${s.folder}/${rel} is left out of the bundle: it looks like ${what}`),
+    });
+    if (files.some((f) => f.rel === GUARD_FILE)) throw new UserError(`${s.folder}/${GUARD_FILE} is in the way: the bundle writes its start-up guard there; rename it or list it in ${s.folder}/.mcpbignore`);
     const requirements = await fs.readFile(path.join(dir, "requirements.txt"), "utf8").catch(() => null);
     if (requirements === null) throw new UserError(`${s.folder}/requirements.txt is missing or unreadable; bundle installs the server's dependencies from it`);
     const bad = findNonPypiLines(requirements);
     if (bad.length) throw new UserError(`${s.folder}/requirements.txt line ${bad[0]!.line} \`${bad[0]!.text.slice(0, 120)}\`: ${bad[0]!.message}; bundle vendors PyPI packages only`);
-    const facts = await introspectServer(pythonExe, path.join(dir, "src", "server.py"), `${s.folder}/src/server.py`, opts.env);
+    cancelled(opts.signal);
+    const facts = await introspectServer(pythonExe, path.join(dir, ...entry.file.split("/")), `${s.folder}/${entry.file}`, opts.env);
     const version = facts.version ?? DEFAULT_VERSION;
     if (!SAFE_VERSION.test(version)) {
-      throw new UserError(`${s.folder}/src/server.py: FastMCP version ${JSON.stringify(version.slice(0, 80))} cannot be part of the bundle's file name; use a version such as 1.2.0 (letters, digits, ".", "+", "-", "_")`);
+      throw new UserError(`${s.folder}/${entry.file}: FastMCP version ${JSON.stringify(version.slice(0, 80))} cannot be part of the bundle's file name; use a version such as 1.2.0 (letters, digits, ".", "+", "-", "_")`);
     }
     const envText = await fs.readFile(path.join(dir, ".env.example"), "utf8").catch(() => "");
     const mcpbManifest = buildManifest({
@@ -130,29 +180,67 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
       version,
       python: manifest.python,
       platform,
+      entry: entry.file,
+      appDir: entry.appDir,
       tools: facts.tools,
       required: requiredVariables(envText),
+      type: uvType ? "uv" : "python",
     });
-    const file = path.join(outDir, bundleFileName(s.folder, version, platform));
+    const file = path.join(outDir, bundleFileName(s.folder, version, uvType ? "uv" : platform));
     await checkTargets(file, (p) => path.relative(root, p).split(path.sep).join("/") || p);
-    plans.push({ s, dir, files, file, version, mcpbManifest });
+    plans.push({ s, dir, entry, files, file, version, mcpbManifest, envText });
   }
 
+  cancelled(opts.signal);
   const undoOutDir = await makeOutDir(outDir);
   const built: BuiltBundle[] = [];
   try {
-    for (const { s, dir, files, file, version, mcpbManifest } of plans) {
+    for (const { s, dir, entry, files, file, version, mcpbManifest, envText } of plans) {
       const staged = await stage(file);
       try {
         const progress: Progress = (line) => opts.progress?.(s.name, line);
-        await pipInstall({ pythonExe, target: staged.deps, requirements: path.join(dir, "requirements.txt"), python: manifest.python, platform, folder: s.folder, env: opts.env, progress });
+        // The zip is written from copies: a file edited while the bundle is built cannot tear it.
+        await copyFiles(files, staged.root);
+        cancelled(opts.signal);
+        const requirements = path.join(dir, "requirements.txt");
+        if (uvType && !gate) {
+          // Nothing to install: the host's uv installs the dependencies.
+        } else if (uv) await uvInstall({ uv, interpreter: targetPython ?? pythonExe, target: staged.deps, requirements, python: manifest.python, platform, folder: s.folder, env: opts.env, signal: opts.signal, progress });
+        else await pipInstall({ pythonExe, target: staged.deps, requirements, python: manifest.python, platform, folder: s.folder, env: opts.env, progress, signal: opts.signal });
+        cancelled(opts.signal);
+        await fs.mkdir(staged.deps, { recursive: true });
         await normalizeDeps(staged.deps);
+        if (!uvType) await fs.writeFile(path.join(staged.root, GUARD_FILE), guardSource(manifest.python, platform));
+        // What the zip holds: these files, and the bytecode compiled from them (whatever the
+        // server's import writes into its own folder during the load check stays out).
+        const tree = await listFiles(staged.root);
+        let loadedTools: string[] | null = null;
+        if (gate) {
+          progress(`load check on Python ${manifest.python}`);
+          const gateEnv = { ...opts.env };
+          // Required settings get a stand-in value: the gate checks that the server loads, not its configuration.
+          for (const v of requiredVariables(envText)) if (!gateEnv[v.name]) gateEnv[v.name] = "mcpm-load-check";
+          loadedTools = (await loadGate({ pythonExe: targetPython!, root: staged.root, entry, folder: s.folder, python: manifest.python, env: gateEnv, signal: opts.signal })).tools;
+        }
+        if (compile) {
+          progress(`compiling bytecode for Python ${manifest.python}`);
+          await compileBytecode(targetPython!, staged.root, opts.env, opts.signal);
+        }
+        cancelled(opts.signal);
         const entries: ZipEntry[] = [{ name: "manifest.json", data: Buffer.from(JSON.stringify(mcpbManifest, null, 2) + "\n") }];
-        for (const f of files) entries.push({ name: f.rel, file: f.abs });
-        for (const f of await listFiles(staged.deps)) entries.push({ name: `deps/${f.rel}`, file: f.abs });
-        const { size, sha256 } = await writeReproducibleZip(entries, staged.zip);
+        const known = new Set(tree.map((f) => f.rel));
+        for (const f of compile ? await listFiles(staged.root) : tree) {
+          // A uv bundle leaves deps/ (installed only for the load check) to the host's uv.
+          if (uvType && f.rel.startsWith("deps/")) continue;
+          if (known.has(f.rel) || /(^|\/)__pycache__\/[^/]+\.pyc$/.test(f.rel)) entries.push({ name: f.rel, file: f.abs });
+        }
+        if (uvType && !known.has("pyproject.toml")) {
+          entries.push({ name: "pyproject.toml", data: Buffer.from(uvPyproject(`${manifest.project}-${s.name}`, version, manifest.python, await fs.readFile(path.join(dir, "requirements.txt"), "utf8"))) });
+        }
+        const { size, sha256 } = await writeReproducibleZip(entries, staged.zip, { signal: opts.signal });
+        cancelled(opts.signal);
         await staged.commit(sha256);
-        built.push({ server: s.name, file, sha256File: sha256FileName(file), size, sha256, platform, python: manifest.python, version, entries: entries.length });
+        built.push({ server: s.name, file, sha256File: sha256FileName(file), size, sha256, platform: uvType ? "uv" : platform, python: manifest.python, version, entries: entries.length, loadedTools, compiled: compile, installer: uv ? "uv" : "pip" });
       } finally {
         await staged.remove();
       }
@@ -168,6 +256,46 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
 
 /** A FastMCP version that can be part of a file name: PEP 440 and SemVer characters, no path. */
 const SAFE_VERSION = /^[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,62}[A-Za-z0-9])?$/;
+
+/**
+ * The `pyproject.toml` of a `uv` bundle made from the server's requirements.txt: a project that
+ * is not a package (`[tool.uv] package = false`, https://docs.astral.sh/uv/reference/settings/#package),
+ * so `uv run` installs its dependencies and runs the entry file.
+ */
+export function uvPyproject(name: string, version: string, python: string, requirements: string): string {
+  const deps = requirements
+    .split(/\r?\n/)
+    .map((l) => l.replace(/(^|\s)#.*$/, "").trim())
+    .filter((l) => l && !l.startsWith("-"));
+  const q = (v: string) => JSON.stringify(v);
+  return [
+    "[project]",
+    `name = ${q(name.toLowerCase().replace(/[^a-z0-9]+/g, "-"))}`,
+    `version = ${q(version)}`,
+    `requires-python = ${q(`>=${python}`)}`,
+    "dependencies = [",
+    ...deps.map((d) => `    ${q(d)},`),
+    "]",
+    "",
+    "[tool.uv]",
+    "package = false",
+    "",
+  ].join("\n");
+}
+
+/** Throws a CancelledError once the build was aborted. */
+function cancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+/** Copies the server's files into the staged tree (same relative paths). */
+async function copyFiles(files: BundleFile[], root: string): Promise<void> {
+  for (const f of files) {
+    const to = path.join(root, ...f.rel.split("/"));
+    await fs.mkdir(path.dirname(to), { recursive: true });
+    await fs.copyFile(f.abs, to);
+  }
+}
 
 /** Every regular file under `dir`, as POSIX paths relative to it. */
 async function listFiles(dir: string): Promise<BundleFile[]> {

@@ -18,6 +18,8 @@ import { userConfigKey, type RequiredVariable } from "./env.js";
 
 /** Manifest version written. */
 export const MCPB_MANIFEST_VERSION = "0.3";
+/** Manifest version of a `uv` bundle (the first with `server.type: "uv"`). */
+export const UV_MANIFEST_VERSION = "0.4";
 /** `_meta` key under which the HTTP serving facts are recorded (reverse-DNS, as MCPB asks for `_meta`). */
 export const META_KEY = "io.github.create-mcp-monorepo";
 
@@ -36,8 +38,14 @@ export interface ManifestInput {
   /** Python minor version the deps were installed for, e.g. `3.12`. */
   python: string;
   platform: BundlePlatform;
+  /** Entry file relative to the server folder (POSIX), default `src/server.py`. */
+  entry?: string;
+  /** Folder uvicorn serves `asgi:app` from (`--app-dir`), default `src`. */
+  appDir?: string;
   tools: { name: string; description: string | null }[];
   required: RequiredVariable[];
+  /** `python` (default): deps vendored for one platform; `uv`: the host installs them with uv (manifest 0.4). */
+  type?: "python" | "uv";
 }
 
 /** The MCPB manifest as written (key order is the order written to `manifest.json`). */
@@ -59,6 +67,8 @@ function title(name: string): string {
  */
 export function buildManifest(input: ManifestInput): McpbManifest {
   const spec = PLATFORM_SPECS[input.platform];
+  const entry = input.entry ?? "src/server.py";
+  const appDir = input.appDir ?? "src";
   const env: Record<string, string> = {
     PYTHONPATH: `\${__dirname}${spec.pathListSeparator}\${__dirname}/deps`,
     MCP_TRANSPORT: "stdio",
@@ -77,6 +87,30 @@ export function buildManifest(input: ManifestInput): McpbManifest {
     };
   }
   const [owner] = input.repository.split("/");
+  if (input.type === "uv") {
+    // MCPB manifest 0.4 `server.type: "uv"`: the host runs the entry file with `uv run`, which
+    // installs the bundle's pyproject.toml dependencies for the Python and platform it runs on.
+    const uvEnv: Record<string, string> = { MCP_TRANSPORT: "stdio" };
+    for (const [k, v] of Object.entries(env)) if (k !== "PYTHONPATH" && k !== "MCP_TRANSPORT") uvEnv[k] = v;
+    return {
+      manifest_version: UV_MANIFEST_VERSION,
+      name: `${input.project}-${input.server}`,
+      display_name: title(input.server),
+      version: input.version,
+      description: input.description || `The ${input.server} MCP server`,
+      author: { name: owner || input.project },
+      repository: { type: "git", url: `https://github.com/${input.repository}` },
+      server: {
+        type: "uv",
+        entry_point: entry,
+        mcp_config: { command: "uv", args: ["run", "--directory", "${__dirname}", entry], env: uvEnv },
+      },
+      tools: input.tools.map((t) => (t.description ? { name: t.name, description: t.description } : { name: t.name })),
+      compatibility: { runtimes: { python: `>=${input.python}` } },
+      ...(input.required.length ? { user_config: userConfig } : {}),
+      _meta: { [META_KEY]: { type: "uv", python: input.python } },
+    };
+  }
   return {
     manifest_version: MCPB_MANIFEST_VERSION,
     name: `${input.project}-${input.server}`,
@@ -87,8 +121,8 @@ export function buildManifest(input: ManifestInput): McpbManifest {
     repository: { type: "git", url: `https://github.com/${input.repository}` },
     server: {
       type: "python",
-      entry_point: "src/server.py",
-      mcp_config: { command: "python", args: ["${__dirname}/src/server.py"], env },
+      entry_point: entry,
+      mcp_config: { command: "python", args: [`\${__dirname}/${entry}`], env },
     },
     tools: input.tools.map((t) => (t.description ? { name: t.name, description: t.description } : { name: t.name })),
     compatibility: { platforms: [spec.mcpb], runtimes: { python: pythonRange(input.python) } },
@@ -98,7 +132,7 @@ export function buildManifest(input: ManifestInput): McpbManifest {
         platform: input.platform,
         python: input.python,
         pythonpath: ["", "deps"],
-        http: { command: "python -m uvicorn asgi:app --app-dir src --host 0.0.0.0 --port $PORT", app: "asgi:app", app_dir: "src", path: "/mcp", health: "/health" },
+        http: { command: `python -m uvicorn asgi:app --app-dir ${appDir} --host 0.0.0.0 --port $PORT`, app: "asgi:app", app_dir: appDir, path: "/mcp", health: "/health" },
       },
     },
   };

@@ -10,7 +10,7 @@ import { sha256File } from "./zip.js";
  * Where `bundle` writes, and how it writes there without ever leaving half a result.
  *
  * Each bundle is built in a staging folder beside it in the output folder,
- * `.<bundle>.mcpm-staging-<pid>` (pip's `--target`, the zip being written, its `.sha256`), and
+ * `.<bundle>.mcpm-staging-<pid>` (the bundle's tree with the installer's `--target`, the zip being written, its `.sha256`), and
  * only complete files are renamed into place: the `.mcpb` first, then its `.sha256`. A run killed
  * at any point leaves no `.mcpb`, or a complete one; a killed run's staging folder (its process
  * is gone) is removed by the next run, which first moves a staged `.sha256` into place when the
@@ -122,7 +122,9 @@ export async function removeStaleStaging(outDir: string): Promise<void> {
 /** A bundle being built: its staging folder, what goes where, and the commit. */
 export interface Staged {
   dir: string;
-  /** pip's `--target`. */
+  /** The bundle's tree as it will be zipped: the server's files, `deps/`, the guard and bytecode. */
+  root: string;
+  /** The installer's `--target` (`<root>/deps`). */
   deps: string;
   /** The zip being written. */
   zip: string;
@@ -138,9 +140,12 @@ export async function stage(file: string): Promise<Staged> {
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir);
   const zip = path.join(dir, STAGED_ZIP);
+  const root = path.join(dir, "bundle");
+  await fs.mkdir(root);
   return {
     dir,
-    deps: path.join(dir, "deps"),
+    root,
+    deps: path.join(root, "deps"),
     zip,
     async commit(sha256: string) {
       const sha = path.join(dir, STAGED_SHA);

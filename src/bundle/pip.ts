@@ -2,6 +2,7 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { UserError } from "../kernel/errors.js";
 import { runProcess } from "../kernel/proc.js";
+import { installFailure } from "./install-errors.js";
 import { PLATFORM_SPECS, type BundlePlatform } from "./platforms.js";
 
 /**
@@ -56,10 +57,13 @@ export async function pipInstall(opts: {
   folder: string;
   env: NodeJS.ProcessEnv;
   progress?: Progress;
+  /** Aborting kills pip and rejects with a CancelledError. */
+  signal?: AbortSignal;
 }): Promise<void> {
   const args = pipArgs(opts);
   const result = await runProcess(opts.pythonExe, args, {
     env: { ...opts.env, PYTHONUTF8: "1" },
+    signal: opts.signal,
     onLine: (l) => {
       if (PROGRESS.test(l)) opts.progress?.(progressLine(l));
     },
@@ -68,9 +72,15 @@ export async function pipInstall(opts: {
     throw new UserError(`cannot run pip with ${opts.pythonExe} (${result.startError.code}); pass --python PATH to a Python that has pip`);
   }
   if (result.code !== 0) {
-    const errors = result.output.split(/\r?\n/).filter((l) => /^ERROR:/.test(l.trim())).map((l) => l.trim());
-    const detail = (errors.length ? errors : result.output.trim().split(/\r?\n/).slice(-2)).join(" ").slice(0, 600);
-    throw new UserError(`pip could not install ${opts.folder}/requirements.txt for Python ${opts.python} on ${opts.platform} (wheels only): ${detail}`);
+    let output = result.output;
+    // pip reports an index it cannot reach as "from versions: none" (its connection errors are
+    // retried quietly): ask the index itself, with the same interpreter and proxy settings.
+    if (/from versions: none/.test(output)) {
+      const index = opts.env.PIP_INDEX_URL || "https://pypi.org/simple/";
+      const probe = await runProcess(opts.pythonExe, ["-c", "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10)", index], { env: opts.env, timeoutMs: 20_000, signal: opts.signal });
+      if (probe.code !== 0) output += `\nConnectError: ${index} ${probe.stderr.trim().split(/\r?\n/).at(-1) ?? ""}`;
+    }
+    throw installFailure("pip", output, { folder: opts.folder, python: opts.python, platform: opts.platform, target: opts.target });
   }
 }
 
@@ -82,12 +92,15 @@ export async function pipInstall(opts: {
  * - `*.dist-info/direct_url.json` goes (it records local paths and URLs);
  * - each `*.dist-info/RECORD` keeps only the lines of files still present (its own line
  *   included, unhashed as pip writes it), in pip's order.
- * `INSTALLER` (`pip`) and `REQUESTED` are the same for every install and stay.
+ * - uv's `.lock` goes.
+ * `INSTALLER` (`pip` or `uv`) and `REQUESTED` are the same for every install and stay.
  *
  * @param target - the folder pip installed into.
  */
 export async function normalizeDeps(target: string): Promise<void> {
   await fs.rm(path.join(target, "bin"), { recursive: true, force: true });
+  // uv's lock of the target folder while it installs.
+  await fs.rm(path.join(target, ".lock"), { force: true });
   const distInfos: string[] = [];
   async function walk(dir: string): Promise<void> {
     for (const e of await fs.readdir(dir, { withFileTypes: true })) {

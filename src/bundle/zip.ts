@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import * as fs from "node:fs/promises";
+import path from "node:path";
+import { CancelledError, UserError } from "../kernel/errors.js";
 
 /**
  * A reproducible zip: the same entries give the same bytes, whoever builds it and whenever.
@@ -22,9 +24,13 @@ const FILE_MODE = 0o100644;
  * Writes `entries` to `out` as a reproducible zip.
  *
  * @param entries - names must be unique POSIX paths without a leading `/`.
+ * @param opts.signal - aborts the write (the partial file is the caller's to remove).
  * @returns the file's size in bytes and its SHA-256 (lower-case hex).
+ * @throws UserError, one line, when a file cannot be read or changes size while it is read
+ *   (yazl's `error` event), or the output cannot be written ("no space left on DIR");
+ *   CancelledError when `signal` aborts.
  */
-export async function writeReproducibleZip(entries: ZipEntry[], out: string): Promise<{ size: number; sha256: string }> {
+export async function writeReproducibleZip(entries: ZipEntry[], out: string, opts: { signal?: AbortSignal } = {}): Promise<{ size: number; sha256: string }> {
   // yazl is CommonJS: bundled by esbuild, its exports arrive on `default` (Node's own ESM
   // loader also offers them as named exports); take whichever is there.
   const yazl = await import("yazl");
@@ -39,10 +45,36 @@ export async function writeReproducibleZip(entries: ZipEntry[], out: string): Pr
   zip.end();
   await new Promise<void>((resolve, reject) => {
     const sink = createWriteStream(out);
-    zip.outputStream.on("error", reject).pipe(sink).on("error", reject).on("close", () => resolve());
+    let failed = false;
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      opts.signal?.removeEventListener("abort", onAbort);
+      zip.outputStream.unpipe(sink);
+      sink.destroy();
+      reject(zipError(err, out));
+    };
+    const onAbort = () => fail(new CancelledError());
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    // yazl reports a file it cannot read, or one whose size changed since it was queued, on the ZipFile itself.
+    (zip as unknown as NodeJS.EventEmitter).on("error", fail);
+    zip.outputStream.on("error", fail).pipe(sink).on("error", fail).on("close", () => {
+      opts.signal?.removeEventListener("abort", onAbort);
+      if (!failed) resolve();
+    });
   });
   const size = (await fs.stat(out)).size;
   return { size, sha256: await sha256File(out) };
+}
+
+/** One line for a failed zip write. */
+function zipError(err: unknown, out: string): Error {
+  if (err instanceof UserError) return err;
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === "ENOSPC") return new UserError(`no space left on ${path.dirname(path.dirname(out))} while writing the bundle; free some space and run bundle again`);
+  if (e.code === "EDQUOT") return new UserError(`disk quota exceeded on ${path.dirname(path.dirname(out))} while writing the bundle`);
+  if (/unexpected number of bytes/.test(e.message ?? "")) return new UserError(`a file changed while the bundle was written (${e.message}); run bundle again`);
+  return new UserError(`cannot write the bundle ${path.basename(out)}: ${e.code ?? e.message}`);
 }
 
 /** SHA-256 of a file, lower-case hex (streamed). */

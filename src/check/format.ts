@@ -42,6 +42,7 @@ export function formatCheck(report: CheckReport, opts: { color: boolean; strict:
   }
   const meta = report.metadata === "pip" ? "" : report.metadata === "offline" ? "; --offline: import names from the built-in map" : report.metadata ? "; pip could not resolve every requirements file, so some import names come from the built-in map" : "";
   lines.push(c.dim(`checking ${plural(report.servers.length, "server")} in ${report.root} for ${report.targets.join(", ")} (Python ${report.python.version} parses the code${meta})`));
+  if (report.python.note) lines.push(c.yellow(`note: ${report.python.note}`));
   const byServer = new Map<string, Finding[]>();
   for (const f of report.findings) {
     const key = f.server ?? "(monorepo)";

@@ -21,7 +21,11 @@ export const CHECK_OUTPUT_SCHEMA = {
       type: "object",
       additionalProperties: false,
       required: ["executable", "version"],
-      properties: { executable: { type: "string" }, version: { type: "string", pattern: "^3\\.\\d+\\.\\d+" } },
+      properties: {
+        executable: { type: "string" },
+        version: { type: "string", pattern: "^3\\.\\d+\\.\\d+" },
+        note: { type: "string", description: "why the parsing Python is not the targets' (their version is not installed)" },
+      },
     },
     metadata: {
       enum: ["pip", "partial", "map", "offline"],

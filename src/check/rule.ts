@@ -20,6 +20,8 @@ export interface RuleContext {
   canonicalRequirements: string | null;
   /** The sync lock, or null when there is none. */
   lock: SyncLock | null;
+  /** Environment of the command (PATH finds uv and the target's Python). */
+  env?: NodeJS.ProcessEnv;
   /** Resolved requirements per server folder (absent: not resolved, e.g. `--offline`). */
   packages?: Map<string, ServerPackages>;
 }

@@ -17,6 +17,7 @@ import { fastmcpJsonRule } from "./rules/fastmcp-json.js";
 import { importCrashRule } from "./rules/import-crash.js";
 import { layoutRule } from "./rules/layout.js";
 import { mcpbRule } from "./rules/mcpb.js";
+import { secretFileRule, sharedSecretFindings } from "./rules/secrets.js";
 import { pathImportRule } from "./rules/path-import.js";
 import { pypiOnlyRule } from "./rules/pypi-only.js";
 import {
@@ -30,8 +31,12 @@ import {
 import { serverObjectRule } from "./rules/server-object.js";
 import { shadowingRule } from "./rules/shadowing.js";
 import { sharedDriftRule } from "./rules/shared-drift.js";
+import { staleLockRule } from "./rules/stale-lock.js";
+import { findPython } from "../kernel/python.js";
+import { distinctTargetPythons } from "../monorepo/deploy-compat.js";
 import type { CheckReport, Finding } from "./types.js";
-import { loadWorkspace, resolveTargets } from "./workspace.js";
+import { loadWorkspace, resolveTargets, type Workspace } from "./workspace.js";
+import type { Target } from "../monorepo/manifest.js";
 import { resolutionRuntime, resolvePackages, usePyprojectDependencies } from "./packages.js";
 import { byCodeUnit } from "../kernel/compare.js";
 
@@ -51,6 +56,7 @@ export const RULES: Rule[] = [
   shadowingRule,
   configOrderRule,
   importCrashRule,
+  staleLockRule,
   // Deployment targets: only for --target docker / k8s / mcpb (or the manifest's targets).
   targetFilesRule,
   dockerPythonRule,
@@ -64,6 +70,7 @@ export const RULES: Rule[] = [
   k8sResourcesRule,
   k8sCommandRule,
   mcpbRule,
+  secretFileRule,
 ];
 
 /** Options of {@link runCheck} (the `check` command's flags, validated). */
@@ -80,6 +87,25 @@ export interface CheckOptions {
   offline?: boolean;
   /** Environment (PATH and MCPM_PYTHON are read). */
   env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The interpreter that parses the code when neither `--interpreter` nor `MCPM_PYTHON` names one:
+ * in a monorepo with mcp-monorepo.yaml, the oldest Python the checked targets run (FastMCP
+ * Cloud 3.12, docker/k8s/mcpb the manifest's `python`), so syntax is judged by the Python that
+ * deploys it (PEP 701 f-strings are valid on 3.12). Without a manifest: the default interpreter.
+ *
+ * When that Python is not installed, the default interpreter parses and `note` says so.
+ */
+async function targetParser(ws: Workspace, targets: Target[], env: NodeJS.ProcessEnv): Promise<{ python?: string; note?: string }> {
+  if (env.MCPM_PYTHON || !ws.manifest) return {};
+  const versions = distinctTargetPythons(ws.manifest.python, targets).sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]));
+  try {
+    return { python: (await findPython({ version: versions[0]!, env })).path };
+  } catch (err) {
+    // Parsing still works on another 3.10+; the report says which Python parsed and why.
+    return { note: `${(err as Error).message}; the default interpreter parses the code instead, so syntax newer than it may be reported as python-syntax` };
+  }
 }
 
 /** Sort key: server (in manifest order; monorepo-wide findings last), then file, then line. */
@@ -112,7 +138,8 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
   }
   const rootPython = await readRootPythonFiles(ws.root);
   addRootPythonVersionRequests(request, rootPython, ws.root);
-  const analyzer = await runAnalyzer(request, { python: opts.python, env: opts.env });
+  const parser = opts.python ? {} : await targetParser(ws, targets, opts.env);
+  const analyzer = await runAnalyzer(request, { python: opts.python ?? parser.python, env: opts.env });
   for (const d of data) {
     for (const src of d.sources) {
       const facts = analyzer.files[src.id];
@@ -139,11 +166,12 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     if (Object.keys(lock.servers).length === 0) lock = null;
   }
 
-  const ctx: RuleContext = { root: ws.root, manifest: ws.manifest, targets, analyzer, stdlib, canonical, canonicalRequirements, lock, packages };
+  const ctx: RuleContext = { root: ws.root, manifest: ws.manifest, targets, analyzer, stdlib, canonical, canonicalRequirements, lock, packages, env: opts.env };
   const findings: Finding[] = [];
   for (const d of data) for (const rule of RULES) findings.push(...(await rule(d, ctx)));
   if (!opts.servers?.length) {
     findings.push(...rootPythonVersionFindings(rootPython, ctx));
+    findings.push(...(await sharedSecretFindings(ws.root, targets)));
     for (const folder of ws.unlisted) {
       findings.push({
         rule: "server-layout",
@@ -164,7 +192,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     discovered: ws.manifest === null,
     targets,
     servers: ws.servers.map((s) => s.name),
-    python: { executable: analyzer.python.executable, version: analyzer.python.version },
+    python: { executable: analyzer.python.executable, version: analyzer.python.version, ...(parser.note ? { note: parser.note } : {}) },
     metadata: opts.offline ? "offline" : [...packages.values()].every((p) => p.resolution.ok) ? "pip" : [...packages.values()].some((p) => p.resolution.ok) ? "partial" : "map",
     findings,
     summary: { errors, warnings: findings.length - errors, servers: ws.servers.length },

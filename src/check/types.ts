@@ -32,6 +32,7 @@ export const RULE_IDS = [
   "server-layout",
   "python-syntax",
   "import-crash",
+  "stale-lock",
   // Deployment targets: run for `--target docker` / `k8s` (src/check/rules/docker.ts, k8s.ts).
   "target-files",
   "docker-python",
@@ -44,6 +45,7 @@ export const RULE_IDS = [
   "k8s-resources",
   "k8s-command",
   "mcpb-bundle",
+  "secret-file",
 ] as const;
 /** One of {@link RULE_IDS}. */
 export type RuleId = (typeof RULE_IDS)[number];
@@ -94,7 +96,7 @@ export interface CheckReport {
   /** Servers checked, in order. */
   servers: string[];
   /** Interpreter that parsed the code. */
-  python: { executable: string; version: string };
+  python: { executable: string; version: string; note?: string };
   /**
    * Where import → distribution answers came from: `pip` (every server's requirements resolved
    * with pip), `partial` (some), `map` (none: no pip or no network; the built-in map was used),

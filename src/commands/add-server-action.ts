@@ -22,6 +22,8 @@ export interface AddServerFlags {
   allowDirty?: boolean;
   json?: boolean;
   target?: string[];
+  /** `--no-lock` sets it false: leave the server unlocked and never run uv. */
+  lock?: boolean;
 }
 
 /**
@@ -54,6 +56,14 @@ export const addServerAction: CommandAction<{ name?: string; options: AddServerF
     spin?.error("Nothing was written");
     throw err;
   }
+  let locked = false;
+  if (!result.dryRun) {
+    const { lockAfterWrite } = await import("../lock/index.js");
+    spin?.message("Locking dependencies with uv");
+    const lock = await lockAfterWrite(result.root, result.manifest, [result.server.name], { skip: flags.lock === false || ctx.env.MCPM_NO_LOCK === "1", env: ctx.env });
+    locked = lock.locked.length === 1;
+    if (lock.note) result.warnings.push(lock.note);
+  }
   spin?.stop(`Added ${result.server.folder}/`);
   if (flags.json) {
     writeLine(ctx.stdout, JSON.stringify(addServerJson(result, ctx.cwd), null, 2));
@@ -61,7 +71,7 @@ export const addServerAction: CommandAction<{ name?: string; options: AddServerF
   }
   const color = useColor(ctx);
   const c = pc.createColors(color);
-  const report = formatAddServerReport(result, ctx.cwd, { color });
+  const report = formatAddServerReport(result, ctx.cwd, { color, locked });
   if (interactive) {
     // Inside the clack frame: the plan as one message, each notice as a warning.
     p.log.message(report.summary.join("\n"), { output: ctx.stdout });

@@ -28,6 +28,7 @@ export function registerAddServer(program: Command, ctx: Context, state: RunStat
     .option("-d, --description <text>", "one-line description of the server")
     .option("--cwd <dir>", "run as if started in <dir> (any folder inside the monorepo)")
     .option("-y, --yes", "do not prompt; use the default description when none is given")
+    .option("--no-lock", "do not lock the new server with uv (then run `lock` later); also MCPM_NO_LOCK=1")
     .option("--dry-run", "print the files that would be created and updated; write nothing")
     .option("--allow-dirty", "write even if files add-server modifies have uncommitted git changes")
     .option("--json", "print the result as JSON (no prompts)")

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { writeLine } from "../kernel/context.js";
 import type { CommandAction } from "./types.js";
-import { UserError } from "../kernel/errors.js";
+import { CancelledError, UserError } from "../kernel/errors.js";
 
 // The body of `bundle`, loaded by src/commands/bundle.ts only when it runs; the builder (zip,
 // pip, ignore rules) or the verifier only on its own path, clack only for a terminal's spinner.
@@ -10,11 +10,16 @@ import { UserError } from "../kernel/errors.js";
 export interface BundleCliOptions {
   out?: string;
   platform?: string;
+  installer?: "uv" | "pip";
+  type?: "python" | "uv";
+  /** False with `--no-compile`. */
+  compile?: boolean;
   interpreter?: string;
   /** Deprecated spelling of `interpreter` (hidden), as in `check`. */
   python?: string;
   cwd?: string;
-  verify?: string;
+  /** A bundle file to check (`--verify FILE`), or false with `--no-verify` (skip the load check). */
+  verify?: string | false;
   sha256?: string;
   json?: boolean;
 }
@@ -36,7 +41,7 @@ export function formatSize(bytes: number): string {
  */
 export const bundleAction: CommandAction<{ names: string[]; options: BundleCliOptions }> = async (ctx, { names, options: opts }) => {
   const cwd = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
-  if (opts.verify !== undefined) {
+  if (typeof opts.verify === "string") {
     if (opts.verify === "") throw new UserError("--verify needs the bundle file to check");
     if (names.length) throw new UserError("--verify takes one bundle file and no server names");
     const { verifyBundle } = await import("../bundle/verify.js");
@@ -53,7 +58,19 @@ export const bundleAction: CommandAction<{ names: string[]; options: BundleCliOp
   const p = tty ? await import("@clack/prompts") : null;
   const spin = p?.spinner({ output: ctx.stderr }) ?? null;
   let current = "";
-  spin?.start("Installing dependencies with pip");
+  // Ctrl-C or SIGTERM: the build stops, its staging folder goes, and the command exits 130.
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    if (opts.json) return;
+    writeLine(ctx.stderr, `warning: ${message}`);
+  };
+  if (opts.verify === false) warn("the load check is skipped (--no-verify): the bundle is written without importing its server first");
+  spin?.start("Installing dependencies");
   let built;
   try {
     built = await runBundle({
@@ -64,22 +81,36 @@ export const bundleAction: CommandAction<{ names: string[]; options: BundleCliOp
       platform: opts.platform as never,
       python: opts.interpreter ?? opts.python,
       env: ctx.env,
+      compile: opts.compile !== false,
+      installer: opts.installer,
+      type: opts.type,
+      verify: opts.verify !== false,
+      signal: abort.signal,
+      warn,
       progress: (server, line) => {
         if (spin) spin.message(`${server}: ${line}`.slice(0, 100));
         else if (!opts.json) {
           if (server !== current) writeLine(ctx.stderr, `bundling ${server}...`);
-          writeLine(ctx.stderr, `  pip: ${line}`);
+          writeLine(ctx.stderr, `  ${line}`);
         }
         current = server;
       },
     });
   } catch (err) {
+    if (abort.signal.aborted) {
+      // The CLI prints nothing for a CancelledError (a prompt has said so already): say it here.
+      writeLine(ctx.stderr, "Cancelled; the bundle being built was not written (its staging folder is removed)");
+      throw new CancelledError();
+    }
     spin?.error("No bundle written for the failing server");
     throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
   spin?.stop(`Built ${built.length} bundle${built.length === 1 ? "" : "s"}`);
   if (opts.json) {
-    writeLine(ctx.stdout, JSON.stringify(built, null, 2));
+    writeLine(ctx.stdout, JSON.stringify(warnings.length ? built.map((b) => ({ ...b, warnings })) : built, null, 2));
     return 0;
   }
   for (const b of built) {

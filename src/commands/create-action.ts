@@ -6,7 +6,7 @@ import { createMonorepo, DEFAULT_DIR, DEFAULT_PYTHON, DEFAULT_SERVERS, pythonTar
 import { validateServerNames } from "../monorepo/names.js";
 import { pythonTargetsProblem } from "../monorepo/deploy-compat.js";
 import { UserError } from "../kernel/errors.js";
-import type { Target } from "../monorepo/manifest.js";
+import type { Manifest, Target } from "../monorepo/manifest.js";
 import { formatPlan } from "../monorepo/changes.js";
 import { didYouMean } from "../kernel/suggest.js";
 import { checkTargetDir } from "../scaffold/target-dir.js";
@@ -29,6 +29,8 @@ export interface CreateFlags {
   json?: boolean;
   cwd?: string;
   target?: string[];
+  /** `--no-lock` sets it false: write the unlocked form and never run uv. */
+  lock?: boolean;
 }
 
 /** `1 server`, `3 servers`. */
@@ -68,7 +70,7 @@ export function equivalentCommand(
   return words.map(shellQuote).join(" ");
 }
 
-function nextSteps(result: CreateResult, shownDir: string): string[] {
+function nextSteps(result: CreateResult, shownDir: string, locked: boolean): string[] {
   const first = result.manifest.servers[0]!;
   // Inside another repository: no nested git init; GitHub runs only workflows at that repository's root.
   const outer = result.git === "enclosing"
@@ -77,10 +79,10 @@ function nextSteps(result: CreateResult, shownDir: string): string[] {
   return [
     `cd ${shellQuote(shownDir)}`,
     ...outer,
-    `python3 -m venv .venv && . .venv/bin/activate`,
-    `(cd ${first.folder} && pip install -r requirements.txt -r requirements-dev.txt && python -m pytest -q)`,
+    ...(locked ? [] : ["npx create-mcp-monorepo lock   # pin exact versions: uv.lock + requirements.txt (needs uv: https://docs.astral.sh/uv/)"]),
+    `(cd ${first.folder} && uv sync && uv run pytest -q)`,
     `npx create-mcp-monorepo verify   # before a deploy: each server in a fresh venv, served over MCP`,
-    `cd ${first.folder} && fastmcp run fastmcp.json --skip-env --transport http   # serves http://127.0.0.1:8000/mcp`,
+    `cd ${first.folder} && uv run fastmcp run fastmcp.json --skip-env --transport http   # serves http://127.0.0.1:8000/mcp`,
   ];
 }
 
@@ -158,6 +160,14 @@ export const createAction: CommandAction<{ dir?: string; options: CreateFlags; c
   const spin = p && !flags.dryRun ? p.spinner({ output: ctx.stdout }) : null;
   spin?.start("Writing files");
   let result: CreateResult;
+  let locked = false;
+  const afterWrite = async (root: string, manifest: Manifest): Promise<string[]> => {
+    const { lockAfterWrite } = await import("../lock/index.js");
+    spin?.message("Locking dependencies with uv");
+    const r = await lockAfterWrite(root, manifest, manifest.servers.map((s) => s.name), { skip: flags.lock === false || ctx.env.MCPM_NO_LOCK === "1", env: ctx.env });
+    locked = r.locked.length === manifest.servers.length;
+    return r.note ? [r.note] : [];
+  };
   try {
     result = await createMonorepo(
       {
@@ -170,7 +180,7 @@ export const createAction: CommandAction<{ dir?: string; options: CreateFlags; c
         branch: flags.branch,
         targets: answers.targets,
       },
-      { dryRun: flags.dryRun },
+      { dryRun: flags.dryRun, afterWrite },
     );
   } catch (err) {
     spin?.error("Nothing was written");
@@ -208,7 +218,7 @@ export const createAction: CommandAction<{ dir?: string; options: CreateFlags; c
     writeLine(ctx.stdout, `${c.green("Created")} ${c.bold(`${shownDir}/`)} with ${plural(result.manifest.servers.length, "server")} (${names}) and ${result.changes.length} files.`);
   }
   writeLine(ctx.stdout, `\n${c.bold("Next steps:")}`);
-  for (const line of nextSteps(result, shownDir)) writeLine(ctx.stdout, `  ${c.cyan(line)}`);
+  for (const line of nextSteps(result, shownDir, locked)) writeLine(ctx.stdout, `  ${c.cyan(line)}`);
   return 0;
 };
 

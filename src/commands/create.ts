@@ -62,6 +62,7 @@ function defineCreate(cmd: Command, ctx: Context, state: RunState, guardCommands
     .option("--no-git", "do not run git init")
     .option("--repository <owner/name>", "GitHub repository for the Deployment table and MCPB manifest (the wizard asks, from git's remote or user; else your-github-user/<project>)")
     .option("--branch <name>", "branch FastMCP Cloud deploys from", "main")
+    .option("--no-lock", "do not lock the servers with uv (then run `lock` later); also MCPM_NO_LOCK=1")
     .option("--dry-run", "print the files that would be created and write nothing")
     .option("--json", "print the result as JSON (no prompts: give --server or --yes)")
     .option("--cwd <dir>", "create [dir] relative to <dir> instead of the current folder")

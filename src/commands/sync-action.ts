@@ -52,6 +52,7 @@ export const syncAction: CommandAction<{ options: SyncCliOptions }> = async (ctx
   }
   const color = useColor(ctx, { json: opts.json });
   let printed = false;
+  let relock: RelockOutcome = { lines: [], relocked: [], needsLock: [] };
   const result = await runWrite<SyncPlan, SyncApplyResult>({
     command: "sync",
     start,
@@ -74,11 +75,44 @@ export const syncAction: CommandAction<{ options: SyncCliOptions }> = async (ctx
       // Print first, so the discarded edits of --force are on screen before they are overwritten.
       if (!opts.json) for (const line of formatSyncReport(plan, mode, { color }).slice(0, -1)) writeLine(ctx.stdout, line);
       printed = true;
-      return applySync(repo.root, plan, { commit });
+      const applied = await applySync(repo.root, plan, { commit });
+      // Still under the busy marker: the servers whose pyproject.toml block changed are re-locked.
+      relock = await relockAfterSync(ctx, repo, plan);
+      return applied;
     },
   });
-  return printResult(ctx, opts, result.plan, mode, result.applied, printed);
+  if (mode !== "sync") relock = await relockAfterSync(ctx, opened, result.plan, true);
+  return printResult(ctx, opts, result.plan, mode, result.applied, printed, relock);
 };
+
+/** What sync did about the servers whose shared requirements (pyproject.toml block) changed. */
+interface RelockOutcome {
+  /** Lines for the human report. */
+  lines: string[];
+  /** Servers re-locked. */
+  relocked: string[];
+  /** Servers that still need `lock`. */
+  needsLock: string[];
+}
+
+/**
+ * Re-locks (uv lock + export) each locked server whose pyproject.toml block changed, when uv is
+ * installed; otherwise, or with `planOnly` (--check, --dry-run), names them.
+ */
+async function relockAfterSync(ctx: Context, repo: Monorepo, plan: SyncPlan, planOnly = false): Promise<RelockOutcome> {
+  const need = plan.perServer.filter((s) => s.needsLock && s.status !== "blocked");
+  if (!need.length) return { lines: [], relocked: [], needsLock: [] };
+  const folders = need.map((s) => s.folder).join(", ");
+  if (planOnly) {
+    return { lines: [`note: ${folders} then need${need.length === 1 ? "s" : ""} \`mcp-monorepo lock\` (their shared requirements change; sync runs it when uv is installed)`], relocked: [], needsLock: need.map((s) => s.name) };
+  }
+  const { lockAfterWrite } = await import("../lock/index.js");
+  const r = await lockAfterWrite(repo.root, repo.manifest, need.map((s) => s.name), { env: ctx.env });
+  const lines = r.locked.map((name) => `LOCKED    ${need.find((s) => s.name === name)!.folder}/uv.lock, requirements.txt  (re-locked on ${r.python})`);
+  if (r.note) lines.push(`note: ${r.note}`);
+  else if (!r.locked.length) lines.push(`note: run \`mcp-monorepo lock\` for ${folders} (their shared requirements changed)`);
+  return { lines, relocked: r.locked, needsLock: need.map((s) => s.name).filter((n) => !r.locked.includes(n)) };
+}
 
 function planFor(repo: Monorepo, opts: SyncCliOptions): Promise<SyncPlan> {
   return repo.readLock().then((lock) =>
@@ -93,17 +127,19 @@ function planFor(repo: Monorepo, opts: SyncCliOptions): Promise<SyncPlan> {
   );
 }
 
-function printResult(ctx: Context, opts: SyncCliOptions, plan: SyncPlan, mode: SyncMode, result: SyncApplyResult | null, printed: boolean): number {
+function printResult(ctx: Context, opts: SyncCliOptions, plan: SyncPlan, mode: SyncMode, result: SyncApplyResult | null, printed: boolean, relock: RelockOutcome): number {
   const color = useColor(ctx, { json: opts.json });
   const code = syncExitCode(plan, mode);
   // The summary line: green when all is well, red when the command fails.
   const summary = (line: string) => pc.createColors(color)[code === 0 ? "green" : "red"](line);
   const lines = formatSyncReport(plan, mode, { color });
   if (opts.json) {
-    writeLine(ctx.stdout, JSON.stringify(syncJson(plan, mode, mode === "sync" ? (result ?? { written: [], deleted: [], leftoversRemoved: [] }) : null), null, 2));
+    const json = syncJson(plan, mode, mode === "sync" ? (result ?? { written: [], deleted: [], leftoversRemoved: [] }) : null);
+    writeLine(ctx.stdout, JSON.stringify({ ...json, needsLock: relock.needsLock, relocked: relock.relocked }, null, 2));
     return code;
   }
   if (!printed) for (const line of lines.slice(0, -1)) writeLine(ctx.stdout, line);
+  for (const line of relock.lines) writeLine(ctx.stdout, line);
   writeLine(ctx.stdout, summary(mode === "sync" ? formatSyncReport(plan, mode).at(-1)! : lines.at(-1)!));
   return code;
 }

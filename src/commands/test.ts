@@ -19,11 +19,11 @@ export function registerTest(program: Command, ctx: Context, state: RunState): v
     .option("-j, --jobs <n>", "suites run at once (default: the number of servers, at most the CPU count)")
     .option("--json", "print the results as JSON")
     .option("--cwd <dir>", "run as if started in <dir>")
-    .option("--interpreter <path>", "the Python to test on (default: the manifest's python, e.g. python3.12)")
+    .option("--interpreter <path>", "the Python to test on (default: the first target's, e.g. 3.12 for FastMCP Cloud)")
     .addHelpText(
       "after",
       "\nEach server runs `python -m pytest` in its folder, in a cached venv built from its requirements.txt and\n" +
-        "requirements-dev.txt (the cache verify uses).\n" +
+        "the dev group of its pyproject.toml (the cache verify uses), on its target's Python.\n" +
         "Exit codes: 0 every suite passed, 1 a suite failed, 2 could not run.\n\n" +
         "Examples:\n  npx create-mcp-monorepo test\n  npx create-mcp-monorepo test ops billing --jobs 2",
     )

@@ -231,12 +231,17 @@ async function findVersion(version: string, interpreter: string | undefined, env
   throw new CannotRunError(`no Python ${version} found (tried ${tried.join(", ")}); install it with \`uv python install ${version}\`, or pass --interpreter PATH`);
 }
 
-/** `pyenv root`, else $PYENV_ROOT; null without pyenv. */
+/**
+ * `pyenv root`, else $PYENV_ROOT, else the folder holding pyenv's `shims` folder on PATH (pyenv
+ * puts `$(pyenv root)/shims` there; `pyenv root` itself fails without HOME); null without pyenv.
+ */
 async function pyenvRoot(env: NodeJS.ProcessEnv): Promise<string | null> {
   const r = await runProcess("pyenv", ["root"], { env, timeoutMs: 30_000 });
   const out = lastLine(r.stdout);
   if (r.code === 0 && out) return out;
-  return env.PYENV_ROOT || null;
+  if (env.PYENV_ROOT) return env.PYENV_ROOT;
+  const shims = (env.PATH ?? "").split(path.delimiter).find((d) => path.basename(d) === "shims" && /pyenv/i.test(d));
+  return shims ? path.dirname(shims) : null;
 }
 
 /** Orders `3.12.10` after `3.12.9`. */

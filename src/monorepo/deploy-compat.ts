@@ -78,6 +78,37 @@ export function pythonVersionsFor(targets: readonly Target[]): string[] {
 }
 
 /**
+ * The Python each target runs a server on: FastMCP Cloud its base image's
+ * ({@link FASTMCP_CLOUD_PYTHON}), docker, k8s and mcpb the manifest's `python` (their images
+ * and bundles are built for it). No targets means FastMCP Cloud, the manifest's default.
+ */
+export function targetPythons(python: string, targets: readonly Target[]): Array<{ target: Target; python: string }> {
+  return (targets.length ? targets : (["fastmcp-cloud"] as const)).map((target) => ({ target, python: target === "fastmcp-cloud" ? FASTMCP_CLOUD_PYTHON : python }));
+}
+
+/** The distinct Pythons of {@link targetPythons}, in target order (each `verify` runs once per entry). */
+export function distinctTargetPythons(python: string, targets: readonly Target[]): string[] {
+  return [...new Set(targetPythons(python, targets).map((t) => t.python))];
+}
+
+/**
+ * The `environment.python` a generated fastmcp.json declares, so `fastmcp run fastmcp.json` (which
+ * runs through `uv run`) takes the Python the targets run instead of the newest one uv can fetch
+ * (gofastmcp.com/deployment/server-configuration; a uv Python request). It depends on the
+ * manifest's `python` only, so adding a target never makes it wrong:
+ * - `3.12` (FastMCP Cloud's): `"3.12"`, which every target runs;
+ * - newer (docker/k8s/mcpb only, FastMCP Cloud cannot run it): that minor, e.g. `"3.13"`;
+ * - older: `">=3.11,<3.13"`, which admits the manifest's Python (docker, k8s, mcpb) and
+ *   FastMCP Cloud's 3.12, and nothing newer.
+ */
+export function fastmcpJsonPython(python: string): string {
+  const cloud = minor(FASTMCP_CLOUD_PYTHON);
+  if (minor(python) >= cloud) return python;
+  return `>=${python},<3.${cloud + 1}`;
+
+}
+
+/**
  * The refusal `add-target` and `add-server --target` give for a target that cannot run the
  * monorepo's Python, the same rule `create` applies before writing anything
  * ({@link pythonTargetsProblem}).

@@ -4,6 +4,7 @@ import path from "node:path";
 import { CannotRunError, UserError } from "../kernel/errors.js";
 import { isTransientName } from "./changes.js";
 import { byCodeUnit } from "../kernel/compare.js";
+import { secretKind } from "./secrets.js";
 
 /**
  * The canonical shared package and its vendored copies.
@@ -151,11 +152,15 @@ export async function listVendorableFiles(dir: string): Promise<string[]> {
  * with its bytes, mode and hash. Symlinks inside `shared/` are followed only
  * when they point inside `shared/`.
  *
+ * Secret-looking files (src/monorepo/secrets.ts: private keys, credential files, `.env` files)
+ * are never returned: a server's copy must not carry them into a bundle or an image.
+ *
  * @param root - absolute monorepo root.
  * @param opts.includeNotCopied - also return {@link NOT_COPIED} files (default false).
+ * @param opts.secrets - when given, receives each secret-looking file left out (path relative to `shared/`, what it is).
  * @throws UserError if `shared/` is missing or a symlink points outside it.
  */
-export async function readCanonicalShared(root: string, opts: { includeNotCopied?: boolean } = {}): Promise<SharedFile[]> {
+export async function readCanonicalShared(root: string, opts: { includeNotCopied?: boolean; secrets?: Array<{ path: string; what: string }> } = {}): Promise<SharedFile[]> {
   const dir = path.join(root, SHARED_DIR);
   const st = await fs.stat(dir).catch(() => null);
   if (!st?.isDirectory()) throw new CannotRunError(`canonical shared package not found: ${dir}`);
@@ -163,6 +168,11 @@ export async function readCanonicalShared(root: string, opts: { includeNotCopied
   const out: SharedFile[] = [];
   for (const rel of await listVendorableFiles(dir)) {
     if (!opts.includeNotCopied && NOT_COPIED.has(rel)) continue;
+    const what = secretKind(rel);
+    if (what) {
+      opts.secrets?.push({ path: rel, what });
+      continue;
+    }
     const abs = path.join(dir, ...rel.split("/"));
     // Every path is vetted, not only symlinks: a file reached through a symlinked folder can escape too.
     const target = await fs.realpath(abs).catch(() => null);

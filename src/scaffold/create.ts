@@ -7,7 +7,7 @@ import { MAX_DESCRIPTION_LENGTH } from "../kernel/defaults.js";
 import { MANIFEST_FORMAT_VERSION, PYTHON_VERSIONS, renderManifest, serverEntry, TARGETS, type Manifest } from "../monorepo/manifest.js";
 import { toTitle, validateServerNames } from "../monorepo/names.js";
 import { checkTargetDir, validateProjectName, type TargetState } from "./target-dir.js";
-import { pythonTargetsProblem, type PythonTargetsProblem } from "../monorepo/deploy-compat.js";
+import { distinctTargetPythons, pythonTargetsProblem, type PythonTargetsProblem } from "../monorepo/deploy-compat.js";
 import { diffAgainstDisk, writeTreeAtomically, type DesiredFile, type FileChange } from "../monorepo/changes.js";
 import { renderDeploymentTable } from "./readme.js";
 import { enclosingGitRepo } from "./git-facts.js";
@@ -144,6 +144,7 @@ export async function renderMonorepo(opts: CreateOptions): Promise<{ files: Map<
   const files = await renderGenerator("monorepo", {
     project: manifest.project,
     python: manifest.python,
+    targetPython: distinctTargetPythons(manifest.python, manifest.targets)[0]!,
     generatorVersion: VERSION,
     servers,
     deploymentTable: renderDeploymentTable(manifest),
@@ -189,10 +190,12 @@ async function gitInit(root: string): Promise<CreateResult["git"]> {
  *
  * @param raw - options, validated by {@link createOptionsSchema}.
  * @param opts.dryRun - plan only.
+ * @param opts.afterWrite - runs once the tree is in place and before `git init` (create's command
+ *   locks the servers there, so the initial commit holds uv.lock); its notes become warnings.
  * @throws UserError for invalid options (a Python version a target cannot run included) or a target
  *   that is a file, a non-empty folder (anything but `.git`) or already a monorepo.
  */
-export async function createMonorepo(raw: unknown, opts: { dryRun?: boolean } = {}): Promise<CreateResult> {
+export async function createMonorepo(raw: unknown, opts: { dryRun?: boolean; afterWrite?: (root: string, manifest: Manifest) => Promise<string[]> } = {}): Promise<CreateResult> {
   const options = parseCreateOptions(raw);
   const state = assertTargetUsable(options.targetDir);
   const { files, manifest } = await renderMonorepo(options);
@@ -201,6 +204,7 @@ export async function createMonorepo(raw: unknown, opts: { dryRun?: boolean } = 
   const base = { root: options.targetDir, changes, warnings, manifest };
   if (opts.dryRun) return { ...base, dryRun: true, git: "skipped" };
   await writeTreeAtomically(options.targetDir, files);
+  if (opts.afterWrite) warnings.push(...(await opts.afterWrite(options.targetDir, manifest)));
   let git: CreateResult["git"] = "skipped";
   if (state === "git-only") git = "existing";
   else if (options.git) {

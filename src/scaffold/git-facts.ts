@@ -1,23 +1,16 @@
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
+import { runProcess } from "../kernel/proc.js";
 
 // What git already knows about the place a new monorepo goes: whether it lands inside an
 // existing work tree (a nested `git init` there would make a repository whose workflows
 // GitHub never runs: Actions reads `.github/workflows` at the repository root only), and
 // which GitHub repository to name in the Deployment table and the MCPB manifest.
 
-const execFileP = promisify(execFile);
-
 /** Runs git with `args` in `cwd`; its trimmed stdout, or null when git is missing or fails. */
 async function git(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string | null> {
-  try {
-    const { stdout } = await execFileP("git", args, { cwd, env: { PATH: process.env.PATH, ...env, LC_ALL: "C" } });
-    return stdout.trim();
-  } catch {
-    return null;
-  }
+  const r = await runProcess("git", args, { cwd, env: { PATH: process.env.PATH, ...env, LC_ALL: "C" }, timeoutMs: 10_000 });
+  return r.code === 0 ? r.stdout.trim() : null;
 }
 
 /** The nearest existing folder at or above `dir` (a new monorepo's folder may not exist yet). */

@@ -4,6 +4,8 @@ import type { DesiredFile } from "../monorepo/changes.js";
 import { renderGenerator } from "./render.js";
 import type { ServerData } from "./template-data.js";
 import { renderServerRequirements } from "../monorepo/requirements.js";
+import { PYPROJECT, renderServerPyproject } from "../monorepo/pyproject.js";
+import { fastmcpJsonPython } from "../monorepo/deploy-compat.js";
 import { VENDORED_DIR, type SharedFile } from "../monorepo/vendor.js";
 import { VERSION } from "../version.js";
 import type { Target } from "../monorepo/manifest.js";
@@ -53,16 +55,20 @@ export interface ServerFilesInput {
 /**
  * Every file of one `server-<name>/` folder, as `create` and `add-server`
  * write it: the `server` generator's output, the vendored copy of the
- * canonical shared package (byte-exact, modes kept), requirements.txt
- * with shared's requirements in the managed block, and the targets' artefacts.
+ * canonical shared package (byte-exact, modes kept), pyproject.toml (a uv project) and
+ * requirements.txt, both with shared's requirements in the managed block, and the targets'
+ * artefacts. This is the unlocked form: `mcp-monorepo lock` then writes uv.lock and exports
+ * requirements.txt from it.
  *
  * @returns POSIX path relative to the monorepo root → file.
  */
 export async function serverFiles({ server, python, shared, sharedRequirements, sharedEnv, targets = [] }: ServerFilesInput): Promise<Map<string, DesiredFile>> {
-  const files = await renderGenerator("server", { server, python, pythonRequirement: `>=${python}`, generatorVersion: VERSION });
+  const files = await renderGenerator("server", { server, python, pythonRequirement: fastmcpJsonPython(python), generatorVersion: VERSION });
   for (const f of shared) {
     files.set(`${server.folder}/${VENDORED_DIR}/${f.path}`, { content: f.content, mode: f.mode });
   }
+  const pyproject = renderServerPyproject({ folder: server.folder, description: server.description, python, sharedRequirements, own: SERVER_OWN_REQUIREMENTS });
+  files.set(`${server.folder}/${PYPROJECT}`, { content: pyproject, mode: 0o644 });
   files.set(`${server.folder}/requirements.txt`, { content: renderServerRequirements(server.folder, sharedRequirements, SERVER_OWN_REQUIREMENTS), mode: 0o644 });
   fillEnvBlock(files, `${server.folder}/${ENV_EXAMPLE}`, sharedEnv);
   const env = files.get(`${server.folder}/.env.example`);

@@ -4,6 +4,7 @@ import type { RootTargetTemplateData, ServerData, TargetTemplateData } from "./t
 import { toFolder } from "../monorepo/names.js";
 import { serverPorts } from "../monorepo/manifest.js";
 import { parseEnvExample } from "../monorepo/env-example.js";
+import { dockerignoreSecretLines } from "../monorepo/secrets.js";
 
 /**
  * The deployment targets registry: for each target the manifest can name, the per-server
@@ -185,6 +186,7 @@ export function targetTemplateData(server: ServerData, python: string, envExampl
     cpuUtilization: AUTOSCALING.cpuUtilization,
     cpuTargetMillicores: (AUTOSCALING.cpuRequestMillicores * AUTOSCALING.cpuUtilization) / 100,
     maxCores: (AUTOSCALING.maxReplicas * AUTOSCALING.cpuLimitMillicores) / 1000,
+    secretIgnore: dockerignoreSecretLines(),
   };
 }
 

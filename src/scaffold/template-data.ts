@@ -19,6 +19,8 @@ export interface ServerData {
 export interface MonorepoData {
   project: string;
   python: string;
+  /** The Python the deployment targets run (FastMCP Cloud: 3.12): CI tests every server on it. */
+  targetPython: string;
   generatorVersion: string;
   servers: ServerData[];
   /** The marked README Deployment table (src/scaffold/readme.ts). */
@@ -30,9 +32,9 @@ export interface ServerGeneratorData {
   server: ServerData;
   python: string;
   /**
-   * `fastmcp.json` `environment.python`: the lowest supported version as a PEP 440
-   * version specifier (`>=3.12`), so a runtime newer than the minimum (FastMCP
-   * Cloud's 3.12 for a 3.10 project) is admitted, while a `>=3.13` project is visibly not.
+   * `fastmcp.json` `environment.python`: the Python minor the targets run (`3.12`, a uv
+   * Python request), or a PEP 440 range (`>=3.11,<3.13`) for a Python older than FastMCP
+   * Cloud's (src/monorepo/deploy-compat.ts `fastmcpJsonPython`).
    */
   pythonRequirement: string;
   generatorVersion: string;
@@ -54,6 +56,8 @@ export interface TargetTemplateData {
   secrets: Array<{ name: string }>;
   startupSeconds: number;
   startupFailureThreshold: number;
+  /** `.dockerignore` lines that keep secret-looking files out of the build context, at any depth. */
+  secretIgnore: string[];
   /** HorizontalPodAutoscaler bounds and CPU target (src/scaffold/targets.ts `AUTOSCALING`). */
   minReplicas: number;
   maxReplicas: number;

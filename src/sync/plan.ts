@@ -9,6 +9,7 @@ import { SHARED_REQUIREMENTS } from "../monorepo/requirements.js";
 import { findLeftovers } from "../monorepo/leftovers.js";
 import { checkSharedEnv, ENV_EXAMPLE, mergeEnvBlock, SHARED_ENV_FILE } from "../monorepo/env-block.js";
 import { scanVendored } from "./scan.js";
+import { isExportedRequirements, mergePyprojectBlock, PYPROJECT, UV_LOCK } from "../monorepo/pyproject.js";
 import type { Leftover, PlanSyncOptions, RequirementError, ServerSyncPlan, SyncConflict, SyncPlan, UnmanagedFile } from "./types.js";
 
 /**
@@ -33,7 +34,8 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
   const { root, lock, force } = opts;
   const selected = opts.selected ?? opts.servers;
   const partial = opts.selected !== undefined;
-  const canonicalFiles = await readCanonicalShared(root);
+  const secretsLeftOut: Array<{ path: string; what: string }> = [];
+  const canonicalFiles = await readCanonicalShared(root, { secrets: secretsLeftOut });
   const canonical = new Map(canonicalFiles.map((f) => [f.path, { sha256: f.sha256, mode: f.mode }]));
   const byPath = new Map(canonicalFiles.map((f) => [f.path, f]));
   const sharedText = await readTextOrNull(path.join(root, ...SHARED_REQUIREMENTS.split("/")));
@@ -117,6 +119,7 @@ export async function planSync(opts: PlanSyncOptions): Promise<SyncPlan> {
     lock: newLock,
     lockChanged,
     canonicalFileCount: canonicalFiles.length,
+    secretsLeftOut: secretsLeftOut.map((x) => ({ path: `${SHARED_DIR}/${x.path}`, what: x.what })),
     inSync,
   };
 }
@@ -192,7 +195,21 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
   const reqAbs = path.join(root, ...reqRel.split("/"));
   const serverText = await readTextOrNull(reqAbs);
   let requirementsChanged = false;
-  if (sc.sharedText !== null || serverText !== null) {
+  let needsLock = false;
+  // A uv project: the block lives in pyproject.toml's dependencies; a requirements.txt exported
+  // from uv.lock is never edited (the lock makes it again).
+  const pyRel = `${folder}/${PYPROJECT}`;
+  const pyText = sc.sharedText === null ? null : await readTextOrNull(path.join(root, ...pyRel.split("/")));
+  if (pyText !== null) {
+    const merged = mergePyprojectBlock(pyText, sc.sharedText ?? "");
+    if (merged.text === null) requirementErrors.push({ server: server.name, file: pyRel, line: merged.line, message: merged.message! });
+    else if (merged.text !== pyText) {
+      requirementsChanged = true;
+      needsLock = await fs.stat(path.join(root, ...folder.split("/"), UV_LOCK)).then(() => true, () => false);
+      changes.push({ path: pyRel, kind: "update", content: Buffer.from(merged.text, "utf8"), reason: "shared requirements block" });
+    }
+  }
+  if ((sc.sharedText !== null || serverText !== null) && !isExportedRequirements(serverText)) {
     const merged = mergeRequirements({ sharedText: sc.sharedText ?? "", sharedFile: SHARED_REQUIREMENTS, serverText, serverFile: reqRel, serverFolder: folder });
     requirementErrors.push(...merged.problems.map((p) => ({ server: server.name, ...p })));
     if (merged.text !== null && merged.text !== serverText) {
@@ -228,6 +245,8 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
   if (sc.sharedEnvText !== null) {
     leftovers.push(...findLeftovers(path.join(root, ...folder.split("/")), ENV_EXAMPLE).map((p) => ({ server: server.name, path: `${folder}/${p}` })));
   }
+  // Temporary files of an interrupted write of pyproject.toml's block.
+  leftovers.push(...findLeftovers(path.join(root, ...folder.split("/")), PYPROJECT).map((p) => ({ server: server.name, path: `${folder}/${p}` })));
 
   const lockChanged = !sameVendoredState(sc.lock.servers[server.name], plan.lockState);
   const blocked = conflicts.some((c) => !c.forced) || requirementErrors.length > 0 || envErrors.length > 0 || sc.sharedBlocked;
@@ -245,6 +264,7 @@ async function planServer(root: string, server: PlanSyncOptions["servers"][numbe
     leftovers,
     lockChanged,
     requirementsChanged,
+    needsLock,
     envChanged,
     kept,
     lockStateAfter: plan.lockState,

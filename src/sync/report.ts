@@ -65,6 +65,7 @@ export function formatSyncReport(plan: SyncPlan, mode: SyncMode, opts: { color?:
     const rootChange = plan.changes.find((c) => c.path === ".env.example");
     if (rootChange) out.push(...formatPlan([rootChange], { color: opts.color }).map((l) => `${l}  (shared settings block)`));
   }
+  for (const x of plan.secretsLeftOut) out.push(`warning: ${x.path} is not vendored into any server: it looks like ${x.what}; keep secrets out of shared/`);
   for (const l of plan.leftovers.filter((x) => x.server === null)) out.push(`CLEANUP   ${l.path}  (temporary file of an interrupted sync)`);
   for (const e of [...plan.requirementErrors, ...plan.envErrors]) out.push(`error: ${formatRequirementError(e)}`);
   if (plan.lockChanged && plan.changes.length > 0) out.push(...formatPlan([plan.changes[plan.changes.length - 1]!], { color: opts.color }));
@@ -100,7 +101,7 @@ function summaryLine(plan: SyncPlan, mode: SyncMode): string {
 /**
  * The `--json` report: the plan as data (buffers dropped), the mode, the exit code and, after
  * a real sync, what was written. Stable keys: `ok`, `mode`, `inSync`, `servers[]`, `conflicts[]`,
- * `unmanaged[]`, `requirementErrors[]`, `envErrors[]`, `rootEnv`, `leftovers[]`, `lockChanged`, `written[]`, `deleted[]`;
+ * `unmanaged[]`, `requirementErrors[]`, `envErrors[]`, `rootEnv`, `leftovers[]`, `secretsLeftOut[]`, `lockChanged`, `written[]`, `deleted[]`;
  * each server also has `kept[]` (`{ path, reason }`: generated files left as edited by hand).
  */
 export function syncJson(plan: SyncPlan, mode: SyncMode, result: SyncApplyResult | null): Record<string, unknown> {
@@ -132,6 +133,7 @@ export function syncJson(plan: SyncPlan, mode: SyncMode, result: SyncApplyResult
     envErrors: plan.envErrors,
     rootEnv: plan.rootEnv,
     leftovers: plan.leftovers,
+    secretsLeftOut: plan.secretsLeftOut,
     lockChanged: plan.lockChanged,
     written: result?.written ?? [],
     deleted: result?.deleted ?? [],

@@ -119,8 +119,14 @@ export interface ServerSyncPlan {
   leftovers: Leftover[];
   /** True when the server's lock entry differs (beyond file-mode noise) from the one recorded. */
   lockChanged: boolean;
-  /** True when `requirements.txt`'s managed block (or the file) will be written. */
+  /** True when the managed block of `requirements.txt` or `pyproject.toml` (or the file) will be written. */
   requirementsChanged: boolean;
+  /**
+   * True when its pyproject.toml's block changes and it has a uv.lock: the lock and the
+   * requirements.txt exported from it must be made again (`mcp-monorepo lock`; sync does it
+   * when uv is installed).
+   */
+  needsLock: boolean;
   /** True when the shared-settings block of its `.env.example` (or the file) will be written. */
   envChanged: boolean;
   /**
@@ -180,4 +186,6 @@ export interface SyncPlan {
   canonicalFileCount: number;
   /** True when nothing at all would be written or deleted and no server has a problem or an unmanaged file. */
   inSync: boolean;
+  /** Secret-looking files of `shared/` (root-relative) that are never vendored, and what each is. */
+  secretsLeftOut: Array<{ path: string; what: string }>;
 }

@@ -5,6 +5,8 @@ import { readTextOrNull } from "../kernel/fs.js";
 import { runProcess } from "../kernel/proc.js";
 import { findPython } from "../kernel/python.js";
 import { openMonorepo, type MonorepoServer } from "../monorepo/monorepo.js";
+import { PYPROJECT, readPyproject } from "../monorepo/pyproject.js";
+import { lockPythonVersion } from "../lock/index.js";
 import { ensureVenv } from "../verify/index.js";
 
 /** Options of {@link runServerTests}. */
@@ -68,8 +70,18 @@ export function failedTests(output: string): string[] {
 async function testOne(server: MonorepoServer, python: { path: string; version: string }, env: NodeJS.ProcessEnv): Promise<ServerTestResult> {
   const started = Date.now();
   const base = { server: server.name, folder: server.folder };
+  // What deploys (requirements.txt, exported from uv.lock) plus the `dev` dependency group of
+  // pyproject.toml (PEP 735), or requirements-dev.txt in servers made before the uv layout.
   const runtime = requirementLines(await readTextOrNull(path.join(server.dir, "requirements.txt")));
-  const dev = requirementLines(await readTextOrNull(path.join(server.dir, "requirements-dev.txt")));
+  const pyproject = await readTextOrNull(path.join(server.dir, PYPROJECT));
+  let dev = requirementLines(await readTextOrNull(path.join(server.dir, "requirements-dev.txt")));
+  if (pyproject !== null) {
+    try {
+      dev = [...dev, ...(readPyproject(pyproject).groups.dev ?? [])];
+    } catch {
+      // Not valid TOML: `check` reports it; the suite runs with pytest alone.
+    }
+  }
   const lines = [...runtime, ...(dev.some((l) => /^pytest\b/i.test(l)) ? dev : [...dev, "pytest>=8"])];
   let venv;
   try {
@@ -94,7 +106,7 @@ async function testOne(server: MonorepoServer, python: { path: string; version: 
 
 /**
  * Runs each selected server's own pytest suite in its own environment (a cached venv built from its
- * requirements.txt and requirements-dev.txt, as `verify` builds them) on the manifest's Python,
+ * requirements.txt and its pyproject.toml's dev group, as `verify` builds them) on its target's Python,
  * several at once.
  *
  * @throws CannotRunError outside a monorepo, for an unknown server name, or when no interpreter
@@ -103,8 +115,9 @@ async function testOne(server: MonorepoServer, python: { path: string; version: 
 export async function runServerTests(opts: TestOptions): Promise<TestReport> {
   const repo = await openMonorepo(opts.start);
   const servers = repo.select(opts.servers);
-  // The manifest's Python (what the servers deploy on); the finder's error names the version and how to install it.
-  const python = await findPython({ version: repo.manifest.python, interpreter: opts.interpreter, env: opts.env });
+  // The Python of the first target (FastMCP Cloud: 3.12; docker, k8s, mcpb: the manifest's), the one
+  // the lock resolves with; the finder's error names the version and how to install it.
+  const python = await findPython({ version: lockPythonVersion(repo.manifest), interpreter: opts.interpreter, env: opts.env });
   const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), servers.length));
   const results: ServerTestResult[] = new Array(servers.length);
   let next = 0;

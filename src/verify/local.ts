@@ -132,7 +132,8 @@ export async function verifyServer(s: LocalServer, opts: LocalOptions, until: "i
       const lines = s.requirements!.text.split(/\r?\n/).map((l) => l.replace(/(^|\s)#.*$/, "").trim()).filter(Boolean);
       venv = await ensureVenv(opts.basePython, opts.pythonVersion, lines, cacheDir(opts.env), opts.env);
       verdict.venv = { hash: venv.hash, cached: venv.cached };
-      return { ok: true, detail: venv.cached ? `cached venv ${venv.hash}` : `fresh venv ${venv.hash} from ${s.requirements!.file} alone` };
+      verdict.installer = venv.installer;
+      return { ok: true, detail: venv.cached ? `cached venv ${venv.hash} (${venv.installer})` : `fresh venv ${venv.hash} from ${s.requirements!.file} alone (${venv.installer})` };
     })) &&
     (await run("import", async () => {
       const r = await runProcess(venv!.python, ["-c", IMPORT_TEST, path.join(dir, s.server.entryFile), s.server.entryObject ?? ""], { cwd: dir, env: processEnv(opts.env, venv, s.vars), timeoutMs: 120_000 });

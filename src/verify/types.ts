@@ -33,14 +33,20 @@ export interface Verdict {
   missingEnv: string[];
   /** The venv used: its cache key and whether it was already built. */
   venv: { hash: string; cached: boolean } | null;
+  /** The Python it ran on (`CPython 3.12.1`); absent in `--url` mode. */
+  python?: string;
+  /** What built the venv: `uv 0.13.9` or `pip` (null before the install step). */
+  installer?: string | null;
 }
 
 /** Everything `verify` reports. */
 export interface VerifyReport {
   /** Absolute monorepo root, or null in `--url` mode without a monorepo. */
   root: string | null;
-  /** Interpreter that created the venvs (`X.Y.Z`), or null in `--url` mode. */
+  /** Interpreter that created the venvs (`X.Y.Z`; the first one when there are several), or null in `--url` mode. */
   python: string | null;
+  /** Every interpreter the servers were verified on (`CPython 3.12.1`), in target order. */
+  pythons?: string[];
   verdicts: Verdict[];
   summary: { passed: number; failed: number };
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { runProcess } from "../kernel/proc.js";
+import { findUv, runUv, uvError } from "../lock/index.js";
 
 /**
  * Throwaway venvs for `verify`, one per requirements set, cached by content: a fresh virtual
@@ -10,9 +11,17 @@ import { runProcess } from "../kernel/proc.js";
  * A venv lives in `<cache>/verify/venvs/<hash>/` where the hash covers the requirement lines and
  * the base interpreter's version; `.complete` is written last, so a half-built venv (killed run,
  * failed install) is rebuilt. A `<hash>.lock` folder (mkdir is atomic) keeps two runs from building
- * the same venv at once; a lock older than 30 minutes is taken over. pip's own download cache is
- * used as usual, so rebuilding after a cache wipe does not download again.
+ * the same venv at once; a lock older than 30 minutes is taken over.
+ *
+ * uv builds it when uv is installed (`uv venv` + `uv pip install -r`, the installer FastMCP Cloud
+ * itself uses), else `python -m venv` + pip; `MCPM_INSTALLER=pip` asks for pip. Either keeps its
+ * own download cache, so rebuilding after a cache wipe does not download again. uv is asked to
+ * compile bytecode as pip does (`--compile-bytecode`; uv skips it by default): the servers run
+ * with PYTHONDONTWRITEBYTECODE, so without it every import step would compile FastMCP again.
  */
+
+/** Which installer built a venv. */
+export type Installer = "uv" | "pip";
 
 /** A ready venv. */
 export interface Venv {
@@ -22,6 +31,8 @@ export interface Venv {
   fastmcp: string;
   /** True when it was already built. */
   cached: boolean;
+  /** The installer that built it (`uv 0.13.9`, `pip`); read back from the cache for a cached venv. */
+  installer: string;
   /** Key of the cache entry. */
   hash: string;
 }
@@ -37,7 +48,7 @@ async function exists(p: string): Promise<boolean> {
   return fs.stat(p).then(() => true, () => false);
 }
 
-/** Thrown when pip cannot install the requirements (the log is pip's output). */
+/** Thrown when uv or pip cannot install the requirements (the log is the installer's output). */
 export class InstallError extends Error {
   constructor(
     message: string,
@@ -50,17 +61,19 @@ export class InstallError extends Error {
 /**
  * Returns the venv for these requirements, building it if needed.
  *
- * @param basePython - interpreter that creates the venv (`python -m venv`).
+ * @param basePython - interpreter of the venv (`uv venv --python`, or `python -m venv`).
  * @param pythonVersion - its `X.Y.Z` (part of the key).
  * @param lines - requirement lines (what the platform installs).
- * @throws InstallError when `venv` or `pip install` fails.
+ * @throws InstallError when creating the venv or installing into it fails.
  */
 export async function ensureVenv(basePython: string, pythonVersion: string, lines: string[], cache: string, env: NodeJS.ProcessEnv): Promise<Venv> {
   const hash = venvHash(lines, pythonVersion);
   const root = path.join(cache, "verify", "venvs");
   const dir = path.join(root, hash);
   const venv = { dir, python: bin(dir, "python"), fastmcp: bin(dir, "fastmcp"), hash };
-  if (await exists(path.join(dir, ".complete"))) return { ...venv, cached: true };
+  const complete = path.join(dir, ".complete");
+  const cachedVenv = async () => ({ ...venv, cached: true, installer: (await fs.readFile(complete, "utf8").catch(() => "")).split("\n")[1]?.trim() || "pip" });
+  if (await exists(complete)) return cachedVenv();
   await fs.mkdir(root, { recursive: true });
   const lock = `${dir}.lock`;
   for (const started = Date.now(); ; ) {
@@ -68,7 +81,7 @@ export async function ensureVenv(basePython: string, pythonVersion: string, line
       await fs.mkdir(lock);
       break;
     } catch {
-      if (await exists(path.join(dir, ".complete"))) return { ...venv, cached: true };
+      if (await exists(complete)) return cachedVenv();
       const st = await fs.stat(lock).catch(() => null);
       if (st && Date.now() - st.mtimeMs > 30 * 60_000) await fs.rm(lock, { recursive: true, force: true });
       if (Date.now() - started > 30 * 60_000) throw new InstallError(`timed out waiting for another run to build ${dir}`, "");
@@ -76,23 +89,39 @@ export async function ensureVenv(basePython: string, pythonVersion: string, line
     }
   }
   try {
-    if (await exists(path.join(dir, ".complete"))) return { ...venv, cached: true };
+    if (await exists(complete)) return cachedVenv();
     await fs.rm(dir, { recursive: true, force: true });
-    const mk = await runProcess(basePython, ["-m", "venv", dir], { cwd: root, env, timeoutMs: 180_000 });
-    if (mk.code !== 0) throw new InstallError(`python -m venv failed (exit ${mk.code})`, mk.output || (mk.startError?.message ?? ""));
-    const req = path.join(dir, "requirements.txt");
+    const req = path.join(root, `${hash}.requirements.txt`);
     await fs.writeFile(req, lines.join("\n") + "\n");
-    const pip = await runProcess(venv.python, ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-q", "-r", req], {
-      cwd: root,
-      env: { ...env, PIP_NO_INPUT: "1" },
-      timeoutMs: 20 * 60_000,
-    });
-    if (pip.code !== 0) {
-      await fs.rm(dir, { recursive: true, force: true });
-      throw new InstallError(`pip install failed (exit ${pip.code}${pip.timedOut ? ", timed out" : ""})`, pip.output || (pip.startError?.message ?? ""));
+    const uv = env.MCPM_INSTALLER === "pip" ? null : await findUv(env);
+    let installer: string;
+    if (uv) {
+      installer = `uv ${uv.version}`;
+      const mk = await runUv(uv, ["venv", "--quiet", "--python", basePython, dir], { cwd: root, env, timeoutMs: 180_000 });
+      if (mk.code !== 0) throw new InstallError(`uv venv failed (exit ${mk.code}): ${uvError(mk.stderr)}`, mk.stderr);
+      const inst = await runUv(uv, ["pip", "install", "--quiet", "--compile-bytecode", "--python", venv.python, "-r", req], { cwd: root, env, timeoutMs: 20 * 60_000 });
+      if (inst.code !== 0) {
+        await fs.rm(dir, { recursive: true, force: true });
+        throw new InstallError(`pip install failed (uv pip install, exit ${inst.code}): ${uvError(inst.stderr)}`, inst.stdout + inst.stderr);
+      }
+    } else {
+      installer = "pip";
+      const mk = await runProcess(basePython, ["-m", "venv", dir], { cwd: root, env, timeoutMs: 180_000 });
+      if (mk.code !== 0) throw new InstallError(`python -m venv failed (exit ${mk.code})`, mk.output || (mk.startError?.message ?? ""));
+      const pip = await runProcess(venv.python, ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-q", "-r", req], {
+        cwd: root,
+        env: { ...env, PIP_NO_INPUT: "1" },
+        timeoutMs: 20 * 60_000,
+      });
+      if (pip.code !== 0) {
+        await fs.rm(dir, { recursive: true, force: true });
+        throw new InstallError(`pip install failed (exit ${pip.code}${pip.timedOut ? ", timed out" : ""})`, pip.output || (pip.startError?.message ?? ""));
+      }
     }
-    await fs.writeFile(path.join(dir, ".complete"), new Date().toISOString() + "\n");
-    return { ...venv, cached: false };
+    await fs.copyFile(req, path.join(dir, "requirements.txt"));
+    await fs.rm(req, { force: true });
+    await fs.writeFile(complete, `${new Date().toISOString()}\n${installer}\n`);
+    return { ...venv, cached: false, installer };
   } finally {
     await fs.rm(lock, { recursive: true, force: true });
   }

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { CannotRunError, UserError } from "../kernel/errors.js";
+import { distinctTargetPythons } from "../monorepo/deploy-compat.js";
 import { collectServer, loadWorkspace, runAnalyzer, type Workspace } from "../check/index.js";
 import { findPython, NoPythonError } from "../kernel/python.js";
 import { readEnvFile, serverEnv } from "./env.js";
@@ -34,15 +35,41 @@ export interface VerifyOptions {
 }
 
 /** The interpreter that builds venvs (3.10+) and its `X.Y.Z`. */
-async function basePython(explicit: string | undefined, env: NodeJS.ProcessEnv): Promise<{ python: string; version: string }> {
+async function basePython(explicit: string | undefined, env: NodeJS.ProcessEnv): Promise<{ python: string; version: string; implementation: string }> {
   try {
     const found = await findPython({ interpreter: explicit, env, minimum: "3.10" });
-    return { python: found.path, version: found.version };
+    return { python: found.path, version: found.version, implementation: found.implementation };
   } catch (err) {
     if (!(err instanceof NoPythonError)) throw err;
     const tried = err.tried.map((t) => `${t.cmd} (${t.version ?? "not usable"})`);
     throw new CannotRunError(`verify creates venvs with Python 3.10+, but none was found (tried ${tried.join(", ")}); pass --interpreter PATH or set MCPM_PYTHON`);
   }
+}
+
+/** An interpreter verify builds venvs with: its path, `X.Y.Z` and `CPython 3.12.1`. */
+interface VerifyPython {
+  python: string;
+  version: string;
+  label: string;
+}
+
+/**
+ * The interpreters to verify on: `--interpreter` alone when given; in a monorepo with
+ * mcp-monorepo.yaml, each distinct Python its targets run (FastMCP Cloud 3.12, docker/k8s/mcpb the
+ * manifest's `python`), never another version (an error names the missing one and
+ * `uv python install`); without a manifest, the default interpreter.
+ */
+async function verifyPythons(ws: Workspace, explicit: string | undefined, env: NodeJS.ProcessEnv): Promise<VerifyPython[]> {
+  if (explicit || !ws.manifest) {
+    const base = await basePython(explicit, env);
+    return [{ python: base.python, version: base.version, label: `${base.implementation} ${base.version}` }];
+  }
+  const out: VerifyPython[] = [];
+  for (const version of distinctTargetPythons(ws.manifest.python, ws.manifest.targets)) {
+    const found = await findPython({ version, env });
+    out.push({ python: found.path, version: found.version, label: `${found.implementation} ${found.version}` });
+  }
+  return out;
 }
 
 /** Reads what each server installs and runs. */
@@ -92,16 +119,19 @@ export async function runVerify(opts: VerifyOptions): Promise<VerifyReport> {
     return { root, python: version, verdicts: [verdict], summary: { passed: verdict.ok ? 1 : 0, failed: verdict.ok ? 0 : 1 } };
   }
   const ws = await loadWorkspace(opts.start, opts.servers ?? []);
-  const base = await basePython(opts.python, opts.env);
-  const servers = await localServers(ws, base.python, envFile, opts.env);
-  const verdicts: Verdict[] = new Array(servers.length);
+  const pythons = await verifyPythons(ws, opts.python, opts.env);
+  const servers = await localServers(ws, pythons[0]!.python, envFile, opts.env);
+  // Each server on each distinct Python its targets run.
+  const runs = servers.flatMap((server) => pythons.map((py) => ({ server, py })));
+  const verdicts: Verdict[] = new Array(runs.length);
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < servers.length; i = next++) {
-      verdicts[i] = await verifyServer(servers[i]!, { basePython: base.python, pythonVersion: base.version, env: opts.env, startTimeoutS: opts.startTimeoutS, onStep: opts.onStep });
+    for (let i = next++; i < runs.length; i = next++) {
+      const { server, py } = runs[i]!;
+      verdicts[i] = { ...(await verifyServer(server, { basePython: py.python, pythonVersion: py.version, env: opts.env, startTimeoutS: opts.startTimeoutS, onStep: opts.onStep })), python: py.label };
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs ?? 1, servers.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs ?? 1, runs.length)) }, worker));
   const passed = verdicts.filter((v) => v.ok).length;
-  return { root: ws.root, python: base.version, verdicts, summary: { passed, failed: verdicts.length - passed } };
+  return { root: ws.root, python: pythons[0]!.version, pythons: pythons.map((p) => p.label), verdicts, summary: { passed, failed: verdicts.length - passed } };
 }

@@ -24,7 +24,7 @@ describe("add-server on a monorepo made by create", () => {
     expect(added.stdout).toContain("CREATE    ../server-billing-ops/src/server.py");
     expect(added.stdout).toContain("UPDATE    ../mcp-monorepo.yaml");
     expect(added.stdout).toContain('Added server "billing-ops" in ../server-billing-ops/: created 14 files, updated 4.');
-    expect(added.stdout).toContain("Next steps:\n  cd ../server-billing-ops\n  pip install -r requirements.txt -r requirements-dev.txt && python -m pytest -q");
+    expect(added.stdout).toContain("Next steps:\n  cd ../server-billing-ops\n  npx create-mcp-monorepo lock   # pin exact versions: uv.lock + requirements.txt (needs uv: https://docs.astral.sh/uv/)\n  uv sync && uv run pytest -q");
     expect(added.stdout).toContain("fastmcp run fastmcp.json --skip-env --transport http");
     expect(added.stdout).toContain("entrypoint server-billing-ops/src/server.py:mcp, requirements server-billing-ops/requirements.txt");
   });

@@ -170,8 +170,8 @@ describe("add-server --dry-run", () => {
     expect(lines.slice(1)).toEqual([
       "CREATE    server-billing/.env.example",
       "CREATE    server-billing/fastmcp.json",
+      "CREATE    server-billing/pyproject.toml",
       "CREATE    server-billing/pytest.ini",
-      "CREATE    server-billing/requirements-dev.txt",
       "CREATE    server-billing/requirements.txt",
       "CREATE    server-billing/src/asgi.py",
       "CREATE    server-billing/src/server.py",

@@ -62,14 +62,16 @@ beforeAll(async () => {
   const env = await fs.readFile(path.join(server, ".env.example"), "utf8");
   await fs.writeFile(path.join(server, ".env.example"), `# Required\n# Key of the ops API.\nOPS_API_KEY=\n\n${env}`);
 
-  const first = await runCli(["bundle", "ops", "--out", "out1", "--interpreter", basePython], { cwd: root, env: PIP_ENV });
+  // Without bytecode (--no-compile): this file proves what the source tree contributes; bytecode
+  // builds are proved in gate.test.ts.
+  const first = await runCli(["bundle", "ops", "--out", "out1", "--interpreter", basePython, "--no-compile"], { cwd: root, env: PIP_ENV });
   expect(first.code, first.stderr).toBe(0);
   stdout1 = first.stdout;
   bundleFile = path.join(root, "out1", `server-ops-0.1.0-linux-x86_64.mcpb`);
   sha = createHash("sha256").update(await fs.readFile(bundleFile)).digest("hex");
   // The second build runs the published shape: the esbuild bundle behind the bin shim (a CommonJS
   // library imported differently there broke `bundle` once while the in-process run passed).
-  await execFileP(process.execPath, [path.join(REPO_ROOT, "bin", "create-mcp-monorepo.js"), "bundle", "--out", "../out2", "--interpreter", basePython, "--platform", "linux-x86_64"], {
+  await execFileP(process.execPath, [path.join(REPO_ROOT, "bin", "create-mcp-monorepo.js"), "bundle", "--out", "../out2", "--interpreter", basePython, "--platform", "linux-x86_64", "--no-compile"], {
     cwd: path.join(root, "server-ops"),
     env: PIP_ENV,
     maxBuffer: 16 * 1024 * 1024,

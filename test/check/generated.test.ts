@@ -115,7 +115,7 @@ describe("create --python and check's python-version rule agree (seed 000)", () 
     await writeFile(manifestFile, (await readFile(manifestFile, "utf8")).replace('python: "3.12"', 'python: "3.13"'));
     for (const s of ["ops", "customer", "finance"]) {
       const file = path.join(dir, `server-${s}`, "fastmcp.json");
-      await writeFile(file, (await readFile(file, "utf8")).replace('">=3.12"', '">=3.13"'));
+      await writeFile(file, (await readFile(file, "utf8")).replace('"python": "3.12"', '"python": "3.13"'));
     }
     const cloud = await checkJson(dir, ["--target", "fastmcp-cloud"]);
     expect(cloud.code).toBe(1);

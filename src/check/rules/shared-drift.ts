@@ -3,6 +3,7 @@ import path from "node:path";
 import { requirementName, SHARED_BLOCK_BEGIN, SHARED_BLOCK_END } from "../../monorepo/requirements.js";
 import { listVendorableFiles, SHARED_DIR, VENDORED_DIR, vendorHash } from "../../monorepo/vendor.js";
 import { sharedBlockLines } from "../../monorepo/requirements-merge.js";
+import { sharedRequirementLines } from "../../monorepo/pyproject.js";
 import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
@@ -13,8 +14,8 @@ import type { Finding } from "../types.js";
  * its own copy in `src/shared/`, so a copy that differs from canonical `shared/` ships old or
  * hand-edited code. Compares every file (SHA-256, `src/monorepo/vendor.ts`): missing, different, or
  * extra. With `mcp-monorepo.lock.json` (what `sync` last wrote) it says whether a copy was
- * edited by hand or is just stale. Also checks the managed block of requirements.txt against
- * `shared/requirements.txt`.
+ * edited by hand or is just stale. Also checks the managed block of pyproject.toml's
+ * dependencies and of requirements.txt against `shared/requirements.txt`.
  */
 export const sharedDriftRule: Rule = async (server, ctx) => {
   const out: Finding[] = [];
@@ -69,11 +70,33 @@ export const sharedDriftRule: Rule = async (server, ctx) => {
     const detail = locked ? (locked.sha256 === have ? `; it was removed from ${SHARED_DIR}/ since the last \`sync\`` : "; it was edited by hand after being removed from shared/") : "; it was added by hand";
     out.push(finding("shared-drift", "error", server, file, null, `is not in ${SHARED_DIR}/${detail}`, `move it into ${SHARED_DIR}/${p} (or delete it), then ${sync}`));
   }
+  if (ctx.canonicalRequirements !== null && server.pyproject) {
+    const text = await fs.readFile(path.join(ctx.root, ...server.pyproject.split("/")), "utf8").catch(() => null);
+    const drift = text === null ? null : pyprojectDrift(text, ctx.canonicalRequirements);
+    if (drift) out.push(finding("shared-drift", "error", server, server.pyproject, drift.line, `the managed shared block of ${server.pyproject} differs from ${SHARED_DIR}/requirements.txt`, `${sync}, then \`npx create-mcp-monorepo lock\``));
+  }
   if (ctx.canonicalRequirements !== null && server.requirements) {
     out.push(...requirementsDrift(server.requirements.text, ctx.canonicalRequirements, (msg, line) => finding("shared-drift", "error", server, server.requirements!.rel, line, msg, sync)));
   }
   return out;
 };
+
+/** The managed block of a pyproject.toml's dependencies vs `shared/requirements.txt` (null: equal, or no block). */
+function pyprojectDrift(text: string, sharedText: string): { line: number } | null {
+  const lines = text.split(/\r?\n/);
+  const begin = lines.findIndex((l) => l.trim() === SHARED_BLOCK_BEGIN);
+  const end = lines.findIndex((l, i) => i > begin && l.trim() === SHARED_BLOCK_END);
+  if (begin < 0 || end < begin) return null;
+  const have = lines.slice(begin + 1, end).map((l) => {
+    const t = l.trim().replace(/,$/, "");
+    try {
+      return JSON.parse(t) as string;
+    } catch {
+      return t;
+    }
+  });
+  return have.filter(Boolean).join("\n") === sharedRequirementLines(sharedText).join("\n") ? null : { line: begin + 1 };
+}
 
 /** The managed block (or, without one, the presence of each shared requirement) vs `shared/requirements.txt`. */
 function requirementsDrift(text: string, sharedText: string, make: (msg: string, line: number | null) => Finding): Finding[] {
