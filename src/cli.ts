@@ -26,6 +26,7 @@
 // package but commander, or a src/ module is left out of the bundle.
 import { Command, CommanderError, Option } from "commander";
 import { registerAddServer } from "./commands/add-server.js";
+import { registerAffected } from "./commands/affected.js";
 import { registerBundle } from "./commands/bundle.js";
 import { registerAddTarget } from "./commands/add-target.js";
 import { registerCheck } from "./commands/check.js";
@@ -90,6 +91,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   registerBundle(program, ctx, state);
   registerVerify(program, ctx, state);
   registerTest(program, ctx, state);
+  registerAffected(program, ctx, state);
   // `help <command>`: commander adds it by itself only to programs without an action of their own.
   program.helpCommand("help [command]", "show help for a command");
   if (HOMEPAGE) program.addHelpText("afterAll", `\nDocs: ${HOMEPAGE}`);
