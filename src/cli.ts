@@ -31,6 +31,7 @@ import { registerBundle } from "./commands/bundle.js";
 import { registerAddTarget } from "./commands/add-target.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
+import { registerDev } from "./commands/dev.js";
 import { registerLock } from "./commands/lock.js";
 import { registerSync } from "./commands/sync.js";
 import { registerTest } from "./commands/test.js";
@@ -92,6 +93,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   registerVerify(program, ctx, state);
   registerTest(program, ctx, state);
   registerAffected(program, ctx, state);
+  registerDev(program, ctx, state);
   // `help <command>`: commander adds it by itself only to programs without an action of their own.
   program.helpCommand("help [command]", "show help for a command");
   if (HOMEPAGE) program.addHelpText("afterAll", `\nDocs: ${HOMEPAGE}`);

@@ -3,3 +3,5 @@
  * set and Python version) that `test` and `dev` build their servers' environments with.
  */
 export { ensureVenv, InstallError, type Venv } from "./venv.js";
+export { readEnvFile, serverEnv } from "./env.js";
+export { connect, type ListedTool, type Session } from "./mcp.js";
