@@ -103,14 +103,19 @@ describe("the bundle", () => {
     for (const cmd of [addServer, addTarget]) for (const pkg of ["ajv", "node-plop"]) expect(cmd).not.toContain(pkg);
   });
 
-  it("bundles the MCP TypeScript SDK (verify's client at run time), reached only from verify's action", () => {
+  it("bundles the MCP TypeScript SDK (verify's client at run time), reached only from verify's and dev's actions", () => {
     const withSdk = Object.keys(meta.outputs).filter((o) => o.endsWith(".js") && packagesIn(new Set([o])).has("@modelcontextprotocol/sdk"));
     expect(withSdk.length).toBeGreaterThan(0);
-    // Every output that reaches an SDK chunk, other than the SDK chunks themselves, is verify's action.
-    const importers = Object.entries(meta.outputs)
-      .filter(([o, info]) => !withSdk.includes(o) && info.imports.some((i) => withSdk.includes(i.path)))
-      .map(([o]) => o);
-    expect(importers).toEqual([output("verify-action")]);
+    // Every output that reaches an SDK chunk, other than the SDK chunks themselves, is verify's or
+    // dev's action, or a chunk (verify's MCP client module, which both use) that only they import.
+    const importersOf = (targets: string[]) =>
+      Object.entries(meta.outputs)
+        .filter(([o, info]) => !targets.includes(o) && info.imports.some((i) => targets.includes(i.path)))
+        .map(([o]) => o);
+    const actions = [output("verify-action"), output("dev-action")];
+    const importers = importersOf(withSdk);
+    expect(importers.length).toBeGreaterThan(0);
+    for (const o of importers.filter((x) => !actions.includes(x))) expect(importersOf([o]).every((x) => actions.includes(x)), o).toBe(true);
   });
 
   it("the CLI's zod is zod/mini, and the MCP SDK's full zod is a copy of its own, reached only from verify", () => {
