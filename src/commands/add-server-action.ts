@@ -60,7 +60,7 @@ export const addServerAction: CommandAction<{ name?: string; options: AddServerF
   if (!result.dryRun) {
     const { lockAfterWrite } = await import("../lock/index.js");
     spin?.message("Locking dependencies with uv");
-    const lock = await lockAfterWrite(result.root, result.manifest, [result.server.name], { skip: flags.lock === false || ctx.env.MCPM_NO_LOCK === "1", env: ctx.env });
+    const lock = await lockAfterWrite(result.root, [result.server.name], { skip: flags.lock === false || ctx.env.MCPM_NO_LOCK === "1", env: ctx.env });
     locked = lock.locked.length === 1;
     if (lock.note) result.warnings.push(lock.note);
   }

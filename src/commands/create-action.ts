@@ -164,7 +164,7 @@ export const createAction: CommandAction<{ dir?: string; options: CreateFlags; c
   const afterWrite = async (root: string, manifest: Manifest): Promise<string[]> => {
     const { lockAfterWrite } = await import("../lock/index.js");
     spin?.message("Locking dependencies with uv");
-    const r = await lockAfterWrite(root, manifest, manifest.servers.map((s) => s.name), { skip: flags.lock === false || ctx.env.MCPM_NO_LOCK === "1", env: ctx.env });
+    const r = await lockAfterWrite(root, manifest.servers.map((s) => s.name), { skip: flags.lock === false || ctx.env.MCPM_NO_LOCK === "1", env: ctx.env });
     locked = r.locked.length === manifest.servers.length;
     return r.note ? [r.note] : [];
   };

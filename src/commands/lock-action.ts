@@ -3,9 +3,8 @@ import pc from "picocolors";
 import type { CommandAction } from "./types.js";
 import { useColor, writeLine } from "../kernel/context.js";
 import { UserError } from "../kernel/errors.js";
-import { acquireBusy } from "../monorepo/busy.js";
-import { loadManifestFrom } from "../monorepo/manifest.js";
-import { lockMonorepo, type ServerLockResult } from "../lock/index.js";
+import { openMonorepo } from "../monorepo/monorepo.js";
+import { lockAndWrite, lockMonorepo, type ServerLockResult } from "../lock/index.js";
 
 // The body of `lock`, loaded by src/commands/lock.ts only when it runs.
 
@@ -36,14 +35,13 @@ export const lockAction: CommandAction<{ names: string[]; options: LockCliOption
   if (opts.check && opts.dryRun) throw new UserError("--check and --dry-run cannot be used together (--check already writes nothing)");
   if (opts.check && (opts.upgrade || opts.upgradePackage?.length)) throw new UserError("--check cannot be used with --upgrade or --upgrade-package (--check never re-resolves)");
   const start = opts.cwd ? path.resolve(ctx.cwd, opts.cwd) : ctx.cwd;
-  const loaded = await loadManifestFrom(start);
   const mode = opts.check ? "check" : opts.dryRun ? "dry-run" : "lock";
-  const release = mode === "lock" ? await acquireBusy(loaded.root, "lock") : null;
+  const locking = { only: names, upgrade: opts.upgrade, upgradePackages: opts.upgradePackage, interpreter: opts.interpreter, env: ctx.env };
   let result;
-  try {
-    result = await lockMonorepo({ root: loaded.root, manifest: loaded.manifest, only: names, mode, upgrade: opts.upgrade, upgradePackages: opts.upgradePackage, interpreter: opts.interpreter, env: ctx.env });
-  } finally {
-    await release?.();
+  if (mode === "lock") result = await lockAndWrite({ start, ...locking });
+  else {
+    const repo = await openMonorepo(start);
+    result = await lockMonorepo({ root: repo.root, manifest: repo.manifest, mode, ...locking });
   }
   const failed = result.servers.filter((s) => s.status === "failed" || (mode === "check" && s.status === "stale"));
   const code = failed.length ? 1 : 0;

@@ -5,6 +5,8 @@ import type { Manifest } from "../monorepo/manifest.js";
 import { findPython, type FoundPython } from "../kernel/python.js";
 import { exportLock, lockIsCurrent, lockServer, type ServerLockResult } from "./lock.js";
 import { findUv, type Uv } from "./uv.js";
+import { diffAgainstDisk, type DesiredFile, type FileChange } from "../monorepo/changes.js";
+import { runWrite } from "../monorepo/transaction.js";
 
 /**
  * The `lock` feature: every selected server's uv.lock re-resolved for the Python its targets
@@ -42,7 +44,8 @@ export function lockPythonVersion(manifest: Manifest): string {
 }
 
 /**
- * Locks (or checks) the selected servers, one after another.
+ * Locks (or checks) the selected servers, one after another. Writes nothing: in `lock` mode each
+ * server's new texts are in its `writes` ({@link lockAndWrite} commits them).
  *
  * @throws UserError (exit 2) when uv is not installed, the target's Python is not found, or a
  *   name is not a server of the manifest.
@@ -63,6 +66,40 @@ export async function lockMonorepo(o: LockMonorepoOptions): Promise<LockMonorepo
   return { uv, python, servers };
 }
 
+/** Options of {@link lockAndWrite}. */
+export interface LockAndWriteOptions {
+  /** Folder to find the monorepo from. */
+  start: string;
+  only?: readonly string[];
+  upgrade?: boolean;
+  upgradePackages?: readonly string[];
+  interpreter?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * `lock` as a write: under the monorepo's write transaction (busy marker, manifest read after
+ * it, journaled apply, refusal of paths that leave the monorepo), locks the selected servers
+ * on scratch copies and commits every changed uv.lock and requirements.txt as one transaction.
+ *
+ * @throws CannotRunError (exit 2) as {@link lockMonorepo}; UserError when another command holds
+ *   the marker or a write fails (rolled back).
+ */
+export async function lockAndWrite(o: LockAndWriteOptions): Promise<LockMonorepoResult> {
+  const done = await runWrite<{ result: LockMonorepoResult; changes: FileChange[] }>({
+    command: "lock",
+    start: o.start,
+    plan: async (repo) => {
+      const result = await lockMonorepo({ root: repo.root, manifest: repo.manifest, only: o.only, mode: "lock", upgrade: o.upgrade, upgradePackages: o.upgradePackages, interpreter: o.interpreter, env: o.env });
+      const desired = new Map<string, DesiredFile>();
+      for (const s of result.servers) for (const [name, text] of Object.entries(s.writes ?? {})) desired.set(`${s.folder}/${name}`, { content: text! });
+      return { result, changes: await diffAgainstDisk(repo.root, desired) };
+    },
+    changes: (plan) => plan.changes,
+  });
+  return done.plan.result;
+}
+
 /** What `create` and `add-server` did about locking the servers they wrote. */
 export interface LockAfterWrite {
   /** Servers now locked. */
@@ -78,7 +115,7 @@ export interface LockAfterWrite {
  * otherwise leaves the unlocked files (pyproject.toml, unpinned requirements.txt) and says to
  * run `lock`. `skip` (create's and add-server's `--no-lock`, or `MCPM_NO_LOCK=1`) never runs uv.
  */
-export async function lockAfterWrite(root: string, manifest: Manifest, names: readonly string[], opts: { skip?: boolean; interpreter?: string; env?: NodeJS.ProcessEnv } = {}): Promise<LockAfterWrite> {
+export async function lockAfterWrite(root: string, names: readonly string[], opts: { skip?: boolean; interpreter?: string; env?: NodeJS.ProcessEnv } = {}): Promise<LockAfterWrite> {
   const env = opts.env ?? process.env;
   const later = "run `npx create-mcp-monorepo lock` to pin exact versions (uv.lock) and export requirements.txt";
   if (opts.skip) return { locked: [], note: null, python: null };
@@ -86,7 +123,7 @@ export async function lockAfterWrite(root: string, manifest: Manifest, names: re
   if (!(await findUv(env))) return { locked: [], note: null, python: null };
   let result: LockMonorepoResult;
   try {
-    result = await lockMonorepo({ root, manifest, only: names, mode: "lock", interpreter: opts.interpreter, env });
+    result = await lockAndWrite({ start: root, only: names, interpreter: opts.interpreter, env });
   } catch (err) {
     return { locked: [], note: `servers not locked: ${(err as Error).message}; ${later}`, python: null };
   }

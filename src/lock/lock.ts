@@ -1,4 +1,5 @@
 import * as fs from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { exportedHeader, PYPROJECT, UV_LOCK } from "../monorepo/pyproject.js";
 import type { FoundPython } from "../kernel/python.js";
@@ -35,6 +36,12 @@ export interface ServerLockResult {
   /** Packages pinned in requirements.txt (after the run). */
   packages: number | null;
   message?: string;
+  /**
+   * `lock` mode: the new texts of the files that change, by name in the server folder
+   * (`uv.lock`, `requirements.txt`). The caller writes them through the monorepo's write
+   * transaction; nothing in the server folder is written here.
+   */
+  writes?: Partial<Record<"uv.lock" | "requirements.txt", string>>;
 }
 
 /** How {@link lockServer} runs. */
@@ -57,13 +64,6 @@ async function readOrNull(file: string): Promise<string | null> {
     if (e.code === "ENOENT") return null;
     throw e;
   });
-}
-
-/** Writes a file by renaming a complete temporary file over it. */
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  await fs.writeFile(tmp, text, { mode: 0o644 });
-  await fs.rename(tmp, file);
 }
 
 /** Counts the pinned requirement lines of an export. */
@@ -92,8 +92,8 @@ export async function lockIsCurrent(uv: Uv, dir: string, python: FoundPython, en
 /**
  * Locks (or checks) one server.
  *
- * `lock`: `uv lock -p PYTHON [--upgrade] [--upgrade-package P]...` then the export into
- * requirements.txt (written only when it changes). `check`/`dry-run`: `uv lock --check` and
+ * `lock`: `uv lock -p PYTHON [--upgrade] [--upgrade-package P]...` then the export, both on a
+ * scratch copy of pyproject.toml and uv.lock; the texts that change come back in `writes`. `check`/`dry-run`: `uv lock --check` and
  * the export compared with requirements.txt; nothing is written.
  */
 export async function lockServer(o: LockServerOptions): Promise<ServerLockResult> {
@@ -119,15 +119,28 @@ export async function lockServer(o: LockServerOptions): Promise<ServerLockResult
     return { ...base, status: "up-to-date", lockChanged: false, exportChanged: false, packages: pins };
   }
 
-  const args = ["lock", "-p", o.python.path];
-  if (o.upgrade) args.push("--upgrade");
-  for (const p of o.upgradePackages ?? []) args.push("--upgrade-package", p);
-  const r = await runUv(o.uv, args, { cwd: o.dir, env: o.env });
-  if (r.code !== 0) return { ...base, status: "failed", lockChanged: false, exportChanged: false, packages: null, message: `uv lock failed: ${uvError(r.stderr)}` };
-  const lockChanged = (await readOrNull(lockFile)) !== lockBefore;
-  const exp = await exportLock(o.uv, o.dir, o.folder, o.env);
-  if ("error" in exp) return { ...base, status: "failed", lockChanged, exportChanged: false, packages: null, message: exp.error };
-  const exportChanged = exp.text !== reqBefore;
-  if (exportChanged) await writeAtomic(reqFile, exp.text);
-  return { ...base, status: lockChanged || exportChanged ? "locked" : "up-to-date", lockChanged, exportChanged, packages: countPins(exp.text) };
+  // uv writes uv.lock where it runs: it runs on a scratch copy of the project files (a
+  // `package = false` project resolves from pyproject.toml alone; the lock names no local path),
+  // and the caller commits the new texts with every other write of the monorepo.
+  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), "mcpm-lock-"));
+  try {
+    await fs.writeFile(path.join(scratch, PYPROJECT), pyproject);
+    if (lockBefore !== null) await fs.writeFile(path.join(scratch, UV_LOCK), lockBefore);
+    const args = ["lock", "-p", o.python.path];
+    if (o.upgrade) args.push("--upgrade");
+    for (const p of o.upgradePackages ?? []) args.push("--upgrade-package", p);
+    const r = await runUv(o.uv, args, { cwd: scratch, env: o.env });
+    if (r.code !== 0) return { ...base, status: "failed", lockChanged: false, exportChanged: false, packages: null, message: `uv lock failed: ${uvError(r.stderr)}` };
+    const lockAfter = await fs.readFile(path.join(scratch, UV_LOCK), "utf8");
+    const lockChanged = lockAfter !== lockBefore;
+    const exp = await exportLock(o.uv, scratch, o.folder, o.env);
+    if ("error" in exp) return { ...base, status: "failed", lockChanged, exportChanged: false, packages: null, message: exp.error };
+    const exportChanged = exp.text !== reqBefore;
+    const writes: ServerLockResult["writes"] = {};
+    if (lockChanged) writes[UV_LOCK as "uv.lock"] = lockAfter;
+    if (exportChanged) writes["requirements.txt"] = exp.text;
+    return { ...base, status: lockChanged || exportChanged ? "locked" : "up-to-date", lockChanged, exportChanged, packages: countPins(exp.text), writes };
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true });
+  }
 }

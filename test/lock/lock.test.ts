@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { parse as parseToml } from "smol-toml";
@@ -150,5 +150,35 @@ describe("create and add-server lock what they write", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain("npx create-mcp-monorepo lock   # pin exact versions: uv.lock + requirements.txt (needs uv: https://docs.astral.sh/uv/)");
     expect((await readFile(path.join(dir, "server-ops", "requirements.txt"), "utf8"))).toContain("fastmcp>=4.0,<5");
+  }, SLOW);
+});
+
+describe("lock writes through the monorepo's write transaction", () => {
+  // uv runs on a scratch copy; the new uv.lock and requirements.txt are committed like every other
+  // write: a server folder that is a link out of the monorepo is refused, and nothing lands there.
+  it("refuses a server folder linked out of the monorepo, naming it, and writes nothing there", async () => {
+    const dir = path.join(await tempDir(), "linked");
+    const made = await cli(["create", dir, "--server", "ops", "--no-git", "--yes", "--no-lock"].slice(1));
+    expect(made.code, made.stderr).toBe(0);
+    const outside = path.join(await tempDir(), "elsewhere");
+    await mkdir(path.dirname(outside), { recursive: true });
+    await rename(path.join(dir, "server-ops"), outside);
+    await symlink(outside, path.join(dir, "server-ops"));
+    const r = await cli(["lock", "--cwd", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: .*server-ops.*outside/m);
+    await expect(stat(path.join(outside, "uv.lock"))).rejects.toThrow();
+  }, SLOW);
+
+  it("refuses while another command holds the busy marker", async () => {
+    const dir = path.join(await tempDir(), "busy");
+    const made = await cli(["create", dir, "--server", "ops", "--no-git", "--yes", "--no-lock"].slice(1));
+    expect(made.code, made.stderr).toBe(0);
+    // a live holder: this test process's parent (the vitest worker's pid is skipped as "self")
+    await writeFile(path.join(dir, ".mcp-monorepo.busy"), JSON.stringify({ pid: process.ppid, command: "sync" }) + "\n");
+    const r = await cli(["lock", "--cwd", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: sync \(pid \d+\) is changing this monorepo/m);
+    await expect(stat(path.join(dir, "server-ops", "uv.lock"))).rejects.toThrow();
   }, SLOW);
 });
