@@ -7,7 +7,8 @@ import { findPython } from "../kernel/python.js";
 import { serverPorts } from "../monorepo/manifest.js";
 import { openMonorepo } from "../monorepo/monorepo.js";
 import { lockPythonVersion } from "../lock/index.js";
-import { connect, ensureVenv, readEnvFile, serverEnv, type Venv } from "../verify/index.js";
+import { ensureVenv, readEnvFile, serverEnv, type Venv } from "../verify/index.js";
+import { listToolNames } from "./probe.js";
 import { PACKAGE_ROOT } from "../version.js";
 
 /** The gateway script (FastMCP proxies mounted under each server's name). */
@@ -61,12 +62,7 @@ async function whenListed(url: string, alive: () => boolean): Promise<string[] |
   for (;;) {
     if (!alive()) return null;
     try {
-      const session = await connect(url, 5_000);
-      try {
-        return (await session.listTools()).value.map((t) => t.name);
-      } finally {
-        await session.close().catch(() => undefined);
-      }
+      return await listToolNames(url, 5_000);
     } catch {
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -4,4 +4,3 @@
  */
 export { ensureVenv, InstallError, type Venv } from "./venv.js";
 export { readEnvFile, serverEnv } from "./env.js";
-export { connect, type ListedTool, type Session } from "./mcp.js";
