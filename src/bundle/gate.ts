@@ -53,7 +53,7 @@ export async function loadGate(opts: { pythonExe: string; root: string; entry: B
   if (r.startError) throw new UserError(`cannot run ${opts.pythonExe} for the bundle's load check (${r.startError.code})`);
   const line = r.stdout.split(/\r?\n/).reverse().find((l) => l.startsWith("MCPM-GATE "));
   const refuse = (what: string, rule: string) =>
-    new UserError(`${folder}: the bundle does not load on Python ${opts.python} (${entry.file}:${entry.object} imported from the bundle alone): ${what}; see \`mcp-monorepo check --explain ${rule}\`; no bundle written (--no-verify skips this check)`);
+    new UserError(`${folder}: the bundle does not load on Python ${opts.python} (${entry.file}:${entry.object} imported from the bundle alone): ${what}; see \`npx create-mcp-monorepo check --explain ${rule}\`; no bundle written (--no-verify skips this check)`);
   if (!line) {
     const last = (lastLine(r.stderr) || `exit ${r.code ?? r.signal}`).slice(0, 300);
     throw refuse(r.timedOut ? "the import did not finish in 120 s (does the module start a server at import?)" : last, "import-crash");

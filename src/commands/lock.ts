@@ -29,7 +29,7 @@ export function registerLock(program: Command, ctx: Context, state: RunState): v
       "after",
       [
         "",
-        "Adding a dependency: `uv add NAME` in the server's folder, then `mcp-monorepo lock`.",
+        "Adding a dependency: `uv add NAME` in the server's folder, then `npx create-mcp-monorepo lock`.",
         "requirements.txt (what FastMCP Cloud, the Dockerfile and bundle install) is exported from",
         "uv.lock with exact pins and no dev group; never edit it by hand.",
         "",

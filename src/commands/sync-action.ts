@@ -104,13 +104,13 @@ async function relockAfterSync(ctx: Context, repo: Monorepo, plan: SyncPlan, pla
   if (!need.length) return { lines: [], relocked: [], needsLock: [] };
   const folders = need.map((s) => s.folder).join(", ");
   if (planOnly) {
-    return { lines: [`note: ${folders} then need${need.length === 1 ? "s" : ""} \`mcp-monorepo lock\` (their shared requirements change; sync runs it when uv is installed)`], relocked: [], needsLock: need.map((s) => s.name) };
+    return { lines: [`note: ${folders} then need${need.length === 1 ? "s" : ""} \`npx create-mcp-monorepo lock\` (their shared requirements change; sync runs it when uv is installed)`], relocked: [], needsLock: need.map((s) => s.name) };
   }
   const { lockAfterWrite } = await import("../lock/index.js");
   const r = await lockAfterWrite(repo.root, need.map((s) => s.name), { env: ctx.env });
   const lines = r.locked.map((name) => `LOCKED    ${need.find((s) => s.name === name)!.folder}/uv.lock, requirements.txt  (re-locked on ${r.python})`);
   if (r.note) lines.push(`note: ${r.note}`);
-  else if (!r.locked.length) lines.push(`note: run \`mcp-monorepo lock\` for ${folders} (their shared requirements changed)`);
+  else if (!r.locked.length) lines.push(`note: run \`npx create-mcp-monorepo lock\` for ${folders} (their shared requirements changed)`);
   return { lines, relocked: r.locked, needsLock: need.map((s) => s.name).filter((n) => !r.locked.includes(n)) };
 }
 

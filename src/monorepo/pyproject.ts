@@ -20,7 +20,7 @@ export const UV_LOCK = "uv.lock";
 export const DEV_REQUIREMENTS = ["pytest>=8"];
 
 /** First line of a requirements.txt exported from uv.lock: the marker `check` and `sync` read. */
-export const EXPORTED_HEADER = "# GENERATED from uv.lock by `mcp-monorepo lock` (npx create-mcp-monorepo lock): do not edit.";
+export const EXPORTED_HEADER = "# GENERATED from uv.lock by `npx create-mcp-monorepo lock`: do not edit.";
 
 /** The comment lines of an exported requirements.txt, before uv's own output. */
 export function exportedHeader(folder: string): string[] {

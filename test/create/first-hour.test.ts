@@ -72,7 +72,7 @@ describe("next steps and the generated README", () => {
     for (const rel of tree.filter((f) => !f.endsWith("/") && !f.includes(".git/"))) {
       const text = await readFile(path.join(parent, "steps", rel), "utf8").catch(() => "");
       // The managed-block marker lines are matched byte for byte by sync in existing monorepos: kept as they are.
-      const printed = text.split("\n").filter((l) => !/^# (>>>|<<<) shared /.test(l)).join("\n");
+      const printed = text.split("\n").filter((l) => !/^\s*# (>>>|<<<) shared /.test(l)).join("\n");
       expect(printed.replace(/(npx |npm )create-mcp-monorepo/g, "").match(/`mcp-monorepo [a-z]/g), rel).toBeNull();
     }
     expect(r.stdout.replace(/npx create-mcp-monorepo/g, "")).not.toMatch(/\bmcp-monorepo [a-z-]+/);

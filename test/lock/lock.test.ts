@@ -41,7 +41,7 @@ describe("lock", () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^LOCKED\s+server-ops \(\d+ pinned\): uv\.lock, requirements\.txt$/m);
     const req = await readFile(path.join(root, "server-ops", "requirements.txt"), "utf8");
-    expect(req.split("\n")[0]).toBe("# GENERATED from uv.lock by `mcp-monorepo lock` (npx create-mcp-monorepo lock): do not edit.");
+    expect(req.split("\n")[0]).toBe("# GENERATED from uv.lock by `npx create-mcp-monorepo lock`: do not edit.");
     const pins = req.split("\n").filter((l) => /^[a-z0-9]/i.test(l));
     expect(pins.length).toBeGreaterThan(20);
     for (const p of pins) expect(p).toMatch(/^[A-Za-z0-9._-]+(\[[^\]]*\])?==[^\s]+( ; .*)?$/);
@@ -101,7 +101,7 @@ describe("lock", () => {
     const shared = path.join(root, "shared", "requirements.txt");
     await writeFile(shared, (await readFile(shared, "utf8")) + "tenacity>=8\n");
     const dry = await cli(["sync", "--dry-run", "--cwd", root]);
-    expect(dry.stdout).toContain("note: server-ops, server-finance then need `mcp-monorepo lock`");
+    expect(dry.stdout).toContain("note: server-ops, server-finance then need `npx create-mcp-monorepo lock`");
     const r = await cli(["sync", "--cwd", root]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^LOCKED\s+server-ops\/uv\.lock, requirements\.txt\s+\(re-locked on CPython 3\.12\.\d+\)$/m);

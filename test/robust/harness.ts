@@ -179,11 +179,12 @@ export function looksLikeCrash(text: string): boolean {
   return /unexpected error|\n\s+at \S.*:\d+:\d+|^\s+at \S.*:\d+:\d+|Traceback \(most recent call last\)|TypeError|ReferenceError|RangeError|ERR_[A-Z_]+/m.test(text);
 }
 
-/** stderr is exactly one line starting with `error: `. */
+/** stderr is exactly one line starting with `error: ` (after any one-line `warning: `s said on the way). */
 export function isOneErrorLine(stderr: string): boolean {
-  // One `error:` line, optionally followed by the code frame of a broken manifest (issue 13
-  // item 7): lines of the form `  27 |`, `> 28 | text`, `     | ^`, each indented or marked.
-  return /^error: [^\n]*\n(?:(?:>| ) *\d* \|[^\n]*\n)*$/.test(stderr);
+  // One `error:` line, optionally followed by the code frame of a broken manifest: lines of the
+  // form `  27 |`, `> 28 | text`, `     | ^`, each indented or marked. Warnings the command said
+  // before it refused (bundle: "the load check is skipped", a secret file left out) are one line each.
+  return /^(?:warning: [^\n]*\n)*error: [^\n]*\n(?:(?:>| ) *\d* \|[^\n]*\n)*$/.test(stderr);
 }
 
 /** A problem found in a tree: what kind and where. */

@@ -60,7 +60,7 @@ async function runCase(spec: AnySpec, c: unknown, tally: Tally, deferred: Array<
   const outside = changed.filter((p) => !prep.writable.some((w) => isInside(path.join(box.root, p), w)));
   if (outside.length) fail(tally, "write-outside-target", `changed outside ${prep.writable.join(", ") || "(nothing writable)"}: ${outside.slice(0, 5).join(", ")}`, input);
   if (looksLikeCrash(out.stderr) || out.stdout.includes("unexpected error")) fail(tally, "stack-trace", out.stderr.slice(0, 400), input);
-  if ([spec.refusalCode].flat().includes(out.code ?? -1) && out.stderr.startsWith("error:")) {
+  if ([spec.refusalCode].flat().includes(out.code ?? -1) && /^(?:warning: [^\n]*\n)*error:/.test(out.stderr)) {
     tally.refused++;
     if (process.env.MCPM_ROBUST_DEBUG) console.log(`refused: ${out.stderr.slice(0, 160).trim()}`);
     if (!isOneErrorLine(out.stderr)) fail(tally, "unclear-error", `refusal is not one line: ${JSON.stringify(out.stderr.slice(0, 300))}`, input);
