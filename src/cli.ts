@@ -26,6 +26,7 @@
 // package but commander, or a src/ module is left out of the bundle.
 import { Command, CommanderError, Option } from "commander";
 import { registerAddServer } from "./commands/add-server.js";
+import { registerAffected } from "./commands/affected.js";
 import { registerBundle } from "./commands/bundle.js";
 import { registerAddTarget } from "./commands/add-target.js";
 import { registerCheck } from "./commands/check.js";
@@ -34,8 +35,10 @@ import { registerList } from "./commands/list.js";
 import { registerRemoveServer } from "./commands/remove-server.js";
 import { registerRemoveTarget } from "./commands/remove-target.js";
 import { registerRenameServer } from "./commands/rename-server.js";
+import { registerDev } from "./commands/dev.js";
 import { registerLock } from "./commands/lock.js";
 import { registerSync } from "./commands/sync.js";
+import { registerTest } from "./commands/test.js";
 import type { RunState } from "./commands/types.js";
 import { errorJson, suggestOwnOptions, UnknownOptionError, unknownOptionLine, usageLine, wantsJson } from "./commands/usage-errors.js";
 import { registerVerify } from "./commands/verify.js";
@@ -98,6 +101,9 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   registerRemoveServer(program, ctx, state);
   registerRemoveTarget(program, ctx, state);
   registerRenameServer(program, ctx, state);
+  registerTest(program, ctx, state);
+  registerAffected(program, ctx, state);
+  registerDev(program, ctx, state);
   // `help <command>`: commander adds it by itself only to programs without an action of their own.
   program.helpCommand("help [command]", "show help for a command");
   if (HOMEPAGE) program.addHelpText("afterAll", `\nDocs: ${HOMEPAGE}`);

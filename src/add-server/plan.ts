@@ -7,6 +7,7 @@ import { planTargetArtefacts } from "../add-target/index.js";
 import { readTextOrNull } from "../kernel/fs.js";
 import { diffAgainstDisk, type DesiredFile, type FileChange } from "../monorepo/changes.js";
 import { serverData, serverFiles } from "../scaffold/server-files.js";
+import { planRootTargetFiles } from "../scaffold/root-targets.js";
 import { readCanonicalShared, SHARED_DIR } from "../monorepo/vendor.js";
 import { SHARED_REQUIREMENTS } from "../monorepo/requirements.js";
 import { checkSharedRequirements } from "../monorepo/requirements-merge.js";
@@ -94,6 +95,10 @@ export async function planAddServerIn(original: LoadedManifest, name: string, de
     rootChanges.push(...(await diffAgainstDisk(root, new Map<string, DesiredFile>([[rel, { content: text, mode: await keepMode(root, rel) }]]))));
   }
   if (updates.readmeCreated) notes.push("README.md did not exist; it is created with just the Deployment table");
+  // compose.yaml and kustomization.yaml list every server: the new one joins them.
+  const rootTargets = await planRootTargetFiles(root, loaded.manifest, manifest);
+  rootChanges.unshift(...rootTargets.changes);
+  notes.push(...rootTargets.warnings);
   return {
     root,
     server: entry,

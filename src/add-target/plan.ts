@@ -11,6 +11,7 @@ import { README_FILE, updateReadme } from "../scaffold/readme.js";
 import { addTargetsToManifestText, sortTargets } from "../monorepo/manifest-targets.js";
 import { byCodeUnit } from "../kernel/compare.js";
 import { addedTargetsProblem } from "../monorepo/deploy-compat.js";
+import { planRootTargetFiles } from "../scaffold/root-targets.js";
 
 /** Validated options of the `add-target` core (zod). */
 export const addTargetOptionsSchema = z.object({
@@ -130,10 +131,12 @@ export async function planAddTargetIn(loaded: LoadedManifest, requested: readonl
   const refused = addedTargetsProblem(loaded.manifest.python, added, "add-target");
   if (refused) throw new UserError(refused);
   const missing = alreadyListed.length > 0 ? await planTargetArtefacts(loaded, alreadyListed, "add-target", { onlyMissing: true }) : { changes: [], warnings: [] };
-  if (added.length === 0 && missing.changes.length === 0) {
+  // compose.yaml and kustomization.yaml of the listed targets, restored when missing.
+  const listedRoot = alreadyListed.length > 0 ? await planRootTargetFiles(root, null, loaded.manifest, alreadyListed) : { changes: [], warnings: [] };
+  if (added.length === 0 && missing.changes.length === 0 && listedRoot.changes.length === 0) {
     // Asking for what is already there is answered, not refused: the monorepo is as requested.
     const upToDate = `${alreadyListed.join(", ")} ${alreadyListed.length === 1 ? "is" : "are"} already listed in ${MANIFEST_FILE} (targets: ${loaded.manifest.targets.join(", ")}) and every server has its files; nothing to add`;
-    return { root, added: [], alreadyListed, manifest: loaded.manifest, changes: [], readmeAppended: false, warnings: [], upToDate };
+    return { root, added: [], alreadyListed, manifest: loaded.manifest, changes: [], readmeAppended: false, warnings: listedRoot.warnings, upToDate };
   }
   const fresh = added.length > 0 ? await planTargetArtefacts(loaded, added, "add-target") : { changes: [], warnings: [] };
   const artefacts = [...missing.changes, ...fresh.changes].sort((a, b) => byCodeUnit(a.path, b.path));
@@ -149,6 +152,11 @@ export async function planAddTargetIn(loaded: LoadedManifest, requested: readonl
     rootChanges.push(...(await diffAgainstDisk(root, new Map<string, DesiredFile>([[README_FILE, { content: updated.text }]]))));
     rootChanges.push(...(await diffAgainstDisk(root, new Map<string, DesiredFile>([[MANIFEST_FILE, { content: manifestText }]]))));
   }
+  // compose.yaml and kustomization.yaml of the new targets; one the user already has is left as
+  // it is, with a warning.
+  const rootTargets = added.length > 0 ? await planRootTargetFiles(root, null, manifest, added) : { changes: [], warnings: [] };
+  rootChanges.unshift(...listedRoot.changes, ...rootTargets.changes);
+  warnings.push(...listedRoot.warnings, ...rootTargets.warnings);
   const notes = alreadyListed.map((t) => `${t} is already listed in ${MANIFEST_FILE}: only its missing files are written, existing ones are left as they are`);
   if (readme.created) notes.push(`${README_FILE} did not exist; it is created with just the Deployment table`);
   for (const t of added) if (TARGET_SPECS[t].artefacts.length === 0) notes.push(`${t} needs no files in the server folders`);

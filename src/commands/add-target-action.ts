@@ -44,6 +44,7 @@ export const addTargetAction: CommandAction<{ targets: string[]; options: AddTar
     return 0;
   }
   if (result.upToDate) {
+    for (const w of result.warnings) writeLine(ctx.stderr, `warning: ${w}`);
     writeLine(ctx.stdout, `${result.upToDate} (nothing was written).`);
     return 0;
   }

@@ -47,6 +47,7 @@ export const removeServerAction: CommandAction<{ names: string[]; options: Remov
       folders: r.folders,
       changes: r.changes.filter((c) => c.kind !== "unchanged").map((c) => ({ path: c.path, kind: c.kind, ...(c.dir ? { folder: true } : {}) })),
       mentions: r.mentions,
+      warnings: r.warnings,
       dirty: r.dirty,
     }, null, 2));
     return 0;
@@ -54,6 +55,7 @@ export const removeServerAction: CommandAction<{ names: string[]; options: Remov
   const names2 = r.servers.map((s) => s.name).join(", ");
   writeLine(ctx.stdout, r.dryRun ? `Dry run: remove-server ${names2} would change (nothing written):` : `Removed ${names2}:`);
   for (const line of planLines(r, color)) writeLine(ctx.stdout, line);
+  for (const w of r.warnings) writeLine(ctx.stderr, `warning: ${w}`);
   if (r.mentions.length > 0) {
     writeLine(ctx.stderr, "note: still named in files remove-server does not edit (remove these lines yourself):");
     for (const m of r.mentions) writeLine(ctx.stderr, `  ${m.file}:${m.line}: ${m.text}`);

@@ -30,6 +30,7 @@ export const renameServerAction: CommandAction<{ from: string; to: string; optio
       changes: r.changes.filter((c) => c.kind !== "unchanged").map((c) => ({ path: c.path, kind: c.kind, ...(c.dir ? { folder: true } : {}) })),
       notRenamed: r.leftovers,
       dropped: r.dropped,
+      warnings: r.warnings,
       dirty: r.dirty,
     }, null, 2));
     return 0;
@@ -42,6 +43,7 @@ export const renameServerAction: CommandAction<{ from: string; to: string; optio
   const rest = r.changes.filter((c) => !(r.moved && c.kind === "create" && c.path.startsWith(`${r.to.folder}/`)) && !(c.kind === "delete" && c.dir));
   for (const line of formatPlan(rest, { color })) writeLine(ctx.stdout, line);
   if (r.staged) writeLine(ctx.stdout, "The move is staged in git (as git mv stages it).");
+  for (const w of r.warnings) writeLine(ctx.stderr, `warning: ${w}`);
   for (const d of r.dropped) writeLine(ctx.stderr, `note: ${d}/ was not moved (an environment or cache: rebuild it in ${r.to.folder}/)`);
   if (r.leftovers.length > 0) {
     writeLine(ctx.stderr, `note: ${r.leftovers.length} line${r.leftovers.length === 1 ? "" : "s"} still name${r.leftovers.length === 1 ? "s" : ""} "${r.from.name}" (not renamed: your text or code; change them if they mean the server):`);

@@ -1,4 +1,4 @@
-import { UserError } from "../kernel/errors.js";
+import { CannotRunError, UserError } from "../kernel/errors.js";
 import { describeFailure, runProcess, type ProcResult } from "../kernel/proc.js";
 
 /**
@@ -82,4 +82,26 @@ export async function initRepository(root: string, message: string): Promise<Ini
   const commit = await git("commit", "-q", "--no-verify", "-m", message);
   if (commit.code !== 0) return { state: "initialized", reason: why("git commit", commit) };
   return { state: "committed" };
+}
+
+/**
+ * The files changed between `base` and `head` (`git diff --name-only base...head`: since their
+ * merge base, as a pull request's diff counts them), relative to `root`; files outside `root`
+ * (in an enclosing repository) are left out (`--relative`). A rename counts as both paths.
+ *
+ * @returns POSIX paths relative to `root`, or null when git cannot tell: `base` is not a commit of
+ *   this clone (a shallow clone, the all-zero `before` of a new branch's first push).
+ * @throws CannotRunError when `root` is not in a git work tree or git is not installed.
+ */
+export async function changedPaths(root: string, base: string, head = "HEAD"): Promise<string[] | null> {
+  const env = { ...process.env, GIT_OPTIONAL_LOCKS: "0", LC_ALL: "C" };
+  const inside = await runProcess("git", ["rev-parse", "--is-inside-work-tree"], { cwd: root, env });
+  if (inside.startError?.code === "ENOENT") throw new CannotRunError("git is not installed: the changed files come from git diff");
+  if (inside.code !== 0 || inside.stdout.trim() !== "true") throw new CannotRunError(`${root} is not in a git work tree: the changed files come from git diff`);
+  if (/^0+$/.test(base)) return null;
+  const known = await runProcess("git", ["rev-parse", "--verify", "--quiet", `${base}^{commit}`], { cwd: root, env });
+  if (known.code !== 0) return null;
+  const diff = await runProcess("git", ["diff", "--name-only", "-z", "--no-renames", "--relative", `${base}...${head}`, "--"], { cwd: root, env });
+  if (diff.code !== 0 || diff.truncated) throw new CannotRunError(`git diff ${base}...${head} failed: ${firstLine(diff.stderr) || `exit ${diff.code}`}`);
+  return diff.stdout.split("\0").filter(Boolean);
 }

@@ -31,6 +31,8 @@ const serverSchema = z.object({
   entrypoint: z.string(),
   requirements: z.string(),
   transport: z._default(z.enum(["http", "streamable-http", "sse", "stdio"]), "http"),
+  /** Local port of `dev` and the compose file's host port (default: 8000 + the server's index). */
+  port: z.optional(z.int({ message: "must be a whole number" }).check(z.gte(1024, "must be 1024 or higher (no root needed)"), z.lte(65535, "must be 65535 or lower"))),
 });
 
 /** Schema of `mcp-monorepo.yaml` (zod). Unknown keys are kept by the Document API when writing. */
@@ -161,9 +163,36 @@ export function parseManifest(text: string, root: string): LoadedManifest {
     const hint = fixedByQuoting ? quotingHint(String(keyPath[keyPath.length - 1]), source!.trim()) : keyPath.join(".") === "formatVersion" ? `; this version of create-mcp-monorepo reads format ${MANIFEST_FORMAT_VERSION} (a newer version may read this one: npx create-mcp-monorepo@latest)` : "";
     throw refuse(keyPath, `${issue.message}${hint}`, pos);
   }
+  const portProblem = serverPortProblem(result.data);
+  if (portProblem) throw refuse(portProblem.keyPath, portProblem.message, locate(portProblem.keyPath).pos);
   const folderProblem = serverFolderProblem(result.data);
   if (folderProblem) throw refuse(folderProblem.keyPath, folderProblem.message, locate(folderProblem.keyPath).pos);
   return { root, file: path.join(root, MANIFEST_FILE), text, manifest: result.data, doc };
+}
+
+/** First port of the servers: the first server listens on it, the next on the port after it, and so on. */
+export const FIRST_SERVER_PORT = 8000;
+
+/**
+ * The local port of each server, by name: its `port:` when the manifest sets one, else
+ * {@link FIRST_SERVER_PORT} + its index in `servers:` (stable while the order is).
+ */
+export function serverPorts(manifest: Pick<Manifest, "servers">): Map<string, number> {
+  return new Map(manifest.servers.map((s, i) => [s.name, s.port ?? FIRST_SERVER_PORT + i]));
+}
+
+/** The first server whose port (explicit or derived) another server already has. */
+function serverPortProblem(manifest: Manifest): { keyPath: Array<string | number>; message: string } | null {
+  const seen = new Map<number, string>();
+  for (const [i, s] of manifest.servers.entries()) {
+    const port = s.port ?? FIRST_SERVER_PORT + i;
+    const other = seen.get(port);
+    if (other !== undefined) {
+      return { keyPath: ["servers", i, ...(s.port !== undefined ? ["port"] : [])], message: `port ${port} is also the port of server "${other}"; give one of them another port: (each server listens on its own)` };
+    }
+    seen.set(port, s.name);
+  }
+  return null;
 }
 
 /** A server folder as compared: POSIX separators, no `.` segments, no trailing slash. */

@@ -40,6 +40,8 @@ export interface RemoveServerPlan {
   manifest: Manifest;
   /** References to a removed server in CI workflows and other root files it does not own. */
   mentions: Mention[];
+  /** Root artefacts (compose.yaml, kustomization.yaml) left as they are because they were edited. */
+  warnings: string[];
 }
 
 /** The result of `remove-server`. */
@@ -127,19 +129,20 @@ export async function planRemoveServer(repo: Monorepo, opts: RemoveServerOptions
     envExample: env !== null && env !== envBefore ? env : undefined,
     lock: lockChanged ? lock : undefined,
     readmeExamples: servers.includes(first) && stays ? { from: first, to: stays } : null,
+    before: repo.manifest,
   });
   const words = servers.flatMap((s) => [s.folder, s.name]);
   const readme = root.changes.find((c) => c.path === README_FILE);
   const readmeText = readme?.content?.toString("utf8") ?? readRootText(repo.root, README_FILE);
   const mentions = [...(readmeText === null ? [] : proseMentions(README_FILE, readmeText, words)), ...(await workflowMentions(repo.root, words))];
   // The folders first: a run killed after them is finished from the journal by the next one.
-  return { root: repo.root, servers, folders, changes: [...folderChanges, ...root.changes], manifest: root.manifest, mentions };
+  return { root: repo.root, servers, folders, changes: [...folderChanges, ...root.changes], manifest: root.manifest, mentions, warnings: root.warnings };
 }
 
 /**
  * The core of `remove-server` (never prompts): removes each server's folder (unless `keepFiles`),
- * its manifest entry, its lock entry, its README Deployment row and its section of the root
- * `.env.example`, through the monorepo's one write transaction (busy marker, journaled, all or
+ * its manifest entry, its lock entry, its README Deployment row, its section of the root
+ * `.env.example` and its entries in compose.yaml and kustomization.yaml (when as generated), through the monorepo's one write transaction (busy marker, journaled, all or
  * nothing). Refuses when the server folder or a root file it changes has uncommitted git changes,
  * unless `allowDirty`.
  *

@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { UserError } from "../kernel/errors.js";
-import { isWrite, type FileChange } from "../monorepo/changes.js";
+import { isWrite, type DesiredFile, type FileChange } from "../monorepo/changes.js";
 import { MANIFEST_FILE, TARGETS, type Manifest, type Target } from "../monorepo/manifest.js";
 import type { Monorepo } from "../monorepo/monorepo.js";
 import { removeTargetsFromManifestText } from "../monorepo/server-edits.js";
@@ -9,7 +9,7 @@ import { removeTransientFiles, runWrite } from "../monorepo/transaction.js";
 import { didYouMean } from "../kernel/suggest.js";
 import { rootListingChanges } from "../scaffold/root-listing.js";
 import { serverData } from "../scaffold/server-files.js";
-import { renderTargetFiles } from "../scaffold/targets.js";
+import { renderRootTargetFiles, renderTargetFiles } from "../scaffold/targets.js";
 
 /** What `remove-target` is asked to do. */
 export interface RemoveTargetOptions {
@@ -67,14 +67,8 @@ export async function planRemoveTarget(repo: Monorepo, opts: RemoveTargetOptions
   const changes: FileChange[] = [];
   const kept: RemoveTargetPlan["kept"] = [];
   const warnings: string[] = [];
-  for (const s of repo.servers) {
-    const st = await fs.lstat(s.dir).catch(() => null);
-    if (!st?.isDirectory()) {
-      warnings.push(`${s.folder}/ is ${st ? "not a folder" : "missing"}; no files of ${targets.join(", ")} were looked for there`);
-      continue;
-    }
-    const env = await fs.readFile(path.join(s.dir, ".env.example"), "utf8").catch(() => null);
-    const rendered = await renderTargetFiles(targets, { server: { ...serverData(s.name, s.description), folder: s.folder }, python: repo.manifest.python, envExample: env });
+  /** A file byte for byte as rendered is deleted; any other is kept and reported (deleted with --force). */
+  const removeIfPristine = async (rendered: Map<string, DesiredFile>) => {
     for (const [rel, want] of rendered) {
       const abs = path.join(repo.root, ...rel.split("/"));
       const has = await fs.lstat(abs).catch(() => null);
@@ -83,7 +77,19 @@ export async function planRemoveTarget(repo: Monorepo, opts: RemoveTargetOptions
       if (pristine || opts.force) changes.push({ path: rel, kind: "delete" });
       else kept.push({ path: rel, reason: has.isFile() ? "edited since it was generated" : "not a regular file" });
     }
+  };
+  for (const s of repo.servers) {
+    const st = await fs.lstat(s.dir).catch(() => null);
+    if (!st?.isDirectory()) {
+      warnings.push(`${s.folder}/ is ${st ? "not a folder" : "missing"}; no files of ${targets.join(", ")} were looked for there`);
+      continue;
+    }
+    const env = await fs.readFile(path.join(s.dir, ".env.example"), "utf8").catch(() => null);
+    const rendered = await renderTargetFiles(targets, { server: { ...serverData(s.name, s.description), folder: s.folder }, python: repo.manifest.python, envExample: env });
+    await removeIfPristine(rendered);
   }
+  // Root artefacts (compose.yaml, kustomization.yaml): the same rule, rendered from the whole manifest.
+  await removeIfPristine(await renderRootTargetFiles(targets, repo.manifest));
   if (removed.includes("docker") && listed.includes("k8s") && !targets.includes("k8s")) {
     warnings.push("k8s stays: its manifests run the image built from each server's Dockerfile; build the image another way, or remove k8s too");
   }
@@ -91,11 +97,11 @@ export async function planRemoveTarget(repo: Monorepo, opts: RemoveTargetOptions
     throw new UserError(`${targets.join(", ")} ${targets.length === 1 ? "is" : "are"} not listed in ${MANIFEST_FILE} (targets: ${listed.join(", ") || "none"}) and no server has ${targets.length === 1 ? "its" : "their"} generated files; nothing to remove`);
   }
   const root = await rootListingChanges(repo.root, { manifestText: removeTargetsFromManifestText(repo.loaded, removed) });
-  return { root: repo.root, removed, notListed, changes: [...changes, ...root.changes], kept, manifest: root.manifest, warnings };
+  return { root: repo.root, removed, notListed, changes: [...changes, ...root.changes], kept, manifest: root.manifest, warnings: [...warnings, ...root.warnings] };
 }
 
 /**
- * The core of `remove-target` (never prompts): deletes the per-server files of `targets` that are
+ * The core of `remove-target` (never prompts): deletes the per-server and root files of `targets` that are
  * byte for byte what the generator renders for the current manifest (hand-edited ones are kept and
  * reported unless `force`), takes the targets out of the manifest's `targets:` and their columns out
  * of the README Deployment table, through the one write transaction.

@@ -42,6 +42,8 @@ export interface RenameServerPlan {
   leftovers: Leftover[];
   /** Folders inside the server folder that are not carried over (environments and caches, rebuilt by their tools). */
   dropped: string[];
+  /** Root artefacts (compose.yaml, kustomization.yaml) left as they are because they were edited. */
+  warnings: string[];
 }
 
 /** The result of `rename-server`. */
@@ -202,12 +204,13 @@ export async function planRenameServer(repo: Monorepo, opts: RenameServerOptions
     envExample: newEnv ?? undefined,
     lock: entry !== undefined ? lock : undefined,
     readmeExamples: { from, to: target },
+    before: repo.manifest,
   });
   changes.push(...root.changes);
   for (const c of root.changes) if (c.content) pending.set(c.path, c.content);
   if (moved) for (const rel of files) pending.set(`${s.folder}/${rel}`, null);
   const leftovers = await findLeftovers(repo.root, from, pending);
-  return { root: repo.root, server: s, from, to: target, moved, changes, manifest: root.manifest, leftovers, dropped: dropped.map((d) => `${s.folder}/${d}`) };
+  return { root: repo.root, server: s, from, to: target, moved, changes, manifest: root.manifest, leftovers, dropped: dropped.map((d) => `${s.folder}/${d}`), warnings: root.warnings };
 }
 
 /** True when `dir` holds nothing but folders and temporary files (`.<name>.mcpm-tmp-xxxxxxxx`). */

@@ -12,6 +12,7 @@ import { diffAgainstDisk, writeTreeAtomically, type DesiredFile, type FileChange
 import { renderDeploymentTable } from "./readme.js";
 import { enclosingGitRepo } from "./git-facts.js";
 import { renderGenerator } from "./render.js";
+import { renderRootTargetFiles } from "./targets.js";
 import { fillEnvBlock, serverData, serverFiles } from "./server-files.js";
 import { ENV_EXAMPLE } from "../monorepo/env-block.js";
 import { LOCK_FILE, SHARED_DIR, NOT_COPIED, serializeLock, vendorHash, vendoredStateOf, type SharedFile, type SyncLock } from "../monorepo/vendor.js";
@@ -168,6 +169,7 @@ export async function renderMonorepo(opts: CreateOptions): Promise<{ files: Map<
     for (const [p, f] of await serverFiles({ server, python: manifest.python, shared, sharedRequirements, sharedEnv, targets: manifest.targets })) files.set(p, f);
     lock.servers[server.name] = vendoredStateOf(shared);
   }
+  for (const [p, f] of await renderRootTargetFiles(manifest.targets, manifest)) files.set(p, f);
   files.set("mcp-monorepo.yaml", { content: renderManifest(manifest), mode: 0o644 });
   files.set(LOCK_FILE, { content: serializeLock(lock), mode: 0o644 });
   return { files, manifest };

@@ -6,7 +6,7 @@ import { PACKAGE_ROOT } from "../version.js";
 import { commentText, jsonValue, markdownInline, pyDocText, pyString, yamlScalar } from "../kernel/escape.js";
 import type { DesiredFile } from "../monorepo/changes.js";
 import { PRECOMPILED } from "./precompiled-templates.js";
-import type { MonorepoData, ServerGeneratorData, TargetTemplateData } from "./template-data.js";
+import type { MonorepoData, RootTargetTemplateData, ServerGeneratorData, TargetTemplateData } from "./template-data.js";
 
 const PLOPFILE = path.join(PACKAGE_ROOT, "generators", "plopfile.js");
 /** Partials every template may use: name → template file (relative to the package root). */
@@ -125,6 +125,7 @@ function loadPlop(): Promise<NodePlopAPI> {
  */
 export async function renderGenerator(generator: "monorepo", data: MonorepoData): Promise<Map<string, DesiredFile>>;
 export async function renderGenerator(generator: "server", data: ServerGeneratorData): Promise<Map<string, DesiredFile>>;
+export async function renderGenerator(generator: `target-${string}-root`, data: RootTargetTemplateData): Promise<Map<string, DesiredFile>>;
 export async function renderGenerator(generator: `target-${string}`, data: TargetTemplateData): Promise<Map<string, DesiredFile>>;
 export async function renderGenerator(generator: string, data: object): Promise<Map<string, DesiredFile>> {
   const files = new Map<string, DesiredFile>();

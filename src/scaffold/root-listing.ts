@@ -4,6 +4,7 @@ import { diffAgainstDisk, type DesiredFile, type FileChange } from "../monorepo/
 import { MANIFEST_FILE, parseManifest, type Manifest } from "../monorepo/manifest.js";
 import { LOCK_FILE, serializeLock, type SyncLock } from "../monorepo/vendor.js";
 import { replaceDeploymentTable, TABLE_END, TABLE_START } from "./readme.js";
+import { planRootTargetFiles } from "./root-targets.js";
 
 /** Root README file name. */
 export const README_FILE = "README.md";
@@ -24,6 +25,12 @@ export interface RootListing {
    * follow it: `from` is replaced by `to` in them (null: left as they are).
    */
   readmeExamples?: { from: { name: string; folder: string }; to: { name: string; folder: string } } | null;
+  /**
+   * The manifest before the change: when given, the root artefacts of its targets that list the
+   * servers (compose.yaml, kustomization.yaml) follow the new manifest where they are as the
+   * generator rendered them from this one (see planRootTargetFiles); undefined: left alone.
+   */
+  before?: Manifest;
 }
 
 const escRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -64,15 +71,17 @@ export function readRootText(root: string, rel: string): string | null {
 /**
  * The changes of the root files for a new manifest: `.env.example` (when given), the README's
  * Deployment table regenerated from the new manifest (only the bytes between its markers; a README
- * without markers is left alone), the manifest, and the lock last (a killed run that was not
+ * without markers is left alone), the root artefacts of the targets when `before` is given, the
+ * manifest, and the lock last (a killed run that was not
  * rolled forward leaves the lock describing the old state).
  *
  * @returns the changes (unchanged files included as `unchanged`) and the new manifest.
  * @throws CannotRunError when the new manifest text does not validate.
  */
-export async function rootListingChanges(root: string, listing: RootListing): Promise<{ changes: FileChange[]; manifest: Manifest }> {
+export async function rootListingChanges(root: string, listing: RootListing): Promise<{ changes: FileChange[]; manifest: Manifest; warnings: string[] }> {
   const manifest = parseManifest(listing.manifestText, root).manifest;
   const desired: Array<[string, DesiredFile]> = [];
+  const targets = listing.before === undefined ? { changes: [], warnings: [] } : await planRootTargetFiles(root, listing.before, manifest);
   if (listing.envExample !== undefined) desired.push([ROOT_ENV_FILE, { content: listing.envExample }]);
   const readme = readRootText(root, README_FILE);
   if (readme !== null) {
@@ -82,8 +91,9 @@ export async function rootListingChanges(root: string, listing: RootListing): Pr
   }
   desired.push([MANIFEST_FILE, { content: listing.manifestText }]);
   if (listing.lock !== undefined) desired.push([LOCK_FILE, { content: serializeLock(listing.lock) }]);
-  const changes: FileChange[] = [];
+  // The root artefacts before the manifest: a killed run rolled forward lists the same servers in both.
+  const changes: FileChange[] = [...targets.changes];
   // One at a time: diffAgainstDisk sorts by path, the commit order here is the list's.
   for (const entry of desired) changes.push(...(await diffAgainstDisk(root, new Map([entry]))));
-  return { changes, manifest };
+  return { changes, manifest, warnings: targets.warnings };
 }

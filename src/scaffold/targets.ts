@@ -1,7 +1,8 @@
 import type { Manifest, ManifestServer, Target } from "../monorepo/manifest.js";
 import type { DesiredFile } from "../monorepo/changes.js";
-import type { ServerData, TargetTemplateData } from "./template-data.js";
+import type { RootTargetTemplateData, ServerData, TargetTemplateData } from "./template-data.js";
 import { toFolder } from "../monorepo/names.js";
+import { serverPorts } from "../monorepo/manifest.js";
 import { parseEnvExample } from "../monorepo/env-example.js";
 import { dockerignoreSecretLines } from "../monorepo/secrets.js";
 
@@ -35,6 +36,11 @@ export interface TargetSpec {
   hint: string;
   /** Per-server files, in the order they are written (what the generator `target-<id>` renders). */
   artefacts: TargetArtefact[];
+  /**
+   * Files at the monorepo root that list every server (what the generator `target-<id>-root`
+   * renders; `path` is relative to the root). Rendered from the whole manifest.
+   */
+  rootArtefacts: TargetArtefact[];
   /** Columns this target adds to the README Deployment table. */
   columns: TargetColumn[];
   /** The one command that deploys or runs a server on this target (from the monorepo root). */
@@ -56,6 +62,16 @@ export const HEALTH_PATH = "/health";
 export const STARTUP_SECONDS = 120;
 /** Period of the startupProbe (seconds); failureThreshold = {@link STARTUP_SECONDS} / this. */
 export const STARTUP_PERIOD_SECONDS = 5;
+/**
+ * The HorizontalPodAutoscaler of each server, on the k8s.yaml container's CPU figures (request
+ * 250m, limit 1000m). autoscaling/v2 measures `Utilization` against the request: 80% of 250m is
+ * 200m average per pod before a replica is added, well under the 1000m limit, so a pod scales out
+ * before it is throttled. Start-up bursts do not count: the autoscaler leaves out the CPU of pods
+ * that are not ready yet (Kubernetes docs, "Horizontal Pod Autoscaling", algorithm details).
+ * One replica at rest (the Deployment's own count); at most 3, a bound of 3 x 1000m = 3 cores
+ * per server that a small cluster can hold (users raise it).
+ */
+export const AUTOSCALING = { minReplicas: 1, maxReplicas: 3, cpuUtilization: 80, cpuRequestMillicores: 250, cpuLimitMillicores: 1000 } as const;
 /**
  * Variables whose `.env.example` value (meant for local runs) is replaced in a container:
  * it must listen on every interface, on the port the probes and the Service use.
@@ -81,6 +97,7 @@ export const TARGET_SPECS: Readonly<Record<Target, TargetSpec>> = {
     label: "FastMCP Cloud",
     hint: "Prefect Horizon builds from the GitHub repository (Python 3.12 base image)",
     artefacts: [],
+    rootArtefacts: [],
     // What FastMCP Cloud asks for per server: repository, branch, entrypoint and requirements
     // file (FastMCP Cloud docs, https://gofastmcp.com/deployment/fastmcp-cloud).
     columns: [
@@ -99,6 +116,7 @@ export const TARGET_SPECS: Readonly<Record<Target, TargetSpec>> = {
       { path: "Dockerfile" },
       { path: ".dockerignore" },
     ],
+    rootArtefacts: [{ path: "compose.yaml" }],
     columns: [{ header: "Docker", cell: (s) => cell(`${s.folder}/Dockerfile`, TARGET_SPECS.docker.command(s)) }],
     command: (s) => `docker build -t ${s.name} ${s.folder} && docker run -p ${CONTAINER_PORT}:${CONTAINER_PORT} ${s.name}`,
   },
@@ -106,7 +124,8 @@ export const TARGET_SPECS: Readonly<Record<Target, TargetSpec>> = {
     id: "k8s",
     label: "Kubernetes",
     hint: "Deployment + Service + ConfigMap per server (image from the Dockerfile)",
-    artefacts: [{ path: "k8s.yaml" }],
+    artefacts: [{ path: "k8s.yaml" }, { path: "hpa.yaml" }],
+    rootArtefacts: [{ path: "kustomization.yaml" }],
     columns: [{ header: "Kubernetes", cell: (s) => cell(`${s.folder}/k8s.yaml`, TARGET_SPECS.k8s.command(s)) }],
     command: (s) => `kubectl apply -f ${s.folder}/k8s.yaml`,
   },
@@ -115,6 +134,7 @@ export const TARGET_SPECS: Readonly<Record<Target, TargetSpec>> = {
     label: "MCPB bundle",
     hint: "a reproducible .mcpb per server (npx create-mcp-monorepo bundle)",
     artefacts: [{ path: ".mcpbignore" }],
+    rootArtefacts: [],
     columns: [{ header: "MCPB bundle", cell: (s) => cell(`${s.folder}/.mcpbignore`, TARGET_SPECS.mcpb.command(s)) }],
     command: (s) => `npx create-mcp-monorepo bundle ${s.name}`,
   },
@@ -161,8 +181,54 @@ export function targetTemplateData(server: ServerData, python: string, envExampl
     secrets: vars.filter((v) => v.secret).map((v) => ({ name: v.name })),
     startupSeconds: STARTUP_SECONDS,
     startupFailureThreshold: STARTUP_SECONDS / STARTUP_PERIOD_SECONDS,
+    minReplicas: AUTOSCALING.minReplicas,
+    maxReplicas: AUTOSCALING.maxReplicas,
+    cpuUtilization: AUTOSCALING.cpuUtilization,
+    cpuTargetMillicores: (AUTOSCALING.cpuRequestMillicores * AUTOSCALING.cpuUtilization) / 100,
+    maxCores: (AUTOSCALING.maxReplicas * AUTOSCALING.cpuLimitMillicores) / 1000,
     secretIgnore: dockerignoreSecretLines(),
   };
+}
+
+/** The container's health probe (exec form): python:*-slim has no curl, so the standard library asks /health. */
+export const HEALTH_TEST: readonly string[] = ["CMD", "python", "-c", `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${CONTAINER_PORT}${HEALTH_PATH}', timeout=4)`];
+
+/** Template data of the root generators: every server of the manifest with its folder and port. */
+export function rootTargetTemplateData(manifest: Pick<Manifest, "project" | "servers">): RootTargetTemplateData {
+  const ports = serverPorts(manifest);
+  return {
+    project: manifest.project,
+    servers: manifest.servers.map((s) => ({ name: s.name, folder: s.folder.replace(/\\/g, "/").replace(/\/$/, ""), port: ports.get(s.name)! })),
+    containerPort: CONTAINER_PORT,
+    containerEnv: Object.entries(CONTAINER_ENV_OVERRIDES).map(([name, value]) => ({ name, value })),
+    healthPath: HEALTH_PATH,
+    healthTest: HEALTH_TEST,
+    startupSeconds: STARTUP_SECONDS,
+  };
+}
+
+/**
+ * Renders the root artefacts of `targets` (compose.yaml, kustomization.yaml) from the whole
+ * manifest through each target's node-plop generator `target-<id>-root` (writes nothing).
+ *
+ * @returns root-relative POSIX path → file (mode 0o644), targets in the given order.
+ * @throws Error when a generator renders other files than {@link TARGET_SPECS} lists (a generator bug).
+ */
+export async function renderRootTargetFiles(targets: readonly Target[], manifest: Pick<Manifest, "project" | "servers">): Promise<Map<string, DesiredFile>> {
+  const files = new Map<string, DesiredFile>();
+  const wanted = targets.filter((t) => TARGET_SPECS[t].rootArtefacts.length > 0);
+  if (wanted.length === 0) return files;
+  const { renderGenerator } = await import("./render.js");
+  const data = rootTargetTemplateData(manifest);
+  for (const t of wanted) {
+    const rendered = await renderGenerator(`target-${t}-root`, data);
+    const expected = TARGET_SPECS[t].rootArtefacts.map((a) => a.path);
+    if (rendered.size !== expected.length || expected.some((p) => !rendered.has(p))) {
+      throw new Error(`generator target-${t}-root rendered ${[...rendered.keys()].join(", ")}; the target registry lists ${expected.join(", ")}`);
+    }
+    for (const p of expected) files.set(p, rendered.get(p)!);
+  }
+  return files;
 }
 
 /**

@@ -58,4 +58,24 @@ export interface TargetTemplateData {
   startupFailureThreshold: number;
   /** `.dockerignore` lines that keep secret-looking files out of the build context, at any depth. */
   secretIgnore: string[];
+  /** HorizontalPodAutoscaler bounds and CPU target (src/scaffold/targets.ts `AUTOSCALING`). */
+  minReplicas: number;
+  maxReplicas: number;
+  cpuUtilization: number;
+  cpuTargetMillicores: number;
+  maxCores: number;
+}
+
+/** Data of the root generators `target-<id>-root` (compose.yaml, kustomization.yaml). */
+export interface RootTargetTemplateData {
+  project: string;
+  /** Every server of the manifest, in its order. */
+  servers: Array<{ name: string; folder: string; port: number }>;
+  containerPort: number;
+  /** Variables set in every container (they win over the server's .env). */
+  containerEnv: Array<{ name: string; value: string }>;
+  healthPath: string;
+  /** Exec-form health probe command. */
+  healthTest: readonly string[];
+  startupSeconds: number;
 }

@@ -31,7 +31,7 @@ describe("golden target artefacts of `demo --yes --no-git --python 3.13 --target
   const res = await runCli(["demo", "--yes", "--no-git", "--python", "3.13", "--target", "docker", "--target", "k8s", "--target", "mcpb"], { cwd: parent });
   const root = path.join(parent, "demo");
   // Only what the targets add or change; the rest equals the demo tree above (python aside).
-  const files = ["README.md", "mcp-monorepo.yaml", "server-ops/Dockerfile", "server-ops/.dockerignore", "server-ops/k8s.yaml", "server-ops/.mcpbignore"];
+  const files = ["README.md", "mcp-monorepo.yaml", "server-ops/Dockerfile", "server-ops/.dockerignore", "server-ops/k8s.yaml", "server-ops/.mcpbignore", "compose.yaml", "kustomization.yaml", "server-ops/hpa.yaml"];
   it("exits 0", () => expect(res.code, res.stderr).toBe(0));
   it.each(files)("%s", async (rel) => {
     const text = (await readFile(path.join(root, rel), "utf8")).replaceAll(VERSION, "<VERSION>");

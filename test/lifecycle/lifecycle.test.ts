@@ -77,8 +77,8 @@ describe("remove-server", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, removed: ["ops"], folders: ["server-ops"] });
     expect(await exists(root, "server-ops")).toBe(false);
     const status = git(root, "status", "--porcelain", "--untracked-files=all").split("\n").filter(Boolean);
-    expect(status.filter((l) => !l.includes("server-ops/")).sort()).toEqual([" M .env.example", " M README.md", " M mcp-monorepo.lock.json", " M mcp-monorepo.yaml"]);
-    for (const f of [".env.example", "README.md", "mcp-monorepo.lock.json", "mcp-monorepo.yaml"]) expect(await read(root, f), f).not.toMatch(/\bops\b|OPS_/);
+    expect(status.filter((l) => !l.includes("server-ops/")).sort()).toEqual([" M .env.example", " M README.md", " M compose.yaml", " M kustomization.yaml", " M mcp-monorepo.lock.json", " M mcp-monorepo.yaml"]);
+    for (const f of [".env.example", "README.md", "compose.yaml", "kustomization.yaml", "mcp-monorepo.lock.json", "mcp-monorepo.yaml"]) expect(await read(root, f), f).not.toMatch(/\bops\b|OPS_/);
     expect(await read(root, ".env.example")).toContain("BILLING_GREETING=Hello");
     const left = (await fs.readdir(root)).filter((n) => n.includes(".mcpm-"));
     expect(left).toEqual([]);
@@ -119,12 +119,20 @@ describe("remove-target", () => {
     expect(await exists(root, "server-ops/Dockerfile")).toBe(true);
     expect(await exists(root, "server-billing/Dockerfile")).toBe(false);
     expect(await exists(root, "server-billing/.dockerignore")).toBe(false);
+    expect(await exists(root, "compose.yaml"), "compose.yaml as generated goes with docker").toBe(false);
     expect(await read(root, "mcp-monorepo.yaml")).not.toMatch(/- docker\b/);
     const header = (await read(root, "README.md")).split("\n").find((l) => l.startsWith("| Server |"));
     expect(header).toBe("| Server | Description | Repository | Branch | Entrypoint | Requirements | Kubernetes | MCPB bundle | Python | Transport |");
     const again = await runCli(["remove-target", "docker", "--force", "--json"], { cwd: root });
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).changes).toEqual([{ path: "server-ops/Dockerfile", kind: "delete" }]);
+    // A kustomization.yaml edited by hand stays with k8s's other edited files, and is named.
+    await fs.appendFile(path.join(root, "kustomization.yaml"), "# ours\n");
+    const k8s = await runCli(["remove-target", "k8s", "--allow-dirty"], { cwd: root });
+    expect(k8s.code, k8s.stderr).toBe(0);
+    expect(k8s.stdout).toContain("KEPT      kustomization.yaml");
+    expect(await read(root, "kustomization.yaml")).toContain("# ours");
+    expect(await exists(root, "server-billing/k8s.yaml")).toBe(false);
     const bad = await runCli(["remove-target", "dokcer"], { cwd: root });
     expect(bad.stderr.trim()).toBe('error: unknown target "dokcer" (did you mean "docker"?); use one of fastmcp-cloud, docker, k8s, mcpb');
   });

@@ -170,7 +170,7 @@ describe("add-target killed between the renames of its commit", () => {
     void addTarget({ cwd: root, targets: ["docker", "k8s"] }, { beforeCommit: () => (++commits > 2 ? new Promise<void>(() => {}) : undefined) });
     while (commits <= 2) await new Promise((r) => setTimeout(r, 5));
     const marker = JSON.parse(await fs.readFile(path.join(root, ".mcp-monorepo.busy"), "utf8"));
-    expect(marker.journal.length).toBe(5); // Dockerfile, .dockerignore, k8s.yaml, README.md, mcp-monorepo.yaml
+    expect(marker.journal.length).toBe(8); // Dockerfile, .dockerignore, k8s.yaml, hpa.yaml, compose.yaml, kustomization.yaml, README.md, mcp-monorepo.yaml
     const r = await run(["add-target", "docker", "k8s"], root);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^docker, k8s are already listed/);

@@ -33,7 +33,7 @@ describe("add-target docker k8s mcpb", () => {
     const before = await snapshot(root);
     const res = await addTarget(root, "docker", "k8s", "mcpb", "--dry-run");
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stdout).toMatch(/^Dry run: add-target docker, k8s, mcpb would create 12 files and update 2 \(nothing written\)$/m);
+    expect(res.stdout).toMatch(/^Dry run: add-target docker, k8s, mcpb would create 17 files and update 2 \(nothing written\)$/m);
     expect(res.stdout).toMatch(/^CREATE\s+server-ops\/Dockerfile$/m);
     expect(res.stdout).toMatch(/^UPDATE\s+mcp-monorepo\.yaml$/m);
     expect(await snapshot(root)).toEqual(before);
@@ -45,7 +45,7 @@ describe("add-target docker k8s mcpb", () => {
     const readmeBefore = await read(root, "README.md");
     const res = await addTarget(root, "mcpb", "docker", "k8s");
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stdout).toContain("Added targets docker, k8s, mcpb: created 12 files, updated 2.");
+    expect(res.stdout).toContain("Added targets docker, k8s, mcpb: created 17 files, updated 2.");
     expect(res.stdout).toContain("Docker: docker build -t ops server-ops && docker run -p 8000:8000 ops");
     const tree = await listTree(root);
     for (const s of ["ops", "customer", "finance"]) for (const f of ["Dockerfile", ".dockerignore", "k8s.yaml", ".mcpbignore"]) expect(tree).toContain(`server-${s}/${f}`);

@@ -14,7 +14,9 @@ import { isInside, type CommandSpec } from "../spec.js";
 
 const TARGETS = ["fastmcp-cloud", "docker", "k8s", "mcpb"] as const;
 /** Files each target writes into a server folder. */
-const ARTEFACTS: Record<string, string[]> = { "fastmcp-cloud": [], docker: ["Dockerfile", ".dockerignore"], k8s: ["k8s.yaml"], mcpb: [".mcpbignore"] };
+const ARTEFACTS: Record<string, string[]> = { "fastmcp-cloud": [], docker: ["Dockerfile", ".dockerignore"], k8s: ["k8s.yaml", "hpa.yaml"], mcpb: [".mcpbignore"] };
+/** The root files a target lists every server in (compose.yaml, kustomization.yaml). */
+const ROOT_ARTEFACTS = ["compose.yaml", "kustomization.yaml"];
 
 type TreeVariant =
   | "plain"
@@ -109,9 +111,9 @@ async function layTargetVariant(repo: string, c: TargetCase, box: Sandbox): Prom
   }
 }
 
-/** Files add-target may change: the requested targets' artefacts in server folders, the README and the manifest. */
+/** Files add-target may change: the requested targets' artefacts in server folders and at the root, the README and the manifest. */
 function ownedBy(rel: string): boolean {
-  if (rel === "README.md" || rel === "mcp-monorepo.yaml" || rel.startsWith(".mcp-monorepo.busy")) return true;
+  if (rel === "README.md" || rel === "mcp-monorepo.yaml" || rel.startsWith(".mcp-monorepo.busy") || ROOT_ARTEFACTS.includes(rel)) return true;
   const m = /^server-[^/]+\/([^/]+)$/.exec(rel);
   return Boolean(m && Object.values(ARTEFACTS).flat().includes(m[1]!));
 }
