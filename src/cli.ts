@@ -39,6 +39,7 @@ import { registerDev } from "./commands/dev.js";
 import { registerLock } from "./commands/lock.js";
 import { registerSync } from "./commands/sync.js";
 import { registerTest } from "./commands/test.js";
+import { registerUpgrade } from "./commands/upgrade.js";
 import type { RunState } from "./commands/types.js";
 import { errorJson, suggestOwnOptions, UnknownOptionError, unknownOptionLine, usageLine, wantsJson } from "./commands/usage-errors.js";
 import { registerVerify } from "./commands/verify.js";
@@ -72,7 +73,7 @@ function output(ctx: Context) {
 /**
  * Builds the commander program `mcp-monorepo` (also installed as `create-mcp-monorepo`):
  * `[dir]` (create) plus the `create`, `add-server`, `add-target`, `sync`, `lock`, `check`, `bundle`, `verify`,
- * `list`, `remove-server`, `remove-target`, `rename-server` and `help <command>` subcommands (registered lazily: see the top of this file). Output goes to `ctx` streams;
+ * `list`, `remove-server`, `remove-target`, `rename-server`, `test`, `affected`, `dev`, `upgrade` and `help <command>` subcommands (registered lazily: see the top of this file). Output goes to `ctx` streams;
  * commander errors throw instead of exiting.
  */
 export function buildProgram(ctx: Context, state: RunState): Command {
@@ -104,6 +105,7 @@ export function buildProgram(ctx: Context, state: RunState): Command {
   registerTest(program, ctx, state);
   registerAffected(program, ctx, state);
   registerDev(program, ctx, state);
+  registerUpgrade(program, ctx, state);
   // `help <command>`: commander adds it by itself only to programs without an action of their own.
   program.helpCommand("help [command]", "show help for a command");
   if (HOMEPAGE) program.addHelpText("afterAll", `\nDocs: ${HOMEPAGE}`);
@@ -137,7 +139,7 @@ async function refuseUnknownHelpTopic(program: Command, argv: string[]): Promise
 export const RESERVED_WORDS: readonly string[] = [
   "add", "build", "clean", "config", "del", "delete", "deploy", "dev", "doctor", "format", "get", "info", "init", "inspect",
   "install", "lint", "login", "logout", "move", "mv", "new", "publish", "remove", "rm", "run", "serve", "server",
-  "servers", "set", "show", "start", "status", "target", "targets", "test", "uninstall", "update", "upgrade", "use", "version",
+  "servers", "set", "show", "start", "status", "target", "targets", "test", "uninstall", "update", "use", "version",
 ];
 
 /** Options of the program itself (create's) that take a value: their value is not a positional word. */

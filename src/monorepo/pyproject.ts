@@ -68,8 +68,12 @@ export interface PyprojectInputs {
   python: string;
   /** Text of canonical `shared/requirements.txt`: its lines go into the managed block. */
   sharedRequirements: string;
-  /** The server's own requirements (after the block). */
+  /** The server's own requirements (after FastMCP's, before the block). */
   own: readonly string[];
+  /** Requirements before `own` (default: FastMCP's range; `upgrade` passes none when `own` holds the server's whole list). */
+  leading?: readonly string[];
+  /** The dev dependency group (default {@link DEV_REQUIREMENTS}). */
+  dev?: readonly string[];
 }
 
 /**
@@ -89,7 +93,7 @@ export function renderServerPyproject(p: PyprojectInputs): string {
     `description = ${tomlString(p.description.replace(/\s+/g, " ").trim())}`,
     `requires-python = ${tomlString(`>=${p.python}`)}`,
     "dependencies = [",
-    ...arrayLines([FASTMCP_REQUIREMENT, ...p.own]),
+    ...arrayLines([...(p.leading ?? [FASTMCP_REQUIREMENT]), ...p.own]),
     `    ${SHARED_BLOCK_BEGIN}`,
     ...arrayLines(sharedRequirementLines(p.sharedRequirements)),
     `    ${SHARED_BLOCK_END}`,
@@ -97,7 +101,7 @@ export function renderServerPyproject(p: PyprojectInputs): string {
     "",
     "[dependency-groups]",
     "dev = [",
-    ...arrayLines(DEV_REQUIREMENTS),
+    ...arrayLines(p.dev ?? DEV_REQUIREMENTS),
     "]",
     "",
     "[tool.uv]",

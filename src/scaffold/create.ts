@@ -139,10 +139,14 @@ function assertTargetUsable(targetDir: string): TargetState {
 /**
  * Renders every file of a new monorepo (writes nothing).
  *
+ * @param opts - validated options.
+ * @param from - an existing monorepo's manifest to render instead of {@link initialManifest}'s
+ *   (`upgrade` renders what this version makes of it: its servers' ports and entries included);
+ *   its `generator` becomes this version.
  * @returns POSIX relative path → file, and the manifest.
  */
-export async function renderMonorepo(opts: CreateOptions): Promise<{ files: Map<string, DesiredFile>; manifest: Manifest }> {
-  const manifest = initialManifest(opts);
+export async function renderMonorepo(opts: CreateOptions, from?: Manifest): Promise<{ files: Map<string, DesiredFile>; manifest: Manifest }> {
+  const manifest = from ? { ...from, generator: `create-mcp-monorepo@${VERSION}` } : initialManifest(opts);
   const servers = manifest.servers.map((s) => serverData(s.name, s.description));
   const files = await renderGenerator("monorepo", {
     project: manifest.project,
