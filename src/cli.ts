@@ -156,6 +156,7 @@ const VALUE_OPTIONS = new Set(["-s", "--server", "-d", "--description", "--pytho
  */
 async function refuseUnknownCommand(program: Command, argv: string[]): Promise<void> {
   const positional: string[] = [];
+  const known = new Set(program.options.flatMap((o) => [o.long, o.short]).filter((f): f is string => f !== undefined));
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--") {
@@ -163,6 +164,9 @@ async function refuseUnknownCommand(program: Command, argv: string[]): Promise<v
       break;
     }
     if (a.startsWith("-") && a.length > 1) {
+      // An option commander does not know is its error to report (with its own suggestion); what
+      // follows it cannot be told apart as a value or a word.
+      if (!known.has(a.split("=")[0]!) && !["-h", "--help", "-V", "--version"].includes(a)) return;
       if (VALUE_OPTIONS.has(a)) i++;
       continue;
     }

@@ -128,13 +128,20 @@ async function targetParser(ws: Workspace, targets: Target[], env: NodeJS.Proces
   }
 }
 
-/** Sort key: server (in manifest order; monorepo-wide findings last), then file, then line. */
+/**
+ * Sort key: server (in manifest order; monorepo-wide findings last), then file, then line, rule,
+ * severity (errors first) and message: a total order, so the report does not depend on the order
+ * in which rules emit their findings.
+ */
 function compareFindings(order: Map<string, number>): (a: Finding, b: Finding) => number {
+  const rank = (f: Finding) => (f.severity === "error" ? 0 : 1);
   return (a, b) =>
     (order.get(a.server ?? "") ?? order.size) - (order.get(b.server ?? "") ?? order.size) ||
     byCodeUnit(a.file, b.file) ||
     (a.line ?? 0) - (b.line ?? 0) ||
-    byCodeUnit(a.rule, b.rule);
+    byCodeUnit(a.rule, b.rule) ||
+    rank(a) - rank(b) ||
+    byCodeUnit(a.message, b.message);
 }
 
 /**

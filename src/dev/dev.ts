@@ -7,7 +7,8 @@ import { findPython } from "../kernel/python.js";
 import { serverPorts } from "../monorepo/manifest.js";
 import { openMonorepo } from "../monorepo/monorepo.js";
 import { lockPythonVersion } from "../lock/index.js";
-import { ensureVenv, readEnvFile, serverEnv, type Venv } from "../verify/index.js";
+import { ensureVenv, type Venv } from "../lock/index.js";
+import { readEnvFile, serverEnv } from "../verify/index.js";
 import { listToolNames } from "./probe.js";
 import { PACKAGE_ROOT } from "../version.js";
 

@@ -6,8 +6,7 @@ import { runProcess } from "../kernel/proc.js";
 import { findPython } from "../kernel/python.js";
 import { openMonorepo, type MonorepoServer } from "../monorepo/monorepo.js";
 import { PYPROJECT, readPyproject } from "../monorepo/pyproject.js";
-import { lockPythonVersion } from "../lock/index.js";
-import { ensureVenv } from "../verify/index.js";
+import { ensureVenv, lockPythonVersion } from "../lock/index.js";
 
 /** Options of {@link runServerTests}. */
 export interface TestOptions {

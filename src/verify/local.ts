@@ -7,7 +7,7 @@ import { missingVariables } from "./env.js";
 import { connect } from "./mcp.js";
 import { runProcess, startProcess } from "../kernel/proc.js";
 import type { StepName, StepResult, Verdict } from "./types.js";
-import { ensureVenv, InstallError, type Venv } from "./venv.js";
+import { ensureVenv, InstallError, type Venv } from "../lock/index.js";
 
 /**
  * Verifies one server locally, the way the platform runs it: a fresh venv from its requirements

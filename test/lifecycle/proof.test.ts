@@ -68,7 +68,7 @@ describe("remove, rename, remove-target on a generated monorepo (built CLI)", ()
     expect(rm.code, rm.output).toBe(0);
     const removed = JSON.parse(rm.stdout) as { mentions: Array<{ file: string; line: number }> };
     const tracked = git(root, "ls-tree", "-r", "--name-only", "HEAD", "server-ops").split("\n").filter(Boolean);
-    expect(status(root)).toEqual([...tracked.map((f) => ` D ${f}`), " M .env.example", " M README.md", " M mcp-monorepo.lock.json", " M mcp-monorepo.yaml"].sort());
+    expect(status(root)).toEqual([...tracked.map((f) => ` D ${f}`), " M .env.example", " M README.md", " M compose.yaml", " M kustomization.yaml", " M mcp-monorepo.lock.json", " M mcp-monorepo.yaml"].sort());
     expect(grep(root, "ops")).toEqual(removed.mentions.map((m) => `${m.file}:${m.line}`).sort());
     await healthy(root);
     git(root, "add", "-A");
@@ -80,7 +80,7 @@ describe("remove, rename, remove-target on a generated monorepo (built CLI)", ()
     const renamed = JSON.parse(mv.stdout) as { notRenamed: Array<{ file: string; line: number }>; staged: boolean };
     expect(renamed.staged).toBe(true);
     const moved = git(root, "ls-tree", "-r", "--name-only", "HEAD", "server-billing").split("\n").filter(Boolean);
-    expect(status(root)).toEqual([...moved.map((f) => `R  ${f} -> ${f.replace(/^server-billing\//, "server-payments/")}`), " M .env.example", " M README.md", " M mcp-monorepo.lock.json", " M mcp-monorepo.yaml"].sort());
+    expect(status(root)).toEqual([...moved.map((f) => `R  ${f} -> ${f.replace(/^server-billing\//, "server-payments/")}`), " M .env.example", " M README.md", " M compose.yaml", " M kustomization.yaml", " M mcp-monorepo.lock.json", " M mcp-monorepo.yaml"].sort());
     expect(grep(root, "billing")).toEqual(renamed.notRenamed.map((m) => `${m.file}:${m.line}`).sort());
     await healthy(root);
     git(root, "add", "-A");
@@ -92,7 +92,7 @@ describe("remove, rename, remove-target on a generated monorepo (built CLI)", ()
     expect(rt.code, rt.output).toBe(0);
     expect(JSON.parse(rt.stdout).kept).toEqual([]);
     const dockerFiles = ["server-payments", "server-customer-care"].flatMap((f) => [`${f}/.dockerignore`, `${f}/Dockerfile`]);
-    expect(status(root)).toEqual([...dockerFiles.map((f) => ` D ${f}`), " M README.md", " M mcp-monorepo.yaml"].sort());
+    expect(status(root)).toEqual([...dockerFiles.map((f) => ` D ${f}`), " D compose.yaml", " M README.md", " M mcp-monorepo.yaml"].sort());
     await healthy(root);
 
     // Hand-removed and hand-renamed servers: check names the command that fixes each.

@@ -103,12 +103,13 @@ describe("the bundle", () => {
     for (const cmd of [addServer, addTarget]) for (const pkg of ["ajv", "node-plop"]) expect(cmd).not.toContain(pkg);
   });
 
-  it("bundles the MCP TypeScript SDK (verify's client at run time), reached only from verify's and dev's actions", () => {
+  it("bundles the MCP TypeScript SDK (verify's client at run time), reached only from verify's, dev's and list's (--inspect) actions", () => {
     const withSdk = Object.keys(meta.outputs).filter((o) => o.endsWith(".js") && packagesIn(new Set([o])).has("@modelcontextprotocol/sdk"));
     expect(withSdk.length).toBeGreaterThan(0);
     // Every output from which an SDK chunk can be loaded (through any chain of static or dynamic
-    // imports) is verify's or dev's action, or a chunk that is not a command's action (verify's
-    // MCP client module, which both use); no other command's action reaches it.
+    // imports) is verify's or dev's action, list's (whose --inspect loads verify's action on demand),
+    // or a chunk that is not a command's action (verify's MCP client module); no other command's
+    // action reaches it (test and dev build venvs with the lock feature's ensureVenv, not verify's).
     const closure = (start: string) => {
       const seen = new Set<string>();
       const visit = (o: string) => {
@@ -121,7 +122,7 @@ describe("the bundle", () => {
     };
     const actions = Object.keys(meta.outputs).filter((o) => /-action-[A-Z0-9]+\.js$/.test(path.basename(o)));
     const reaching = actions.filter((o) => withSdk.some((w) => closure(o).has(w)));
-    expect(reaching.sort()).toEqual([output("dev-action"), output("verify-action")].sort());
+    expect(reaching.sort()).toEqual([output("dev-action"), output("list-action"), output("verify-action")].sort());
   });
 
   it("the CLI's zod is zod/mini, and the MCP SDK's full zod is a copy of its own, reached only from verify", () => {

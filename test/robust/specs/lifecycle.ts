@@ -222,7 +222,7 @@ interface TargetCase {
   variant: Variant;
 }
 
-const ARTEFACTS: Record<string, string[]> = { "fastmcp-cloud": [], docker: ["Dockerfile", ".dockerignore"], k8s: ["k8s.yaml"], mcpb: [".mcpbignore"] };
+const ARTEFACTS: Record<string, string[]> = { "fastmcp-cloud": [], docker: ["Dockerfile", ".dockerignore"], k8s: ["k8s.yaml", "hpa.yaml"], mcpb: [".mcpbignore"] };
 
 export const removeTargetSpec: CommandSpec<TargetCase> = {
   name: "remove-target",

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { runProcess } from "../kernel/proc.js";
-import { findUv, runUv, uvError } from "../lock/index.js";
+import { findUv, runUv, uvError } from "./uv.js";
 
 /**
  * Throwaway venvs for `verify`, one per requirements set, cached by content: a fresh virtual
