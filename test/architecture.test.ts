@@ -1,7 +1,7 @@
 // The dependency rules of src/: layers read top-down
 //   cli > commands > features (add-server, add-target, sync, lock, check, verify, bundle, prompts, list, remove-server,
 //   remove-target, rename-server,
-//   test-servers, affected, dev) > scaffold > monorepo > kernel
+//   test-servers, affected, dev, upgrade) > scaffold > monorepo > kernel
 // a feature uses another feature only through that feature's index.ts, and no module imports
 // itself back through a chain of imports. Every import counts: static, dynamic (`import()`),
 // type-only and re-exports. Parsed with the TypeScript compiler, in process (no build, no tsc run).
@@ -27,7 +27,7 @@ interface Edge {
 // architecture branch merged. A stale entry fails the test below.
 const PENDING: ReadonlyArray<Edge & { why: string }> = [];
 
-const FEATURES = ["add-server", "add-target", "sync", "lock", "check", "verify", "bundle", "prompts", "list", "remove-server", "remove-target", "rename-server", "test-servers", "affected", "dev"] as const;
+const FEATURES = ["add-server", "add-target", "sync", "lock", "check", "verify", "bundle", "prompts", "list", "remove-server", "remove-target", "rename-server", "test-servers", "affected", "dev", "upgrade"] as const;
 /** Layers from the bottom up: a module may import its own layer or a lower one. */
 const LAYERS = ["kernel", "monorepo", "scaffold", "feature", "commands", "cli"] as const;
 type Layer = (typeof LAYERS)[number];
