@@ -24,6 +24,7 @@ export const UNIT_TESTS = [
   "test/monorepo/git-init.test.ts",
   "test/monorepo/lock-folder.test.ts",
   "test/lifecycle/units.test.ts",
+  "test/upgrade/units.test.ts",
 ];
 
 export default defineConfig({
