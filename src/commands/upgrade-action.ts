@@ -66,7 +66,8 @@ export const upgradeAction: CommandAction<{ options: UpgradeFlags }> = async (ct
   process.on("SIGTERM", onSignal);
   let r: UpgradeResult;
   try {
-    const base = { cwd, fromPackage: flags.fromPackage, allowDirty: flags.allowDirty, lock: flags.lock, env: ctx.env, signal: abort.signal };
+    // --no-lock, or MCPM_NO_LOCK=1 as for create and add-server: the migrated servers stay unlocked.
+    const base = { cwd, fromPackage: flags.fromPackage, allowDirty: flags.allowDirty, lock: flags.lock !== false && ctx.env.MCPM_NO_LOCK !== "1", env: ctx.env, signal: abort.signal };
     if (mode === "upgrade" && !flags.yes && !flags.json && ctx.interactive) {
       const plan = await upgradeMonorepo({ ...base, mode: "dry-run" });
       if (plan.status === "pending" && plan.files.length > 0) {

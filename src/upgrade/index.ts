@@ -319,7 +319,7 @@ export async function upgradeMonorepo(o: UpgradeOptions): Promise<UpgradeResult>
   if (done.dryRun || plan.migrated.length === 0) return result;
   const later = `run \`npx ${PACKAGE_NAME} lock\` to write uv.lock and export requirements.txt for ${plan.migrated.join(", ")}`;
   if (o.lock === false) {
-    result.notes.push(`not locked (--no-lock): ${later}`);
+    result.notes.push(`not locked (--no-lock or MCPM_NO_LOCK=1): ${later}`);
     return result;
   }
   const { lockAfterWrite } = await import("../lock/index.js");
