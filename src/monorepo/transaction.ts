@@ -144,12 +144,14 @@ export async function commitChanges(
  * writer holds it, so such files belong to a killed run, whose finished renames the marker's
  * journal has already completed. A server folder that leads out of the monorepo is not touched.
  *
+ * @param extraDirs - root-relative POSIX folders to clean too (a command that writes deeper, e.g. `upgrade`).
  * @returns root-relative POSIX paths removed.
  */
-export async function removeTransientFiles(repo: Monorepo): Promise<string[]> {
+export async function removeTransientFiles(repo: Monorepo, extraDirs: readonly string[] = []): Promise<string[]> {
   const removed: string[] = [];
   const realRoot = await fs.realpath(repo.root);
-  for (const dir of [repo.root, ...repo.servers.map((s) => s.dir)]) {
+  const dirs = new Set([repo.root, ...repo.servers.map((s) => s.dir), ...extraDirs.map((d) => path.join(repo.root, ...d.split("/")))]);
+  for (const dir of dirs) {
     const real = await fs.realpath(dir).catch(() => null);
     if (real === null) continue;
     const rel = path.relative(realRoot, real);

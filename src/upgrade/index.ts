@@ -1,4 +1,5 @@
 import * as fsSync from "node:fs";
+import path from "node:path";
 import { CancelledError, CannotRunError, UserError } from "../kernel/errors.js";
 import { isWrite, resolveInside, type FileChange } from "../monorepo/changes.js";
 import { MANIFEST_FILE, type Manifest } from "../monorepo/manifest.js";
@@ -8,6 +9,7 @@ import { PYPROJECT, UV_LOCK } from "../monorepo/pyproject.js";
 import { SHARED_REQUIREMENTS } from "../monorepo/requirements.js";
 import { LOCK_FILE, NOT_COPIED, SHARED_DIR, VENDORED_DIR, serializeLock, vendorHash } from "../monorepo/vendor.js";
 import { removeTransientFiles, runWrite } from "../monorepo/transaction.js";
+import { unfinishedCommit } from "../monorepo/busy.js";
 import { parseCreateOptions, renderMonorepo } from "../scaffold/create.js";
 import { VERSION } from "../version.js";
 import { obtainGenerator, PACKAGE_NAME, renderWithPackage } from "./base.js";
@@ -163,6 +165,8 @@ export function withGenerator(repo: Monorepo, version: string): string {
 
 interface Plan {
   from: string;
+  /** The version was current once the marker was held (a killed upgrade finished): nothing planned. */
+  current?: boolean;
   files: UpgradeFile[];
   migrations: UpgradeResult["migrations"];
   conflicts: string[];
@@ -291,11 +295,14 @@ export async function upgradeMonorepo(o: UpgradeOptions): Promise<UpgradeResult>
   const order = compareVersions(from, VERSION);
   if (order > 0) throw new UserError(`this monorepo was made by ${PACKAGE_NAME}@${from}, newer than this ${VERSION}; run that version or a newer one: npx ${PACKAGE_NAME}@${from} upgrade`);
   const empty = { root: opened.root, from, to: VERSION, files: [], migrations: [], changes: [], notes: [], locked: [], dirty: null, dryRun: o.mode !== "upgrade" };
-  if (order === 0 || o.mode === "check") {
-    const theirs = await renderTheirs(opened);
-    const pyprojects = opened.servers.map((s) => `${s.folder}/${PYPROJECT}`);
-    const conflicts = filesWithMarkers(opened.root, new Set([...theirs.keys(), ...pyprojects].filter((p) => p !== MANIFEST_FILE && p !== LOCK_FILE)));
-    return { ...empty, status: order === 0 ? "current" : "pending", conflicts };
+  const markers = async (repo: Monorepo) => {
+    const theirs = await renderTheirs(repo);
+    const pyprojects = repo.servers.map((s) => `${s.folder}/${PYPROJECT}`);
+    return filesWithMarkers(repo.root, new Set([...theirs.keys(), ...pyprojects].filter((p) => p !== MANIFEST_FILE && p !== LOCK_FILE)));
+  };
+  // Current, and no killed upgrade to finish (its journal in the busy marker): nothing to take or write.
+  if (o.mode === "check" || (order === 0 && (o.mode === "dry-run" || (await unfinishedCommit(opened.root)) === null))) {
+    return { ...empty, status: order === 0 ? "current" : "pending", conflicts: await markers(opened) };
   }
   const abortable = async <T>(p: Promise<T>): Promise<T> => {
     const r = await p;
@@ -309,13 +316,19 @@ export async function upgradeMonorepo(o: UpgradeOptions): Promise<UpgradeResult>
     dryRun: o.mode === "dry-run",
     allowDirty: o.allowDirty,
     beforeCommit: o.beforeCommit,
-    removeLeftovers: removeTransientFiles,
-    plan: (repo) => abortable(planUpgrade(repo, recordedVersion(repo.manifest), o)),
+    // upgrade writes below the root and the server folders too (.github/workflows/, shared/, src/, tests/).
+    removeLeftovers: async (repo) => removeTransientFiles(repo, [...new Set([...(await renderTheirs(repo)).keys()].map((p) => path.posix.dirname(p)))]),
+    // Read again under the marker: taking it over may have finished a killed upgrade, which moved the version.
+    plan: async (repo) => {
+      const at = recordedVersion(repo.manifest);
+      if (compareVersions(at, VERSION) === 0) return { from: at, current: true, files: [], migrations: [], conflicts: await markers(repo), changes: [], notes: [], migrated: [] };
+      return abortable(planUpgrade(repo, at, o));
+    },
     changes: (plan) => plan.changes,
     guard: (plan) => ({ paths: plan.changes.filter(isWrite).map((c) => c.path), verb: "upgrade would change or delete" }),
   });
   const plan = done.plan;
-  const result: UpgradeResult = { ...empty, status: done.dryRun ? "pending" : "upgraded", files: plan.files, migrations: plan.migrations, conflicts: plan.conflicts, changes: plan.changes, notes: [...plan.notes], dirty: done.dirty, dryRun: done.dryRun };
+  const result: UpgradeResult = { ...empty, from: plan.from, status: plan.current ? "current" : done.dryRun ? "pending" : "upgraded", files: plan.files, migrations: plan.migrations, conflicts: plan.conflicts, changes: plan.changes, notes: [...plan.notes], dirty: done.dirty, dryRun: done.dryRun };
   if (done.dryRun || plan.migrated.length === 0) return result;
   const later = `run \`npx ${PACKAGE_NAME} lock\` to write uv.lock and export requirements.txt for ${plan.migrated.join(", ")}`;
   if (o.lock === false) {

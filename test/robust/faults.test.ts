@@ -7,7 +7,8 @@
 // over its whole run, during pip and during the zip write: afterwards there is no bundle, or a
 // complete one whose .sha256 matches (or, killed between its two renames, one whose staged
 // .sha256 the next run moves into place). MCPM_SLOW=1 runs 60 kills per command (the normal
-// run: 12), bundle 50 (normal: 2, one in pip and one in the zip write). MCPM_FAULTS_ONLY=add-target,bundle selects commands.
+// run: 12), bundle 50 (normal: 2, one in pip and one in the zip write). upgrade carries a monorepo made
+// by 0.1.0 (built from adc70d6) to this version. MCPM_FAULTS_ONLY=add-target,bundle selects commands.
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +20,9 @@ import { copyTemplate, removeTemplate } from "./fixture.js";
 import { addTarget } from "../../src/add-target/add-target.js";
 import { fail, fingerprint, newTally, removeSandboxes, runBounded, sandbox, saveTally, SLOW, totalFailures, type Sandbox } from "./harness.js";
 import { PYTHON, REPO_ROOT } from "../helpers/python.js";
+import { oldGeneratorBin, oldGeneratorTarball } from "../helpers/old-generator.js";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 
 const KILLS = SLOW ? 60 : 12;
 /** MCPM_FAULTS_ONLY=add-target,bundle runs only those commands. */
@@ -47,6 +51,26 @@ interface FaultSpec {
    * (default: a journal in the busy marker, as add-server and add-target write).
    */
   journaled?(root: string): Promise<boolean>;
+}
+
+/**
+ * A monorepo made by create-mcp-monorepo 0.1.0 (built from adc70d6, test/helpers/old-generator.ts)
+ * with three servers and every target and edits of the user's, made once and copied per run.
+ */
+let oldTemplate: Promise<string> | null = null;
+function oldMonorepoTemplate(): Promise<string> {
+  oldTemplate ??= (async () => {
+    const bin = await oldGeneratorBin();
+    const parent = await fs.mkdtemp(path.join(REPO_ROOT, ".cache", "upgrade", "template-"));
+    await promisify(execFile)(process.execPath, [bin, "create", "demo", "--server", "ops", "--server", "customer", "--server", "finance", "--target", "fastmcp-cloud", "--target", "docker", "--target", "k8s", "--target", "mcpb", "--no-git"], { cwd: parent });
+    const root = path.join(parent, "demo");
+    await fs.appendFile(path.join(root, "README.md"), "\nOur own notes: kept by upgrade.\n");
+    await fs.appendFile(path.join(root, "server-ops", "Dockerfile"), "LABEL team=ops\n");
+    await fs.appendFile(path.join(root, "server-finance", "requirements.txt"), "tomli-w>=1.0\n");
+    await fs.rm(path.join(root, ".pre-commit-config.yaml"));
+    return root;
+  })();
+  return oldTemplate;
 }
 
 /** bundle's output: the bundle and its .sha256 (both or neither, once a run has finished). */
@@ -146,6 +170,25 @@ const FAULTS: FaultSpec[] = [
     },
     // Old: the re-run removes them; new, or half committed: nothing is left to remove, exit 1.
     rerun: (argv, state) => ({ argv, okCodes: state === "old" ? [0] : [1] }),
+  },
+  {
+    name: "upgrade",
+    perFile: false,
+    env: { MCPM_CACHE_DIR: path.join(REPO_ROOT, ".cache", "upgrade", "user-cache") },
+    async setup(box) {
+      const repo = path.join(box.work, "demo");
+      await fs.cp(await oldMonorepoTemplate(), repo, { recursive: true });
+      // 3 servers migrated, ~30 files merged or added, the manifest last; kills aimed also at the staging of the commit.
+      return {
+        cwd: repo,
+        argv: ["upgrade", "--from-package", await oldGeneratorTarball(), "--no-lock", "--yes"],
+        root: repo,
+        anchor: { dir: repo, mark: BUSY_FILE },
+        phases: { staging: { dir: path.join(repo, "server-ops"), mark: ".mcpm-tmp-" } },
+      };
+    },
+    // Old: the re-run upgrades; new, or half committed (finished from the journal first): already current, a 0 no-op.
+    rerun: (argv) => ({ argv, okCodes: [0] }),
   },
   {
     name: "bundle",

@@ -187,12 +187,13 @@ describe("upgrade from create-mcp-monorepo 0.1.0 (adc70d6)", () => {
     expect(diff).toBe("");
   });
 
-  it("the upgraded monorepo passes sync --check, lock --check, check --strict, upgrade --check, and its servers' tests", async () => {
+  it("the upgraded monorepo passes sync --check, lock --check, check --strict, upgrade --check, and the ops server's tests (the user's tool included)", async () => {
     for (const args of [["sync", "--check"], ["lock", "--check"], ["check", "--strict"], ["upgrade", "--check"]]) {
       const r = await run(args, root);
       expect(r.code, `${args.join(" ")}: ${r.stdout}${r.stderr}`).toBe(0);
     }
-    const tests = await run(["test", "--json"], root);
+    // One server's suite (a cold venv per server costs ~30 s; every server's code is the same but ops's).
+    const tests = await run(["test", "ops", "--json"], root);
     expect(tests.code, tests.stdout + tests.stderr).toBe(0);
   }, SLOW);
 
