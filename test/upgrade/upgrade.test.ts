@@ -256,3 +256,39 @@ describe("upgrade with a conflicting edit", () => {
     expect((await run(["upgrade", "--check"], root, { env })).code).toBe(0);
   }, SLOW);
 });
+
+describe("upgrade refusals and Ctrl-C", () => {
+  /** A tarball named create-mcp-monorepo@`version` whose bin waits (a stand-in for a slow base render). */
+  async function fakePackage(version: string): Promise<string> {
+    const dir = await tempDir("mcpm-fakepkg-");
+    await fs.mkdir(path.join(dir, "package", "bin"), { recursive: true });
+    await fs.writeFile(path.join(dir, "package", "package.json"), JSON.stringify({ name: "create-mcp-monorepo", version, type: "module" }));
+    await fs.writeFile(path.join(dir, "package", "bin", "create-mcp-monorepo.js"), "setTimeout(() => {}, 60_000);\n");
+    await execFileP("tar", ["-czf", path.join(dir, "pkg.tgz"), "-C", dir, "package"]);
+    return path.join(dir, "pkg.tgz");
+  }
+
+  it("refuses a --from-package of another version; Ctrl-C while the base renders exits 130 with nothing written", async () => {
+    const root = await oldMonorepo(oldBin, ["ops"], ["fastmcp-cloud"]);
+    const env = { ...process.env, NO_COLOR: "1", MCPM_CACHE_DIR: await tempDir("mcpm-upgrade-cache-") };
+    const before = await hashTree(root);
+    const wrong = await run(["upgrade", "--from-package", await fakePackage("0.0.9")], root, { env });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/holds create-mcp-monorepo@0\.0\.9, not create-mcp-monorepo@0\.1\.0, the generator this monorepo records/);
+
+    const child = (await import("node:child_process")).spawn(process.execPath, [BIN, "upgrade", "--from-package", await fakePackage("0.1.0")], { cwd: root, env });
+    let err = "";
+    child.stderr.on("data", (d) => (err += d));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // Wait until the stand-in runs (its process is the base render), then Ctrl-C.
+    for (let i = 0; i < 100; i++) {
+      const ps = await execFileP("ps", ["-eo", "args"]).then((r) => r.stdout, () => "");
+      if (ps.includes(`${path.sep}bin${path.sep}create-mcp-monorepo.js create `) && ps.includes("mcpm-base-")) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(err).toContain("Cancelled; nothing was written.");
+    expect(await hashTree(root)).toEqual(before);
+  }, SLOW);
+});
