@@ -49,7 +49,7 @@ describe("command parsing", () => {
     expect(r.stdout).toContain("--check");
     const typo = await runCli(["help", "snyc"], { cwd });
     expect(typo.code).toBe(1);
-    expect(typo.stderr.trim()).toBe('error: no command "snyc": did you mean "sync"? (commands: create, add-server, add-target, sync, lock, check, bundle, verify, list, ls, remove-server, remove-target, rename-server, rename, test, affected, dev)');
+    expect(typo.stderr.trim()).toBe('error: no command "snyc": did you mean "sync"? (commands: create, add-server, add-target, sync, lock, check, bundle, verify, list, ls, remove-server, remove-target, rename-server, rename, test, affected, dev, upgrade)');
     expect((await runCli(["help"], { cwd })).stdout).toContain("help [command]");
   });
 
