@@ -5,11 +5,13 @@ import { CancelledError, UserError } from "../kernel/errors.js";
 import type { CommandAction } from "./types.js";
 import { upgradeMonorepo, type UpgradeFile, type UpgradeResult } from "../upgrade/index.js";
 import { confirmDeletion } from "../prompts/confirm.js";
+import { VERSION } from "../version.js";
 
 // The body of `upgrade`, loaded by src/commands/upgrade.ts only when it runs.
 
 /** Options of `upgrade` as commander parses them. */
 export interface UpgradeFlags {
+  to?: string;
   check?: boolean;
   dryRun?: boolean;
   fromPackage?: string;
@@ -57,6 +59,9 @@ function fileLine(f: UpgradeFile, color: boolean): string {
  */
 export const upgradeAction: CommandAction<{ options: UpgradeFlags }> = async (ctx, { options: flags }) => {
   if (flags.check && flags.dryRun) throw new UserError("--check and --dry-run cannot be used together (--check already writes nothing)");
+  if (flags.to !== undefined && flags.to !== VERSION && flags.to !== "this") {
+    throw new UserError(`this is create-mcp-monorepo ${VERSION}, which upgrades to ${VERSION} only; for ${flags.to}, run that version's upgrade: npx create-mcp-monorepo@${flags.to} upgrade`);
+  }
   const cwd = flags.cwd ? path.resolve(ctx.cwd, flags.cwd) : ctx.cwd;
   const color = useColor(ctx, { json: flags.json });
   const mode = flags.check ? "check" : flags.dryRun ? "dry-run" : "upgrade";

@@ -15,6 +15,7 @@ export function registerUpgrade(program: Command, ctx: Context, state: RunState)
   program
     .command("upgrade")
     .description("bring a monorepo made by an older create-mcp-monorepo to this version, keeping your edits (three-way merge)")
+    .option("--to <version>", "the version to upgrade to: this one (the default); for another, run that version's upgrade")
     .option("--check", "write nothing; exit 1 when an upgrade is pending or conflict markers are left (for CI)")
     .option("--dry-run", "print what would change; write nothing")
     .option("--from-package <file.tgz>", "the tarball of the generator version the monorepo records, instead of fetching it from npm")
@@ -27,18 +28,21 @@ export function registerUpgrade(program: Command, ctx: Context, state: RunState)
       "after",
       [
         "",
-        "Every generated file is merged three ways: the base is what the recorded version rendered",
-        "for this manifest (its package, from npm or --from-package), theirs what this version renders,",
-        "ours the file on disk. Unchanged by you: replaced. Changed by both: merged; lines that",
-        "conflict get inline markers (<<<<<<< ours / ||||||| base / ======= / >>>>>>> create-mcp-monorepo@X),",
-        "never .rej files. Deleted by you: stays deleted. New in this version: added. Gone in this",
-        "version: removed, or kept when you edited it. Servers of the requirements.txt layout become",
-        "uv projects (pyproject.toml with your requirement lines, uv.lock, exported requirements.txt).",
+        "Every generated file is merged three ways: base = what the recorded version",
+        "rendered for this manifest (its package, from npm or --from-package), theirs =",
+        "what this version renders, ours = the file on disk. Unchanged by you: replaced.",
+        "Changed by both: merged; lines that conflict get inline markers (<<<<<<< ours,",
+        "||||||| base, =======, >>>>>>> create-mcp-monorepo@X), never .rej files.",
+        "Deleted by you: stays deleted. New in this version: added. Gone in this version:",
+        "removed, or kept when you edited it. Servers of the requirements.txt layout",
+        "become uv projects (pyproject.toml with your requirement lines, uv.lock, the",
+        "exported requirements.txt).",
         "",
-        "Exit codes: 0 upgraded (or already current); 1 conflicts (the files are listed; resolve the",
-        "markers and commit), an upgrade pending or markers left (--check), refused (uncommitted",
-        "changes, a newer monorepo); 2 could not run (no or broken mcp-monorepo.yaml, the recorded",
-        "version's package not available); 130 cancelled (nothing written).",
+        "Exit codes: 0 upgraded (or already current); 1 conflicts (the files are listed:",
+        "resolve the markers, commit), an upgrade pending or markers left (--check),",
+        "refused (uncommitted changes, a newer monorepo); 2 could not run (no or broken",
+        "mcp-monorepo.yaml, the recorded version's package not available); 130",
+        "cancelled (nothing written).",
         "",
         "Examples:",
         "  npx create-mcp-monorepo upgrade --dry-run",

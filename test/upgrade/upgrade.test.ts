@@ -268,10 +268,13 @@ describe("upgrade refusals and Ctrl-C", () => {
     return path.join(dir, "pkg.tgz");
   }
 
-  it("refuses a --from-package of another version; Ctrl-C while the base renders exits 130 with nothing written", async () => {
+  it("refuses --to another version and a --from-package of another version; Ctrl-C while the base renders exits 130 with nothing written", async () => {
     const root = await oldMonorepo(oldBin, ["ops"], ["fastmcp-cloud"]);
     const env = { ...process.env, NO_COLOR: "1", MCPM_CACHE_DIR: await tempDir("mcpm-upgrade-cache-") };
     const before = await hashTree(root);
+    const later = await run(["upgrade", "--to", "0.3.0"], root, { env });
+    expect(later.code).toBe(1);
+    expect(later.stderr).toBe("error: this is create-mcp-monorepo 0.2.0, which upgrades to 0.2.0 only; for 0.3.0, run that version's upgrade: npx create-mcp-monorepo@0.3.0 upgrade\n");
     const wrong = await run(["upgrade", "--from-package", await fakePackage("0.0.9")], root, { env });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/holds create-mcp-monorepo@0\.0\.9, not create-mcp-monorepo@0\.1\.0, the generator this monorepo records/);
