@@ -295,3 +295,46 @@ describe("upgrade refusals and Ctrl-C", () => {
     expect(await hashTree(root)).toEqual(before);
   }, SLOW);
 });
+
+describe("upgrade of a shared file this version changed", () => {
+  it("replaces the canonical shared/ file, moves the vendored copies that were in step (and the lock), leaves an edited copy with a note", async () => {
+    // A stand-in for an older version whose shared/pagination.py had one more line: its `create`
+    // writes a snapshot of a monorepo made by this build with that line added and synced.
+    const parent = await tempDir("mcpm-upgrade-shared-");
+    const root = path.join(parent, "demo");
+    const made = await run(["create", "demo", "--server", "ops", "--server", "billing", "--no-git", "--no-lock"], parent);
+    expect(made.code, made.stderr).toBe(0);
+    const now = await read(root, "shared/pagination.py");
+    await fs.writeFile(path.join(root, "shared", "pagination.py"), `${now}# a line the older version had\n`);
+    expect((await run(["sync"], root)).code).toBe(0);
+    await edit(root, "mcp-monorepo.yaml", (s) => s.replace(/^generator: create-mcp-monorepo@.*$/m, "generator: create-mcp-monorepo@0.1.0"));
+    const snapshot = path.join(parent, "snapshot");
+    await fs.cp(root, snapshot, { recursive: true });
+    const pkg = path.join(parent, "pkg");
+    await fs.mkdir(path.join(pkg, "package", "bin"), { recursive: true });
+    await fs.writeFile(path.join(pkg, "package", "package.json"), JSON.stringify({ name: "create-mcp-monorepo", version: "0.1.0", type: "module" }));
+    await fs.writeFile(path.join(pkg, "package", "bin", "create-mcp-monorepo.js"), `import { cpSync } from "node:fs";\ncpSync(${JSON.stringify(snapshot)}, process.argv[3], { recursive: true });\n`);
+    await execFileP("tar", ["-czf", path.join(parent, "old.tgz"), "-C", pkg, "package"]);
+    // billing's vendored copy was edited by hand (sync reports it): upgrade leaves it.
+    await fs.appendFile(path.join(root, "server-billing", "src", "shared", "pagination.py"), "# billing's own line\n");
+    await git(root, "init", "-q", "-b", "main");
+    await git(root, "add", "-A");
+    await git(root, "commit", "-qm", "old");
+
+    const r = await run(["upgrade", "--json", "--from-package", path.join(parent, "old.tgz")], root, { env: { MCPM_CACHE_DIR: await tempDir("mcpm-upgrade-cache-") } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.files).toContainEqual({ path: "shared/pagination.py", outcome: "replaced" });
+    expect(out.notes).toContain("server-billing/src/shared/pagination.py differs from shared/pagination.py: left as it is; run `npx create-mcp-monorepo sync`");
+    expect(await read(root, "shared/pagination.py")).toBe(now);
+    expect(await read(root, "server-ops/src/shared/pagination.py")).toBe(now);
+    expect(await read(root, "server-billing/src/shared/pagination.py")).toBe(`${now}# a line the older version had\n# billing's own line\n`);
+    const status = (await git(root, "status", "--porcelain")).split("\n").filter(Boolean).sort();
+    expect(status).toEqual([" M mcp-monorepo.lock.json", " M mcp-monorepo.yaml", " M server-ops/src/shared/pagination.py", " M shared/pagination.py"]);
+    // sync agrees about ops (its lock entry moved with the copy) and still reports billing's hand edit.
+    const sync = await run(["sync", "--check", "--json"], root);
+    expect(sync.code).toBe(1);
+    const servers = JSON.parse(sync.stdout).servers as Array<{ name: string; status: string }>;
+    expect(servers.map((s) => [s.name, s.status])).toEqual([["ops", "in-sync"], ["billing", "blocked"]]);
+  }, SLOW);
+});
