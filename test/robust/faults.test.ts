@@ -10,6 +10,7 @@
 // run: 12), bundle 50 (normal: 2, one in pip and one in the zip write). upgrade carries a monorepo made
 // by 0.1.0 (built from adc70d6) to this version. MCPM_FAULTS_ONLY=add-target,bundle selects commands.
 import * as fs from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isTransientName } from "../../src/monorepo/changes.js";
@@ -61,7 +62,7 @@ let oldTemplate: Promise<string> | null = null;
 function oldMonorepoTemplate(): Promise<string> {
   oldTemplate ??= (async () => {
     const bin = await oldGeneratorBin();
-    const parent = await fs.mkdtemp(path.join(REPO_ROOT, ".cache", "upgrade", "template-"));
+    const parent = await fs.mkdtemp(path.join(os.tmpdir(), "mcpm-upgrade-template-"));
     await promisify(execFile)(process.execPath, [bin, "create", "demo", "--server", "ops", "--server", "customer", "--server", "finance", "--target", "fastmcp-cloud", "--target", "docker", "--target", "k8s", "--target", "mcpb", "--no-git"], { cwd: parent });
     const root = path.join(parent, "demo");
     await fs.appendFile(path.join(root, "README.md"), "\nOur own notes: kept by upgrade.\n");
