@@ -114,19 +114,23 @@ export const upgradeAction: CommandAction<{ options: UpgradeFlags }> = async (ct
   }
   const c = pc.createColors(color);
   if (mode === "check") {
-    if (r.status === "pending") writeLine(ctx.stdout, `upgrade pending: this monorepo was made by create-mcp-monorepo@${r.from}; run \`npx create-mcp-monorepo@${r.to} upgrade\``);
+    if (r.status === "pending" && r.from !== r.to) writeLine(ctx.stdout, `upgrade pending: this monorepo was made by create-mcp-monorepo@${r.from}; run \`npx create-mcp-monorepo@${r.to} upgrade\``);
+    else if (r.status === "pending") writeLine(ctx.stdout, `upgrade pending: ${r.migrations.map((m) => m.server).join(", ")} still in an older layout; run \`npx create-mcp-monorepo@${r.to} upgrade\``);
     for (const f of r.conflicts) writeLine(ctx.stdout, `CONFLICT  ${f}  (conflict markers left by upgrade: resolve them)`);
+    for (const n of r.notes) writeLine(ctx.stderr, `note: ${n}`);
     writeLine(ctx.stdout, code === 0 ? c.green(`up to date with create-mcp-monorepo@${r.to}`) : c.red(`upgrade --check failed`));
     return code;
   }
   if (r.status === "current") {
+    for (const n of r.notes) writeLine(ctx.stderr, `note: ${n}`);
     for (const f of r.conflicts) writeLine(ctx.stdout, `CONFLICT  ${f}  (conflict markers left by an earlier upgrade: resolve them)`);
     writeLine(ctx.stdout, r.conflicts.length ? c.red(`${r.conflicts.length} file${r.conflicts.length === 1 ? "" : "s"} still hold conflict markers`) : c.green(`already at create-mcp-monorepo@${r.to}: nothing to upgrade`));
     return code;
   }
-  writeLine(ctx.stdout, r.dryRun ? `Dry run: upgrade from create-mcp-monorepo@${r.from} to ${r.to} would change (nothing written):` : `Upgraded from create-mcp-monorepo@${r.from} to ${r.to}:`);
+  const what = r.from === r.to ? `the layout migration of create-mcp-monorepo@${r.to}` : `upgrade from create-mcp-monorepo@${r.from} to ${r.to}`;
+  writeLine(ctx.stdout, r.dryRun ? `Dry run: ${what} would change (nothing written):` : `Done, ${what}:`);
   for (const f of r.files) writeLine(ctx.stdout, fileLine(f, color));
-  writeLine(ctx.stdout, `${c.yellow("UPDATE".padEnd(9))} mcp-monorepo.yaml  (generator: create-mcp-monorepo@${r.to})`);
+  if (r.from !== r.to) writeLine(ctx.stdout, `${c.yellow("UPDATE".padEnd(9))} mcp-monorepo.yaml  (generator: create-mcp-monorepo@${r.to})`);
   for (const m of r.migrations) for (const n of m.notes) writeLine(ctx.stdout, `note: ${n}`);
   for (const s of r.locked) writeLine(ctx.stdout, `LOCKED    ${s}: uv.lock, requirements.txt`);
   for (const n of r.notes) writeLine(ctx.stderr, `note: ${n}`);

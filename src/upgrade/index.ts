@@ -175,18 +175,9 @@ interface Plan {
   migrated: string[];
 }
 
-/**
- * Plans the upgrade of `repo` from `from` (reads only; renders the base with that version's package).
- *
- * @throws UserError / CannotRunError from rendering the base or a file upgrade cannot read.
- */
-export async function planUpgrade(repo: Monorepo, from: string, opts: Pick<UpgradeOptions, "fromPackage" | "env" | "signal">): Promise<Plan> {
-  const theirs = await renderTheirs(repo);
-  const pkg = await obtainGenerator(from, { fromPackage: opts.fromPackage, env: opts.env, signal: opts.signal });
-  const base = await renderWithPackage(pkg, repo.manifest, { env: opts.env, signal: opts.signal });
+/** The layout migrations a monorepo's servers need (./migrate.ts), as changes; `taken` holds the paths they own. */
+export function planMigrations(repo: Monorepo, sharedRequirements: string) {
   const root = repo.root;
-  const folders = new Set(repo.servers.map((s) => s.folder));
-  const sharedRequirements = (readOrNull(root, SHARED_REQUIREMENTS) ?? theirs.get(SHARED_REQUIREMENTS) ?? Buffer.alloc(0)).toString("utf8");
   const files: UpgradeFile[] = [];
   const writes: FileChange[] = [];
   const deletes: FileChange[] = [];
@@ -194,6 +185,8 @@ export async function planUpgrade(repo: Monorepo, from: string, opts: Pick<Upgra
   const migrations: Plan["migrations"] = [];
   const migrated: string[] = [];
   const taken = new Set<string>();
+  /** Servers a step could not migrate (the reason in `notes`). */
+  const refused: string[] = [];
   const text = (rel: string) => readOrNull(root, rel)?.toString("utf8") ?? null;
 
   for (const s of repo.servers) {
@@ -204,6 +197,7 @@ export async function planUpgrade(repo: Monorepo, from: string, opts: Pick<Upgra
     } catch (err) {
       if (!(err instanceof MigrationRefusal)) throw err;
       notes.push(`${s.folder} keeps its old layout: ${err.message}`);
+      refused.push(s.name);
       taken.add(`${s.folder}/${PYPROJECT}`).add(`${s.folder}/${REQUIREMENTS_DEV}`);
       continue;
     }
@@ -225,6 +219,28 @@ export async function planUpgrade(repo: Monorepo, from: string, opts: Pick<Upgra
     // A server just migrated has no pyproject.toml in the base to merge with.
     taken.add(`${s.folder}/${PYPROJECT}`);
   }
+
+  return { files, writes, deletes, notes, migrations, migrated, taken, refused };
+}
+
+/** The text of canonical shared/requirements.txt ("" when there is none). */
+function sharedRequirementsText(repo: Monorepo, fallback?: Buffer): string {
+  return (readOrNull(repo.root, SHARED_REQUIREMENTS) ?? fallback ?? Buffer.alloc(0)).toString("utf8");
+}
+
+/**
+ * Plans the upgrade of `repo` from `from` (reads only; renders the base with that version's package).
+ *
+ * @throws UserError / CannotRunError from rendering the base or a file upgrade cannot read.
+ */
+export async function planUpgrade(repo: Monorepo, from: string, opts: Pick<UpgradeOptions, "fromPackage" | "env" | "signal">): Promise<Plan> {
+  const theirs = await renderTheirs(repo);
+  const pkg = await obtainGenerator(from, { fromPackage: opts.fromPackage, env: opts.env, signal: opts.signal });
+  const base = await renderWithPackage(pkg, repo.manifest, { env: opts.env, signal: opts.signal });
+  const root = repo.root;
+  const folders = new Set(repo.servers.map((s) => s.folder));
+  const sharedRequirements = sharedRequirementsText(repo, theirs.get(SHARED_REQUIREMENTS));
+  const { files, writes, deletes, notes, migrations, migrated, taken } = planMigrations(repo, sharedRequirements);
 
   const conflicts: string[] = [];
   const newShared = new Map<string, Buffer | null>();
@@ -300,9 +316,16 @@ export async function upgradeMonorepo(o: UpgradeOptions): Promise<UpgradeResult>
     const pyprojects = repo.servers.map((s) => `${s.folder}/${PYPROJECT}`);
     return filesWithMarkers(repo.root, new Set([...theirs.keys(), ...pyprojects].filter((p) => p !== MANIFEST_FILE && p !== LOCK_FILE)));
   };
-  // Current, and no killed upgrade to finish (its journal in the busy marker): nothing to take or write.
-  if (o.mode === "check" || (order === 0 && (o.mode === "dry-run" || (await unfinishedCommit(opened.root)) === null))) {
-    return { ...empty, status: order === 0 ? "current" : "pending", conflicts: await markers(opened) };
+  // Server folders of an older layout are migrated whatever the recorded version says (a step
+  // refused before, then fixed by hand, runs on the next upgrade).
+  const layout = planMigrations(opened, sharedRequirementsText(opened));
+  if (o.mode === "check") {
+    const behind = [...layout.migrations, ...layout.refused.map((server) => ({ server, steps: [], notes: [] }))];
+    return { ...empty, status: order === 0 && behind.length === 0 ? "current" : "pending", migrations: behind, notes: layout.notes, conflicts: await markers(opened) };
+  }
+  // Current, nothing to migrate and no killed upgrade to finish (its journal in the busy marker): nothing to take or write.
+  if (order === 0 && layout.migrations.length === 0 && (o.mode === "dry-run" || (await unfinishedCommit(opened.root)) === null)) {
+    return { ...empty, status: "current", notes: layout.notes, conflicts: await markers(opened) };
   }
   const abortable = async <T>(p: Promise<T>): Promise<T> => {
     const r = await p;
@@ -321,7 +344,10 @@ export async function upgradeMonorepo(o: UpgradeOptions): Promise<UpgradeResult>
     // Read again under the marker: taking it over may have finished a killed upgrade, which moved the version.
     plan: async (repo) => {
       const at = recordedVersion(repo.manifest);
-      if (compareVersions(at, VERSION) === 0) return { from: at, current: true, files: [], migrations: [], conflicts: await markers(repo), changes: [], notes: [], migrated: [] };
+      if (compareVersions(at, VERSION) === 0) {
+        const m = planMigrations(repo, sharedRequirementsText(repo));
+        return { from: at, current: m.migrated.length === 0, files: m.files, migrations: m.migrations, conflicts: await markers(repo), changes: [...m.writes, ...m.deletes], notes: m.notes, migrated: m.migrated };
+      }
       return abortable(planUpgrade(repo, at, o));
     },
     changes: (plan) => plan.changes,

@@ -296,6 +296,35 @@ describe("upgrade refusals and Ctrl-C", () => {
   }, SLOW);
 });
 
+describe("a server upgrade cannot migrate", () => {
+  it("keeps its old layout with a note; --check says so until the line is fixed and upgrade runs again", async () => {
+    const root = await oldMonorepo(oldBin, ["ops", "billing"], ["fastmcp-cloud"]);
+    await fs.appendFile(path.join(root, "server-billing", "requirements.txt"), "--extra-index-url https://example.com/simple\n");
+    await git(root, "commit", "-qam", "an index of our own");
+    const env = { MCPM_CACHE_DIR: await tempDir("mcpm-upgrade-cache-") };
+    const r = await run(["upgrade", "--from-package", tgz, "--no-lock"], root, { env });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toContain('note: server-billing keeps its old layout: server-billing/requirements.txt holds "--extra-index-url https://example.com/simple", which pyproject.toml cannot hold; move it into pyproject.toml by hand (or remove it) and run upgrade again');
+    expect(await exists(root, "server-ops/pyproject.toml")).toBe(true);
+    expect(await exists(root, "server-billing/pyproject.toml")).toBe(false);
+    expect(await exists(root, "server-billing/requirements-dev.txt")).toBe(true);
+    expect(await read(root, "mcp-monorepo.yaml")).toContain("generator: create-mcp-monorepo@0.2.0");
+    const pending = await run(["upgrade", "--check"], root, { env });
+    expect(pending.code).toBe(1);
+    expect(pending.stdout).toContain("upgrade pending: billing still in an older layout; run `npx create-mcp-monorepo@0.2.0 upgrade`");
+    await edit(root, "server-billing/requirements.txt", (s) => s.replace("--extra-index-url https://example.com/simple\n", ""));
+    await git(root, "add", "-A");
+    await git(root, "commit", "-qm", "upgraded, index line dropped");
+    const again = await run(["upgrade", "--no-lock"], root, { env });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toContain("Done, the layout migration of create-mcp-monorepo@0.2.0:");
+    expect(again.stdout).toMatch(/^MIGRATE\s+server-billing\/pyproject\.toml$/m);
+    expect(await exists(root, "server-billing/requirements-dev.txt")).toBe(false);
+    expect((await run(["upgrade", "--check"], root, { env })).code).toBe(0);
+    expect((await run(["sync", "--check"], root, { env })).code).toBe(0);
+  }, SLOW);
+});
+
 describe("upgrade of a shared file this version changed", () => {
   it("replaces the canonical shared/ file, moves the vendored copies that were in step (and the lock), leaves an edited copy with a note", async () => {
     // A stand-in for an older version whose shared/pagination.py had one more line: its `create`
