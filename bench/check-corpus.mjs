@@ -65,7 +65,7 @@ const CLASS_RULES = {
   "no-server-object": ["server-object"],
   "env-required-at-import": ["env-required", "import-crash", "async-client-at-import"],
   "exit-at-import": ["import-crash", "env-required"],
-  "removed-kwarg": ["server-object"],
+  "removed-kwarg": ["fastmcp-v4-api"],
   "syntax": ["python-syntax"],
   "network-at-import": ["env-required", "import-crash", "async-client-at-import"],
   "low-level-only": ["server-object", "mcp-sdk-v1"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 
+import mcpm_fastmcp
 from mcpm_scope import Ctx
 
 # Callables that construct a FastMCP server (qualified names after alias resolution).
@@ -74,6 +75,12 @@ IMPORTERROR_CATCHERS = {"ImportError", "ModuleNotFoundError", "Exception", "Base
 class CallFacts:
     """Classifies calls; uses ``self.facts`` and ``self.qual()`` of :class:`mcpm_facts.FileFacts`."""
 
+    def _collect_fastmcp(self, tree: ast.Module) -> None:
+        """What ``mcpm_fastmcp.removed_call`` needs: the file's FastMCP servers, whether it imports fastmcp, awaited calls."""
+        self.fastmcp_servers = mcpm_fastmcp.known_servers(tree, self.qual)
+        self.imports_fastmcp = any(v == "fastmcp" or v.startswith("fastmcp.") for v in self.aliases.values())
+        self.awaited = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Await)}
+
     @staticmethod
     def _is_server_ctor(callee: str | None) -> bool:
         if not callee:
@@ -123,6 +130,9 @@ class CallFacts:
         f = self.facts
         callee = self.qual(node.func)
         line = node.lineno
+        removed = mcpm_fastmcp.removed_call(node, self.qual, self.fastmcp_servers, self.imports_fastmcp, id(node) in self.awaited)
+        if removed is not None:
+            f["fastmcpRemoved"].append({**removed, "scope": ctx.scope})
         if callee is None:
             return
         if self._is_server_ctor(callee):

@@ -44,7 +44,7 @@ class FileFacts(CallFacts):
             "mainCalls": [], "moduleCalls": [], "envReads": [], "sysPath": [], "asyncClients": [], "blocking": [],
             "deprecated": [], "attrReads": [], "validateCalls": [], "reexports": {},
             "importExits": [], "importCrashes": [], "settings": [],
-            "importRaises": [], "importConnects": [], "importClients": [],
+            "importRaises": [], "importConnects": [], "importClients": [], "fastmcpRemoved": [],
         }
         self.path_vars: dict[str, dict[str, Any]] = {}
         # Module-level names bound to an environment read without a default: ``KEY = os.getenv("KEY")``.
@@ -52,6 +52,7 @@ class FileFacts(CallFacts):
         self.blocking_objects: dict[str, str] = {}
         self._collect_aliases(tree)
         self._collect_blocking_objects(tree)
+        self._collect_fastmcp(tree)
         self._block(tree.body, Ctx())
 
     # ---- names -------------------------------------------------------------------------------

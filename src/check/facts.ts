@@ -70,6 +70,13 @@ export interface BindingFact {
   source?: string | null;
 }
 
+/** One call of a FastMCP API that FastMCP 4 removed, with where it runs. */
+export type FastmcpRemovedFact = { line: number; scope: Scope; receiver: string | null } & (
+  | { kind: "import_server"; server: string | null; prefix: string | null; awaited: boolean }
+  | { kind: "as_proxy"; target: string | null; backendKeyword: boolean; settings: string[] }
+  | { kind: "mount"; server: string | null; keywords: ("prefix" | "as_proxy")[]; prefix: string | null; namespace: string | null; asProxy: string | null }
+);
+
 /** Everything the analyzer read from one file (or only `parseError` when Python could not parse it). */
 export interface FileFacts {
   parseError?: { line: number; message: string };
@@ -111,6 +118,11 @@ export interface FileFacts {
   attrReads: { obj: string; text: string; attr: string; line: number; scope: Scope }[];
   /** `X.validate()` calls made at import time. */
   validateCalls: { obj: string; text: string; line: number; scope: Scope }[];
+  /**
+   * Calls of FastMCP 3 APIs that FastMCP 4 removed (`python/mcpm_check/mcpm_fastmcp.py`); expressions
+   * as written (`ast.unparse`), null when absent. Absent from facts of an older analyzer.
+   */
+  fastmcpRemoved?: FastmcpRemovedFact[];
   /** Module-level `from … import name`: local name → qualified source (for resolving re-exports). */
   reexports: Record<string, string>;
 }

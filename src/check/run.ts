@@ -14,6 +14,7 @@ import { dockerIgnoreRule, dockerPythonRule, dockerServeRule, healthRouteRule, t
 import { k8sCommandRule, k8sEnvRule, k8sParseRule, k8sProbesRule, k8sResourcesRule, k8sSecretRule } from "./rules/k8s.js";
 import { envRule } from "./rules/env.js";
 import { fastmcpJsonRule } from "./rules/fastmcp-json.js";
+import { fastmcpV4Rule } from "./rules/fastmcp-v4.js";
 import { importCrashRule } from "./rules/import-crash.js";
 import { layoutRule } from "./rules/layout.js";
 import { mcpbRule } from "./rules/mcpb.js";
@@ -47,6 +48,7 @@ export const RULES: Rule[] = [
   serverObjectRule,
   pypiOnlyRule,
   dependenciesRule,
+  fastmcpV4Rule,
   sharedDriftRule,
   pathImportRule,
   envRule,

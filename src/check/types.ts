@@ -18,6 +18,7 @@ export const RULE_IDS = [
   "undeclared-dependency",
   "unresolvable-requirements",
   "mcp-sdk-v1",
+  "fastmcp-v4-api",
   "shared-drift",
   "path-import",
   "env-undocumented",

@@ -199,3 +199,35 @@ describe("python analyzer facts", () => {
     expect(existsSync(path.join(ANALYZER_DIR, "__pycache__"))).toBe(false);
   });
 });
+
+describe("FastMCP 3 API calls (fastmcp-v4-api)", () => {
+  it("finds them on FastMCP servers however the server is reached, and not on other libraries' objects", async () => {
+    const f = await facts(
+      [
+        "import fastmcp as fm",
+        "import requests",
+        "from fastmcp.server.server import FastMCP as Server",
+        "from mcp.server.fastmcp import FastMCP as SdkFastMCP",
+        "",
+        "sdk = SdkFastMCP('sdk')",
+        "sdk.mount(prefix='x')",
+        "requests.Session().mount(prefix='https://', adapter=None)",
+        "proxy = fm.FastMCP.as_proxy('http://example.com/mcp')",
+        "",
+        "class App:",
+        "    def __init__(self) -> None:",
+        "        self.server = Server('app')",
+        "        self.server.mount(proxy, prefix='remote')",
+        "",
+        "def register(parent: 'fm.FastMCP', child) -> None:",
+        "    parent.mount(child, prefix='child', as_proxy=False)",
+        "",
+        "async def copy(parent, child) -> None:",
+        "    await parent.import_server(child)",
+      ].join("\n") + "\n",
+    );
+    expect(f.fastmcpRemoved!.map((r) => `${r.kind}@${r.line}:${r.scope}`)).toEqual(["as_proxy@9:module", "mount@14:function", "mount@17:function", "import_server@20:function"]);
+    expect(f.fastmcpRemoved![2]).toMatchObject({ receiver: "parent", server: "child", keywords: ["prefix", "as_proxy"], prefix: "'child'", asProxy: "False" });
+    expect(f.fastmcpRemoved![3]).toMatchObject({ receiver: "parent", server: "child", prefix: null, awaited: true });
+  });
+});

@@ -33,7 +33,7 @@ describe("blockers only a load used to show", () => {
   });
 
   it("FastMCP(host=, port=, log_level=) raises TypeError in FastMCP 4: an error that says where each moved", () => {
-    expect(compact(fail, "removed-kwargs")).toEqual(["server-object:error@3"]);
+    expect(compact(fail, "removed-kwargs")).toEqual(["fastmcp-v4-api:error@3"]);
     const f = fail.findings.find((x) => x.server === "removed-kwargs")!;
     expect(f.message).toContain("host=, port=, log_level=");
     expect(f.fix).toContain("FASTMCP_PORT");

@@ -11,39 +11,9 @@ import type { Finding } from "../types.js";
  * `if __name__ == "__main__":` block never runs. Names the patterns that fail:
  * function wrapper without module-level assignment, class wrapper without module-level
  * instance, created only under the main guard. Also: every object the manifest or
- * fastmcp.json names as the entrypoint must exist at module level.
+ * fastmcp.json names as the entrypoint must exist at module level. Constructor keywords FastMCP
+ * rejects are `fastmcp-v4-api`'s.
  */
-
-/**
- * Keyword arguments `fastmcp.FastMCP()` accepts in FastMCP 4 (the signature of `FastMCP.__init__`
- * in fastmcp/server/server.py, 4.2). Any other keyword raises TypeError when the file is imported
- * (`_check_removed_kwargs`: "FastMCP() no longer accepts `host`").
- */
-export const FASTMCP_KWARGS = new Set([
-  "name", "instructions", "version", "website_url", "icons", "auth", "middleware", "providers", "transforms", "lifespan", "tools",
-  "on_duplicate", "mask_error_details", "dereference_schemas", "strict_input_validation", "list_page_size", "resource_security",
-  "request_state_security", "cache_ttl", "cache_scope", "tasks", "session_state_store", "client_log_level", "experimental_capabilities",
-]);
-
-/** Where FastMCP 4 moved a removed constructor keyword (the hints of FastMCP's `_REMOVED_KWARGS`). */
-const MOVED: Record<string, string> = {
-  host: "pass it to `mcp.run(transport=\"http\", host=...)` or set FASTMCP_HOST",
-  port: "pass it to `mcp.run(transport=\"http\", port=...)` or set FASTMCP_PORT",
-  log_level: "pass it to `mcp.run(..., log_level=...)` or set FASTMCP_LOG_LEVEL",
-  debug: "set FASTMCP_DEBUG",
-  sse_path: "pass `path=` to `mcp.run()` / `http_app()`",
-  message_path: "set FASTMCP_MESSAGE_PATH",
-  streamable_http_path: "pass `path=` to `mcp.run()` / `http_app()`",
-  json_response: "pass it to `mcp.run()` / `http_app()`",
-  stateless_http: "pass it to `mcp.run()` / `http_app()`",
-  on_duplicate_tools: "use `on_duplicate=`",
-  on_duplicate_resources: "use `on_duplicate=`",
-  on_duplicate_prompts: "use `on_duplicate=`",
-  include_tags: "call `mcp.enable(tags=..., only=True)` after creating the server",
-  exclude_tags: "call `mcp.disable(tags=...)` after creating the server",
-  tool_serializer: "return ToolResult from the tools",
-  dependencies: "list them in requirements.txt",
-};
 
 /** The MCP Python SDK's low-level server class: FastMCP cannot load it as a server object. */
 const LOW_LEVEL_SERVERS = new Set(["mcp.server.lowlevel.Server", "mcp.server.Server", "mcp.server.lowlevel.server.Server"]);
@@ -177,26 +147,6 @@ export const serverObjectRule: Rule = (server) => {
     const v = judge(b, facts);
     if (v.ok) good = true;
     else bad ??= { b, v };
-  }
-  for (const src of server.sources) {
-    const f = server.facts.get(src.id);
-    for (const c of f?.serverConstructions ?? []) {
-      if (c.callee !== "fastmcp.FastMCP" && c.callee !== "fastmcp.server.FastMCP" && c.callee !== "fastmcp.server.server.FastMCP") continue;
-      const bad = (c.kwargs ?? []).filter((k) => !FASTMCP_KWARGS.has(k));
-      if (!bad.length) continue;
-      const moved = bad.filter((k) => MOVED[k]).map((k) => `${k}: ${MOVED[k]}`);
-      out.push(
-        finding(
-          "server-object",
-          "error",
-          server,
-          src.rel,
-          c.line,
-          `FastMCP(${bad.map((k) => `${k}=`).join(", ")}) raises TypeError when the file is imported: FastMCP 4 no longer accepts ${bad.length > 1 ? "these keywords" : "this keyword"}`,
-          moved.length ? `remove ${bad.join(", ")} from FastMCP(...); ${moved.join("; ")}` : `remove ${bad.join(", ")} from FastMCP(...)`,
-        ),
-      );
-    }
   }
   if (!good) {
     const d = diagnose(facts, bad);
