@@ -165,7 +165,7 @@ export function withGenerator(repo: Monorepo, version: string): string {
 
 interface Plan {
   from: string;
-  /** The version was current once the marker was held (a killed upgrade finished): nothing planned. */
+  /** The recorded version is this one (a killed upgrade may just have been finished): no merge, only pending layout steps; nothing at all when none. */
   current?: boolean;
   files: UpgradeFile[];
   migrations: UpgradeResult["migrations"];
@@ -175,8 +175,12 @@ interface Plan {
   migrated: string[];
 }
 
-/** The layout migrations a monorepo's servers need (./migrate.ts), as changes; `taken` holds the paths they own. */
-export function planMigrations(repo: Monorepo, sharedRequirements: string) {
+/**
+ * The layout migrations a monorepo's servers need (./migrate.ts), as changes: `writes` and `deletes`
+ * in commit order, `files` for the report, `migrated` (servers changed), `refused` (servers a step
+ * could not carry over, the reason in `notes`) and `taken` (the paths the steps own, kept out of the merge).
+ */
+function planMigrations(repo: Monorepo, sharedRequirements: string) {
   const root = repo.root;
   const files: UpgradeFile[] = [];
   const writes: FileChange[] = [];
