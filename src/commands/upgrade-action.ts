@@ -137,9 +137,10 @@ export const upgradeAction: CommandAction<{ options: UpgradeFlags }> = async (ct
   if (r.dirty && r.dirty.length > 0) {
     writeLine(ctx.stderr, r.dryRun ? `note: uncommitted changes in ${r.dirty.join(", ")}: a real run refuses unless you commit them or pass --allow-dirty` : `note: --allow-dirty: changed files with uncommitted changes: ${r.dirty.join(", ")}`);
   }
+  // Conflicts are the command's answer (exit 1, as sync's), not a refusal: listed on stdout.
   if (r.conflicts.length > 0) {
-    writeLine(ctx.stderr, `error: ${r.conflicts.length} file${r.conflicts.length === 1 ? "" : "s"} with conflicts (inline markers: keep what you want, delete the markers, commit):`);
-    for (const f of r.conflicts) writeLine(ctx.stderr, `  ${f}`);
+    writeLine(ctx.stdout, c.red(`${r.conflicts.length} file${r.conflicts.length === 1 ? "" : "s"} with conflicts (inline markers: keep what you want, delete the markers, commit):`));
+    for (const f of r.conflicts) writeLine(ctx.stdout, `  ${f}`);
   }
   return code;
 };

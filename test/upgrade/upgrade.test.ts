@@ -236,7 +236,7 @@ describe("upgrade with a conflicting edit", () => {
     const r = await run(["upgrade", "--from-package", tgz, "--no-lock"], root, { env });
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/^CONFLICT\s+server-ops\/fastmcp\.json\s+\(1 conflicting region: resolve the markers\)$/m);
-    expect(r.stderr).toContain("error: 1 file with conflicts (inline markers: keep what you want, delete the markers, commit):\n  server-ops/fastmcp.json\n");
+    expect(r.stdout).toContain("1 file with conflicts (inline markers: keep what you want, delete the markers, commit):\n  server-ops/fastmcp.json\n");
     const json = await read(root, "server-ops/fastmcp.json");
     expect(json).toContain('<<<<<<< ours\n    "python": ">=3.12.4",\n||||||| base\n    "python": ">=3.12",\n=======\n    "python": "3.12",\n>>>>>>> create-mcp-monorepo@0.2.0\n');
     expect((await fs.readdir(path.join(root, "server-ops"))).filter((n) => n.endsWith(".rej") || n.endsWith(".orig"))).toEqual([]);
