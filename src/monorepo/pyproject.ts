@@ -46,9 +46,22 @@ function tomlString(s: string): string {
   return JSON.stringify(wellFormed).replace(/\x7f/g, "\\u007F");
 }
 
-/** The array lines of a requirement list, four spaces in, one per line. */
+/** A TOML comment's text: control characters other than tab are not allowed in one (toml.io, "Comment"). */
+function tomlComment(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, "?");
+}
+
+/**
+ * The array lines of a requirement list, four spaces in, one per line. An entry starting with `#`
+ * is a comment line, and a requirement followed by ` # text` keeps that comment after its comma
+ * (no requirement starts with `#`, and a URL's `#` follows no space).
+ */
 function arrayLines(reqs: readonly string[]): string[] {
-  return reqs.map((r) => `    ${tomlString(r)},`);
+  return reqs.map((r) => {
+    if (r.startsWith("#")) return `    ${tomlComment(r)}`;
+    const m = /^(.*?)\s+(#.*)$/.exec(r);
+    return m ? `    ${tomlString(m[1]!)},  ${tomlComment(m[2]!)}` : `    ${tomlString(r)},`;
+  });
 }
 
 /** The requirement lines of `shared/requirements.txt` (no blanks, no comments, trailing comments cut). */
@@ -68,7 +81,7 @@ export interface PyprojectInputs {
   python: string;
   /** Text of canonical `shared/requirements.txt`: its lines go into the managed block. */
   sharedRequirements: string;
-  /** The server's own requirements (after FastMCP's, before the block). */
+  /** The server's own requirements (after FastMCP's, before the block); an entry may be a `# comment` line or end in one. */
   own: readonly string[];
   /** Requirements before `own` (default: FastMCP's range; `upgrade` passes none when `own` holds the server's whole list). */
   leading?: readonly string[];

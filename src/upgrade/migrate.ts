@@ -57,7 +57,19 @@ export class MigrationRefusal extends Error {
   }
 }
 
-/** The requirement lines of a requirements file outside the managed shared block, comments cut, in order, each once. */
+/** Comment lines the requirements.txt layout generated (its headers): not the user's, not carried over. */
+const GENERATED_COMMENTS = [
+  /^# \S+: PyPI-only requirements \(FastMCP Cloud installs nothing else\)\.$/,
+  /^# This server's own requirements:$/,
+  /^# Test-only requirements \(not installed by FastMCP Cloud\)\. Install both files:$/,
+  /^#\s+pip install -r requirements\.txt -r requirements-dev\.txt$/,
+];
+
+/**
+ * The lines of a requirements file outside the managed shared block, in order, each requirement
+ * once: requirement lines (with a trailing comment of the user's kept after them) and the user's
+ * own comment lines (the generated headers left out), for pyproject.toml's arrays.
+ */
 function ownLines(text: string, file: string, skip: (line: string) => boolean = () => false): string[] {
   const out: string[] = [];
   const names = new Set<string>();
@@ -70,8 +82,13 @@ function ownLines(text: string, file: string, skip: (line: string) => boolean = 
       inBlock = false;
       continue;
     }
-    if (inBlock) continue;
+    if (inBlock || !trimmed) continue;
+    if (trimmed.startsWith("#")) {
+      if (!GENERATED_COMMENTS.some((re) => re.test(trimmed))) out.push(trimmed);
+      continue;
+    }
     const line = raw.replace(/(^|\s)#.*$/, "").trim();
+    const comment = /(?:^|\s)(#.*)$/.exec(raw)?.[1]?.trim();
     if (!line || skip(line)) continue;
     if (line.startsWith("-")) {
       refused.push(line);
@@ -80,7 +97,7 @@ function ownLines(text: string, file: string, skip: (line: string) => boolean = 
     const name = requirementName(line);
     if (name !== null && names.has(name)) continue;
     if (name !== null) names.add(name);
-    out.push(line);
+    out.push(comment ? `${line}  ${comment}` : line);
   }
   if (refused.length > 0) {
     throw new MigrationRefusal(`${file} holds ${refused.map((l) => `"${l}"`).join(", ")}, which pyproject.toml cannot hold; move it into pyproject.toml by hand (or remove it) and run upgrade again`);
@@ -94,8 +111,8 @@ const includesMain = (line: string) => /^(-r|--requirement)(\s+|=)requirements\.
 /**
  * requirements.txt (+ requirements-dev.txt) → pyproject.toml, a uv project: the requirement lines
  * the user had (FastMCP's and their own, outside the managed block) become `[project].dependencies`,
- * shared's requirements its managed block, requirements-dev.txt the `dev` dependency group, and
- * requirements-dev.txt goes. requirements.txt stays as it is (the unlocked form) until `lock`
+ * shared's requirements its managed block, requirements-dev.txt the `dev` dependency group (the
+ * user's comments kept in them, the generated headers not), and requirements-dev.txt goes. requirements.txt stays as it is (the unlocked form) until `lock`
  * writes uv.lock and exports it.
  */
 export const REQUIREMENTS_TO_PYPROJECT: Migration = {
@@ -106,7 +123,7 @@ export const REQUIREMENTS_TO_PYPROJECT: Migration = {
     const own = ownLines(s.requirements!, `${s.folder}/requirements.txt`);
     const dev = s.requirementsDev === null ? [...DEV_REQUIREMENTS] : ownLines(s.requirementsDev, `${s.folder}/${REQUIREMENTS_DEV}`, includesMain);
     const pyproject = renderServerPyproject({ folder: s.folder, description: s.description, python: s.python, sharedRequirements: s.sharedRequirements, own, leading: [], dev });
-    const moved = own.length + dev.length;
+    const moved = [...own, ...dev].filter((l) => !l.startsWith("#")).length;
     return {
       writes: { [PYPROJECT]: pyproject },
       deletes: s.requirementsDev === null ? [] : [REQUIREMENTS_DEV],

@@ -113,6 +113,16 @@ describe("layout migration: requirements.txt + requirements-dev.txt → pyprojec
     expect((parseToml(text) as { project: { description: string } }).project.description).toBe('Ops "tools".');
     expect(text).toContain("    # >>> shared requirements: managed by `mcp-monorepo sync`");
   });
+  it("keeps the user's comments (own lines and trailing ones), not the generated headers", () => {
+    const r = migrateServer(layout({ requirements: `${layout().requirements}# pinned for the ops team\n`, requirementsDev: "# Test-only requirements (not installed by FastMCP Cloud). Install both files:\n#   pip install -r requirements.txt -r requirements-dev.txt\npytest>=8  # the runner\n# ours: \u0007bell\n" }));
+    const text = r.writes["pyproject.toml"]!;
+    expect(text).toContain('    "tomli-w>=1.0",  # ours\n    # pinned for the ops team\n    # >>> shared requirements');
+    expect(text).toContain('dev = [\n    "pytest>=8",  # the runner\n    # ours: ?bell\n]');
+    expect(text).not.toContain("PyPI-only requirements");
+    expect(text).not.toContain("Install both files");
+    expect(readPyproject(text).groups).toEqual({ dev: ["pytest>=8"] });
+    expect(r.notes[0]).toMatch(/: 5 requirement lines moved/);
+  });
   it("is idempotent: a folder with pyproject.toml is current", () => {
     const once = migrateServer(layout());
     expect(migrateServer(layout({ pyproject: once.writes["pyproject.toml"]!, requirementsDev: null })).steps).toEqual([]);
