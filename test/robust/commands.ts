@@ -8,10 +8,11 @@ import { checkSpec } from "./specs/check.js";
 import { createSpec } from "./specs/create.js";
 import { removeServerSpec, removeTargetSpec, renameServerSpec } from "./specs/lifecycle.js";
 import { syncSpec } from "./specs/sync.js";
+import { upgradeSpec } from "./specs/upgrade.js";
 import { verifySpec } from "./specs/verify.js";
 
 export { isInside, type AnySpec, type CommandSpec, type Deferred, type Prepared } from "./spec.js";
 export { monorepoTemplate, removeTemplate } from "./fixture.js";
 
 /** Every command the property suite covers. */
-export const COMMANDS: AnySpec[] = [createSpec, addServerSpec, syncSpec, checkSpec, addTargetSpec, bundleSpec, verifySpec, removeServerSpec, renameServerSpec, removeTargetSpec];
+export const COMMANDS: AnySpec[] = [createSpec, addServerSpec, syncSpec, checkSpec, addTargetSpec, bundleSpec, verifySpec, removeServerSpec, renameServerSpec, removeTargetSpec, upgradeSpec];
