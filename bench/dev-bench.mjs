@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { listTools } from "./lib/mcp-http.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const work = path.join(root, "bench", ".work", "dev");
@@ -63,26 +64,12 @@ async function devStart() {
   }
 }
 
-async function rpc(url, body, session) {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...(session ? { "mcp-session-id": session } : {}) },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  const data = text.includes("data:") ? text.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5)).pop() : text;
-  return { session: res.headers.get("mcp-session-id") ?? session, json: data ? JSON.parse(data) : null };
-}
-
 /** Polls initialize + tools/list until the server answers with at least one tool. */
 async function answered(url, child) {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server on ${url} exited`);
     try {
-      const init = await rpc(url, { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "1" } } });
-      await rpc(url, { jsonrpc: "2.0", method: "notifications/initialized" }, init.session);
-      const list = await rpc(url, { jsonrpc: "2.0", id: 2, method: "tools/list" }, init.session);
-      if (list.json?.result?.tools?.length > 0) return;
+      if ((await listTools(url)).length > 0) return;
       throw new Error(`no tools from ${url}`);
     } catch (e) {
       if (e.cause?.code !== "ECONNREFUSED" && !/fetch failed/.test(String(e.message))) throw e;
