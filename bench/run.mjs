@@ -18,6 +18,7 @@ import * as fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { listTools } from "./lib/mcp-http.mjs";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const WORK = path.join(REPO, "bench", ".work");
@@ -219,17 +220,6 @@ if __name__ == "__main__":
     mcp.run(transport="http", host="127.0.0.1", port=int(sys.argv[sys.argv.index("--port") + 1]), path="/mcp")
 `;
 
-async function rpc(url, body, session) {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...(session ? { "mcp-session-id": session } : {}) },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  const data = text.includes("data:") ? text.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5)).pop() : text;
-  return { session: res.headers.get("mcp-session-id") ?? session, json: data ? JSON.parse(data) : null };
-}
-
 let nextPort = 18_500;
 /** Process start → first answered tools/list over streamable HTTP, in ms (checks both tools are listed). */
 async function serverStart(script, cwd) {
@@ -244,11 +234,8 @@ async function serverStart(script, cwd) {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`server exited: ${err}`);
       try {
-        const init = await rpc(url, { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "1" } } });
-        await rpc(url, { jsonrpc: "2.0", method: "notifications/initialized" }, init.session);
-        const list = await rpc(url, { jsonrpc: "2.0", id: 2, method: "tools/list" }, init.session);
+        const tools = await listTools(url);
         const t1 = process.hrtime.bigint();
-        const tools = list.json.result.tools.map((t) => t.name).sort();
         if (tools.join() !== "hello,list_items") throw new Error(`unexpected tools ${tools}`);
         return ms(t1 - t0);
       } catch (e) {
