@@ -93,7 +93,10 @@ export function staticLockMismatch(pyprojectText: string, lockText: string): str
   if ((py.requiresPython ?? null) !== null && lock.requiresPython !== null && normSpec(py.requiresPython!) !== normSpec(lock.requiresPython)) {
     return `requires-python is "${py.requiresPython}" in pyproject.toml, "${lock.requiresPython}" in uv.lock`;
   }
-  const deps = compareLists("pyproject.toml", py.dependencies, lock.requiresDist);
+  // uv records an extra's requirements in the same requires-dist, each with the marker
+  // `extra == "<name>"` (uv docs, "The lockfile"), so [project.optional-dependencies] count here.
+  const extras = Object.entries(py.optionalDependencies).flatMap(([extra, reqs]) => reqs.map((r) => `${r.split(";")[0]!.trim()}; extra == "${extra}"`));
+  const deps = compareLists("pyproject.toml", [...py.dependencies, ...extras], lock.requiresDist);
   if (deps) return deps;
   for (const g of new Set([...Object.keys(py.groups), ...Object.keys(lock.requiresDev)])) {
     const r = compareLists(`dependency group "${g}"`, py.groups[g] ?? [], lock.requiresDev[g] ?? []);

@@ -162,6 +162,8 @@ export interface PyprojectFacts {
   dependencies: string[];
   /** Requirements of every dependency group, by group name. */
   groups: Record<string, string[]>;
+  /** `[project.optional-dependencies]`: requirements of every extra, by extra name. */
+  optionalDependencies: Record<string, string[]>;
 }
 
 /**
@@ -170,14 +172,17 @@ export interface PyprojectFacts {
  * @throws Error (from the TOML parser) for a file that is not valid TOML.
  */
 export function readPyproject(text: string): PyprojectFacts {
-  const data = parseToml(text) as { project?: { name?: unknown; "requires-python"?: unknown; dependencies?: unknown }; "dependency-groups"?: Record<string, unknown> };
+  const data = parseToml(text) as { project?: { name?: unknown; "requires-python"?: unknown; dependencies?: unknown; "optional-dependencies"?: Record<string, unknown> }; "dependency-groups"?: Record<string, unknown> };
   const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
   const groups: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(data["dependency-groups"] ?? {})) groups[k] = strings(v);
+  const optionalDependencies: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(data.project?.["optional-dependencies"] ?? {})) optionalDependencies[k] = strings(v);
   return {
     name: typeof data.project?.name === "string" ? data.project.name : null,
     requiresPython: typeof data.project?.["requires-python"] === "string" ? data.project["requires-python"] : null,
     dependencies: strings(data.project?.dependencies),
     groups,
+    optionalDependencies,
   };
 }

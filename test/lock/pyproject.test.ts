@@ -11,7 +11,7 @@ const text = renderServerPyproject({ folder: "server-ops", description: "Ops\nto
 describe("pyproject.toml of a server", () => {
   it("is valid TOML: FastMCP and the server's own requirements, then the shared block, a dev group and package = false", () => {
     const p = readPyproject(text);
-    expect(p).toEqual({ name: "server-ops", requiresPython: ">=3.12", dependencies: ["fastmcp>=4.0,<5", "starlette>=1.0", "httpx>=0.27,<1", "python-dotenv>=1.0"], groups: { dev: ["pytest>=8"] } });
+    expect(p).toEqual({ name: "server-ops", requiresPython: ">=3.12", dependencies: ["fastmcp>=4.0,<5", "starlette>=1.0", "httpx>=0.27,<1", "python-dotenv>=1.0"], groups: { dev: ["pytest>=8"] }, optionalDependencies: {} });
     expect(text).toContain("[tool.uv]\n# A virtual project: uv installs the dependencies and never builds this folder as a package.\npackage = false\n");
   });
 
@@ -62,6 +62,27 @@ describe("static reading of uv.lock (check without uv)", () => {
     expect(staticLockMismatch(py.replace('"starlette>=1.0",', '"starlette>=1.0",\n    "rich",'), lock)).toBe("pyproject.toml lists rich, which uv.lock does not");
     expect(staticLockMismatch(py.replace('"starlette>=1.0",', '"starlette>=1.1",'), lock)).toBe("pyproject.toml asks for starlette >=1.1, uv.lock was made for starlette >=1.0");
     expect(staticLockMismatch(py.replace('">=3.12"', '">=3.11"'), lock)).toBe('requires-python is ">=3.11" in pyproject.toml, ">=3.12" in uv.lock');
+  });
+
+  it("counts [project.optional-dependencies], which uv records in requires-dist under an extra marker", () => {
+    // As uv 0.13 writes it for `dependencies = ["idna>=3"]` and `dev = ["six>=1.16"]` under [project.optional-dependencies].
+    const withExtra = [
+      "version = 1",
+      'requires-python = ">=3.12"',
+      "[[package]]",
+      'name = "x"',
+      'version = "0.1.0"',
+      'source = { virtual = "." }',
+      "[package.optional-dependencies]",
+      'dev = [{ name = "six" }]',
+      "[package.metadata]",
+      'requires-dist = [{ name = "idna", specifier = ">=3" }, { name = "six", marker = "extra == \'dev\'", specifier = ">=1.16" }]',
+      'provides-extras = ["dev"]',
+      "",
+    ].join("\n");
+    const pyproject = '[project]\nname = "x"\nversion = "0.1.0"\nrequires-python = ">=3.12"\ndependencies = ["idna>=3"]\n\n[project.optional-dependencies]\ndev = ["six>=1.16"]\n';
+    expect(staticLockMismatch(pyproject, withExtra)).toBeNull();
+    expect(staticLockMismatch(pyproject.replace('dev = ["six>=1.16"]', "dev = []"), withExtra)).toBe("uv.lock still has six, which pyproject.toml no longer lists");
   });
 
   it("compares the pins of requirements.txt with the lock's versions", () => {
