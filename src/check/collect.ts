@@ -87,6 +87,21 @@ async function readText(abs: string): Promise<string | null> {
   return fs.readFile(abs, "utf8").catch(() => null);
 }
 
+/**
+ * Decodes a requirements file as pip reads it: a byte order mark names the encoding (UTF-8,
+ * UTF-16 LE or BE; pip `pip._internal.utils.encoding.auto_decode`, which uv follows), else UTF-8.
+ * Windows editors save requirements.txt as UTF-16 with a BOM, and both installers accept it.
+ *
+ * @returns the text without its BOM, or null when the file cannot be read.
+ */
+async function readRequirementsText(abs: string): Promise<string | null> {
+  const bytes = await fs.readFile(abs).catch(() => null);
+  if (bytes === null) return null;
+  const [a, b] = [bytes[0], bytes[1]];
+  const encoding = a === 0xff && b === 0xfe ? "utf-16le" : a === 0xfe && b === 0xff ? "utf-16be" : "utf-8";
+  return new TextDecoder(encoding).decode(bytes); // TextDecoder drops a leading BOM by default
+}
+
 /** POSIX path of `abs` relative to `root`. */
 export function relPosix(root: string, abs: string): string {
   return path.relative(root, abs).split(path.sep).join("/");
@@ -161,7 +176,9 @@ export async function collectServer(root: string, server: CheckedServer, index: 
   for (const e of await fs.readdir(path.join(server.dir, "src"), { withFileTypes: true }).catch(() => [])) {
     if (e.isDirectory() && /^[A-Za-z_]\w*$/.test(e.name)) srcPackages.add(e.name);
   }
-  const requirements = await read("requirements.txt");
+  const requirementsAbs = path.join(server.dir, "requirements.txt");
+  const requirementsText = await readRequirementsText(requirementsAbs);
+  const requirements: TextFile | null = requirementsText === null ? null : { rel: relPosix(root, requirementsAbs), text: requirementsText };
   return {
     server,
     folder: server.folder,
