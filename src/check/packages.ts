@@ -34,6 +34,8 @@ export interface ThirdPartyImport {
   count: number;
   /** Imported from the vendored `shared/` package. */
   shared: boolean;
+  /** Some import of it runs when its file is imported (module or class body), not only inside a function. */
+  atLoad: boolean;
 }
 
 /** Namespace packages shared by many distributions: the imported name decides which one. */
@@ -57,8 +59,10 @@ export function thirdPartyImports(server: ServerData, stdlib: Set<string>): Map<
       const module = NAMESPACES.has(top) && parts.length < 3 && imp.names.length > 0 ? `${imp.module}.${imp.names[0]}` : imp.module;
       const key = NAMESPACES.has(top) ? module.split(".").slice(0, 3).join(".") : top;
       const prev = seen.get(key);
-      if (prev) prev.count++;
-      else seen.set(key, { top, module, rel: src.rel, line: imp.line, count: 1, shared: src.srcRel.startsWith("shared/") });
+      const atLoad = imp.scope !== "function";
+      if (prev && (prev.atLoad || !atLoad)) prev.count++;
+      else if (prev) Object.assign(prev, { module, rel: src.rel, line: imp.line, count: prev.count + 1, shared: src.srcRel.startsWith("shared/"), atLoad });
+      else seen.set(key, { top, module, rel: src.rel, line: imp.line, count: 1, shared: src.srcRel.startsWith("shared/"), atLoad });
     }
   }
   return seen;

@@ -186,14 +186,18 @@ export const dependenciesRule: Rule = (server, ctx) => {
         continue;
       }
     }
+    // An import only inside functions does not stop the server from loading: the tool that runs it
+    // fails when called. Still a defect, but not one a deploy's load shows.
     out.push(
       finding(
         "undeclared-dependency",
-        "error",
+        imp.atLoad ? "error" : "warning",
         server,
         imp.rel,
         imp.line,
-        `\`import ${imp.module}\` needs ${candidates.join(" or ")}, which is not in ${file}: the deployed server fails with ModuleNotFoundError${more}`,
+        imp.atLoad
+          ? `\`import ${imp.module}\` needs ${candidates.join(" or ")}, which is not in ${file}: the deployed server fails with ModuleNotFoundError${more}`
+          : `\`import ${imp.module}\` (inside a function) needs ${candidates.join(" or ")}, which is not in ${file}: the server loads, but the function raises ModuleNotFoundError when it runs${more}`,
         addTo(imp.shared, candidates[0]!),
       ),
     );
