@@ -2,6 +2,8 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { v0_3 } from "@anthropic-ai/mcpb/schemas";
+import { availableParallelism } from "node:os";
+import { COMPILE_PARTS, compileArgs, compileJobs } from "../../src/bundle/compile.js";
 import { requiredVariables } from "../../src/bundle/env.js";
 import { collectBundleFiles } from "../../src/bundle/files.js";
 import { buildManifest, pythonRange } from "../../src/bundle/manifest.js";
@@ -32,6 +34,17 @@ describe("manifest", () => {
       expect(env.PYTHONPATH).toBe(platform === "windows-x86_64" ? "${__dirname};${__dirname}/deps" : "${__dirname}:${__dirname}/deps");
     }
     expect(pythonRange("3.9")).toBe(">=3.9 <3.10");
+  });
+});
+
+describe("bytecode shares", () => {
+  it("has a fixed number of shares, each named by its index; MCPM_COMPILE_JOBS only sets how many run at once", () => {
+    expect(COMPILE_PARTS).toBe(4);
+    expect(compileArgs("/stage", 2).slice(-3)).toEqual(["/stage", "2", "4"]);
+    expect(compileJobs({ MCPM_COMPILE_JOBS: "1" })).toBe(1);
+    expect(compileJobs({ MCPM_COMPILE_JOBS: "3" })).toBe(3);
+    expect(compileJobs({ MCPM_COMPILE_JOBS: "64" })).toBe(COMPILE_PARTS);
+    for (const junk of ["0", "-2", "two", "", undefined]) expect(compileJobs({ MCPM_COMPILE_JOBS: junk })).toBe(Math.min(COMPILE_PARTS, availableParallelism()));
   });
 });
 
