@@ -10,7 +10,7 @@ import { buildManifest, pythonRange } from "../../src/bundle/manifest.js";
 import { pipArgs } from "../../src/bundle/pip.js";
 import { BUNDLE_PLATFORMS, hostPlatform } from "../../src/bundle/platforms.js";
 import { verifyBundle } from "../../src/bundle/verify.js";
-import { writeReproducibleZip } from "../../src/bundle/zip.js";
+import { deflateLevel, writeReproducibleZip } from "../../src/bundle/zip.js";
 import { tempDir } from "../helpers/cli.js";
 
 describe("requiredVariables", () => {
@@ -74,14 +74,21 @@ describe("files, zip and verify", () => {
     const dir = await tempDir("mcpm-zip-");
     const a = path.join(dir, "a.txt");
     await fs.writeFile(a, "alpha");
-    const one = await writeReproducibleZip([{ name: "z/a.txt", file: a }, { name: "m.json", data: Buffer.from("{}") }], path.join(dir, "1.zip"));
+    const pyc = { name: "z/__pycache__/a.cpython-312.pyc", data: Buffer.from("bytecode ".repeat(50)) };
+    const one = await writeReproducibleZip([{ name: "z/a.txt", file: a }, pyc, { name: "m.json", data: Buffer.from("{}") }], path.join(dir, "1.zip"));
     await fs.utimes(a, new Date("2030-05-05"), new Date("2030-05-05"));
-    const two = await writeReproducibleZip([{ name: "m.json", data: Buffer.from("{}") }, { name: "z/a.txt", file: a }], path.join(dir, "2.zip"));
+    const two = await writeReproducibleZip([pyc, { name: "m.json", data: Buffer.from("{}") }, { name: "z/a.txt", file: a }], path.join(dir, "2.zip"));
     expect(two).toEqual(one);
     expect(await verifyBundle(path.join(dir, "1.zip"), one.sha256)).toBe(one.sha256);
     await expect(verifyBundle(path.join(dir, "1.zip"), "ab".repeat(32))).rejects.toThrow(/^SHA256 mismatch/);
     await expect(verifyBundle(path.join(dir, "1.zip"), "nope")).rejects.toThrow(/64 hex digits/);
     await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("deflates bytecode at level 1 and everything else at level 6", () => {
+    expect(deflateLevel("deps/pydantic/__pycache__/main.cpython-312.pyc")).toBe(1);
+    expect(deflateLevel("deps/pydantic/main.py")).toBe(6);
+    expect(deflateLevel("manifest.json")).toBe(6);
   });
 
   it("writes the same bytes in any time zone (DOS times only, no Unix extended timestamp)", async () => {
