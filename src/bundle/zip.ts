@@ -9,9 +9,19 @@ import { CancelledError, UserError } from "../kernel/errors.js";
  * `yazl` writes the archive; what would vary is pinned: entries sorted by path (byte order),
  * every timestamp the ZIP epoch 1980-01-01 00:00 in DOS format only (`forceDosTimestamp`:
  * no extended-timestamp field, which would hold a time-zone dependent Unix time), every mode
- * `-rw-r--r--`, no directory entries, deflate at level 6 (Node's zlib), no comment.
- * `@anthropic-ai/mcpb pack` stores real modification times, so its output differs per build.
+ * `-rw-r--r--`, no directory entries, a fixed deflate level per entry (Node's zlib: 6, but 1 for
+ * bytecode), no comment. `@anthropic-ai/mcpb pack` stores real modification times, so its output
+ * differs per build.
+ *
+ * Bytecode is about half of the entries; deflating it at level 1 instead of 6 made the `ops`
+ * bundle (6,698 entries, 3,074 `.pyc`) 2.7% larger and its write 16% cheaper in CPU (6.8 s
+ * against 8.1 s); storing `.pyc` uncompressed saved 30% but made the bundle 61% larger.
  */
+
+/** Deflate level of an entry: fixed by its name, so the same entries give the same bytes. */
+export function deflateLevel(name: string): number {
+  return name.endsWith(".pyc") ? 1 : 6;
+}
 
 /** One entry: its path inside the zip and either a file on disk or bytes. */
 export type ZipEntry = { name: string; file: string } | { name: string; data: Buffer };
@@ -37,8 +47,9 @@ export async function writeReproducibleZip(entries: ZipEntry[], out: string, opt
   const ZipFile = yazl.default?.ZipFile ?? yazl.ZipFile;
   const zip = new ZipFile();
   const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
-  const options = { mtime: EPOCH(), mode: FILE_MODE, compress: true, compressionLevel: 6, forceDosTimestamp: true };
+  const base = { mtime: EPOCH(), mode: FILE_MODE, compress: true, forceDosTimestamp: true };
   for (const e of sorted) {
+    const options = { ...base, compressionLevel: deflateLevel(e.name) };
     if ("file" in e) zip.addFile(e.file, e.name, options); // opened lazily, one at a time
     else zip.addBuffer(e.data, e.name, options);
   }

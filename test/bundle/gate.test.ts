@@ -77,7 +77,9 @@ beforeAll(async () => {
 
   built.ops = await runCli(["bundle", "ops", "--out", "out1", "--interpreter", py311], { cwd: root, env: BUILD_ENV });
   // The same build in another time zone, through pip this time is not needed: uv again, TZ moved.
-  built.ops2 = await runCli(["bundle", "ops", "--out", "out2", "--interpreter", py311], { cwd: root, env: { ...BUILD_ENV, TZ: "Pacific/Kiritimati" } });
+  // The bytecode shares all at once there; one at a time in a third build: the bytes must not change.
+  built.ops2 = await runCli(["bundle", "ops", "--out", "out2", "--interpreter", py311], { cwd: root, env: { ...BUILD_ENV, TZ: "Pacific/Kiritimati", MCPM_COMPILE_JOBS: "4" } });
+  built.ops3 = await runCli(["bundle", "ops", "--out", "out3", "--interpreter", py311], { cwd: root, env: { ...BUILD_ENV, MCPM_COMPILE_JOBS: "1" } });
   built.app = await runCli(["bundle", "app", "--out", "out1", "--interpreter", py311], { cwd: root, env: BUILD_ENV });
   built.uv = await runCli(["bundle", "ops", "--type", "uv", "--out", "out-uv", "--interpreter", py311], { cwd: root, env: BUILD_ENV });
   built.nomcp = await runCli(["bundle", "nomcp", "--out", "out-nomcp", "--interpreter", py311], { cwd: root, env: BUILD_ENV });
@@ -160,6 +162,13 @@ describe.runIf(process.platform === "linux" && process.arch === "x64")("bundles 
     expect(names).toContain("sitecustomize.py");
     // certifi's CA list is a dependency's file, not a secret of the server's.
     expect(names).toContain("deps/certifi/cacert.pem");
+  });
+
+  it("is byte-identical whether its bytecode shares compile one at a time or all at once", async () => {
+    if (!py312) return;
+    expect(built.ops3!.code, built.ops3!.stderr).toBe(0);
+    expect(await sha(path.join(root, "out3", OPS))).toBe(await sha(path.join(root, "out1", OPS)));
+    expect(await sha(path.join(root, "out3", OPS))).toBe(await sha(path.join(root, "out2", OPS)));
   });
 
   it("leaves every secret-looking file out and names each in a warning", async () => {

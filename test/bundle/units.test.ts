@@ -2,13 +2,15 @@ import * as fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { v0_3 } from "@anthropic-ai/mcpb/schemas";
+import { availableParallelism } from "node:os";
+import { COMPILE_PARTS, compileArgs, compileJobs } from "../../src/bundle/compile.js";
 import { requiredVariables } from "../../src/bundle/env.js";
 import { collectBundleFiles } from "../../src/bundle/files.js";
 import { buildManifest, pythonRange } from "../../src/bundle/manifest.js";
 import { pipArgs } from "../../src/bundle/pip.js";
 import { BUNDLE_PLATFORMS, hostPlatform } from "../../src/bundle/platforms.js";
 import { verifyBundle } from "../../src/bundle/verify.js";
-import { writeReproducibleZip } from "../../src/bundle/zip.js";
+import { deflateLevel, writeReproducibleZip } from "../../src/bundle/zip.js";
 import { tempDir } from "../helpers/cli.js";
 
 describe("requiredVariables", () => {
@@ -32,6 +34,17 @@ describe("manifest", () => {
       expect(env.PYTHONPATH).toBe(platform === "windows-x86_64" ? "${__dirname};${__dirname}/deps" : "${__dirname}:${__dirname}/deps");
     }
     expect(pythonRange("3.9")).toBe(">=3.9 <3.10");
+  });
+});
+
+describe("bytecode shares", () => {
+  it("has a fixed number of shares, each named by its index; MCPM_COMPILE_JOBS only sets how many run at once", () => {
+    expect(COMPILE_PARTS).toBe(4);
+    expect(compileArgs("/stage", 2).slice(-3)).toEqual(["/stage", "2", "4"]);
+    expect(compileJobs({ MCPM_COMPILE_JOBS: "1" })).toBe(1);
+    expect(compileJobs({ MCPM_COMPILE_JOBS: "3" })).toBe(3);
+    expect(compileJobs({ MCPM_COMPILE_JOBS: "64" })).toBe(COMPILE_PARTS);
+    for (const junk of ["0", "-2", "two", "", undefined]) expect(compileJobs({ MCPM_COMPILE_JOBS: junk })).toBe(Math.min(COMPILE_PARTS, availableParallelism()));
   });
 });
 
@@ -61,14 +74,21 @@ describe("files, zip and verify", () => {
     const dir = await tempDir("mcpm-zip-");
     const a = path.join(dir, "a.txt");
     await fs.writeFile(a, "alpha");
-    const one = await writeReproducibleZip([{ name: "z/a.txt", file: a }, { name: "m.json", data: Buffer.from("{}") }], path.join(dir, "1.zip"));
+    const pyc = { name: "z/__pycache__/a.cpython-312.pyc", data: Buffer.from("bytecode ".repeat(50)) };
+    const one = await writeReproducibleZip([{ name: "z/a.txt", file: a }, pyc, { name: "m.json", data: Buffer.from("{}") }], path.join(dir, "1.zip"));
     await fs.utimes(a, new Date("2030-05-05"), new Date("2030-05-05"));
-    const two = await writeReproducibleZip([{ name: "m.json", data: Buffer.from("{}") }, { name: "z/a.txt", file: a }], path.join(dir, "2.zip"));
+    const two = await writeReproducibleZip([pyc, { name: "m.json", data: Buffer.from("{}") }, { name: "z/a.txt", file: a }], path.join(dir, "2.zip"));
     expect(two).toEqual(one);
     expect(await verifyBundle(path.join(dir, "1.zip"), one.sha256)).toBe(one.sha256);
     await expect(verifyBundle(path.join(dir, "1.zip"), "ab".repeat(32))).rejects.toThrow(/^SHA256 mismatch/);
     await expect(verifyBundle(path.join(dir, "1.zip"), "nope")).rejects.toThrow(/64 hex digits/);
     await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("deflates bytecode at level 1 and everything else at level 6", () => {
+    expect(deflateLevel("deps/pydantic/__pycache__/main.cpython-312.pyc")).toBe(1);
+    expect(deflateLevel("deps/pydantic/main.py")).toBe(6);
+    expect(deflateLevel("manifest.json")).toBe(6);
   });
 
   it("writes the same bytes in any time zone (DOS times only, no Unix extended timestamp)", async () => {
