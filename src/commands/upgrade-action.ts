@@ -45,9 +45,10 @@ function fileLine(f: UpgradeFile, color: boolean): string {
     : f.outcome === "kept-own" ? "  (new in this version, but a file of yours is there: left alone)"
     : f.outcome === "kept" ? "  (only you changed it)"
     : f.outcome === "merged" ? "  (your edits merged)"
+    : f.deleted ? "  (its lines moved into pyproject.toml)"
     : "";
   const paint = f.outcome === "conflict" ? c.magenta : f.outcome === "removed" ? c.red : f.outcome === "added" ? c.green : f.outcome.startsWith("kept") ? c.dim : c.yellow;
-  return `${paint(LABEL[f.outcome].padEnd(9))} ${f.path}${why}`;
+  return `${paint((f.deleted ? "DELETE" : LABEL[f.outcome]).padEnd(9))} ${f.path}${why}`;
 }
 
 /**

@@ -52,6 +52,8 @@ export interface UpgradeFile {
   outcome: MergeOutcome | "migrated";
   /** Conflicting regions (`conflict`). */
   conflicts?: number;
+  /** `migrated` by deleting the file (its lines moved into pyproject.toml). */
+  deleted?: boolean;
 }
 
 /** What `upgrade` found, did or would do. */
@@ -218,7 +220,7 @@ function planMigrations(repo: Monorepo, sharedRequirements: string) {
       const rel = `${s.folder}/${name}`;
       taken.add(rel);
       deletes.push({ path: rel, kind: "delete" });
-      files.push({ path: rel, outcome: "migrated" });
+      files.push({ path: rel, outcome: "migrated", deleted: true });
     }
     // A server just migrated has no pyproject.toml in the base to merge with.
     taken.add(`${s.folder}/${PYPROJECT}`);

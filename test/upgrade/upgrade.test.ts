@@ -127,6 +127,8 @@ describe("upgrade from create-mcp-monorepo 0.1.0 (adc70d6)", () => {
       "server-ops/pyproject.toml": "migrated",
       "server-ops/requirements-dev.txt": "migrated",
     });
+    const deleted = r.files.filter((f: { deleted?: boolean }) => f.deleted).map((f: { path: string }) => f.path).sort();
+    expect(deleted).toEqual(["server-customer/requirements-dev.txt", "server-finance/requirements-dev.txt", "server-ops/requirements-dev.txt"]);
   });
 
   it("keeps every edit of the user", async () => {
