@@ -60,9 +60,9 @@ export function thirdPartyImports(server: ServerData, stdlib: Set<string>): Map<
       const key = NAMESPACES.has(top) ? module.split(".").slice(0, 3).join(".") : top;
       const prev = seen.get(key);
       const atLoad = imp.scope !== "function";
+      // The first import at load stands for the package (else the first one inside a function).
       if (prev && (prev.atLoad || !atLoad)) prev.count++;
-      else if (prev) Object.assign(prev, { module, rel: src.rel, line: imp.line, count: prev.count + 1, shared: src.srcRel.startsWith("shared/"), atLoad });
-      else seen.set(key, { top, module, rel: src.rel, line: imp.line, count: 1, shared: src.srcRel.startsWith("shared/"), atLoad });
+      else seen.set(key, { top, module, rel: src.rel, line: imp.line, count: (prev?.count ?? 0) + 1, shared: src.srcRel.startsWith("shared/"), atLoad });
     }
   }
   return seen;

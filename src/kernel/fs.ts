@@ -71,3 +71,8 @@ export async function readTextOrNull(file: string, shown: string = file): Promis
   }
   return decodeUtf8(bytes, shown);
 }
+
+/** Whether anything (file, folder, link target) exists at `p`; never throws. */
+export async function pathExists(p: string): Promise<boolean> {
+  return fs.stat(p).then(() => true, () => false);
+}

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { runProcess } from "../kernel/proc.js";
+import { pathExists } from "../kernel/fs.js";
 import { findUv, runUv, uvError } from "./uv.js";
 
 /**
@@ -44,10 +45,6 @@ export function venvHash(lines: string[], pythonVersion: string): string {
   return createHash("sha256").update(JSON.stringify({ v: 1, python: pythonVersion, lines: [...lines].map((l) => l.trim()).filter(Boolean).sort() })).digest("hex").slice(0, 24);
 }
 
-async function exists(p: string): Promise<boolean> {
-  return fs.stat(p).then(() => true, () => false);
-}
-
 /** Thrown when uv or pip cannot install the requirements (the log is the installer's output). */
 export class InstallError extends Error {
   constructor(
@@ -73,7 +70,7 @@ export async function ensureVenv(basePython: string, pythonVersion: string, line
   const venv = { dir, python: bin(dir, "python"), fastmcp: bin(dir, "fastmcp"), hash };
   const complete = path.join(dir, ".complete");
   const cachedVenv = async () => ({ ...venv, cached: true, installer: (await fs.readFile(complete, "utf8").catch(() => "")).split("\n")[1]?.trim() || "pip" });
-  if (await exists(complete)) return cachedVenv();
+  if (await pathExists(complete)) return cachedVenv();
   await fs.mkdir(root, { recursive: true });
   const lock = `${dir}.lock`;
   for (const started = Date.now(); ; ) {
@@ -81,7 +78,7 @@ export async function ensureVenv(basePython: string, pythonVersion: string, line
       await fs.mkdir(lock);
       break;
     } catch {
-      if (await exists(complete)) return cachedVenv();
+      if (await pathExists(complete)) return cachedVenv();
       const st = await fs.stat(lock).catch(() => null);
       if (st && Date.now() - st.mtimeMs > 30 * 60_000) await fs.rm(lock, { recursive: true, force: true });
       if (Date.now() - started > 30 * 60_000) throw new InstallError(`timed out waiting for another run to build ${dir}`, "");
@@ -89,7 +86,7 @@ export async function ensureVenv(basePython: string, pythonVersion: string, line
     }
   }
   try {
-    if (await exists(complete)) return cachedVenv();
+    if (await pathExists(complete)) return cachedVenv();
     await fs.rm(dir, { recursive: true, force: true });
     const req = path.join(root, `${hash}.requirements.txt`);
     await fs.writeFile(req, lines.join("\n") + "\n");

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { cacheDir } from "../kernel/cache.js";
 import { CannotRunError, UserError } from "../kernel/errors.js";
+import { pathExists } from "../kernel/fs.js";
 import { lastLine, runProcess } from "../kernel/proc.js";
 import type { Manifest } from "../monorepo/manifest.js";
 
@@ -35,10 +36,6 @@ export interface ObtainOptions {
   signal?: AbortSignal;
 }
 
-async function exists(p: string): Promise<boolean> {
-  return fs.stat(p).then(() => true, () => false);
-}
-
 /** Reads an unpacked package's name and version. */
 async function packageIdentity(dir: string): Promise<{ name: string; version: string } | null> {
   try {
@@ -61,10 +58,10 @@ async function unpack(tgz: string, dest: string, signal?: AbortSignal): Promise<
     if (r.startError?.notFound) throw new CannotRunError("upgrade needs tar to unpack the generator package, which was not found on PATH");
     if (r.code !== 0) throw new UserError(`cannot unpack ${tgz}: ${lastLine(r.stderr) || `tar exited with ${r.code}`}`);
     const inner = path.join(tmp, "package");
-    if (!(await exists(path.join(inner, "package.json")))) throw new UserError(`${tgz} is not an npm package tarball (no package/package.json in it)`);
+    if (!(await pathExists(path.join(inner, "package.json")))) throw new UserError(`${tgz} is not an npm package tarball (no package/package.json in it)`);
     await fs.rename(inner, dest).catch(async (err: NodeJS.ErrnoException) => {
       // Another run unpacked the same package meanwhile: theirs is as good.
-      if ((err.code === "ENOTEMPTY" || err.code === "EEXIST") && (await exists(path.join(dest, "package.json")))) return;
+      if ((err.code === "ENOTEMPTY" || err.code === "EEXIST") && (await pathExists(path.join(dest, "package.json")))) return;
       throw err;
     });
   } finally {
@@ -90,10 +87,10 @@ export async function obtainGenerator(version: string, opts: ObtainOptions = {})
     });
     const digest = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
     dir = path.join(root, `${PACKAGE_NAME}-${version}-${digest}`);
-    if (!(await exists(path.join(dir, "package.json")))) await unpack(tgz, dir, opts.signal);
+    if (!(await pathExists(path.join(dir, "package.json")))) await unpack(tgz, dir, opts.signal);
   } else {
     dir = path.join(root, `${PACKAGE_NAME}-${version}`);
-    if (!(await exists(path.join(dir, "package.json")))) {
+    if (!(await pathExists(path.join(dir, "package.json")))) {
       const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "mcpm-pack-"));
       try {
         const r = await runProcess("npm", ["pack", `${PACKAGE_NAME}@${version}`, "--pack-destination", tmp, "--silent"], { env, signal: opts.signal, timeoutMs: 300_000 });

@@ -1,5 +1,6 @@
 import * as fsSync from "node:fs";
 import path from "node:path";
+import { byCodeUnit } from "../kernel/compare.js";
 import { CancelledError, CannotRunError, UserError } from "../kernel/errors.js";
 import { isWrite, resolveInside, type FileChange } from "../monorepo/changes.js";
 import { MANIFEST_FILE, type Manifest } from "../monorepo/manifest.js";
@@ -105,8 +106,17 @@ export function compareVersions(a: string, b: string): number {
   return x.pre < y.pre ? -1 : 1;
 }
 
-/** What this version renders for a monorepo's manifest. */
-async function renderTheirs(repo: Monorepo): Promise<Map<string, Buffer>> {
+/** Renderings by opened monorepo: a run asks for theirs to clean leftovers, plan and find markers. */
+const rendered = new WeakMap<Monorepo, Promise<Map<string, Buffer>>>();
+
+/** What this version renders for a monorepo's manifest (once per opened monorepo). */
+function renderTheirs(repo: Monorepo): Promise<Map<string, Buffer>> {
+  let r = rendered.get(repo);
+  if (!r) rendered.set(repo, (r = renderTheirsNow(repo)));
+  return r;
+}
+
+async function renderTheirsNow(repo: Monorepo): Promise<Map<string, Buffer>> {
   const m = repo.manifest;
   const opts = parseCreateOptions({
     targetDir: repo.root,
@@ -296,7 +306,7 @@ export async function planUpgrade(repo: Monorepo, from: string, opts: Pick<Upgra
   // Files the user left with markers from an earlier upgrade count too.
   for (const rel of filesWithMarkers(root, theirs.keys())) if (!conflicts.includes(rel) && !writes.some((w) => w.path === rel)) conflicts.push(rel);
   const manifest: FileChange = { path: MANIFEST_FILE, kind: "update", content: Buffer.from(withGenerator(repo, VERSION), "utf8") };
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  files.sort((a, b) => byCodeUnit(a.path, b.path));
   // The manifest last: a run killed before it leaves the recorded version, so the next one plans again.
   return { from, files, migrations, conflicts: conflicts.sort(), changes: [...writes, ...deletes, manifest], notes, migrated };
 }

@@ -1,4 +1,5 @@
 import { mergeDiff3 } from "node-diff3";
+import { PACKAGE_NAME } from "./base.js";
 
 /**
  * The per-file decision of `upgrade`: a three-way merge of
@@ -58,7 +59,7 @@ export const BASE_LABEL = "base";
 
 /** The label of this version's side of a conflict: `create-mcp-monorepo@X`. */
 export function theirsLabel(version: string): string {
-  return `create-mcp-monorepo@${version}`;
+  return `${PACKAGE_NAME}@${version}`;
 }
 
 const same = (a: Buffer | null, b: Buffer | null) => (a === null ? b === null : b !== null && a.equals(b));
@@ -121,7 +122,7 @@ export function mergeText(ours: string, base: string, theirs: string, version: s
 export function conflictMarkerLines(text: string): number[] {
   const out: number[] = [];
   text.split(/\r?\n/).forEach((l, i) => {
-    if (l === `<<<<<<< ${OURS_LABEL}` || l.startsWith(">>>>>>> create-mcp-monorepo@")) out.push(i + 1);
+    if (l === `<<<<<<< ${OURS_LABEL}` || l.startsWith(`>>>>>>> ${theirsLabel("")}`)) out.push(i + 1);
   });
   return out;
 }
