@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { writeLine } from "../kernel/context.js";
 import type { CommandAction } from "./types.js";
@@ -86,7 +87,7 @@ export const verifyAction: CommandAction<{ options: VerifyCliOptions }> = async 
     start: base,
     servers: opts.server ?? [],
     envFile: envFile !== undefined ? path.resolve(ctx.cwd, envFile) : undefined,
-    jobs: positiveInt(opts.jobs, "--jobs", 1),
+    jobs: positiveInt(opts.jobs, "--jobs", availableParallelism()),
     python: opts.interpreter,
     url: opts.url,
     tool: opts.tool,

@@ -21,7 +21,7 @@ export function registerVerify(program: Command, ctx: Context, state: RunState):
     .option("-s, --server <name>", "verify only this server (repeatable)", collect)
     .option("--env-file <file>", "environment values for the servers (override .env.example's)")
     .option("--dotenv <file>", "same as --env-file (Node.js itself exits with code 9 when a file after --env-file is missing)")
-    .option("-j, --jobs <n>", "servers verified at once (default 1)")
+    .option("-j, --jobs <n>", "servers verified at once (default: the number of CPUs)")
     .option("--json", "print the verdicts as JSON")
     .option("--cwd <dir>", "run as if started in <dir>")
     .option("--interpreter <path>", "Python 3.10+ that creates the venvs (default: $MCPM_PYTHON, else python3/python on PATH)")

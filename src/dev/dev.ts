@@ -6,8 +6,7 @@ import { startProcess, type Started } from "../kernel/proc.js";
 import { findPython } from "../kernel/python.js";
 import { serverPorts } from "../monorepo/manifest.js";
 import { openMonorepo } from "../monorepo/monorepo.js";
-import { lockPythonVersion } from "../lock/index.js";
-import { ensureVenv, type Venv } from "../lock/index.js";
+import { bytecodeEnv, ensureVenv, lockPythonVersion, type Venv } from "../lock/index.js";
 import { readEnvFile, serverEnv } from "../verify/index.js";
 import { listToolNames } from "./probe.js";
 import { PACKAGE_ROOT } from "../version.js";
@@ -102,7 +101,7 @@ export async function startDev(opts: DevOptions): Promise<DevRun> {
   for (const s of servers) {
     const venv = venvs.get(s.name)!;
     const vars = { ...(await serverEnv(repo.root, s.dir, {})), ...(await readEnvFile(path.join(s.dir, ".env"), false)) };
-    const env = { ...opts.env, ...vars, HOST: "127.0.0.1", PORT: String(s.port), MCP_TRANSPORT: "http", VIRTUAL_ENV: venv.dir, PYTHONDONTWRITEBYTECODE: "1" };
+    const env = { ...opts.env, ...vars, HOST: "127.0.0.1", PORT: String(s.port), MCP_TRANSPORT: "http", VIRTUAL_ENV: venv.dir, ...bytecodeEnv(venv) };
     // uvicorn's reloader restarts the app when a .py file under src/ changes (uvicorn docs, "Settings: --reload").
     const child = startProcess(venv.python, ["-m", "uvicorn", "asgi:app", "--app-dir", "src", "--host", "127.0.0.1", "--port", String(s.port), "--reload", "--reload-dir", "src", "--log-level", "warning"], { cwd: s.dir, env });
     children.push(child);
@@ -118,7 +117,7 @@ export async function startDev(opts: DevOptions): Promise<DevRun> {
   if (opts.gateway) {
     const port = opts.gatewayPort ?? DEFAULT_GATEWAY_PORT;
     const first = venvs.get(servers[0]!.name)!;
-    const child = startProcess(first.python, [GATEWAY_SCRIPT, String(port), JSON.stringify(Object.fromEntries(servers.map((s) => [s.name, s.url])))], { cwd: repo.root, env: { ...opts.env, PYTHONDONTWRITEBYTECODE: "1" } });
+    const child = startProcess(first.python, [GATEWAY_SCRIPT, String(port), JSON.stringify(Object.fromEntries(servers.map((s) => [s.name, s.url])))], { cwd: repo.root, env: { ...opts.env, ...bytecodeEnv(first) } });
     children.push(child);
     gateway = { port, url: `http://127.0.0.1:${port}${MCP_PATH}` };
     const url = gateway.url;

@@ -16,7 +16,7 @@ import { runWrite } from "../monorepo/transaction.js";
 
 export { exportLock, lockIsCurrent, type ServerLockResult, type LockStatus } from "./lock.js";
 export { findUv, runUv, uvError, type Uv } from "./uv.js";
-export { ensureVenv, InstallError, type Venv } from "./venv.js";
+export { bytecodeEnv, ensureVenv, InstallError, type Venv } from "./venv.js";
 
 /** Options of {@link lockMonorepo}. */
 export interface LockMonorepoOptions {

@@ -16,9 +16,12 @@ import { findUv, runUv, uvError } from "./uv.js";
  *
  * uv builds it when uv is installed (`uv venv` + `uv pip install -r`, the installer FastMCP Cloud
  * itself uses), else `python -m venv` + pip; `MCPM_INSTALLER=pip` asks for pip. Either keeps its
- * own download cache, so rebuilding after a cache wipe does not download again. uv is asked to
- * compile bytecode as pip does (`--compile-bytecode`; uv skips it by default): the servers run
- * with PYTHONDONTWRITEBYTECODE, so without it every import step would compile FastMCP again.
+ * own download cache, so rebuilding after a cache wipe does not download again. Neither compiles
+ * bytecode at install (pip gets `--no-compile`; uv skips it by default, as in FastMCP Cloud's own
+ * `uv pip install`): every process run from the venv gets {@link bytecodeEnv}, so Python writes
+ * `.pyc` on first import, only for the modules a server really imports, into the venv's own
+ * `.pycache/` (PYTHONPYCACHEPREFIX), never into the server's folder. Compiling all of site-packages
+ * up front cost more than the whole install.
  */
 
 /** Which installer built a venv. */
@@ -40,9 +43,20 @@ export interface Venv {
 
 const bin = (dir: string, name: string) => path.join(dir, process.platform === "win32" ? "Scripts" : "bin", process.platform === "win32" ? `${name}.exe` : name);
 
+/**
+ * The variables a process run from a venv gets for bytecode: `PYTHONPYCACHEPREFIX=<venv>/.pycache`,
+ * where Python reads and writes every `.pyc` (Python docs, "PYTHONPYCACHEPREFIX", 3.8+), so the
+ * second start of a server reads what the first compiled, and no `__pycache__` lands beside a
+ * server's sources. Python writes each `.pyc` atomically, so processes may share the prefix.
+ */
+export function bytecodeEnv(venv: Pick<Venv, "dir">): { PYTHONPYCACHEPREFIX: string } {
+  return { PYTHONPYCACHEPREFIX: path.join(venv.dir, ".pycache") };
+}
+
 /** The cache key of a requirements set for a base interpreter version. */
 export function venvHash(lines: string[], pythonVersion: string): string {
-  return createHash("sha256").update(JSON.stringify({ v: 1, python: pythonVersion, lines: [...lines].map((l) => l.trim()).filter(Boolean).sort() })).digest("hex").slice(0, 24);
+  // v2: venvs carry no install-time bytecode (see bytecodeEnv).
+  return createHash("sha256").update(JSON.stringify({ v: 2, python: pythonVersion, lines: [...lines].map((l) => l.trim()).filter(Boolean).sort() })).digest("hex").slice(0, 24);
 }
 
 /** Thrown when uv or pip cannot install the requirements (the log is the installer's output). */
@@ -96,7 +110,7 @@ export async function ensureVenv(basePython: string, pythonVersion: string, line
       installer = `uv ${uv.version}`;
       const mk = await runUv(uv, ["venv", "--quiet", "--python", basePython, dir], { cwd: root, env, timeoutMs: 180_000 });
       if (mk.code !== 0) throw new InstallError(`uv venv failed (exit ${mk.code}): ${uvError(mk.stderr)}`, mk.stderr);
-      const inst = await runUv(uv, ["pip", "install", "--quiet", "--compile-bytecode", "--python", venv.python, "-r", req], { cwd: root, env, timeoutMs: 20 * 60_000 });
+      const inst = await runUv(uv, ["pip", "install", "--quiet", "--python", venv.python, "-r", req], { cwd: root, env, timeoutMs: 20 * 60_000 });
       if (inst.code !== 0) {
         await fs.rm(dir, { recursive: true, force: true });
         throw new InstallError(`pip install failed (uv pip install, exit ${inst.code}): ${uvError(inst.stderr)}`, inst.stdout + inst.stderr);
@@ -105,7 +119,7 @@ export async function ensureVenv(basePython: string, pythonVersion: string, line
       installer = "pip";
       const mk = await runProcess(basePython, ["-m", "venv", dir], { cwd: root, env, timeoutMs: 180_000 });
       if (mk.code !== 0) throw new InstallError(`python -m venv failed (exit ${mk.code})`, mk.output || (mk.startError?.message ?? ""));
-      const pip = await runProcess(venv.python, ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-q", "-r", req], {
+      const pip = await runProcess(venv.python, ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--no-compile", "-q", "-r", req], {
         cwd: root,
         env: { ...env, PIP_NO_INPUT: "1" },
         timeoutMs: 20 * 60_000,

@@ -6,7 +6,7 @@ import { runProcess } from "../kernel/proc.js";
 import { findPython } from "../kernel/python.js";
 import { openMonorepo, type MonorepoServer } from "../monorepo/monorepo.js";
 import { PYPROJECT, readPyproject } from "../monorepo/pyproject.js";
-import { ensureVenv, lockPythonVersion } from "../lock/index.js";
+import { bytecodeEnv, ensureVenv, lockPythonVersion } from "../lock/index.js";
 
 /** Options of {@link runServerTests}. */
 export interface TestOptions {
@@ -93,7 +93,7 @@ async function testOne(server: MonorepoServer, python: { path: string; version: 
   // -p no:cacheprovider: the run leaves no .pytest_cache in the server folder; -rfE: the short summary of failures and errors.
   const r = await runProcess(venv.python, ["-m", "pytest", "-q", "-rfE", "--color=no", "-p", "no:cacheprovider"], {
     cwd: server.dir,
-    env: { ...env, VIRTUAL_ENV: venv.dir, PATH: `${bin}${path.delimiter}${env.PATH ?? ""}`, PYTHONDONTWRITEBYTECODE: "1" },
+    env: { ...env, VIRTUAL_ENV: venv.dir, PATH: `${bin}${path.delimiter}${env.PATH ?? ""}`, ...bytecodeEnv(venv) },
     timeoutMs: 30 * 60_000,
   });
   const output = r.output || r.startError?.message || "";

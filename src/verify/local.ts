@@ -7,7 +7,7 @@ import { missingVariables } from "./env.js";
 import { connect } from "./mcp.js";
 import { runProcess, startProcess } from "../kernel/proc.js";
 import type { StepName, StepResult, Verdict } from "./types.js";
-import { ensureVenv, InstallError, type Venv } from "../lock/index.js";
+import { bytecodeEnv, ensureVenv, InstallError, type Venv } from "../lock/index.js";
 
 /**
  * Verifies one server locally, the way the platform runs it: a fresh venv from its requirements
@@ -82,16 +82,21 @@ export function causeLine(s: string): string {
 }
 const lastLine = causeLine;
 
-/** The environment a server process gets: only what a platform container has, the server's variables, and the venv first on PATH. */
+/**
+ * The environment a server process gets: only what a platform container has, the server's
+ * variables, and the venv first on PATH, its bytecode in the venv ({@link bytecodeEnv}; without a
+ * venv, none is written).
+ */
 export function processEnv(base: NodeJS.ProcessEnv, venv: Venv | null, vars: Record<string, string>): NodeJS.ProcessEnv {
   const keep = ["PATH", "HOME", "USERPROFILE", "TMPDIR", "TEMP", "TMP", "LANG", "LC_ALL", "SYSTEMROOT", "COMSPEC", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "SSL_CERT_FILE"];
   const env: NodeJS.ProcessEnv = {};
   for (const k of keep) if (base[k] !== undefined) env[k] = base[k];
+  const bytecode: NodeJS.ProcessEnv = venv ? bytecodeEnv(venv) : { PYTHONDONTWRITEBYTECODE: "1" };
   if (venv) {
     env.PATH = `${path.dirname(venv.python)}${path.delimiter}${env.PATH ?? ""}`;
     env.VIRTUAL_ENV = venv.dir;
   }
-  return { ...env, ...vars, FASTMCP_SHOW_CLI_BANNER: "false", FASTMCP_CHECK_FOR_UPDATES: "off", NO_COLOR: "1", COLUMNS: "240", PYTHONDONTWRITEBYTECODE: "1", PYTHONUNBUFFERED: "1" };
+  return { ...env, ...vars, FASTMCP_SHOW_CLI_BANNER: "false", FASTMCP_CHECK_FOR_UPDATES: "off", NO_COLOR: "1", COLUMNS: "240", ...bytecode, PYTHONUNBUFFERED: "1" };
 }
 
 /** Runs the steps up to `inspect` (or all of them) for one server. */

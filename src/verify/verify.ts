@@ -16,7 +16,10 @@ export interface VerifyOptions {
   servers?: string[];
   /** `--env-file` (absolute): values override `.env.example`. */
   envFile?: string;
-  /** `--jobs`: servers verified at once (default 1). */
+  /**
+   * `--jobs`: servers verified at once (default 1). Each server's steps stay in order; each step is a
+   * CPU-bound Python start, so the command passes the number of CPUs.
+   */
   jobs?: number;
   /** `--interpreter`: interpreter that creates the venvs (default: $MCPM_PYTHON, else python3/python). */
   python?: string;

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { VerifyReport } from "../../src/verify/types.js";
@@ -51,6 +51,13 @@ describe("verify (local)", () => {
     expect(first.stderr).toContain("✔ ops serve"); // progress
     const again = await verify(["--cwd", generated]);
     expect(again.json.verdicts[0]!.venv).toEqual({ hash: ops!.venv!.hash, cached: true });
+    // Bytecode goes to the venv's own prefix (PYTHONPYCACHEPREFIX), written on first import: none beside the server's sources.
+    const tree = await readdir(generated, { recursive: true });
+    expect(tree.filter((p) => p.split(path.sep).includes("__pycache__"))).toEqual([]);
+    const prefix = path.join(process.env.MCPM_CACHE_DIR!, "verify", "venvs", ops!.venv!.hash, ".pycache");
+    const compiled = (await readdir(prefix, { recursive: true })).filter((p) => p.endsWith(".pyc"));
+    expect(compiled.some((p) => p.includes(`fastmcp${path.sep}server`))).toBe(true);
+    expect(compiled.some((p) => p.endsWith(`server.cpython-${ops!.python!.split(" ")[1]!.split(".").slice(0, 2).join("")}.pyc`))).toBe(true);
   }, SLOW);
 
   it("fails each broken server at the right step, naming the cause (and --jobs runs them side by side)", async () => {
