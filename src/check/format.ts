@@ -19,6 +19,7 @@ export function checkJson(report: CheckReport, exitCode: number): Record<string,
     servers: report.servers,
     python: report.python,
     metadata: report.metadata,
+    ...(report.resolver ? { resolver: report.resolver } : {}),
     findings: report.findings,
     summary: { ...report.summary, exitCode },
   };
@@ -40,7 +41,15 @@ export function formatCheck(report: CheckReport, opts: { color: boolean; strict:
   if (report.discovered) {
     lines.push(c.dim(`no mcp-monorepo.yaml in ${report.root}: discovered ${plural(report.servers.length, "server")} from the layout (entry file + requirements.txt or pyproject.toml): ${report.servers.join(", ")}`));
   }
-  const meta = report.metadata === "pip" ? "" : report.metadata === "offline" ? "; --offline: import names from the built-in map" : report.metadata ? "; pip could not resolve every requirements file, so some import names come from the built-in map" : "";
+  const by = report.resolver ?? "pip";
+  const meta =
+    report.metadata === "uv" || report.metadata === "pip"
+      ? `; requirements resolved with ${by}`
+      : report.metadata === "offline"
+        ? "; --offline: import names from the built-in map"
+        : report.metadata
+          ? `; ${by} could not resolve every requirements file, so some import names come from the built-in map`
+          : "";
   lines.push(c.dim(`checking ${plural(report.servers.length, "server")} in ${report.root} for ${report.targets.join(", ")} (Python ${report.python.version} parses the code${meta})`));
   if (report.python.note) lines.push(c.yellow(`note: ${report.python.note}`));
   const byServer = new Map<string, Finding[]>();

@@ -28,9 +28,10 @@ export const CHECK_OUTPUT_SCHEMA = {
       },
     },
     metadata: {
-      enum: ["pip", "partial", "map", "offline"],
-      description: "where import-to-distribution answers came from: pip resolutions of every server's requirements, some, none (built-in map), or --offline",
+      enum: ["uv", "pip", "partial", "map", "offline"],
+      description: "where import-to-distribution answers came from: uv or pip resolutions of every server's requirements, some, none (built-in map), or --offline",
     },
+    resolver: { type: "string", description: "what resolved the requirements: `uv X.Y.Z` or `pip`" },
     findings: {
       type: "array",
       items: {

@@ -99,10 +99,10 @@ export function withPlatformFastmcp(lines: string[]): string[] {
 }
 
 /**
- * Resolves every server's requirements (two pip runs at a time; identical sets once) and looks up
+ * Resolves every server's requirements (two resolutions at a time; identical sets once) and looks up
  * the providers of its third-party imports.
  *
- * @param opts.python - interpreter whose pip resolves (the analyzer's).
+ * @param opts.python - the analyzer's interpreter (pip's, or the one uv resolves for).
  * @param opts.runtime - `X.Y` to resolve for.
  */
 export async function resolvePackages(

@@ -37,6 +37,7 @@ import { staleLockRule } from "./rules/stale-lock.js";
 import { findPython } from "../kernel/python.js";
 import { distinctTargetPythons } from "../monorepo/deploy-compat.js";
 import type { CheckReport, Finding } from "./types.js";
+import type { Resolution } from "./metadata.js";
 import { loadWorkspace, resolveTargets, type Workspace } from "./workspace.js";
 import type { Target } from "../monorepo/manifest.js";
 import { resolutionRuntime, resolvePackages, usePyprojectDependencies } from "./packages.js";
@@ -86,7 +87,7 @@ export interface CheckOptions {
   targets?: string[];
   /** `--python` interpreter for the analyzer. */
   python?: string;
-  /** `--offline`: do not resolve requirements with pip (import names then come from the built-in map). */
+  /** `--offline`: do not resolve requirements with uv or pip (import names then come from the built-in map). */
   offline?: boolean;
   /** Environment (PATH and MCPM_PYTHON are read). */
   env: NodeJS.ProcessEnv;
@@ -223,8 +224,17 @@ export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
     targets,
     servers: ws.servers.map((s) => s.name),
     python: { executable: analyzer.python.executable, version: analyzer.python.version, ...(parser.note ? { note: parser.note } : {}) },
-    metadata: opts.offline ? "offline" : [...packages.values()].every((p) => p.resolution.ok) ? "pip" : [...packages.values()].some((p) => p.resolution.ok) ? "partial" : "map",
+    ...metadataSource(opts.offline === true, [...packages.values()].map((p) => p.resolution)),
     findings,
     summary: { errors, warnings: findings.length - errors, servers: ws.servers.length },
   };
+}
+
+/** Where import → distribution answers came from, and what resolved the requirements (`uv 0.13.9`, `pip`). */
+function metadataSource(offline: boolean, resolutions: Resolution[]): Pick<CheckReport, "metadata" | "resolver"> {
+  if (offline) return { metadata: "offline" };
+  const resolver = resolutions[0]?.resolver;
+  const kind = resolver?.startsWith("uv") ? "uv" : "pip";
+  const metadata = resolutions.every((r) => r.ok) ? kind : resolutions.some((r) => r.ok) ? "partial" : "map";
+  return resolver ? { metadata, resolver } : { metadata };
 }

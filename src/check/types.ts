@@ -103,11 +103,13 @@ export interface CheckReport {
   /** Interpreter that parsed the code. */
   python: { executable: string; version: string; note?: string };
   /**
-   * Where import → distribution answers came from: `pip` (every server's requirements resolved
-   * with pip), `partial` (some), `map` (none: no pip or no network; the built-in map was used),
-   * `offline` (`--offline`).
+   * Where import → distribution answers came from: `uv` or `pip` (every server's requirements
+   * resolved with it), `partial` (some), `map` (none: no uv or pip, or no network; the built-in map
+   * was used), `offline` (`--offline`).
    */
-  metadata?: "pip" | "partial" | "map" | "offline";
+  metadata?: "uv" | "pip" | "partial" | "map" | "offline";
+  /** What resolved the requirements (`uv 0.13.9`, `pip`); absent with `--offline` or nothing to resolve. */
+  resolver?: string;
   /** Findings, sorted by server, file, line. */
   findings: Finding[];
   summary: { errors: number; warnings: number; servers: number };

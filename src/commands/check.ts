@@ -31,7 +31,7 @@ export function registerCheck(program: Command, ctx: Context, state: RunState): 
     .option("--cwd <dir>", "run as if started in <dir>")
     .option("--interpreter <path>", "Python 3.10+ interpreter that parses the code (default: $MCPM_PYTHON, else python3/python on PATH)")
     .addOption(new Option("--python <path>", "deprecated: use --interpreter").hideHelp())
-    .option("--offline", "do not resolve requirements with pip (import names then come from the built-in map)")
+    .option("--offline", "do not resolve requirements with uv or pip (import names then come from the built-in map)")
     .option("--explain <rule>", "print the documentation of a rule and exit")
     .addHelpText(
       "after",

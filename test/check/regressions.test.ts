@@ -30,7 +30,7 @@ describe("false positives that are no longer errors", () => {
   });
 
   it("modules whose distribution has another name, from the resolved packages' file lists (pydantic_ai, frontmatter, google.cloud.firestore)", () => {
-    expect(json.metadata).toBe("pip");
+    expect(json.metadata).toBe("uv");
     expect(of("fp-dist-names")).toEqual([]);
   });
 
