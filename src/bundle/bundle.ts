@@ -16,7 +16,7 @@ import { hostPlatform, type BundlePlatform } from "./platforms.js";
 import { checkOutDir, checkTargets, makeOutDir, removeStaleStaging, stage } from "./out.js";
 import { findTargetPython } from "./target-python.js";
 import { findUv, uvInstall } from "./uv.js";
-import { findNonPypiLines } from "../monorepo/requirements.js";
+import { findNonPypiLines, readRequirementsFile } from "../monorepo/requirements.js";
 import { sha256FileName } from "./verify.js";
 import { writeReproducibleZip, type ZipEntry } from "./zip.js";
 
@@ -161,7 +161,7 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
       onSecret: (rel, what) => opts.warn?.(`${s.folder}/${rel} is left out of the bundle: it looks like ${what}`),
     });
     if (files.some((f) => f.rel === GUARD_FILE)) throw new UserError(`${s.folder}/${GUARD_FILE} is in the way: the bundle writes its start-up guard there; rename it or list it in ${s.folder}/.mcpbignore`);
-    const requirements = await fs.readFile(path.join(dir, "requirements.txt"), "utf8").catch(() => null);
+    const requirements = await readRequirementsFile(path.join(dir, "requirements.txt"), `${s.folder}/requirements.txt`).catch((e: unknown) => (e instanceof UserError ? Promise.reject(e) : null));
     if (requirements === null) throw new UserError(`${s.folder}/requirements.txt is missing or unreadable; bundle installs the server's dependencies from it`);
     const bad = findNonPypiLines(requirements);
     if (bad.length) throw new UserError(`${s.folder}/requirements.txt line ${bad[0]!.line} \`${bad[0]!.text.slice(0, 120)}\`: ${bad[0]!.message}; bundle vendors PyPI packages only`);

@@ -1,6 +1,7 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { glob } from "tinyglobby";
+import { requirementsEncoding } from "../monorepo/requirements.js";
 import type { FileFacts } from "./facts.js";
 import { parseLocatedJson, type LocatedJson } from "./json-lines.js";
 import type { CheckedServer } from "./types.js";
@@ -88,18 +89,14 @@ async function readText(abs: string): Promise<string | null> {
 }
 
 /**
- * Decodes a requirements file as pip reads it: a byte order mark names the encoding (UTF-8,
- * UTF-16 LE or BE; pip `pip._internal.utils.encoding.auto_decode`, which uv follows), else UTF-8.
- * Windows editors save requirements.txt as UTF-16 with a BOM, and both installers accept it.
+ * Decodes a requirements file as pip reads it ({@link requirementsEncoding}); bytes that are not
+ * text become U+FFFD here, as `check` reports on what it can read rather than stopping.
  *
  * @returns the text without its BOM, or null when the file cannot be read.
  */
 async function readRequirementsText(abs: string): Promise<string | null> {
   const bytes = await fs.readFile(abs).catch(() => null);
-  if (bytes === null) return null;
-  const [a, b] = [bytes[0], bytes[1]];
-  const encoding = a === 0xff && b === 0xfe ? "utf-16le" : a === 0xfe && b === 0xff ? "utf-16be" : "utf-8";
-  return new TextDecoder(encoding).decode(bytes); // TextDecoder drops a leading BOM by default
+  return bytes === null ? null : new TextDecoder(requirementsEncoding(bytes)).decode(bytes); // TextDecoder drops a leading BOM by default
 }
 
 /** POSIX path of `abs` relative to `root`. */

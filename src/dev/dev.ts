@@ -1,10 +1,10 @@
 import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { cacheDir } from "../kernel/cache.js";
-import { readTextOrNull } from "../kernel/fs.js";
 import { startProcess, type Started } from "../kernel/proc.js";
 import { findPython } from "../kernel/python.js";
 import { serverPorts } from "../monorepo/manifest.js";
+import { readRequirementsFile, requirementLines } from "../monorepo/requirements.js";
 import { openMonorepo } from "../monorepo/monorepo.js";
 import { bytecodeEnv, ensureVenv, lockPythonVersion, type Venv } from "../lock/index.js";
 import { readEnvFile, serverEnv } from "../verify/index.js";
@@ -89,10 +89,7 @@ export async function startDev(opts: DevOptions): Promise<DevRun> {
   });
   const venvs = new Map<string, Venv>();
   for (const s of servers) {
-    const lines = ((await readTextOrNull(path.join(s.dir, "requirements.txt"))) ?? "")
-      .split(/\r?\n/)
-      .map((l) => l.replace(/(^|\s)#.*$/, "").trim())
-      .filter((l) => l && !l.startsWith("-"));
+    const lines = requirementLines(await readRequirementsFile(path.join(s.dir, "requirements.txt"), `${s.folder}/requirements.txt`));
     venvs.set(s.name, await ensureVenv(python.path, python.version, lines, cacheDir(opts.env), opts.env));
   }
   const children: Started[] = [];

@@ -60,16 +60,24 @@ export function decodeUtf8(bytes: Uint8Array, shown: string): string {
  * @throws UserError when the file is not UTF-8 ({@link decodeUtf8}).
  */
 export async function readTextOrNull(file: string, shown: string = file): Promise<string | null> {
-  let bytes: Buffer;
+  const bytes = await readBytesOrNull(file);
+  return bytes === null ? null : decodeUtf8(bytes, shown);
+}
+
+/**
+ * Reads a file's bytes, or null when it does not exist.
+ *
+ * @throws the read error otherwise, its `path` set to `file` (reading a folder fails with EISDIR
+ *   and no path), so the message names the file.
+ */
+export async function readBytesOrNull(file: string): Promise<Buffer | null> {
   try {
-    bytes = await fs.readFile(file);
+    return await fs.readFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-    // Reading a folder fails with EISDIR and no path: add it, so the message names the file.
     if (err && typeof err === "object" && !(err as NodeJS.ErrnoException).path) (err as NodeJS.ErrnoException).path = file;
     throw err;
   }
-  return decodeUtf8(bytes, shown);
 }
 
 /** Whether anything (file, folder, link target) exists at `p`; never throws. */

@@ -1,3 +1,4 @@
+import { decodeUtf8, readBytesOrNull } from "../kernel/fs.js";
 import { SHARED_DIR } from "./vendor.js";
 
 /**
@@ -110,4 +111,36 @@ export function renderServerRequirements(serverFolder: string, sharedRequirement
     ...own,
     "",
   ].join("\n");
+}
+
+/**
+ * The encoding pip reads a requirements file in: a byte order mark names UTF-16 LE, UTF-16 BE or
+ * UTF-8 (pip's `pip._internal.utils.encoding.auto_decode`, which uv follows); without one, UTF-8.
+ * Windows editors save requirements.txt as UTF-16 with a BOM, and both installers accept it.
+ */
+export function requirementsEncoding(bytes: Uint8Array): "utf-16le" | "utf-16be" | "utf-8" {
+  return bytes[0] === 0xff && bytes[1] === 0xfe ? "utf-16le" : bytes[0] === 0xfe && bytes[1] === 0xff ? "utf-16be" : "utf-8";
+}
+
+/**
+ * Reads a requirements file as pip does ({@link requirementsEncoding}), without its BOM, or null
+ * when it does not exist.
+ *
+ * @param shown - the file's name in messages.
+ * @throws UserError when a file without a UTF-16 BOM is not UTF-8; the read error (named) otherwise.
+ */
+export async function readRequirementsFile(file: string, shown: string = file): Promise<string | null> {
+  const bytes = await readBytesOrNull(file);
+  if (bytes === null) return null;
+  const encoding = requirementsEncoding(bytes);
+  return encoding === "utf-8" ? decodeUtf8(bytes, shown).replace(/^\uFEFF/, "") : new TextDecoder(encoding).decode(bytes);
+}
+
+/** The requirement lines of a requirements file's text: comments, blank lines and option lines (`-r`, `--index-url`, …) dropped. */
+export function requirementLines(text: string | null): string[] {
+  if (text === null) return [];
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.replace(/(^|\s)#.*$/, "").trim())
+    .filter((l) => l && !l.startsWith("-"));
 }

@@ -6,6 +6,7 @@ import { runProcess } from "../kernel/proc.js";
 import { findPython } from "../kernel/python.js";
 import { openMonorepo, type MonorepoServer } from "../monorepo/monorepo.js";
 import { PYPROJECT, readPyproject } from "../monorepo/pyproject.js";
+import { readRequirementsFile, requirementLines } from "../monorepo/requirements.js";
 import { bytecodeEnv, ensureVenv, lockPythonVersion } from "../lock/index.js";
 
 /** Options of {@link runServerTests}. */
@@ -50,15 +51,6 @@ export interface TestReport {
 const PYTEST_NO_TESTS = 5;
 const OUTPUT_TAIL = 8_000;
 
-/** The requirement lines of a requirements file: comments, blank lines and pip options (`-r`, `--index-url`) left out. */
-export function requirementLines(text: string | null): string[] {
-  if (text === null) return [];
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.replace(/(^|\s)#.*$/, "").trim())
-    .filter((l) => l && !l.startsWith("-"));
-}
-
 /** The test ids of pytest's short summary (`FAILED tests/x.py::t - msg`, `ERROR tests/x.py`). */
 export function failedTests(output: string): string[] {
   const ids: string[] = [];
@@ -71,9 +63,9 @@ async function testOne(server: MonorepoServer, python: { path: string; version: 
   const base = { server: server.name, folder: server.folder };
   // What deploys (requirements.txt, exported from uv.lock) plus the `dev` dependency group of
   // pyproject.toml (PEP 735), or requirements-dev.txt in servers made before the uv layout.
-  const runtime = requirementLines(await readTextOrNull(path.join(server.dir, "requirements.txt")));
+  const runtime = requirementLines(await readRequirementsFile(path.join(server.dir, "requirements.txt"), `${server.folder}/requirements.txt`));
   const pyproject = await readTextOrNull(path.join(server.dir, PYPROJECT));
-  let dev = requirementLines(await readTextOrNull(path.join(server.dir, "requirements-dev.txt")));
+  let dev = requirementLines(await readRequirementsFile(path.join(server.dir, "requirements-dev.txt"), `${server.folder}/requirements-dev.txt`));
   if (pyproject !== null) {
     try {
       dev = [...dev, ...(readPyproject(pyproject).groups.dev ?? [])];

@@ -1,6 +1,6 @@
 import { createServer } from "node:net";
 import path from "node:path";
-import { findNonPypiLines } from "../monorepo/requirements.js";
+import { findNonPypiLines, requirementLines } from "../monorepo/requirements.js";
 import { cacheDir } from "../kernel/cache.js";
 import type { CheckedServer } from "../check/index.js";
 import { missingVariables } from "./env.js";
@@ -134,7 +134,7 @@ export async function verifyServer(s: LocalServer, opts: LocalOptions, until: "i
       return { ok: true, detail: `${s.requirements.file}` };
     })) &&
     (await run("install", async () => {
-      const lines = s.requirements!.text.split(/\r?\n/).map((l) => l.replace(/(^|\s)#.*$/, "").trim()).filter(Boolean);
+      const lines = requirementLines(s.requirements!.text);
       venv = await ensureVenv(opts.basePython, opts.pythonVersion, lines, cacheDir(opts.env), opts.env);
       verdict.venv = { hash: venv.hash, cached: venv.cached };
       verdict.installer = venv.installer;

@@ -3,7 +3,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { failedTests, requirementLines } from "../../src/test-servers/run.js";
+import { failedTests } from "../../src/test-servers/run.js";
+import { requirementLines } from "../../src/monorepo/requirements.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 
 let root: string;
