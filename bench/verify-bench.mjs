@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `verify` of the 3-server demo, uv vs the pip fallback, in the same run:
+// `verify` of the 3-server demo, uv vs the pip fallback, in the same run (and `check`'s
+// dependency resolution with each, from an empty check cache):
 //   cold = empty venv cache (MCPM_CACHE_DIR fresh), warm package cache (uv's and pip's own caches
 //          filled by an untimed run first); warm = the same venv cache again.
 // Usage (from the repository root, after `node scripts/build.mjs` and `node scripts/setup-python.mjs`):
@@ -48,7 +49,18 @@ function verify(installer, cache) {
 // Untimed: fills uv's and pip's own package caches for these pins.
 for (const inst of ["uv", "pip"]) verify(inst, mkdtempSync(path.join(work, `prime-${inst}-`)));
 
-const runs = { uv: { cold: [], warm: [] }, pip: { cold: [], warm: [] } };
+// check's dependency resolution, cold: an empty check cache, the installers' own caches warm.
+function check(installer, cache) {
+  const t = process.hrtime.bigint();
+  const r = cli(["check", "--json", "--cwd", demo], { MCPM_CACHE_DIR: cache, MCPM_INSTALLER: installer });
+  const s = Number(process.hrtime.bigint() - t) / 1e9;
+  const json = JSON.parse(r.stdout);
+  if (json.metadata !== installer) throw new Error(`check resolved with ${json.metadata}, not ${installer}`);
+  return s;
+}
+for (const inst of ["uv", "pip"]) check(inst, mkdtempSync(path.join(work, `check-prime-${inst}-`)));
+
+const runs = { uv: { cold: [], warm: [], check: [] }, pip: { cold: [], warm: [], check: [] } };
 const order = [];
 for (let i = 0; i < reps; i++) order.push(...(i % 2 ? ["pip", "uv"] : ["uv", "pip"]));
 let python = null;
@@ -57,9 +69,11 @@ for (const inst of order) {
   const cold = verify(inst, cache);
   const warm = verify(inst, cache);
   python = cold.python;
+  const checked = check(inst, mkdtempSync(path.join(work, `check-${inst}-`)));
   runs[inst].cold.push(cold);
   runs[inst].warm.push(warm);
-  process.stderr.write(`${inst}: cold ${cold.s.toFixed(1)} s (install ${cold.install.toFixed(1)} s, ${cold.by}), warm ${warm.s.toFixed(1)} s\n`);
+  runs[inst].check.push({ s: checked });
+  process.stderr.write(`${inst}: cold ${cold.s.toFixed(1)} s (install ${cold.install.toFixed(1)} s, ${cold.by}), warm ${warm.s.toFixed(1)} s; check cold ${checked.toFixed(1)} s\n`);
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const m = (inst, kind, key = "s") => median(runs[inst][kind].map((r) => r[key]));
@@ -77,6 +91,8 @@ const result = {
     pipWarm: m("pip", "warm"),
     uvColdInstall: m("uv", "cold", "install"),
     pipColdInstall: m("pip", "cold", "install"),
+    uvCheck: m("uv", "check"),
+    pipCheck: m("pip", "check"),
   },
 };
 result.figures.coldRatio = result.figures.uvCold / result.figures.pipCold;
@@ -89,3 +105,4 @@ console.log(`| --- | ---: | ---: | ---: | --- |`);
 console.log(`| cold (empty venv cache, warm package cache) | ${f.uvCold.toFixed(1)} s | ${f.pipCold.toFixed(1)} s | ${f.coldRatio.toFixed(2)}× | ≤ 20 s and ≤ 0.25× |`);
 console.log(`| of which the install steps | ${f.uvColdInstall.toFixed(1)} s | ${f.pipColdInstall.toFixed(1)} s | ${f.coldInstallRatio.toFixed(2)}× | |`);
 console.log(`| warm (venvs cached) | ${f.uvWarm.toFixed(1)} s | ${f.pipWarm.toFixed(1)} s | | ≤ 12 s |`);
+console.log(`| \`check\`, empty check cache (dependency resolution) | ${f.uvCheck.toFixed(1)} s | ${f.pipCheck.toFixed(1)} s | ${(f.uvCheck / f.pipCheck).toFixed(2)}× | |`);
