@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
+import { coerce, compare as semverCompare } from "semver";
 import { CannotRunError } from "./errors.js";
 import { describeFailure, lastLine, runProcess } from "./proc.js";
 
@@ -244,10 +245,7 @@ async function pyenvRoot(env: NodeJS.ProcessEnv): Promise<string | null> {
   return shims ? path.dirname(shims) : null;
 }
 
-/** Orders `3.12.10` after `3.12.9`. */
+/** Orders `3.12.10` after `3.12.9` (and `3.12` as `3.12.0`). */
 function compareVersions(a: string, b: string): number {
-  const x = a.split(".").map(Number);
-  const y = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
-  return 0;
+  return semverCompare(coerce(a) ?? "0.0.0", coerce(b) ?? "0.0.0");
 }

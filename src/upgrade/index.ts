@@ -1,5 +1,6 @@
 import * as fsSync from "node:fs";
 import path from "node:path";
+import { compare as semverCompare } from "semver";
 import { byCodeUnit } from "../kernel/compare.js";
 import { CancelledError, CannotRunError, UserError } from "../kernel/errors.js";
 import { isWrite, resolveInside, type FileChange } from "../monorepo/changes.js";
@@ -89,21 +90,6 @@ export function recordedVersion(manifest: Pick<Manifest, "generator">): string {
     throw new CannotRunError(`${MANIFEST_FILE} records no generator version upgrade can read (generator: ${manifest.generator ?? "missing"}); write the version that made it, e.g. "generator: ${PACKAGE_NAME}@0.1.0"`);
   }
   return m[1]!;
-}
-
-/** Compares two `X.Y.Z` versions by their numbers (a pre-release tag sorts before its release). */
-export function compareVersions(a: string, b: string): number {
-  const parse = (v: string) => {
-    const [core, pre] = v.split(/-(.*)/s, 2) as [string, string | undefined];
-    return { nums: core.split("+")[0]!.split(".").map(Number), pre };
-  };
-  const x = parse(a);
-  const y = parse(b);
-  for (let i = 0; i < 3; i++) if ((x.nums[i] ?? 0) !== (y.nums[i] ?? 0)) return (x.nums[i] ?? 0) - (y.nums[i] ?? 0);
-  if (x.pre === y.pre) return 0;
-  if (x.pre === undefined) return 1;
-  if (y.pre === undefined) return -1;
-  return x.pre < y.pre ? -1 : 1;
 }
 
 /** Renderings by opened monorepo: a run asks for theirs to clean leftovers, plan and find markers. */
@@ -324,7 +310,7 @@ export async function planUpgrade(repo: Monorepo, from: string, opts: Pick<Upgra
 export async function upgradeMonorepo(o: UpgradeOptions): Promise<UpgradeResult> {
   const opened = await openMonorepo(o.cwd);
   const from = recordedVersion(opened.manifest);
-  const order = compareVersions(from, VERSION);
+  const order = semverCompare(from, VERSION);
   if (order > 0) throw new UserError(`this monorepo was made by ${PACKAGE_NAME}@${from}, newer than this ${VERSION}; run that version or a newer one: npx ${PACKAGE_NAME}@${from} upgrade`);
   const empty = { root: opened.root, from, to: VERSION, files: [], migrations: [], changes: [], notes: [], locked: [], dirty: null, dryRun: o.mode !== "upgrade" };
   const markers = async (repo: Monorepo) => {
@@ -360,7 +346,7 @@ export async function upgradeMonorepo(o: UpgradeOptions): Promise<UpgradeResult>
     // Read again under the marker: taking it over may have finished a killed upgrade, which moved the version.
     plan: async (repo) => {
       const at = recordedVersion(repo.manifest);
-      if (compareVersions(at, VERSION) === 0) {
+      if (semverCompare(at, VERSION) === 0) {
         const m = planMigrations(repo, sharedRequirementsText(repo));
         return { from: at, current: m.migrated.length === 0, files: m.files, migrations: m.migrations, conflicts: await markers(repo), changes: [...m.writes, ...m.deletes], notes: m.notes, migrated: m.migrated };
       }
