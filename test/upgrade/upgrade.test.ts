@@ -277,6 +277,15 @@ describe("upgrade refusals and Ctrl-C", () => {
     const later = await run(["upgrade", "--to", "0.3.0"], root, { env });
     expect(later.code).toBe(1);
     expect(later.stderr).toBe("error: this is create-mcp-monorepo 0.2.0, which upgrades to 0.2.0 only; for 0.3.0, run that version's upgrade: npx create-mcp-monorepo@0.3.0 upgrade\n");
+    // A monorepo a newer generator made (a pre-release of a later version counts as newer too).
+    const manifest = await read(root, "mcp-monorepo.yaml");
+    for (const newer of ["0.10.0", "0.3.0-rc.1"]) {
+      await fs.writeFile(path.join(root, "mcp-monorepo.yaml"), manifest.replace(/create-mcp-monorepo@0\.1\.0/, `create-mcp-monorepo@${newer}`));
+      const r = await run(["upgrade"], root, { env });
+      expect(r.code, newer).toBe(1);
+      expect(r.stderr).toContain(`this monorepo was made by create-mcp-monorepo@${newer}, newer than this 0.2.0`);
+    }
+    await fs.writeFile(path.join(root, "mcp-monorepo.yaml"), manifest);
     const wrong = await run(["upgrade", "--from-package", await fakePackage("0.0.9")], root, { env });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/holds create-mcp-monorepo@0\.0\.9, not create-mcp-monorepo@0\.1\.0, the generator this monorepo records/);
