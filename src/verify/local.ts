@@ -11,8 +11,9 @@ import { bytecodeEnv, ensureVenv, InstallError, type Venv } from "../lock/index.
 
 /**
  * Verifies one server locally, the way the platform runs it: a fresh venv from its requirements
- * alone; an import test of the entry module (what the platform's build does first);
- * `fastmcp inspect`; `fastmcp run` over streamable HTTP, then MCP `initialize` + `tools/list`
+ * alone; the entry module loaded and its server object found (by `fastmcp inspect`, which loads it
+ * as the platform does; seed 002's import test runs on its own only to explain an inspect that
+ * failed); `fastmcp inspect`'s tools; `fastmcp run` over streamable HTTP, then MCP `initialize` + `tools/list`
  * with the official TypeScript SDK client. Stops at the first failing step.
  */
 
@@ -103,16 +104,17 @@ export function processEnv(base: NodeJS.ProcessEnv, venv: Venv | null, vars: Rec
 export async function verifyServer(s: LocalServer, opts: LocalOptions, until: "inspect" | "all" = "all"): Promise<Verdict> {
   const name = s.server.name;
   const verdict: Verdict = { server: name, ok: false, steps: [], failed: null, startupMs: null, tools: [], missingEnv: [], venv: null };
-  const run = async (step: StepName, fn: () => Promise<{ ok: boolean; detail: string; log?: string }>): Promise<boolean> => {
+  // `ms` in a step's result overrides the wall time of its function (a step whose work ran in another).
+  const run = async (step: StepName, fn: () => Promise<{ ok: boolean; detail: string; log?: string; ms?: number }>): Promise<boolean> => {
     opts.onStep?.(name, step, null);
     const t = Date.now();
-    let r: { ok: boolean; detail: string; log?: string };
+    let r: { ok: boolean; detail: string; log?: string; ms?: number };
     try {
       r = await fn();
     } catch (err) {
       r = { ok: false, detail: (err as Error).message, log: (err as InstallError).log ?? "" };
     }
-    const result: StepResult = { step, ok: r.ok, ms: Date.now() - t, detail: r.detail };
+    const result: StepResult = { step, ok: r.ok, ms: r.ms ?? Date.now() - t, detail: r.detail };
     verdict.steps.push(result);
     opts.onStep?.(name, step, result);
     if (!r.ok) {
@@ -125,6 +127,32 @@ export async function verifyServer(s: LocalServer, opts: LocalOptions, until: "i
   const target = s.config ?? (s.server.entryObject ? `${s.server.entryFile}:${s.server.entryObject}` : s.server.entryFile);
   const skipEnv = s.config ? ["--skip-env"] : [];
   let venv: Venv | null = null;
+  let inspected: { ok: boolean; detail: string; log?: string; ms: number } | null = null;
+
+  /** Seed 002's import test in its own process. */
+  const importTest = async (): Promise<{ ok: boolean; detail: string; log?: string }> => {
+    const r = await runProcess(venv!.python, ["-c", IMPORT_TEST, path.join(dir, s.server.entryFile), s.server.entryObject ?? ""], { cwd: dir, env: processEnv(opts.env, venv, s.vars), timeoutMs: 120_000 });
+    const m = /@@MCPM (.*)/.exec(r.stdout);
+    const info = m ? (JSON.parse(m[1]!) as { ms: number; found: string[] }) : null;
+    if (r.code === 0 && info) return { ok: true, detail: `imported in ${info.ms} ms; found ${info.found.join(", ")}` };
+    if (r.code === 3) return { ok: false, detail: `no server object found (${s.server.entryObject ?? "mcp, server or app"}) in ${s.server.entryFile}`, log: r.output };
+    return { ok: false, detail: r.timedOut ? "import timed out after 120 s" : lastLine(r.output) || r.startError?.message || `exit ${r.code}`, log: r.output };
+  };
+
+  /** `fastmcp inspect` of the target: the tools FastMCP registers. */
+  const runInspect = async (): Promise<{ ok: boolean; detail: string; log?: string; ms: number }> => {
+    const t = Date.now();
+    const r = await runProcess(venv!.fastmcp, ["inspect", target, "--format", "fastmcp", ...skipEnv], { cwd: dir, env: processEnv(opts.env, venv, s.vars), timeoutMs: 180_000 });
+    const ms = Date.now() - t;
+    if (r.code !== 0) {
+      const missing = r.startError?.notFound === true;
+      return { ms, ok: false, detail: missing ? `fastmcp is not installed by ${s.requirements!.file}` : lastLine(r.output) || r.startError?.message || `exit ${r.code}`, log: r.output };
+    }
+    const start = r.stdout.indexOf("{");
+    const data = JSON.parse(r.stdout.slice(start)) as { tools?: { name: string }[] };
+    verdict.tools = (data.tools ?? []).map((t) => t.name).sort();
+    return { ms, ok: true, detail: `fastmcp inspect ${target}: ${verdict.tools.length} tool${verdict.tools.length === 1 ? "" : "s"} (${verdict.tools.join(", ") || "none"})` };
+  };
 
   const ok =
     (await run("requirements", async () => {
@@ -141,24 +169,16 @@ export async function verifyServer(s: LocalServer, opts: LocalOptions, until: "i
       return { ok: true, detail: venv.cached ? `cached venv ${venv.hash} (${venv.installer})` : `fresh venv ${venv.hash} from ${s.requirements!.file} alone (${venv.installer})` };
     })) &&
     (await run("import", async () => {
-      const r = await runProcess(venv!.python, ["-c", IMPORT_TEST, path.join(dir, s.server.entryFile), s.server.entryObject ?? ""], { cwd: dir, env: processEnv(opts.env, venv, s.vars), timeoutMs: 120_000 });
-      const m = /@@MCPM (.*)/.exec(r.stdout);
-      const info = m ? (JSON.parse(m[1]!) as { ms: number; found: string[] }) : null;
-      if (r.code === 0 && info) return { ok: true, detail: `imported in ${info.ms} ms; found ${info.found.join(", ")}` };
-      if (r.code === 3) return { ok: false, detail: `no server object found (${s.server.entryObject ?? "mcp, server or app"}) in ${s.server.entryFile}`, log: r.output };
-      return { ok: false, detail: r.timedOut ? "import timed out after 120 s" : lastLine(r.output) || r.startError?.message || `exit ${r.code}`, log: r.output };
+      // `fastmcp inspect` loads the entry as FastMCP's loader does and finds the server object, which
+      // is the whole import test; a separate Python start for it costs as much as the inspect. So
+      // the inspect runs first, and only when it fails does seed 002's import test run, to say
+      // whether the module itself fails to import (and why) or the inspect does.
+      inspected = await runInspect();
+      if (inspected.ok) return { ok: true, ms: 0, detail: `${s.server.entryFile} loaded and its server object found by fastmcp inspect (next step)` };
+      const t = Date.now();
+      return { ...(await importTest()), ms: Date.now() - t };
     })) &&
-    (await run("inspect", async () => {
-      const r = await runProcess(venv!.fastmcp, ["inspect", target, "--format", "fastmcp", ...skipEnv], { cwd: dir, env: processEnv(opts.env, venv, s.vars), timeoutMs: 180_000 });
-      if (r.code !== 0) {
-        const missing = r.startError?.notFound === true;
-        return { ok: false, detail: missing ? `fastmcp is not installed by ${s.requirements!.file}` : lastLine(r.output) || r.startError?.message || `exit ${r.code}`, log: r.output };
-      }
-      const start = r.stdout.indexOf("{");
-      const data = JSON.parse(r.stdout.slice(start)) as { tools?: { name: string }[] };
-      verdict.tools = (data.tools ?? []).map((t) => t.name).sort();
-      return { ok: true, detail: `fastmcp inspect ${target}: ${verdict.tools.length} tool${verdict.tools.length === 1 ? "" : "s"} (${verdict.tools.join(", ") || "none"})` };
-    }));
+    (await run("inspect", async () => inspected!));
   if (!ok || until === "inspect") {
     verdict.ok = ok;
     return verdict;

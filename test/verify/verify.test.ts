@@ -47,6 +47,8 @@ describe("verify (local)", () => {
     expect(ops!.server).toBe("ops");
     expect(ops!.steps.map((s) => `${s.step}:${s.ok}`)).toEqual(["requirements:true", "install:true", "import:true", "inspect:true", "serve:true", "tools/list:true"]);
     expect(ops!.tools).toEqual(["hello", "list_items"]);
+    // fastmcp inspect loaded the entry and found the object: no separate import process when it passes.
+    expect(ops!.steps.find((s) => s.step === "import")!.detail).toBe("src/server.py loaded and its server object found by fastmcp inspect (next step)");
     expect(ops!.startupMs).toBeGreaterThan(0);
     expect(first.stderr).toContain("✔ ops serve"); // progress
     const again = await verify(["--cwd", generated]);
