@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+import mcpm_db
 import mcpm_paths
 import mcpm_settings
 from mcpm_calls import BLOCKING_CONSTRUCTORS, IMPORTERROR_CATCHERS, KEYERROR_CATCHERS, CallFacts
@@ -54,6 +55,7 @@ class FileFacts(CallFacts):
         self._collect_blocking_objects(tree)
         self._collect_fastmcp(tree)
         self._block(tree.body, Ctx())
+        self.facts["db"] = mcpm_db.collect(tree, self.qual)
 
     # ---- names -------------------------------------------------------------------------------
     def _resolve_relative(self, level: int, module: str | None) -> str | None:
