@@ -68,6 +68,12 @@ class DbFacts:
         self.class_attrs: dict[str, _Scope] = {}
         self._collect_class_attrs(tree)
         self._walk(tree.body, self.module_scope, self.facts["events"], self.facts["importCalls"], cls=None, caught=False, cond=False, top=True)
+        # Module-level names bound to an engine (``engine = create_engine(URL)``), for other modules that import them.
+        self.facts["engines"] = {}
+        for name, value in self.module_scope.values.items():
+            url = self._engine_of(value, self.module_scope) if "." not in name else None
+            if url is not None:
+                self.facts["engines"][name] = url
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._callable(node.name, node, None)
@@ -225,6 +231,9 @@ class DbFacts:
             value, where = scope.lookup(k)
             if value is not None and where is not None:
                 return self._engine_of(value, where, depth + 1)
+            q = self.qual(node)
+            if where is None and q and "." in q and isinstance(node, (ast.Name, ast.Attribute)):
+                return {"kind": "ref", "ref": q}  # an engine imported from another module: resolved across modules
         return None
 
     def url(self, node: ast.expr | None, scope: _Scope, depth: int = 0) -> dict[str, Any]:

@@ -135,6 +135,8 @@ export type DbUrl =
   | { kind: "env"; env: string; default: DbUrl | null; required?: boolean }
   | { kind: "param"; name: string; index: number; fallback?: DbUrl; init?: boolean }
   | { kind: "driver"; driver: string }
+  /** An engine imported from another module (`from app.db import engine`): its qualified name. */
+  | { kind: "ref"; ref: string }
   | { kind: "none" }
   | { kind: "unknown"; text: string };
 
@@ -177,6 +179,8 @@ export interface DbFacts {
   /** Calls made at import, to follow into the server's code. */
   importCalls: DbCall[];
   callables: Record<string, DbCallable>;
+  /** Module-level names bound to an engine → its URL. */
+  engines?: Record<string, DbUrl>;
 }
 
 /** A Python version declaration evaluated as PEP 440: the normalised `spec` and, per runtime, whether it admits it; or an `error`. */

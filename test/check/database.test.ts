@@ -64,6 +64,19 @@ beforeAll(async () => {
       "repo.py": `import os\nfrom sqlalchemy import MetaData, create_engine\n\nmetadata = MetaData()\n\n\nclass Repo:\n    def __init__(self):\n        self.engine = create_engine("postgresql://app@db/app")\n        try:\n            metadata.create_all(self.engine)\n        except Exception:\n            pass\n\n\nclass Maybe:\n    def __init__(self):\n        self.engine = create_engine("postgresql://app@db/app")\n        if os.getenv("CREATE_TABLES"):\n            metadata.create_all(self.engine)\n`,
       "server.py": `from fastmcp import FastMCP\n\nfrom repo import Maybe, Repo\n\nrepo = Repo()\nmaybe = Maybe()\n${SERVER_TAIL}`,
     },
+    "engine-imported": {
+      "requirements.txt": req("SQLAlchemy>=2.0,<2.1\npsycopg2-binary"),
+      "app/__init__.py": "",
+      "app/db.py": `from sqlalchemy import create_engine\nfrom sqlalchemy.orm import declarative_base\n\nengine = create_engine("postgresql://app:pw@localhost:5432/app")\nBase = declarative_base()\n`,
+      "server.py": `from fastmcp import FastMCP\n\nfrom app.db import Base, engine\n\nBase.metadata.create_all(bind=engine)\n${SERVER_TAIL}`,
+    },
+    "ctor-calls-function": {
+      "requirements.txt": req("SQLAlchemy>=2.0,<2.1\npsycopg2-binary"),
+      "database.py": `import os\nfrom sqlalchemy import create_engine\nfrom sqlalchemy.orm import declarative_base\n\nHOST = os.getenv("PGHOST", "127.0.0.1")\nURL = f"postgresql+psycopg2://app@{HOST}/app"\nengine = create_engine(URL)\nBase = declarative_base()\n\n\ndef start_db():\n    Base.metadata.create_all(engine)\n`,
+      "services/__init__.py": "",
+      "services/stories.py": `from database import start_db\n\n\nclass StoryService:\n    def __init__(self):\n        start_db()\n`,
+      "server.py": `from fastmcp import FastMCP\n\nfrom services.stories import StoryService\n\nstories = StoryService()\n${SERVER_TAIL}`,
+    },
     "url-argument": {
       "requirements.txt": req("SQLAlchemy>=2.0,<2.1\npsycopg2-binary"),
       "store.py": `from sqlalchemy import MetaData, create_engine\n\nmetadata = MetaData()\n\n\nclass Store:\n    def __init__(self, url):\n        self.engine = create_engine(url)\n        metadata.create_all(self.engine)\n`,
@@ -120,6 +133,15 @@ describe("a database connection at import through the server's own code (import-
     expect(f.message).toContain("NoteStore._prepare");
     expect(f.message).toContain("create_all()");
     expect(f.message).toContain("NOTES_DB_URL");
+  });
+
+  it("create_all(bind=engine) with the engine imported from another module is an error", () => {
+    expect(compact(edge, "engine-imported")).toEqual(["import-crash:error@server.py:5"]);
+  });
+
+  it("a constructor that calls a function of another module which runs create_all() on that module's engine is an error", () => {
+    expect(compact(edge, "ctor-calls-function")).toEqual(["import-crash:error@server.py:5"]);
+    expect(edge.findings.find((x) => x.server === "ctor-calls-function" && x.rule === "import-crash")!.message).toContain("StoryService.__init__ (ctor-calls-function/services/stories.py:5) → start_db");
   });
 
   it("a URL passed as an argument is followed into the constructor: sqlite is fine, a postgresql default is not", () => {

@@ -119,8 +119,15 @@ function installedDists(server: ServerData, ctx: RuleContext): Set<string> {
 type Verdict = { kind: "sqlite" } | { kind: "network"; scheme: string; env?: string } | { kind: "unset"; env: string } | { kind: "unknown"; text: string };
 type Bindings = { args: DbUrl[]; kwargs: Record<string, DbUrl>; init?: Bindings; initDefaults?: Record<string, DbUrl> } | null;
 
+/** Resolves an engine imported from another module of the server to its URL (set per server by the rule). */
+let engineRef: (ref: string) => DbUrl | null = () => null;
+
 /** What a URL is when the server loads with no variables set. */
-function judge(url: DbUrl | null | undefined, callable: DbCallable | null, bind: Bindings): Verdict {
+function judge(url: DbUrl | null | undefined, callable: DbCallable | null, bind: Bindings, depth = 0): Verdict {
+  if (url?.kind === "ref") {
+    const target = depth < 5 ? engineRef(url.ref) : null;
+    return target ? judge(target, null, null, depth + 1) : { kind: "unknown", text: url.ref.split(".").pop()! };
+  }
   if (!url) return { kind: "unknown", text: "" };
   switch (url.kind) {
     case "literal":
@@ -219,6 +226,14 @@ export const databaseRule: Rule = (server, ctx) => {
   const files = [...parsedSources(server)];
   const modules = new Map(files.map((src) => [src.module, { facts: src.facts, src }]));
   const located: Located[] = [];
+  const facts = new Map(files.map((src) => [src.module, src.facts]));
+  engineRef = (ref) => {
+    const parts = canonicalName(ref, facts).split(".");
+    const name = parts.pop()!;
+    const mod = parts.join(".");
+    const m = facts.has(mod) ? mod : [...facts.keys()].find((k) => mod.endsWith(`.${k}`));
+    return (m && facts.get(m)?.db?.engines?.[name]) || null;
+  };
 
   const explore = (module: string, key: string, callable: DbCallable, src: SourceFile, bind: Bindings, via: string[], conditional: boolean, depth: number, seen: Set<string>) => {
     if (callable.async || seen.has(`${module}:${key}`)) return;
