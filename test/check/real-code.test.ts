@@ -51,6 +51,13 @@ describe("blockers only a load used to show", () => {
     expect(compact(fail, "no-requirements")).toEqual(["server-layout:error@-"]);
   });
 
+  it("an entry file inside a package that imports that package absolutely (not installable) is a path-import error", () => {
+    expect(compact(fail, "own-package-entry")).toEqual(["path-import:error@3"]);
+    const f = fail.findings.find((x) => x.server === "own-package-entry")!;
+    expect(f.message).toContain("No module named 'app'");
+    expect(f.fix).toContain("from tools import");
+  });
+
   it("a raise at import under a condition static analysis cannot judge is a warning that names verify", () => {
     expect(compact(fail, "unclear-raise")).toEqual(["import-crash:warning@7"]);
     expect(fail.findings.find((f) => f.server === "unclear-raise")!.fix).toContain("verify");
@@ -79,6 +86,12 @@ describe("false errors that are no longer errors", () => {
 
   it("clients given a key with a default, accepted FastMCP keywords and a connect() inside a function are fine", () => {
     expect(compact(pass, "clients-with-keys")).toEqual([]);
+  });
+
+  it("imports from the entry file's own folder are fine; the same absolute import in an installable project is a warning (verify decides)", () => {
+    expect(compact(pass, "entry-folder-imports")).toEqual([]);
+    expect(compact(pass, "own-package-installable")).toEqual(["path-import:warning@3"]);
+    expect(pass.findings.find((f) => f.server === "own-package-installable")!.message).toContain("verify");
   });
 
   it("no server of the pass set has an error", () => {
