@@ -45,12 +45,18 @@ class FileFacts(CallFacts):
             "mainCalls": [], "moduleCalls": [], "envReads": [], "sysPath": [], "asyncClients": [], "blocking": [],
             "deprecated": [], "attrReads": [], "validateCalls": [], "reexports": {},
             "importExits": [], "importCrashes": [], "settings": [],
-            "importRaises": [], "importConnects": [], "importClients": [], "fastmcpRemoved": [],
+            "importRaises": [], "importConnects": [], "importClients": [], "fastmcpRemoved": [], "importRequests": [],
         }
         self.path_vars: dict[str, dict[str, Any]] = {}
         # Module-level names bound to an environment read without a default: ``KEY = os.getenv("KEY")``.
         self.env_names: dict[str, str] = {}
         self.blocking_objects: dict[str, str] = {}
+        # Module-level names bound once to a string or f-string (``BASE = "http://localhost:8000"``).
+        self.str_consts: dict[str, ast.expr] = {}
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and isinstance(node.value, (ast.Constant, ast.JoinedStr)):
+                self.str_consts[node.targets[0].id] = node.value
         self._collect_aliases(tree)
         self._collect_blocking_objects(tree)
         self._collect_fastmcp(tree)

@@ -109,6 +109,8 @@ export interface FileFacts {
   importRaises?: { line: number; scope: Scope; validates?: string[]; env?: string[]; versionGuard?: boolean; stmtLine?: number }[];
   /** A database driver's `connect()` at import time (opens a network connection while FastMCP loads the file). */
   importConnects?: { line: number; callee: string; scope: Scope }[];
+  /** A synchronous HTTP request at import time (`requests.get`, `httpx.get`, `urlopen`); `host` when the URL starts with a literal one. */
+  importRequests?: { line: number; callee: string; scope: Scope; host: string | null }[];
   /** An SDK client built at import time that raises when its API key variable (`env`) is unset. */
   importClients?: { line: number; callee: string; env: string[]; scope: Scope }[];
   /** pydantic-settings classes and their fields without defaults (environment variable names upper-cased). */
