@@ -119,16 +119,10 @@ function installedDists(server: ServerData, ctx: RuleContext): Set<string> {
 type Verdict = { kind: "sqlite" } | { kind: "network"; scheme: string; env?: string } | { kind: "unset"; env: string } | { kind: "unknown"; text: string };
 type Bindings = { args: DbUrl[]; kwargs: Record<string, DbUrl>; init?: Bindings; initDefaults?: Record<string, DbUrl> } | null;
 
-/** Resolves an engine imported from another module of the server to its URL (set per server by the rule). */
-let engineRef: (ref: string) => DbUrl | null = () => null;
-
-/** What a URL is when the server loads with no variables set. */
-function judge(url: DbUrl | null | undefined, callable: DbCallable | null, bind: Bindings, depth = 0): Verdict {
-  if (url?.kind === "ref") {
-    const target = depth < 5 ? engineRef(url.ref) : null;
-    return target ? judge(target, null, null, depth + 1) : { kind: "unknown", text: url.ref.split(".").pop()! };
-  }
+/** What a URL is when the server loads with no variables set (an engine imported from another module: `ref`, resolved before). */
+function judge(url: DbUrl | null | undefined, callable: DbCallable | null, bind: Bindings): Verdict {
   if (!url) return { kind: "unknown", text: "" };
+  if (url.kind === "ref") return { kind: "unknown", text: url.ref.split(".").pop()! };
   switch (url.kind) {
     case "literal":
       if (!url.scheme) return { kind: "unknown", text: "" };
@@ -151,7 +145,7 @@ function judge(url: DbUrl | null | undefined, callable: DbCallable | null, bind:
     case "none":
       return { kind: "unknown", text: "None" };
     default:
-      return { kind: "unknown", text: url.text };
+      return { kind: "unknown", text: "text" in url ? url.text : "" };
   }
 }
 
@@ -227,12 +221,14 @@ export const databaseRule: Rule = (server, ctx) => {
   const modules = new Map(files.map((src) => [src.module, { facts: src.facts, src }]));
   const located: Located[] = [];
   const facts = new Map(files.map((src) => [src.module, src.facts]));
-  engineRef = (ref) => {
-    const parts = canonicalName(ref, facts).split(".");
+  /** An engine imported from another module of the server (`from app.db import engine`) → the URL it was created with. */
+  const deref = (url: DbUrl): DbUrl => {
+    if (url.kind !== "ref") return url;
+    const parts = canonicalName(url.ref, facts).split(".");
     const name = parts.pop()!;
     const mod = parts.join(".");
     const m = facts.has(mod) ? mod : [...facts.keys()].find((k) => mod.endsWith(`.${k}`));
-    return (m && facts.get(m)?.db?.engines?.[name]) || null;
+    return (m && facts.get(m)?.db?.engines?.[name]) || url;
   };
 
   const explore = (module: string, key: string, callable: DbCallable, src: SourceFile, bind: Bindings, via: string[], conditional: boolean, depth: number, seen: Set<string>) => {
@@ -240,7 +236,7 @@ export const databaseRule: Rule = (server, ctx) => {
     seen.add(`${module}:${key}`);
     for (const e of callable.events) {
       if (e.caught) continue;
-      located.push({ event: e, verdict: judge(e.url, callable, bind), rel: src.rel, via, conditional: conditional || e.conditional });
+      located.push({ event: e, verdict: judge(deref(e.url), callable, bind), rel: src.rel, via, conditional: conditional || e.conditional });
     }
     if (depth >= MAX_DEPTH) return;
     for (const c of callable.calls) {
@@ -262,7 +258,7 @@ export const databaseRule: Rule = (server, ctx) => {
     if (!db) continue;
     for (const e of db.events) {
       if (e.caught || (e.kind === "connect" && e.url.kind === "driver")) continue; // a driver's connect() at module level: importConnects
-      located.push({ event: e, verdict: judge(e.url, null, null), rel: src.rel, via: [], conditional: e.conditional });
+      located.push({ event: e, verdict: judge(deref(e.url), null, null), rel: src.rel, via: [], conditional: e.conditional });
     }
     for (const c of db.importCalls) {
       if (c.caught) continue;
