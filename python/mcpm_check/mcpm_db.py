@@ -209,7 +209,7 @@ class DbFacts:
         target: dict[str, Any] | None = None
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and node.func.value.id in ("self", "cls") and cls:
             target = {"self": f"{cls}.{node.func.attr}"}
-        elif callee and not callee.startswith(("os.", "sys.", "logging.", "fastmcp.", "typing.", "pathlib.", "json.")):
+        elif callee and not callee.startswith(("self.", "cls.", "os.", "sys.", "logging.", "fastmcp.", "typing.", "pathlib.", "json.")):
             target = {"callee": callee}
         if target is not None:
             calls.append({**base, **target, "args": [self.url(a, scope) for a in node.args if not isinstance(a, ast.Starred)],
