@@ -41,6 +41,10 @@ beforeAll(async () => {
       "requirements.txt": req("SQLAlchemy>=2.0\nPyMySQL>=1.1"),
       "server.py": `from fastmcp import FastMCP\nfrom sqlalchemy import create_engine\n\nengine = create_engine("mysql://app:pw@db/app")\n${SERVER_TAIL}`,
     },
+    "pg-either-version": {
+      "requirements.txt": req("SQLAlchemy>=2.0\npsycopg2-binary"),
+      "server.py": `from fastmcp import FastMCP\nfrom sqlalchemy import create_engine\n\nengine = create_engine("postgresql://app@db/app")\n${SERVER_TAIL}`,
+    },
     "postgres-scheme": {
       "requirements.txt": req("SQLAlchemy>=2.0,<2.1\npsycopg2-binary"),
       "server.py": `from fastmcp import FastMCP\nimport sqlalchemy\n\nengine = sqlalchemy.create_engine("postgres://app@db/app")\n${SERVER_TAIL}`,
@@ -94,6 +98,11 @@ describe("a SQLAlchemy URL's driver (undeclared-dependency)", () => {
     expect(f.message).toContain("SQLAlchemy 2.1");
     expect(f.fix).toContain("postgresql+psycopg2://");
     expect(f.fix).toContain("psycopg[binary]");
+  });
+
+  it("offline, with a requirement that admits SQLAlchemy 2.0 and 2.1 and only psycopg2 installed: a warning naming the versions", () => {
+    expect(compact(edge, "pg-either-version")).toEqual(["undeclared-dependency:warning@server.py:4"]);
+    expect(edge.findings.find((x) => x.server === "pg-either-version")!.message).toContain("SQLAlchemy 2.1's default PostgreSQL driver, psycopg");
   });
 
   it("mysql:// takes mysqlclient (MySQLdb): PyMySQL alone does not load it", () => {

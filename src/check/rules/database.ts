@@ -303,7 +303,9 @@ export const databaseRule: Rule = (server, ctx) => {
       if (missing.length === 0) return;
       const d = DRIVERS[missing[0]!]!;
       const all = missing.length === drivers.length;
-      const which = named ? `its driver ${missing[0]}` : `SQLAlchemy ${all && saVersions.length === 1 ? saVersions[0]!.split(".").slice(0, 2).join(".") : "≥ 2.1"}'s default ${DIALECT_NAMES[dialect] ?? dialect} driver, ${missing[0]}`;
+      const minor = (ver: string) => ver.split(".").slice(0, 2).join(".");
+      const where = [...new Set(saVersions.filter((ver) => defaultDriver(dialect, ver.split(".").map(Number) as [number, number]) === missing[0]).map(minor))];
+      const which = named ? `its driver ${missing[0]}` : `SQLAlchemy ${where.join("/")}'s default ${DIALECT_NAMES[dialect] ?? dialect} driver, ${missing[0]}`;
       const env = v.env ? ` (${v.env}'s default)` : "";
       const alt = [defaultDriver(dialect, [2, 0]), defaultDriver(dialect, [2, 1])].find((x) => x && x !== missing[0] && DRIVERS[x]!.dists.some((y) => dists.has(y)));
       out.push(finding("undeclared-dependency", sev(all ? "error" : "warning"), server, rel, line,
@@ -313,15 +315,15 @@ export const databaseRule: Rule = (server, ctx) => {
           : `add \`${d.add}\` to ${file}, or name an installed driver in the URL (\`${dialect}+<driver>://…\`)`));
       return;
     }
-    // A connection.
-    if (v.kind === "sqlite") return;
+    // A connection (with its URL unset, create_engine() has already failed: env-required at the engine).
+    if (v.kind === "sqlite" || v.kind === "unset") return;
     if (v.kind === "unknown") {
       out.push(finding("import-crash", "warning", server, rel, line,
         `${reach}${e.callee}()${at} connects at import to a database whose URL static analysis cannot read${v.text ? ` (${v.text})` : ""}: unless it is SQLite, the load fails wherever the database is unreachable`,
         "run `npx create-mcp-monorepo verify` to load the server for real, or connect lazily (in a lifespan or the tools)"));
       return;
     }
-    const what = v.kind === "unset" ? `its URL from ${v.env}, unset here` : `${v.scheme.split("+")[0]}://${"env" in v && v.env ? `, ${v.env}'s default when unset` : ""}`;
+    const what = `${v.scheme.split("+")[0]}://${v.env ? `, ${v.env}'s default when unset` : ""}`;
     out.push(finding("import-crash", sev("error"), server, rel, line,
       `${reach}${e.callee}()${at} connects at import to the database (${what}) while FastMCP loads the file: the server does not load wherever the database is unreachable (a build, CI, \`fastmcp inspect\`)${cond}`,
       "connect lazily: create the tables and open connections in a lifespan or inside the tools, not at import"));
