@@ -58,6 +58,10 @@ _SYS_PATH_CALLS = {"sys.path.append", "sys.path.insert", "sys.path.extend", "sit
 DB_CONNECTS = {"psycopg2.connect", "psycopg.connect", "pymysql.connect", "mysql.connector.connect", "pymssql.connect",
                "pyodbc.connect", "oracledb.connect", "cx_Oracle.connect", "snowflake.connector.connect", "MySQLdb.connect"}
 
+# Synchronous HTTP requests: at import they need the other end to answer while FastMCP loads the file.
+HTTP_REQUESTS = {f"{m}.{f}" for m in ("requests", "httpx") for f in ("get", "post", "put", "patch", "delete", "head", "options", "request")} | {
+    "urllib.request.urlopen"}
+
 # SDK clients whose constructor raises when no API key is passed and the variable is unset
 # (openai ``OpenAIError``: "The api_key client option must be set"; google-genai ``ValueError``:
 # "Missing key inputs argument"; groq ``GroqError``; tavily ``MissingAPIKeyError``).
@@ -140,6 +144,8 @@ class CallFacts:
                                              "kwargs": [k.arg for k in node.keywords if k.arg]})
         if ctx.import_time and not ctx.catches and callee in DB_CONNECTS:
             f["importConnects"].append({"line": line, "callee": callee, "scope": ctx.scope})
+        if ctx.import_time and not ctx.catches and callee in HTTP_REQUESTS:
+            f["importRequests"].append({"line": line, "callee": callee, "scope": ctx.scope, "host": self._url_host(node, callee)})
         if ctx.import_time and not ctx.catches and callee in KEYED_CLIENTS:
             self._keyed_client(node, callee, ctx)
         if ctx.scope == "main":
@@ -208,6 +214,39 @@ class CallFacts:
                 and not node.keywords and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
             return {node.args[0].value}
         return set()
+
+    def _url_host(self, node: ast.Call, callee: str) -> str | None:
+        """The host of a request's URL when its text starts with a literal ``scheme://host`` (else None)."""
+        args = node.args[1:] if callee.endswith(".request") else node.args
+        url = args[0] if args else next((k.value for k in node.keywords if k.arg == "url"), None)
+        head = self._str_head(url)
+        if "://" not in head:
+            return None
+        rest = head.split("://", 1)[1]
+        host = rest.split("/", 1)[0].split("@")[-1]
+        if host.startswith("["):
+            return host[1:].split("]")[0] or None
+        host = host.split(":")[0]
+        return host or None
+
+    def _str_head(self, node: ast.expr | None, depth: int = 0) -> str:
+        """The literal start of a string expression: a constant, an f-string's leading text or leading
+        ``{NAME}`` bound to a module-level string, or a ``+`` concatenation's left side."""
+        if node is None or depth > 3:
+            return ""
+        if isinstance(node, ast.Name) and node.id in self.str_consts:
+            return self._str_head(self.str_consts[node.id], depth + 1)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.JoinedStr) and node.values:
+            first = node.values[0]
+            if isinstance(first, ast.Constant):
+                return str(first.value)
+            if isinstance(first, ast.FormattedValue) and first.conversion == -1 and first.format_spec is None:
+                return self._str_head(first.value, depth + 1)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self._str_head(node.left, depth + 1)
+        return ""
 
     @staticmethod
     def _is_async_client(callee: str) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+import mcpm_db
 import mcpm_paths
 import mcpm_settings
 from mcpm_calls import BLOCKING_CONSTRUCTORS, IMPORTERROR_CATCHERS, KEYERROR_CATCHERS, CallFacts
@@ -44,16 +45,23 @@ class FileFacts(CallFacts):
             "mainCalls": [], "moduleCalls": [], "envReads": [], "sysPath": [], "asyncClients": [], "blocking": [],
             "deprecated": [], "attrReads": [], "validateCalls": [], "reexports": {},
             "importExits": [], "importCrashes": [], "settings": [],
-            "importRaises": [], "importConnects": [], "importClients": [], "fastmcpRemoved": [],
+            "importRaises": [], "importConnects": [], "importClients": [], "fastmcpRemoved": [], "importRequests": [],
         }
         self.path_vars: dict[str, dict[str, Any]] = {}
         # Module-level names bound to an environment read without a default: ``KEY = os.getenv("KEY")``.
         self.env_names: dict[str, str] = {}
         self.blocking_objects: dict[str, str] = {}
+        # Module-level names bound once to a string or f-string (``BASE = "http://localhost:8000"``).
+        self.str_consts: dict[str, ast.expr] = {}
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and isinstance(node.value, (ast.Constant, ast.JoinedStr)):
+                self.str_consts[node.targets[0].id] = node.value
         self._collect_aliases(tree)
         self._collect_blocking_objects(tree)
         self._collect_fastmcp(tree)
         self._block(tree.body, Ctx())
+        self.facts["db"] = mcpm_db.collect(tree, self.qual)
 
     # ---- names -------------------------------------------------------------------------------
     def _resolve_relative(self, level: int, module: str | None) -> str | None:

@@ -109,6 +109,8 @@ export interface FileFacts {
   importRaises?: { line: number; scope: Scope; validates?: string[]; env?: string[]; versionGuard?: boolean; stmtLine?: number }[];
   /** A database driver's `connect()` at import time (opens a network connection while FastMCP loads the file). */
   importConnects?: { line: number; callee: string; scope: Scope }[];
+  /** A synchronous HTTP request at import time (`requests.get`, `httpx.get`, `urlopen`); `host` when the URL starts with a literal one. */
+  importRequests?: { line: number; callee: string; scope: Scope; host: string | null }[];
   /** An SDK client built at import time that raises when its API key variable (`env`) is unset. */
   importClients?: { line: number; callee: string; env: string[]; scope: Scope }[];
   /** pydantic-settings classes and their fields without defaults (environment variable names upper-cased). */
@@ -125,6 +127,62 @@ export interface FileFacts {
   fastmcpRemoved?: FastmcpRemovedFact[];
   /** Module-level `from … import name`: local name → qualified source (for resolving re-exports). */
   reexports: Record<string, string>;
+  /** SQLAlchemy engines and database connections (`python/mcpm_check/mcpm_db.py`); absent from facts of an older analyzer. */
+  db?: DbFacts;
+}
+
+/** A database URL as written: a literal's scheme (`postgresql+psycopg2`), a variable (with its default), a parameter, or unreadable. */
+export type DbUrl =
+  | { kind: "literal"; scheme: string | null }
+  | { kind: "env"; env: string; default: DbUrl | null; required?: boolean }
+  | { kind: "param"; name: string; index: number; fallback?: DbUrl; init?: boolean }
+  | { kind: "driver"; driver: string }
+  /** An engine imported from another module (`from app.db import engine`): its qualified name. */
+  | { kind: "ref"; ref: string }
+  | { kind: "none" }
+  | { kind: "unknown"; text: string };
+
+/** `create_engine(url)` (`engine`) or a call that opens a connection (`connect`). */
+export interface DbEvent {
+  line: number;
+  kind: "engine" | "connect";
+  callee: string;
+  url: DbUrl;
+  /** Inside `try:` with a handler. */
+  caught: boolean;
+  /** Under an `if`, a loop or an `except`. */
+  conditional: boolean;
+}
+
+/** A call that may lead into the server's own code: a qualified `callee`, or `self` = `Class.method` of the same file. */
+export interface DbCall {
+  line: number;
+  callee?: string;
+  self?: string;
+  args: DbUrl[];
+  kwargs: Record<string, DbUrl>;
+  caught: boolean;
+  conditional: boolean;
+}
+
+/** A module-level function or a method (`Class.method`) that does database work or calls something. */
+export interface DbCallable {
+  line: number;
+  params: string[];
+  defaults: Record<string, DbUrl>;
+  events: DbEvent[];
+  calls: DbCall[];
+  async: boolean;
+}
+
+export interface DbFacts {
+  /** Database work at import (module level). */
+  events: DbEvent[];
+  /** Calls made at import, to follow into the server's code. */
+  importCalls: DbCall[];
+  callables: Record<string, DbCallable>;
+  /** Module-level names bound to an engine → its URL. */
+  engines?: Record<string, DbUrl>;
 }
 
 /** A Python version declaration evaluated as PEP 440: the normalised `spec` and, per runtime, whether it admits it; or an `error`. */

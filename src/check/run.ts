@@ -16,6 +16,7 @@ import { envRule } from "./rules/env.js";
 import { fastmcpJsonRule } from "./rules/fastmcp-json.js";
 import { fastmcpV4Rule } from "./rules/fastmcp-v4.js";
 import { importCrashRule } from "./rules/import-crash.js";
+import { databaseRule } from "./rules/database.js";
 import { layoutRule } from "./rules/layout.js";
 import { mcpbRule } from "./rules/mcpb.js";
 import { secretFileRule, sharedSecretFindings } from "./rules/secrets.js";
@@ -60,6 +61,7 @@ export const RULES: Rule[] = [
   shadowingRule,
   configOrderRule,
   importCrashRule,
+  databaseRule,
   staleLockRule,
   // Deployment targets: only for --target docker / k8s / mcpb (or the manifest's targets).
   targetFilesRule,

@@ -231,3 +231,69 @@ describe("FastMCP 3 API calls (fastmcp-v4-api)", () => {
     expect(f.fastmcpRemoved![3]).toMatchObject({ receiver: "parent", server: "child", prefix: null, awaited: true });
   });
 });
+
+describe("database facts (python/mcpm_check/mcpm_db.py)", () => {
+  it("reads engine URLs (literal scheme, f-string head, a variable with its default) and connections at import", async () => {
+    const f = await facts(
+      [
+        "import os",
+        "import sqlalchemy as sa",
+        "from app.db import engine as shared_engine, Base",
+        'URL = os.getenv("DATABASE_URL", "postgresql+psycopg2://u@h/d")',
+        "engine = sa.create_engine(URL)",
+        'lite = sa.create_engine(f"sqlite:///{os.getcwd()}/x.db")',
+        "Base.metadata.create_all(bind=engine)",
+        "Base.metadata.create_all(shared_engine)",
+        "try:",
+        "    engine.connect()",
+        "except Exception:",
+        "    pass",
+        "",
+      ].join("\n"),
+    );
+    const db = f.db!;
+    expect(db.events.map((e) => `${e.kind}@${e.line}${e.caught ? ":caught" : ""}`)).toEqual(["engine@5", "engine@6", "connect@7", "connect@8", "connect@10:caught"]);
+    expect(db.events[0]!.url).toEqual({ kind: "env", env: "DATABASE_URL", default: { kind: "literal", scheme: "postgresql+psycopg2" } });
+    expect(db.events[1]!.url).toEqual({ kind: "literal", scheme: "sqlite" });
+    expect(db.events[2]!.url).toEqual(db.events[0]!.url);
+    expect(db.events[3]!.url).toEqual({ kind: "ref", ref: "app.db.engine" });
+    expect(Object.keys(db.engines!)).toEqual(["engine", "lite"]);
+  });
+
+  it("summarises constructors and methods: parameters, defaults, self-calls, the constructor's parameters seen through self", async () => {
+    const f = await facts(
+      [
+        "import os",
+        "from sqlalchemy import create_engine",
+        "from .models import Base",
+        "",
+        "class Store:",
+        '    def __init__(self, url=None, *, echo=False):',
+        '        self.url = url or os.getenv("STORE_URL")',
+        "        self.engine = create_engine(self.url, echo=echo)",
+        "        self._setup()",
+        "",
+        "    def _setup(self):",
+        "        Base.metadata.create_all(self.engine)",
+        "",
+        "    async def close(self):",
+        "        await self.engine.dispose()",
+        "",
+        "store = Store()",
+        "",
+      ].join("\n"),
+      "pkg/store.py",
+    );
+    const db = f.db!;
+    expect(db.importCalls.map((c) => `${c.callee}@${c.line}`)).toEqual(["Store@17"]);
+    const init = db.callables["Store.__init__"]!;
+    expect(init.params).toEqual(["url", "echo"]);
+    expect(init.defaults).toEqual({ url: { kind: "none" }, echo: { kind: "unknown", text: "False" } });
+    expect(init.events[0]!.url).toEqual({ kind: "param", name: "url", index: 0, fallback: { kind: "env", env: "STORE_URL", default: null } });
+    expect(init.calls.map((c) => c.self)).toContain("Store._setup");
+    const setup = db.callables["Store._setup"]!;
+    expect(setup.events[0]!.kind).toBe("connect");
+    expect(setup.events[0]!.url).toMatchObject({ kind: "param", name: "url", init: true });
+    expect(db.callables["Store.close"]).toBeUndefined(); // async, and calls nothing to follow (self.engine.dispose is not)
+  });
+});

@@ -51,6 +51,18 @@ describe("blockers only a load used to show", () => {
     expect(compact(fail, "no-requirements")).toEqual(["server-layout:error@-"]);
   });
 
+  it("an entry file inside a package that imports that package absolutely (not installable) is a path-import error", () => {
+    expect(compact(fail, "own-package-entry")).toEqual(["path-import:error@3"]);
+    const f = fail.findings.find((x) => x.server === "own-package-entry")!;
+    expect(f.message).toContain("No module named 'app'");
+    expect(f.fix).toContain("from tools import");
+  });
+
+  it("an HTTP request to localhost at import (an f-string on a module-level base URL) is an import-crash error", () => {
+    expect(compact(fail, "http-at-import")).toEqual(["import-crash:error@5"]);
+    expect(fail.findings.find((f) => f.server === "http-at-import")!.message).toContain("Connection refused");
+  });
+
   it("a raise at import under a condition static analysis cannot judge is a warning that names verify", () => {
     expect(compact(fail, "unclear-raise")).toEqual(["import-crash:warning@7"]);
     expect(fail.findings.find((f) => f.server === "unclear-raise")!.fix).toContain("verify");
@@ -79,6 +91,17 @@ describe("false errors that are no longer errors", () => {
 
   it("clients given a key with a default, accepted FastMCP keywords and a connect() inside a function are fine", () => {
     expect(compact(pass, "clients-with-keys")).toEqual([]);
+  });
+
+  it("imports from the entry file's own folder are fine; the same absolute import in an installable project is a warning (verify decides)", () => {
+    expect(compact(pass, "entry-folder-imports")).toEqual([]);
+    expect(compact(pass, "own-package-installable")).toEqual(["path-import:warning@3"]);
+    expect(pass.findings.find((f) => f.server === "own-package-installable")!.message).toContain("verify");
+  });
+
+  it("an HTTP request to another host at import is a warning (verify decides); inside a tool, nothing", () => {
+    expect(compact(pass, "http-public-at-import")).toEqual(["import-crash:warning@5"]);
+    expect(compact(pass, "http-in-tool")).toEqual([]);
   });
 
   it("no server of the pass set has an error", () => {

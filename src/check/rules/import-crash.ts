@@ -18,8 +18,13 @@ import { canonicalName } from "./config-order.js";
  *   unset (an error); under any other condition only a real load can tell (a warning: `verify` decides).
  * - A database driver's `connect()` (PEP 249) at import opens a connection while FastMCP loads the
  *   file: the load fails wherever the database is unreachable (a build, CI, `fastmcp inspect`).
+ * - A synchronous HTTP request at import (`httpx.get(...)`, `requests.get(...)`, `urlopen(...)`): to
+ *   localhost it fails wherever nothing listens there (an error); elsewhere a warning (`verify` decides).
  * Blocks under `if __name__ == "__main__":` never run there and are ignored.
  */
+/** Hosts that are the machine itself: nothing listens there on a deployment platform. */
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "0.0.0.0", "::1"]);
+
 export const importCrashRule: Rule = (server) => {
   const out: Finding[] = [];
   const files = [...parsedSources(server)];
@@ -66,6 +71,24 @@ export const importCrashRule: Rule = (server) => {
           c.line,
           `${c.callee}() at import connects to the database while FastMCP loads the file: the server does not load wherever the database is unreachable (a build, CI, \`fastmcp inspect\`)`,
           "connect lazily: open the connection inside the tools (or in a lifespan), not at module level",
+        ),
+      );
+    }
+    for (const r of src.facts.importRequests ?? []) {
+      const local = r.host !== null && LOCAL_HOSTS.has(r.host.toLowerCase());
+      out.push(
+        finding(
+          "import-crash",
+          local ? "error" : "warning",
+          server,
+          src.rel,
+          r.line,
+          local
+            ? `${r.callee}() to ${r.host} at import: the load fails with "Connection refused" wherever nothing listens on ${r.host} next to the server (FastMCP Cloud, CI, \`fastmcp inspect\`)`
+            : `${r.callee}() at import makes a network request while FastMCP loads the file: the server does not load wherever ${r.host ?? "that address"} is unreachable or slow (static analysis cannot tell)`,
+          local
+            ? "make the request lazily (in a lifespan or the tools), and read the service's address from an environment variable"
+            : "make the request lazily (in a lifespan or the tools), or run `npx create-mcp-monorepo verify` to load the server for real",
         ),
       );
     }

@@ -1,6 +1,7 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { PathTarget } from "../facts.js";
-import { parsedSources } from "../collect.js";
+import { parsedSources, reachableFiles, type ServerData } from "../collect.js";
 import { finding, type Rule } from "../rule.js";
 import type { Finding } from "../types.js";
 
@@ -18,8 +19,76 @@ import type { Finding } from "../types.js";
  *   (`'src'`); an edit check cannot evaluate, and setting `PYTHONPATH`, are warnings;
  * - relative imports that climb above the source root, and any relative import in the entry file
  *   ("attempted relative import with no known parent package"), are errors, one finding per file;
- * - `import shared` without a vendored `src/shared/` resolves only from the monorepo root.
+ * - `import shared` without a vendored `src/shared/` resolves only from the monorepo root;
+ * - an absolute import of a folder the entry file sits in (`coldquery/server.py` importing
+ *   `coldquery.core`, `src/app/main.py` importing `app.tools`): that folder's parent is not on
+ *   `sys.path`, so it imports only where the project is installed. An error when the server folder
+ *   cannot be installed (no `[build-system]` in pyproject.toml, no setup.py/setup.cfg), else a warning
+ *   (`verify` decides).
  */
+
+/** Whether the server folder is an installable project (pyproject.toml with `[build-system]`, setup.py or setup.cfg). */
+function installable(server: ServerData): boolean {
+  const dir = server.server.dir;
+  const read = (name: string) => {
+    try {
+      return readFileSync(path.join(dir, name), "utf8");
+    } catch {
+      return null;
+    }
+  };
+  return /^\s*\[build-system\]/m.test(read("pyproject.toml") ?? "") || read("setup.py") !== null || read("setup.cfg") !== null;
+}
+
+/** Absolute imports, at load, of a folder the entry file sits in (not importable from the entry's own folder). */
+function enclosingPackageImports(server: ServerData): Finding[] {
+  const entryDir = path.posix.dirname(server.entry.rel.slice(server.folder === "." ? 0 : server.folder.length + 1));
+  if (entryDir === ".") return [];
+  const enclosing = new Set(entryDir.split("/"));
+  const inEntryDir = new Set<string>();
+  for (const s of server.sources) {
+    const rel = s.rel.slice(server.folder === "." ? 0 : server.folder.length + 1);
+    if (path.posix.dirname(rel) === entryDir) inEntryDir.add(path.posix.basename(rel).replace(/\.py$/, ""));
+    else if (rel.startsWith(entryDir + "/")) inEntryDir.add(rel.slice(entryDir.length + 1).split("/")[0]!);
+  }
+  const reachable = reachableFiles(server);
+  const hits: { rel: string; line: number; module: string; top: string }[] = [];
+  for (const src of parsedSources(server)) {
+    if (reachable && !reachable.has(src.rel)) continue;
+    for (const imp of src.facts.imports) {
+      if (imp.level !== 0 || !imp.top || imp.scope === "main" || imp.scope === "function" || imp.typeChecking || imp.guarded) continue;
+      if (enclosing.has(imp.top) && !inEntryDir.has(imp.top)) hits.push({ rel: src.rel, line: imp.line, module: imp.module, top: imp.top });
+    }
+  }
+  if (hits.length === 0) return [];
+  const first = hits[0]!;
+  const canInstall = installable(server);
+  const more = hits.length > 1 ? ` (${hits.length} such imports)` : "";
+  // `coldquery.core.context` from coldquery/server.py is `core.context` from the entry's folder.
+  const dirParts = entryDir.split("/");
+  const modParts = first.module.split(".");
+  let local: string | null = null;
+  for (let k = dirParts.length; k >= 1 && local === null; k--) {
+    const tail = dirParts.slice(dirParts.length - k);
+    if (tail.every((p, i) => modParts[i] === p) && modParts.length > k) local = modParts.slice(k).join(".");
+  }
+  const why = `FastMCP loads ${server.entry.rel} by path with its folder ${entryDir}/ on sys.path, so \`${first.top}\` (a folder the entry file sits in) is importable only where the project is installed`;
+  return [
+    finding(
+      "path-import",
+      canInstall ? "warning" : "error",
+      server,
+      first.rel,
+      first.line,
+      canInstall
+        ? `\`import ${first.module}\`: ${why} (\`npx create-mcp-monorepo verify\` decides)${more}`
+        : `\`import ${first.module}\` fails with "No module named '${first.top}'": ${why}, and this server folder has no [build-system] (nor setup.py) to install it${more}`,
+      local
+        ? `import it from the entry file's folder (\`from ${local} import …\`), or move the entry file up to the folder that holds \`${first.top}/\``
+        : `move the entry file up to the folder that holds \`${first.top}/\`, or install the project where it is deployed`,
+    ),
+  ];
+}
 
 /** Absolute folder a `sys.path` target names, or null when it depends on the working directory or is unknown. */
 export function resolveTarget(fileAbs: string, target: PathTarget | undefined): string | null {
@@ -117,5 +186,6 @@ export const pathImportRule: Rule = (server) => {
       }
     }
   }
+  out.push(...enclosingPackageImports(server));
   return out;
 };
