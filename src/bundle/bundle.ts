@@ -1,5 +1,6 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
+import { cacheDir } from "../kernel/cache.js";
 import { CancelledError, CannotRunError, UserError } from "../kernel/errors.js";
 import { acquireShared } from "../monorepo/busy.js";
 import { openMonorepo, UnknownServerError, type Monorepo, type MonorepoServer } from "../monorepo/monorepo.js";
@@ -192,6 +193,8 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
   }
 
   cancelled(opts.signal);
+  // Bytecode and deflated entries of earlier builds (build-cache.ts): the bytes are the same with or without it.
+  const buildCache = path.join(cacheDir(opts.env), "bundle");
   const undoOutDir = await makeOutDir(outDir);
   const built: BuiltBundle[] = [];
   try {
@@ -224,7 +227,7 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
         }
         if (compile) {
           progress(`compiling bytecode for Python ${manifest.python}`);
-          await compileBytecode(targetPython!, staged.root, opts.env, opts.signal);
+          await compileBytecode(targetPython!, staged.root, opts.env, opts.signal, { cache: buildCache });
         }
         cancelled(opts.signal);
         const entries: ZipEntry[] = [{ name: "manifest.json", data: Buffer.from(JSON.stringify(mcpbManifest, null, 2) + "\n") }];
@@ -237,7 +240,7 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
         if (uvType && !known.has("pyproject.toml")) {
           entries.push({ name: "pyproject.toml", data: Buffer.from(uvPyproject(`${manifest.project}-${s.name}`, version, manifest.python, await fs.readFile(path.join(dir, "requirements.txt"), "utf8"))) });
         }
-        const { size, sha256 } = await writeReproducibleZip(entries, staged.zip, { signal: opts.signal });
+        const { size, sha256 } = await writeReproducibleZip(entries, staged.zip, { signal: opts.signal, cache: buildCache });
         cancelled(opts.signal);
         await staged.commit(sha256);
         built.push({ server: s.name, file, sha256File: sha256FileName(file), size, sha256, platform: uvType ? "uv" : platform, python: manifest.python, version, entries: entries.length, loadedTools, compiled: compile, installer: uv ? "uv" : "pip" });

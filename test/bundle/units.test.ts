@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { v0_3 } from "@anthropic-ai/mcpb/schemas";
 import { availableParallelism } from "node:os";
-import { COMPILE_PARTS, compileArgs, compileJobs } from "../../src/bundle/compile.js";
+import { compileArgs, compileJobs, compileUnits } from "../../src/bundle/compile.js";
 import { requiredVariables } from "../../src/bundle/env.js";
 import { collectBundleFiles } from "../../src/bundle/files.js";
 import { buildManifest, pythonRange } from "../../src/bundle/manifest.js";
@@ -37,14 +37,29 @@ describe("manifest", () => {
   });
 });
 
-describe("bytecode shares", () => {
-  it("has a fixed number of shares, each named by its index; MCPM_COMPILE_JOBS only sets how many run at once", () => {
-    expect(COMPILE_PARTS).toBe(4);
-    expect(compileArgs("/stage", 2).slice(-3)).toEqual(["/stage", "2", "4"]);
+describe("bytecode units", () => {
+  it("are the server's own files and each top-level entry of deps/; MCPM_COMPILE_JOBS only sets how many run at once", () => {
+    const units = compileUnits([
+      "src/server.py",
+      "sitecustomize.py",
+      "src/__pycache__/server.cpython-312.pyc",
+      "deps/pydantic/main.py",
+      "deps/pydantic/__init__.py",
+      "deps/pydantic/__pycache__/main.cpython-312.py",
+      "deps/typing_extensions.py",
+      "deps/pydantic-2.0.dist-info/METADATA",
+      "manifest.json",
+    ]);
+    expect(Object.fromEntries(units)).toEqual({
+      ".": ["sitecustomize.py", "src/server.py"],
+      "deps/pydantic": ["deps/pydantic/__init__.py", "deps/pydantic/main.py"],
+      "deps/typing_extensions.py": ["deps/typing_extensions.py"],
+    });
+    expect(compileArgs("/stage", "deps/pydantic").slice(-2)).toEqual(["/stage", "deps/pydantic"]);
     expect(compileJobs({ MCPM_COMPILE_JOBS: "1" })).toBe(1);
     expect(compileJobs({ MCPM_COMPILE_JOBS: "3" })).toBe(3);
-    expect(compileJobs({ MCPM_COMPILE_JOBS: "64" })).toBe(COMPILE_PARTS);
-    for (const junk of ["0", "-2", "two", "", undefined]) expect(compileJobs({ MCPM_COMPILE_JOBS: junk })).toBe(Math.min(COMPILE_PARTS, availableParallelism()));
+    expect(compileJobs({ MCPM_COMPILE_JOBS: "640" })).toBe(64);
+    for (const junk of ["0", "-2", "two", "", undefined]) expect(compileJobs({ MCPM_COMPILE_JOBS: junk })).toBe(availableParallelism());
   });
 });
 
