@@ -6,7 +6,6 @@ import zlib from "node:zlib";
 import { promisify } from "node:util";
 import type { ZipInputFile } from "fflate";
 import { CancelledError, UserError } from "../kernel/errors.js";
-import { cacheKey, entryPath, readEntry, writeEntry } from "./build-cache.js";
 
 /**
  * A reproducible zip: the same entries give the same bytes, whoever builds it and whenever.
@@ -26,8 +25,27 @@ export function deflateLevel(name: string): number {
   return name.endsWith(".pyc") ? 1 : 6;
 }
 
-/** One entry: its path inside the zip and either a file on disk or bytes. */
-export type ZipEntry = { name: string; file: string } | { name: string; data: Buffer };
+/** One entry: its path inside the zip and a file on disk, bytes, or bytes already deflated by {@link deflateContent}. */
+export type ZipEntry = { name: string; file: string } | { name: string; data: Buffer } | { name: string; deflated: Deflated };
+
+/** An entry's content deflated at {@link deflateLevel} of its name: CRC-32 and size of the content, and the raw deflate bytes. */
+export interface Deflated {
+  crc: number;
+  size: number;
+  data: Uint8Array;
+}
+
+const deflateRaw = promisify(zlib.deflateRaw);
+
+/**
+ * Deflates the content of the entry `name` as the zip stores it (on Node's thread pool).
+ *
+ * @returns what a `{ name, deflated }` entry holds; the same bytes for the same content, name
+ *   level and zlib version.
+ */
+export async function deflateContent(name: string, content: Buffer): Promise<Deflated> {
+  return { crc: crc32(content), size: content.length, data: await deflateRaw(content, { level: deflateLevel(name) }) };
+}
 
 /** Fixed DOS timestamp of every entry; built with local-time fields because fflate and yazl read them so. */
 const EPOCH = () => new Date(1980, 0, 1, 0, 0, 0);
@@ -36,22 +54,19 @@ const FILE_MODE = 0o100644;
 /**
  * Writes `entries` to `out` as a reproducible zip.
  *
- * Each entry is read whole, deflated on Node's thread pool (a few at once, written in order),
- * and added to the archive by fflate's streaming `Zip` as already-deflated data (local header,
- * data, data descriptor; the central directory at the end). With `opts.cache`, deflated entries
- * are kept in the build cache (build-cache.ts) under a key of their content's SHA-256, the level
- * and zlib's version, so a later build copies them instead of deflating again; the bytes are the
- * same either way. An archive past the classic zip limits (more than 65,535 entries, 4 GiB, a file
- * over 2 GiB) is written by yazl instead, with zip64 records and no cache.
+ * Each entry is read whole, deflated on Node's thread pool (a few at once, written in order;
+ * an entry given already deflated is copied), and added to the archive by fflate's streaming
+ * `Zip` as deflated data (local header, data, data descriptor; the central directory at the end).
+ * An archive past the classic zip limits (more than 65,535 entries, 4 GiB, a file over 2 GiB) is
+ * written by yazl instead, with zip64 records.
  *
  * @param entries - names must be unique POSIX paths without a leading `/`.
  * @param opts.signal - aborts the write (the partial file is the caller's to remove).
- * @param opts.cache - build cache folder; without it nothing is kept or reused.
  * @returns the file's size in bytes and its SHA-256 (lower-case hex).
  * @throws UserError, one line, when a file cannot be read or changes size while it is read,
  *   or the output cannot be written ("no space left on DIR"); CancelledError when `signal` aborts.
  */
-export async function writeReproducibleZip(entries: ZipEntry[], out: string, opts: { signal?: AbortSignal; cache?: string } = {}): Promise<{ size: number; sha256: string }> {
+export async function writeReproducibleZip(entries: ZipEntry[], out: string, opts: { signal?: AbortSignal } = {}): Promise<{ size: number; sha256: string }> {
   const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
   const written = sorted.length > MAX_ENTRIES ? false : await writeWithFflate(sorted, out, opts);
   if (!written) await writeWithYazl(sorted, out, opts);
@@ -66,65 +81,45 @@ const MAX_OFFSET = 0xfffffffe;
 /** Entries read and deflated ahead of the one being written. */
 const AHEAD = 16;
 
-/** An entry ready to be written: CRC-32 and size of its content, and its deflated bytes. */
-interface Deflated {
-  crc: number;
-  size: number;
-  data: Uint8Array;
-}
-
 /** Thrown inside writeWithFflate when the archive needs zip64 records. */
 class NeedsZip64 extends Error {}
 
-const deflateRaw = promisify(zlib.deflateRaw);
-
-/** Reads and deflates one entry, through the cache when there is one. */
-async function deflateEntry(e: ZipEntry, cache: string | undefined): Promise<Deflated> {
-  let content: Buffer;
+/** Reads and deflates one entry (a deflated one as it is). */
+async function deflateEntry(e: ZipEntry): Promise<Deflated> {
+  if ("deflated" in e) return e.deflated;
   try {
-    content = "file" in e ? await fs.readFile(e.file) : e.data;
+    return await deflateContent(e.name, "file" in e ? await fs.readFile(e.file) : e.data);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ERR_FS_FILE_TOO_LARGE") throw new NeedsZip64();
     throw err;
   }
-  const level = deflateLevel(e.name);
-  const file = cache ? entryPath(cache, "deflate", cacheKey(["deflate-1", process.versions.zlib ?? "", String(level), createHash("sha256").update(content).digest()])) : null;
-  if (file) {
-    const hit = await readEntry(file);
-    if (hit && hit.length >= 12 && hit.readUInt32LE(4) === content.length % 2 ** 32 && hit.readUInt32LE(8) === Math.floor(content.length / 2 ** 32)) {
-      return { crc: hit.readUInt32LE(0), size: content.length, data: hit.subarray(12) };
-    }
-  }
-  const data = await deflateRaw(content, { level });
-  const crc = crc32(content);
-  if (file) {
-    const head = Buffer.alloc(12);
-    head.writeUInt32LE(crc, 0);
-    head.writeUInt32LE(content.length % 2 ** 32, 4);
-    head.writeUInt32LE(Math.floor(content.length / 2 ** 32), 8);
-    await writeEntry(file, [head, data]);
-  }
-  return { crc, size: content.length, data };
 }
 
 /**
  * Writes sorted entries with fflate. False when the archive needs zip64 (the caller writes it
  * with yazl); throws what {@link writeReproducibleZip} throws.
  */
-async function writeWithFflate(sorted: ZipEntry[], out: string, opts: { signal?: AbortSignal; cache?: string }): Promise<boolean> {
+async function writeWithFflate(sorted: ZipEntry[], out: string, opts: { signal?: AbortSignal }): Promise<boolean> {
   const { Zip } = await import("fflate");
   const chunks: Array<Uint8Array<ArrayBufferLike>> = [];
+  let held = 0;
   let failure: unknown = null;
   const zip = new Zip((err, chunk) => {
     if (err) failure ??= err;
-    else chunks.push(chunk);
+    else {
+      chunks.push(chunk);
+      held += chunk.length;
+    }
   });
   let fh: fs.FileHandle | null = null;
   let offset = 0;
-  const flush = async () => {
+  // Writes what fflate gave, in pieces of at least 1 MiB (each entry is a few small chunks).
+  const flush = async (all: boolean) => {
     if (failure) throw failure;
+    if (!all && held < 1 << 20) return;
     const buf = Buffer.concat(chunks);
     chunks.length = 0;
+    held = 0;
     for (let at = 0; at < buf.length; ) at += (await fh!.write(buf, at, buf.length - at)).bytesWritten;
     offset += buf.length;
     if (offset > MAX_OFFSET) throw new NeedsZip64();
@@ -133,7 +128,7 @@ async function writeWithFflate(sorted: ZipEntry[], out: string, opts: { signal?:
   let queued = 0;
   const fill = () => {
     while (pending.length < AHEAD && queued < sorted.length) {
-      const p = deflateEntry(sorted[queued++]!, opts.cache);
+      const p = deflateEntry(sorted[queued++]!);
       p.catch(() => {}); // awaited in order below; a later failure must not go unhandled meanwhile
       pending.push(p);
     }
@@ -150,10 +145,10 @@ async function writeWithFflate(sorted: ZipEntry[], out: string, opts: { signal?:
       zip.add(file);
       // fflate types its chunks as ArrayBuffer-backed; a Buffer from zlib or readFile is.
       file.ondata!(null, d.data as Uint8Array<ArrayBuffer>, true);
-      await flush();
+      await flush(false);
     }
     zip.end();
-    await flush();
+    await flush(true);
     await fh.close();
     fh = null;
     return true;
@@ -177,7 +172,7 @@ async function writeWithYazl(sorted: ZipEntry[], out: string, opts: { signal?: A
   for (const e of sorted) {
     const options = { ...base, compressionLevel: deflateLevel(e.name) };
     if ("file" in e) zip.addFile(e.file, e.name, options); // opened lazily, one at a time
-    else zip.addBuffer(e.data, e.name, options);
+    else zip.addBuffer("data" in e ? e.data : zlib.inflateRawSync(e.deflated.data), e.name, options);
   }
   zip.end();
   await new Promise<void>((resolve, reject) => {
