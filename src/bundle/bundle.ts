@@ -214,12 +214,10 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
         await fs.mkdir(staged.deps, { recursive: true });
         await normalizeDeps(staged.deps);
         if (!uvType) await fs.writeFile(path.join(staged.root, GUARD_FILE), guardSource(manifest.python, platform));
-        // What the zip holds: these files, and the bytecode compiled from them (a uv bundle leaves
-        // deps/, installed only for the load check, to the host's uv).
+        // What the zip holds: these files, and the bytecode compiled from them (whatever the
+        // server's import writes into its own folder during the load check stays out; a uv bundle
+        // leaves deps/, installed only for the load check, to the host's uv).
         const tree = await listFiles(staged.root);
-        if (compile) progress(`compiling bytecode for Python ${manifest.python}`);
-        const packed = await packTree({ root: staged.root, rels: tree.map((f) => f.rel).filter((rel) => !(uvType && rel.startsWith("deps/"))), python: compile ? targetPython! : null, env: opts.env, signal: opts.signal, cache: buildCache });
-        // The load check imports the staged files with their bytecode, as the runtime will.
         let loadedTools: string[] | null = null;
         if (gate) {
           progress(`load check on Python ${manifest.python}`);
@@ -228,6 +226,8 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
           for (const v of requiredVariables(envText)) if (!gateEnv[v.name]) gateEnv[v.name] = "mcpm-load-check";
           loadedTools = (await loadGate({ pythonExe: targetPython!, root: staged.root, entry, folder: s.folder, python: manifest.python, env: gateEnv, signal: opts.signal })).tools;
         }
+        if (compile) progress(`compiling bytecode for Python ${manifest.python}`);
+        const packed = await packTree({ root: staged.root, rels: tree.map((f) => f.rel).filter((rel) => !(uvType && rel.startsWith("deps/"))), python: compile ? targetPython! : null, env: opts.env, signal: opts.signal, cache: buildCache });
         cancelled(opts.signal);
         const entries: ZipEntry[] = [{ name: "manifest.json", data: Buffer.from(JSON.stringify(mcpbManifest, null, 2) + "\n") }, ...packed.entries];
         if (uvType && !tree.some((f) => f.rel === "pyproject.toml")) {

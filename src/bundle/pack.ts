@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CancelledError, UserError } from "../kernel/errors.js";
 import { cacheKey, entryPath, readEntry, writeEntry } from "./build-cache.js";
@@ -10,18 +10,17 @@ import { deflateContent, type Deflated } from "./zip.js";
  * The staged tree made ready for the zip: bytecode compiled, every file deflated, unit by unit
  * ({@link unitOf}: the server's own files, and each top-level package or module of `deps/`).
  *
- * A unit's result, its files and `.pyc` files deflated as the zip stores them plus the `.pyc`
- * bytes themselves, is kept in the build cache (build-cache.ts) under a key of the unit's file
- * paths and contents (SHA-256), the interpreter's identity ({@link pythonIdentity}) or "no
- * bytecode", and zlib's version. A later build whose unit has the same files takes it from there:
- * no interpreter started, nothing deflated; its `.pyc` files are written into the staged tree, so
- * the load check imports them as the runtime will. A unit's bytes do not depend on the rest of the
- * bundle (compile.ts), so a bundle is the same byte for byte whether its units came from the cache
- * or not.
+ * A unit's result, its files and `.pyc` files deflated as the zip stores them, is kept in the
+ * build cache (build-cache.ts) under a key of the unit's file paths and contents (SHA-256), the
+ * interpreter's identity ({@link pythonIdentity}) or "no bytecode", and zlib's version. A later
+ * build whose unit has the same files takes it from there: no interpreter started, nothing
+ * deflated, no `.pyc` file written (creating thousands of small files costs more than the load
+ * check saves by importing them). A unit's bytes do not depend on the rest of the bundle
+ * (compile.ts), so a bundle is the same byte for byte whether its units came from the cache or not.
  */
 
 /** Version of the unit entries' layout; part of every key. */
-const FORMAT = "bundle-unit-1";
+const FORMAT = "bundle-unit-2";
 /** Files of one unit read and deflated at once. */
 const BATCH = 32;
 
@@ -80,7 +79,7 @@ export async function packTree(opts: { root: string; rels: readonly string[]; py
       }
       key = cacheKey(parts);
       const hit = await readEntry(entryPath(cache, "unit", key));
-      const restored = hit ? restoreUnit(hit, root, rels, new Set(pycs)) : null;
+      const restored = hit ? restoreUnit(hit, rels, new Set(pycs)) : null;
       if (restored) {
         entries.push(...restored);
         cached++;
@@ -98,7 +97,7 @@ export async function packTree(opts: { root: string; rels: readonly string[]; py
       if (m.pycs.length) await compileUnit(opts.python!, root, m.unit, opts.env, signal);
       cancelled(signal);
       const rows = await deflateFiles(root, m.rels, m.pycs);
-      entries.push(...rows.map(({ name, deflated }) => ({ name, deflated })));
+      entries.push(...rows);
       if (m.key && cache) await writeEntry(entryPath(cache, "unit", m.key), serialize(rows));
     }
   };
@@ -106,22 +105,15 @@ export async function packTree(opts: { root: string; rels: readonly string[]; py
   return { entries, built: misses.length, cached };
 }
 
-/** A unit's file, deflated, with its own bytes when it is bytecode (written back on a cache hit). */
-interface Row extends PackedEntry {
-  raw: Buffer | null;
-}
-
 /** Reads and deflates a unit's files and the `.pyc` files its compile wrote (a missing one is skipped). */
-async function deflateFiles(root: string, rels: string[], pycs: string[]): Promise<Row[]> {
-  const rows: Row[] = [];
+async function deflateFiles(root: string, rels: string[], pycs: string[]): Promise<PackedEntry[]> {
+  const rows: PackedEntry[] = [];
   const names = [...rels, ...pycs.filter((p) => !rels.includes(p))];
   for (let i = 0; i < names.length; i += BATCH) {
     const batch = await Promise.all(
       names.slice(i, i + BATCH).map(async (name, j) => {
-        const isPyc = i + j >= rels.length;
-        const content = readStaged(root, name, isPyc);
-        if (!content) return null;
-        return { name, deflated: await deflateContent(name, content), raw: isPyc ? content : null };
+        const content = readStaged(root, name, i + j >= rels.length);
+        return content ? { name, deflated: await deflateContent(name, content) } : null;
       }),
     );
     for (const r of batch) if (r) rows.push(r);
@@ -129,30 +121,20 @@ async function deflateFiles(root: string, rels: string[], pycs: string[]): Promi
   return rows;
 }
 
-/**
- * A unit's cache payload: a 4-byte length, a JSON list of `[name, size, crc, deflated length,
- * raw length]`, then for each row its deflated bytes and its raw bytes (bytecode only).
- */
-function serialize(rows: Row[]): Uint8Array[] {
-  const head = Buffer.from(JSON.stringify(rows.map((r) => [r.name, r.deflated.size, r.deflated.crc, r.deflated.data.length, r.raw?.length ?? 0])));
+/** A unit's cache payload: a 4-byte length, a JSON list of `[name, size, crc, deflated length]`, then the deflated bytes in that order. */
+function serialize(rows: PackedEntry[]): Uint8Array[] {
+  const head = Buffer.from(JSON.stringify(rows.map((r) => [r.name, r.deflated.size, r.deflated.crc, r.deflated.data.length])));
   const len = Buffer.alloc(4);
   len.writeUInt32LE(head.length);
-  const out: Uint8Array[] = [len, head];
-  for (const r of rows) {
-    out.push(r.deflated.data);
-    if (r.raw) out.push(r.raw);
-  }
-  return out;
+  return [len, head, ...rows.map((r) => r.deflated.data)];
 }
 
 /**
- * The entries of a cached unit, its `.pyc` files written into the staged tree; null (nothing
- * trusted, nothing written) when the payload does not parse, misses one of `rels`, or names a
- * file that is neither one of `rels` nor one of `pycs`.
+ * The entries of a cached unit; null (nothing trusted) when the payload does not parse, misses
+ * one of `rels`, or names a file that is neither one of `rels` nor one of `pycs`.
  */
-function restoreUnit(payload: Buffer, root: string, rels: string[], pycs: Set<string>): PackedEntry[] | null {
-  type Head = [string, number, number, number, number];
-  let head: Head[];
+export function restoreUnit(payload: Buffer, rels: readonly string[], pycs: ReadonlySet<string>): PackedEntry[] | null {
+  let head: unknown;
   let at: number;
   try {
     const n = payload.readUInt32LE(0);
@@ -164,28 +146,16 @@ function restoreUnit(payload: Buffer, root: string, rels: string[], pycs: Set<st
   if (!Array.isArray(head)) return null;
   const want = new Set(rels);
   const seen = new Set<string>();
-  let total = at;
-  for (const r of head) {
-    if (!Array.isArray(r) || r.length !== 5 || typeof r[0] !== "string" || !r.slice(1).every((x) => typeof x === "number" && Number.isInteger(x) && x >= 0)) return null;
-    if (seen.has(r[0]) || !(want.has(r[0]) || pycs.has(r[0])) || (r[4] > 0) !== (!want.has(r[0]) && pycs.has(r[0]))) return null;
-    seen.add(r[0]);
-    total += r[3] + r[4];
-  }
-  if (total !== payload.length || rels.some((r) => !seen.has(r))) return null;
   const entries: PackedEntry[] = [];
-  const made = new Set<string>();
-  for (const [name, size, crc, dlen, rlen] of head) {
+  for (const r of head as unknown[]) {
+    if (!Array.isArray(r) || r.length !== 4 || typeof r[0] !== "string" || !r.slice(1).every((x) => typeof x === "number" && Number.isInteger(x) && x >= 0)) return null;
+    const [name, size, crc, dlen] = r as [string, number, number, number];
+    if (seen.has(name) || !(want.has(name) || pycs.has(name)) || at + dlen > payload.length) return null;
+    seen.add(name);
     entries.push({ name, deflated: { crc, size, data: payload.subarray(at, at + dlen) } });
     at += dlen;
-    if (rlen) {
-      const to = path.join(root, ...name.split("/"));
-      const dir = path.dirname(to);
-      if (!made.has(dir)) mkdirSync(dir, { recursive: true });
-      made.add(dir);
-      writeFileSync(to, payload.subarray(at, at + rlen));
-      at += rlen;
-    }
   }
+  if (at !== payload.length || rels.some((r) => !seen.has(r))) return null;
   return entries;
 }
 
