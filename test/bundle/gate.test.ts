@@ -86,8 +86,9 @@ beforeAll(async () => {
   built.ops = await runCli(["bundle", "ops", "--out", "out1", "--interpreter", py311], { cwd: root, env: BUILD_ENV });
   // The same build in another time zone, through pip this time is not needed: uv again, TZ moved.
   // The bytecode shares all at once there; one at a time in a third build: the bytes must not change.
-  built.ops2 = await runCli(["bundle", "ops", "--out", "out2", "--interpreter", py311], { cwd: root, env: { ...BUILD_ENV, TZ: "Pacific/Kiritimati", MCPM_COMPILE_JOBS: "4" } });
-  built.ops3 = await runCli(["bundle", "ops", "--out", "out3", "--interpreter", py311], { cwd: root, env: { ...BUILD_ENV, MCPM_COMPILE_JOBS: "1" } });
+  // Each with a build cache of its own, so both compile every unit.
+  built.ops2 = await runCli(["bundle", "ops", "--out", "out2", "--interpreter", py311], { cwd: root, env: { ...BUILD_ENV, TZ: "Pacific/Kiritimati", MCPM_COMPILE_JOBS: "4", MCPM_CACHE_DIR: path.join(work, "cache-jobs-4") } });
+  built.ops3 = await runCli(["bundle", "ops", "--out", "out3", "--interpreter", py311], { cwd: root, env: { ...BUILD_ENV, MCPM_COMPILE_JOBS: "1", MCPM_CACHE_DIR: path.join(work, "cache-jobs-1") } });
   // The build cache (bytecode and deflated files per package): a fresh one, the same again, then
   // with every entry damaged (a flipped byte, a torn write, garbage in turn).
   const cacheEnv = { ...BUILD_ENV, MCPM_CACHE_DIR: path.join(work, "build-cache") };

@@ -214,6 +214,13 @@ describe("build cache", () => {
     expect([damaged.built, damaged.cached]).toEqual([4, 0]);
     expect(damaged.zip).toEqual(cold.zip);
     for (const f of entries) expect(await readEntry(f)).not.toBeNull();
+    // Two builds at once on one empty cache: both write every entry, the same bytes come out.
+    await fs.rm(cache, { recursive: true, force: true });
+    const [a, b] = await Promise.all([build("a"), build("b")]);
+    expect([a.zip, b.zip]).toEqual([cold.zip, cold.zip]);
+    expect((await build("after")).cached).toBe(4);
+    const left = (await fs.readdir(cache, { recursive: true })).filter((f) => f.endsWith(".tmp"));
+    expect(left).toEqual([]);
     await fs.rm(root, { recursive: true, force: true });
   });
 });
