@@ -18,7 +18,7 @@ import { PACKAGE_ROOT } from "../version.js";
  * the code objects are relative to the bundle (the import system sets the real path when it
  * loads them), and `PYTHONHASHSEED=0` fixes the order of set constants.
  *
- * The files are compiled in units ({@link compileUnits}): the server's own files, and each
+ * The files are compiled in units ({@link unitOf}): the server's own files, and each
  * top-level package or module of `deps/`; each unit in a fresh interpreter
  * (python/mcpm_bundle/compile.py). marshal writes an object as a back-reference depending on its
  * reference count, which depends on what the process compiled before, so `compileall -j`
@@ -33,12 +33,12 @@ import { PACKAGE_ROOT } from "../version.js";
 /** The compile script (shipped in package.json `files`). */
 export const COMPILE_SCRIPT = path.join(PACKAGE_ROOT, "python", "mcpm_bundle", "compile.py");
 
-/** Version of the cache entries' layout; part of every key. */
+/** Version of the identity below; part of every cache key that holds bytecode. */
 const FORMAT = "pyc-unit-1";
 
-/** The arguments that compile one unit (exported for tests). */
-export function compileArgs(root: string, unit: string): string[] {
-  return ["-S", "-B", COMPILE_SCRIPT, root, unit];
+/** The arguments that compile one unit of the staged tree at `root` (the unit's files go on stdin; exported for tests). */
+export function compileArgs(root: string): string[] {
+  return ["-S", "-B", COMPILE_SCRIPT, root];
 }
 
 /**
@@ -53,7 +53,6 @@ export function compileJobs(env: NodeJS.ProcessEnv): number {
 /**
  * The unit of a file of the staged tree: `deps/NAME` for a file in the top-level entry NAME of
  * `deps/` (a package folder or a module), else `.` (the server's own files and the guard).
- * Mirrors `unit_files` in compile.py.
  *
  * @param rel - POSIX path relative to the staged root.
  */
@@ -63,27 +62,9 @@ export function unitOf(rel: string): string {
   return parts.length === 2 ? rel : `deps/${parts[1]}`;
 }
 
-/** True for a file compile.py compiles: a `.py` outside `__pycache__` folders. */
+/** True for a file that is compiled: a `.py` outside `__pycache__` folders. */
 export function isSource(rel: string): boolean {
   return rel.endsWith(".py") && !rel.split("/").includes("__pycache__");
-}
-
-/**
- * The compile units of a staged tree that hold sources ({@link unitOf}, {@link isSource}).
- *
- * @param rels - POSIX paths relative to the staged root.
- * @returns unit name to its `.py` paths, sorted by code unit.
- */
-export function compileUnits(rels: readonly string[]): Map<string, string[]> {
-  const units = new Map<string, string[]>();
-  for (const rel of rels) {
-    if (!isSource(rel)) continue;
-    const unit = unitOf(rel);
-    if (!units.has(unit)) units.set(unit, []);
-    units.get(unit)!.push(rel);
-  }
-  for (const files of units.values()) files.sort();
-  return units;
 }
 
 /** What the bytecode of a unit depends on besides its sources: the interpreter and the compile script. */
@@ -112,21 +93,21 @@ export function pycPath(rel: string, tag: string): string {
 }
 
 /**
- * Compiles one unit of the staged tree under `root` in place, in a fresh interpreter. A file that
- * does not compile (a data file with a `.py` name, a template) gets no `.pyc`; the load gate
- * reports the server's own syntax errors.
+ * Compiles one unit of the staged tree under `root` in place, in a fresh interpreter, in the
+ * order given. A file that does not compile (a data file with a `.py` name, a template) gets no
+ * `.pyc`; the load gate reports the server's own syntax errors.
  *
- * @param unit - a key of {@link compileUnits}.
+ * @param files - the unit's sources ({@link isSource}), POSIX paths relative to `root`.
  * @throws UserError when the interpreter cannot be run or fails.
  */
-export async function compileUnit(pythonExe: string, root: string, unit: string, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<void> {
-  await runCompile(pythonExe, compileArgs(root, unit), env, signal);
+export async function compileUnit(pythonExe: string, root: string, files: readonly string[], env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<void> {
+  await runCompile(pythonExe, compileArgs(root), env, signal, JSON.stringify(files));
 }
 
 /** Runs the compile script with the environment that makes its bytes reproducible; its stdout. */
-async function runCompile(pythonExe: string, args: string[], env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<string> {
+async function runCompile(pythonExe: string, args: string[], env: NodeJS.ProcessEnv, signal?: AbortSignal, input?: string): Promise<string> {
   const clean: NodeJS.ProcessEnv = { ...env, PYTHONHASHSEED: "0", PYTHONDONTWRITEBYTECODE: undefined, PYTHONPATH: undefined, PYTHONPYCACHEPREFIX: undefined, PYTHONOPTIMIZE: undefined, SOURCE_DATE_EPOCH: undefined };
-  const r = await runProcess(pythonExe, args, { env: clean, signal });
+  const r = await runProcess(pythonExe, args, { env: clean, signal, input });
   if (r.startError) throw new UserError(`cannot run ${pythonExe} to compile the bundle's bytecode (${r.startError.code})`);
   if (r.code !== 0) throw new UserError(`compiling the bundle's bytecode with ${pythonExe} failed: ${(lastLine(r.stderr) || `exit ${r.code ?? r.signal}`).slice(0, 300)}`);
   return r.stdout;

@@ -94,7 +94,7 @@ export async function packTree(opts: { root: string; rels: readonly string[]; py
   const worker = async () => {
     for (let i = next++; i < misses.length; i = next++) {
       const m = misses[i]!;
-      if (m.pycs.length) await compileUnit(opts.python!, root, m.unit, opts.env, signal);
+      if (m.pycs.length) await compileUnit(opts.python!, root, m.rels.filter(isSource), opts.env, signal);
       cancelled(signal);
       const rows = await deflateFiles(root, m.rels, m.pycs);
       entries.push(...rows);

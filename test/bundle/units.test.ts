@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { v0_3 } from "@anthropic-ai/mcpb/schemas";
 import { availableParallelism } from "node:os";
-import { compileArgs, compileJobs, compileUnits } from "../../src/bundle/compile.js";
+import { compileArgs, compileJobs, isSource, pycPath, unitOf } from "../../src/bundle/compile.js";
 import { requiredVariables } from "../../src/bundle/env.js";
 import { collectBundleFiles } from "../../src/bundle/files.js";
 import { buildManifest, pythonRange } from "../../src/bundle/manifest.js";
@@ -41,23 +41,18 @@ describe("manifest", () => {
 
 describe("bytecode units", () => {
   it("are the server's own files and each top-level entry of deps/; MCPM_COMPILE_JOBS only sets how many run at once", () => {
-    const units = compileUnits([
-      "src/server.py",
-      "sitecustomize.py",
-      "src/__pycache__/server.cpython-312.pyc",
-      "deps/pydantic/main.py",
-      "deps/pydantic/__init__.py",
-      "deps/pydantic/__pycache__/main.cpython-312.py",
-      "deps/typing_extensions.py",
-      "deps/pydantic-2.0.dist-info/METADATA",
-      "manifest.json",
-    ]);
-    expect(Object.fromEntries(units)).toEqual({
-      ".": ["sitecustomize.py", "src/server.py"],
-      "deps/pydantic": ["deps/pydantic/__init__.py", "deps/pydantic/main.py"],
-      "deps/typing_extensions.py": ["deps/typing_extensions.py"],
-    });
-    expect(compileArgs("/stage", "deps/pydantic").slice(-2)).toEqual(["/stage", "deps/pydantic"]);
+    expect(unitOf("src/server.py")).toBe(".");
+    expect(unitOf("sitecustomize.py")).toBe(".");
+    expect(unitOf("deps/pydantic/main.py")).toBe("deps/pydantic");
+    expect(unitOf("deps/pydantic/v1/__pycache__/x.cpython-312.pyc")).toBe("deps/pydantic");
+    expect(unitOf("deps/typing_extensions.py")).toBe("deps/typing_extensions.py");
+    expect(unitOf("deps/pydantic-2.0.dist-info/METADATA")).toBe("deps/pydantic-2.0.dist-info");
+    expect(isSource("deps/pydantic/main.py")).toBe(true);
+    expect(isSource("deps/pydantic/__pycache__/main.py")).toBe(false);
+    expect(isSource("deps/pydantic/py.typed")).toBe(false);
+    expect(pycPath("deps/pydantic/main.py", "cpython-312")).toBe("deps/pydantic/__pycache__/main.cpython-312.pyc");
+    expect(pycPath("sitecustomize.py", "cpython-312")).toBe("__pycache__/sitecustomize.cpython-312.pyc");
+    expect(compileArgs("/stage").slice(-1)).toEqual(["/stage"]);
     expect(compileJobs({ MCPM_COMPILE_JOBS: "1" })).toBe(1);
     expect(compileJobs({ MCPM_COMPILE_JOBS: "3" })).toBe(3);
     expect(compileJobs({ MCPM_COMPILE_JOBS: "640" })).toBe(64);
