@@ -12,12 +12,15 @@ import { CancelledError, UserError } from "../kernel/errors.js";
  * What would vary is pinned: entries sorted by path (byte order), every timestamp the ZIP epoch
  * 1980-01-01 00:00 in DOS format only (no extended-timestamp field, which would hold a time-zone
  * dependent Unix time), every mode `-rw-r--r--` (made by Unix), no directory entries, a fixed
- * deflate level per entry (Node's zlib: 6, but 1 for bytecode), no comment. `@anthropic-ai/mcpb pack` stores real modification times, so its output
- * differs per build.
+ * deflate level per entry (Node's zlib: 6, but 1 for bytecode), no comment; the deflated bytes
+ * also depend on zlib's version (`process.versions.zlib`). `@anthropic-ai/mcpb pack` stores real
+ * modification times, so its output differs per build.
  *
  * Bytecode is about half of the entries; deflating it at level 1 instead of 6 made the `ops`
- * bundle (6,698 entries, 3,074 `.pyc`) 2.7% larger and its write 16% cheaper in CPU (6.8 s
- * against 8.1 s); storing `.pyc` uncompressed saved 30% but made the bundle 61% larger.
+ * bundle (6,698 entries, 3,074 `.pyc`) 2.7% larger and its write with yazl 16% cheaper in CPU
+ * (6.8 s against 8.1 s); storing `.pyc` uncompressed saved 30% but made the bundle 61% larger.
+ * Entries can come already deflated (pack.ts keeps them in the build cache), which yazl cannot
+ * take; fflate's `Zip` takes any deflated stream with its CRC and sizes.
  */
 
 /** Deflate level of an entry: fixed by its name, so the same entries give the same bytes. */
