@@ -214,18 +214,9 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
         await fs.mkdir(staged.deps, { recursive: true });
         await normalizeDeps(staged.deps);
         if (!uvType) await fs.writeFile(path.join(staged.root, GUARD_FILE), guardSource(manifest.python, platform));
-        // What the zip holds: these files, and the bytecode compiled from them (whatever the
-        // server's import writes into its own folder during the load check stays out; a uv bundle
-        // leaves deps/, installed only for the load check, to the host's uv).
+        // What the zip holds: these files, and the bytecode compiled from them (a uv bundle leaves
+        // deps/, installed only for the load check, to the host's uv).
         const tree = await listFiles(staged.root);
-        let loadedTools: string[] | null = null;
-        if (gate) {
-          progress(`load check on Python ${manifest.python}`);
-          const gateEnv = { ...opts.env };
-          // Required settings get a stand-in value: the gate checks that the server loads, not its configuration.
-          for (const v of requiredVariables(envText)) if (!gateEnv[v.name]) gateEnv[v.name] = "mcpm-load-check";
-          loadedTools = (await loadGate({ pythonExe: targetPython!, root: staged.root, entry, folder: s.folder, python: manifest.python, env: gateEnv, signal: opts.signal })).tools;
-        }
         if (compile) progress(`compiling bytecode for Python ${manifest.python}`);
         const packed = await packTree({ root: staged.root, rels: tree.map((f) => f.rel).filter((rel) => !(uvType && rel.startsWith("deps/"))), python: compile ? targetPython! : null, env: opts.env, signal: opts.signal, cache: buildCache });
         cancelled(opts.signal);
@@ -233,7 +224,18 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
         if (uvType && !tree.some((f) => f.rel === "pyproject.toml")) {
           entries.push({ name: "pyproject.toml", data: Buffer.from(uvPyproject(`${manifest.project}-${s.name}`, version, manifest.python, await fs.readFile(path.join(dir, "requirements.txt"), "utf8"))) });
         }
+        // Written in staging; only a bundle that loads is moved into place.
         const { size, sha256 } = await writeReproducibleZip(entries, staged.zip, { signal: opts.signal });
+        let loadedTools: string[] | null = null;
+        if (gate) {
+          progress(`load check on Python ${manifest.python}`);
+          const gateEnv = { ...opts.env };
+          // Required settings get a stand-in value: the gate checks that the server loads, not its configuration.
+          for (const v of requiredVariables(envText)) if (!gateEnv[v.name]) gateEnv[v.name] = "mcpm-load-check";
+          // The import uses the bytecode just written, as the runtime will (compiling every module
+          // from source instead costs about twice the CPU).
+          loadedTools = (await loadGate({ pythonExe: targetPython!, root: staged.root, entry, folder: s.folder, python: manifest.python, env: gateEnv, signal: opts.signal, zip: compile ? staged.zip : undefined })).tools;
+        }
         cancelled(opts.signal);
         await staged.commit(sha256);
         built.push({ server: s.name, file, sha256File: sha256FileName(file), size, sha256, platform: uvType ? "uv" : platform, python: manifest.python, version, entries: entries.length, loadedTools, compiled: compile, installer: uv ? "uv" : "pip" });
