@@ -4,7 +4,9 @@
 // 1. `bundle` wall time with uv installing the dependencies vs with pip (`--installer uv|pip`),
 //    the whole command as users run it (load check and bytecode included), and the install step
 //    alone (the same `uv pip install --target` / `pip install --target` the command runs). Caches
-//    warm (one untimed build each first), runs interleaved (uv pip, pip uv, ...), medians.
+//    warm (one untimed build each first: uv's, pip's and bundle's own build cache, in a folder of
+//    this run), runs interleaved (uv pip, pip uv, ...), medians. Then the uv build with an empty
+//    build cache (a fresh folder each run).
 // 2. CPU time of importing the served app (`import asgi` with `--app-dir src`, as uvicorn does):
 //    from the extracted bundle (bytecode, unchecked-hash), from the same bundle built with
 //    --no-compile, and from the same server in a venv whose packages and sources have bytecode
@@ -41,7 +43,9 @@ if (!fs.existsSync(UV)) {
 const info = execFileSync("python3", ["-c", "import sys; print(sys.executable); print('%d.%d' % sys.version_info[:2])"], { encoding: "utf8" }).trim().split("\n");
 const [PY, VERSION] = info;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "mcpm-bundle-bench-"));
-const env = { ...process.env, MCPM_UV: UV, UV_PYTHON_DOWNLOADS: "never" };
+// bundle's build cache (bytecode and deflated files per package) of this run only: warmed by the
+// untimed builds, empty for the cold-cache builds.
+const env = { ...process.env, MCPM_UV: UV, UV_PYTHON_DOWNLOADS: "never", MCPM_CACHE_DIR: path.join(work, "mcpm-cache") };
 const cli = (args, cwd, extra = {}) => {
   const t = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: { ...env, ...extra }, encoding: "utf8", maxBuffer: 64 << 20 });
@@ -78,6 +82,10 @@ try {
       fs.rmSync(target, { recursive: true, force: true });
     }
   }
+
+  // 1b. The uv build with an empty build cache (what the first build of a set of dependencies costs).
+  const cold = [];
+  for (let i = 0; i < BUILD_REPS; i++) cold.push(cli(["bundle", "--out", `out-cold-${i}`, "--installer", "uv", "--interpreter", PY], root, { MCPM_CACHE_DIR: path.join(work, `mcpm-cache-cold-${i}`) }));
 
   // 2. Import CPU. The bundle with and without bytecode, extracted; a venv with bytecode.
   const bundleFile = fs.readdirSync(path.join(root, "out-uv-0")).find((f) => f.endsWith(".mcpb"));
@@ -119,6 +127,7 @@ try {
     load: os.loadavg(),
     python: VERSION,
     build: { uv: m(build.uv), pip: m(build.pip), ratio: m(build.uv) / m(build.pip), runs: build },
+    coldCache: { uv: m(cold), ratio: m(cold) / m(build.pip), runs: cold },
     install: { uv: m(install.uv), pip: m(install.pip), ratio: m(install.uv) / m(install.pip), runs: install },
     importCpu: { bundle: m(cpu.bundle), noCompile: m(cpu["bundle --no-compile"]), venv: m(cpu.venv), ratio: m(cpu.bundle) / m(cpu.venv), ratioNoCompile: m(cpu["bundle --no-compile"]) / m(cpu.venv), runs: cpu },
   };
@@ -126,6 +135,7 @@ try {
   console.log(`| case | uv / bundle | pip / venv | ratio | target |`);
   console.log(`|------|-----:|-----:|-----:|-----:|`);
   console.log(`| \`bundle\` (whole command, median of ${BUILD_REPS}) | ${fmt(results.build.uv)} | ${fmt(results.build.pip)} | ${results.build.ratio.toFixed(2)}× | ≤ 0.3× |`);
+  console.log(`| \`bundle\` with uv, empty build cache, vs pip warm (median of ${BUILD_REPS}) | ${fmt(results.coldCache.uv)} | ${fmt(results.build.pip)} | ${results.coldCache.ratio.toFixed(2)}× | |`);
   console.log(`| install step alone (median of ${BUILD_REPS}) | ${fmt(results.install.uv)} | ${fmt(results.install.pip)} | ${results.install.ratio.toFixed(2)}× | |`);
   console.log(`| import CPU of the served app, bundle with bytecode vs venv (median of ${REPS}) | ${fmt(results.importCpu.bundle)} | ${fmt(results.importCpu.venv)} | ${results.importCpu.ratio.toFixed(2)}× | ≤ 1.15× |`);
   console.log(`| import CPU, bundle --no-compile vs venv | ${fmt(results.importCpu.noCompile)} | ${fmt(results.importCpu.venv)} | ${results.importCpu.ratioNoCompile.toFixed(2)}× | (before) |`);

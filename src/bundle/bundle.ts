@@ -1,16 +1,17 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
+import { cacheDir } from "../kernel/cache.js";
 import { CancelledError, CannotRunError, UserError } from "../kernel/errors.js";
 import { acquireShared } from "../monorepo/busy.js";
 import { openMonorepo, UnknownServerError, type Monorepo, type MonorepoServer } from "../monorepo/monorepo.js";
 import { collectBundleFiles, type BundleFile } from "./files.js";
-import { compileBytecode } from "./compile.js";
 import { bundleEntry, type BundleEntry } from "./entry.js";
 import { requiredVariables } from "./env.js";
 import { loadGate } from "./gate.js";
 import { GUARD_FILE, guardSource } from "./guard.js";
 import { findBuildPython, introspectServer } from "./introspect.js";
 import { buildManifest } from "./manifest.js";
+import { packTree } from "./pack.js";
 import { normalizeDeps, pipInstall, type Progress } from "./pip.js";
 import { hostPlatform, type BundlePlatform } from "./platforms.js";
 import { checkOutDir, checkTargets, makeOutDir, removeStaleStaging, stage } from "./out.js";
@@ -192,6 +193,8 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
   }
 
   cancelled(opts.signal);
+  // Bytecode and deflated entries of earlier builds (build-cache.ts): the bytes are the same with or without it.
+  const buildCache = path.join(cacheDir(opts.env), "bundle");
   const undoOutDir = await makeOutDir(outDir);
   const built: BuiltBundle[] = [];
   try {
@@ -211,33 +214,28 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
         await fs.mkdir(staged.deps, { recursive: true });
         await normalizeDeps(staged.deps);
         if (!uvType) await fs.writeFile(path.join(staged.root, GUARD_FILE), guardSource(manifest.python, platform));
-        // What the zip holds: these files, and the bytecode compiled from them (whatever the
-        // server's import writes into its own folder during the load check stays out).
+        // What the zip holds: these files, and the bytecode compiled from them (a uv bundle leaves
+        // deps/, installed only for the load check, to the host's uv).
         const tree = await listFiles(staged.root);
+        if (compile) progress(`compiling bytecode for Python ${manifest.python}`);
+        const packed = await packTree({ root: staged.root, rels: tree.map((f) => f.rel).filter((rel) => !(uvType && rel.startsWith("deps/"))), python: compile ? targetPython! : null, env: opts.env, signal: opts.signal, cache: buildCache });
+        cancelled(opts.signal);
+        const entries: ZipEntry[] = [{ name: "manifest.json", data: Buffer.from(JSON.stringify(mcpbManifest, null, 2) + "\n") }, ...packed.entries];
+        if (uvType && !tree.some((f) => f.rel === "pyproject.toml")) {
+          entries.push({ name: "pyproject.toml", data: Buffer.from(uvPyproject(`${manifest.project}-${s.name}`, version, manifest.python, await fs.readFile(path.join(dir, "requirements.txt"), "utf8"))) });
+        }
+        // Written in staging; only a bundle that loads is moved into place.
+        const { size, sha256 } = await writeReproducibleZip(entries, staged.zip, { signal: opts.signal });
         let loadedTools: string[] | null = null;
         if (gate) {
           progress(`load check on Python ${manifest.python}`);
           const gateEnv = { ...opts.env };
           // Required settings get a stand-in value: the gate checks that the server loads, not its configuration.
           for (const v of requiredVariables(envText)) if (!gateEnv[v.name]) gateEnv[v.name] = "mcpm-load-check";
-          loadedTools = (await loadGate({ pythonExe: targetPython!, root: staged.root, entry, folder: s.folder, python: manifest.python, env: gateEnv, signal: opts.signal })).tools;
+          // The import uses the bytecode just written, as the runtime will (compiling every module
+          // from source instead costs about twice the CPU).
+          loadedTools = (await loadGate({ pythonExe: targetPython!, root: staged.root, entry, folder: s.folder, python: manifest.python, env: gateEnv, signal: opts.signal, zip: compile ? staged.zip : undefined })).tools;
         }
-        if (compile) {
-          progress(`compiling bytecode for Python ${manifest.python}`);
-          await compileBytecode(targetPython!, staged.root, opts.env, opts.signal);
-        }
-        cancelled(opts.signal);
-        const entries: ZipEntry[] = [{ name: "manifest.json", data: Buffer.from(JSON.stringify(mcpbManifest, null, 2) + "\n") }];
-        const known = new Set(tree.map((f) => f.rel));
-        for (const f of compile ? await listFiles(staged.root) : tree) {
-          // A uv bundle leaves deps/ (installed only for the load check) to the host's uv.
-          if (uvType && f.rel.startsWith("deps/")) continue;
-          if (known.has(f.rel) || /(^|\/)__pycache__\/[^/]+\.pyc$/.test(f.rel)) entries.push({ name: f.rel, file: f.abs });
-        }
-        if (uvType && !known.has("pyproject.toml")) {
-          entries.push({ name: "pyproject.toml", data: Buffer.from(uvPyproject(`${manifest.project}-${s.name}`, version, manifest.python, await fs.readFile(path.join(dir, "requirements.txt"), "utf8"))) });
-        }
-        const { size, sha256 } = await writeReproducibleZip(entries, staged.zip, { signal: opts.signal });
         cancelled(opts.signal);
         await staged.commit(sha256);
         built.push({ server: s.name, file, sha256File: sha256FileName(file), size, sha256, platform: uvType ? "uv" : platform, python: manifest.python, version, entries: entries.length, loadedTools, compiled: compile, installer: uv ? "uv" : "pip" });

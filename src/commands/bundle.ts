@@ -40,6 +40,8 @@ export function registerBundle(program: Command, ctx: Context, state: RunState):
         "secrets, tests, caches), deps/, bytecode for its Python and a start-up guard that names a wrong\n" +
         "Python or platform; the same inputs give a byte-identical file. Before it is written, the server\n" +
         "is imported from the staged bundle alone and its tools listed (--no-verify skips this).\n" +
+        "Bytecode and deflated files are cached per package under the user cache folder\n" +
+        "(mcp-monorepo/bundle; $MCPM_CACHE_DIR overrides); the bundle is the same with or without it.\n" +
         "Serve it: PYTHONPATH=<bundle>:<bundle>/deps python -m uvicorn asgi:app --app-dir <bundle>/src --port $PORT\n\n" +
         "Examples:\n  npx create-mcp-monorepo bundle\n  npx create-mcp-monorepo bundle ops --platform linux-arm64 --out dist\n" +
         "  npx create-mcp-monorepo bundle --verify dist/server-ops-0.1.0-linux-x86_64.mcpb --sha256 <hex>",

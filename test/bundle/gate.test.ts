@@ -13,6 +13,7 @@ import { v0_4 } from "@anthropic-ai/mcpb/schemas";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readEntry } from "../../src/bundle/build-cache.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { firstText, withMcpClient } from "../helpers/mcp-client.js";
 import { freePort, REPO_ROOT, VENV_BIN } from "../helpers/python.js";
@@ -48,6 +49,13 @@ let work: string;
 let root: string;
 const built: Record<string, { code: number; stdout: string; stderr: string }> = {};
 const OPS = "server-ops-0.1.0-linux-x86_64.mcpb";
+let cacheEntries: string[] = [];
+/** The unit entries of a build cache folder. */
+async function unitEntries(cache: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fs.readdir(path.join(cache, "bundle", "unit"), { recursive: true, withFileTypes: true }).catch(() => [])) if (e.isFile()) out.push(path.join(e.parentPath, e.name));
+  return out.sort();
+}
 const APP = "server-app-0.1.0-linux-x86_64.mcpb";
 
 beforeAll(async () => {
@@ -78,8 +86,21 @@ beforeAll(async () => {
   built.ops = await runCli(["bundle", "ops", "--out", "out1", "--interpreter", py311], { cwd: root, env: BUILD_ENV });
   // The same build in another time zone, through pip this time is not needed: uv again, TZ moved.
   // The bytecode shares all at once there; one at a time in a third build: the bytes must not change.
-  built.ops2 = await runCli(["bundle", "ops", "--out", "out2", "--interpreter", py311], { cwd: root, env: { ...BUILD_ENV, TZ: "Pacific/Kiritimati", MCPM_COMPILE_JOBS: "4" } });
-  built.ops3 = await runCli(["bundle", "ops", "--out", "out3", "--interpreter", py311], { cwd: root, env: { ...BUILD_ENV, MCPM_COMPILE_JOBS: "1" } });
+  // Each with a build cache of its own, so both compile every unit.
+  built.ops2 = await runCli(["bundle", "ops", "--out", "out2", "--interpreter", py311], { cwd: root, env: { ...BUILD_ENV, TZ: "Pacific/Kiritimati", MCPM_COMPILE_JOBS: "4", MCPM_CACHE_DIR: path.join(work, "cache-jobs-4") } });
+  built.ops3 = await runCli(["bundle", "ops", "--out", "out3", "--interpreter", py311], { cwd: root, env: { ...BUILD_ENV, MCPM_COMPILE_JOBS: "1", MCPM_CACHE_DIR: path.join(work, "cache-jobs-1") } });
+  // The build cache (bytecode and deflated files per package): a fresh one, the same again, then
+  // with every entry damaged (a flipped byte, a torn write, garbage in turn).
+  const cacheEnv = { ...BUILD_ENV, MCPM_CACHE_DIR: path.join(work, "build-cache") };
+  built.cold = await runCli(["bundle", "ops", "--out", "out-cold", "--interpreter", py311], { cwd: root, env: cacheEnv });
+  built.warm = await runCli(["bundle", "ops", "--out", "out-warm", "--interpreter", py311], { cwd: root, env: cacheEnv });
+  cacheEntries = await unitEntries(path.join(work, "build-cache"));
+  for (const [i, f] of cacheEntries.entries()) {
+    const b = Buffer.from(await fs.readFile(f));
+    if (i % 3 === 0) b[b.length >> 1]! ^= 0xff;
+    await fs.writeFile(f, i % 3 === 0 ? b : i % 3 === 1 ? b.subarray(0, b.length >> 1) : Buffer.from("not a cache entry"));
+  }
+  built.damaged = await runCli(["bundle", "ops", "--out", "out-damaged", "--interpreter", py311], { cwd: root, env: cacheEnv });
   built.app = await runCli(["bundle", "app", "--out", "out1", "--interpreter", py311], { cwd: root, env: BUILD_ENV });
   built.uv = await runCli(["bundle", "ops", "--type", "uv", "--out", "out-uv", "--interpreter", py311], { cwd: root, env: BUILD_ENV });
   built.nomcp = await runCli(["bundle", "nomcp", "--out", "out-nomcp", "--interpreter", py311], { cwd: root, env: BUILD_ENV });
@@ -164,11 +185,24 @@ describe.runIf(process.platform === "linux" && process.arch === "x64")("bundles 
     expect(names).toContain("deps/certifi/cacert.pem");
   });
 
-  it("is byte-identical whether its bytecode shares compile one at a time or all at once", async () => {
+  it("is byte-identical whether its bytecode units compile one at a time or four at once", async () => {
     if (!py312) return;
     expect(built.ops3!.code, built.ops3!.stderr).toBe(0);
     expect(await sha(path.join(root, "out3", OPS))).toBe(await sha(path.join(root, "out1", OPS)));
     expect(await sha(path.join(root, "out3", OPS))).toBe(await sha(path.join(root, "out2", OPS)));
+  });
+
+  it("is byte-identical with a cold build cache, a warm one and one whose every entry is damaged; damaged entries are rebuilt", async () => {
+    if (!py312) return;
+    for (const k of ["cold", "warm", "damaged"]) expect(built[k]!.code, built[k]!.stderr).toBe(0);
+    const want = await sha(path.join(root, "out1", OPS));
+    expect(await sha(path.join(root, "out-cold", OPS))).toBe(want);
+    expect(await sha(path.join(root, "out-warm", OPS))).toBe(want);
+    expect(await sha(path.join(root, "out-damaged", OPS))).toBe(want);
+    // One entry per unit (the server's files, each top-level entry of deps/), all sound again.
+    expect(cacheEntries.length).toBeGreaterThan(60);
+    expect(await unitEntries(path.join(work, "build-cache"))).toEqual(cacheEntries);
+    for (const f of cacheEntries) expect(await readEntry(f), f).not.toBeNull();
   });
 
   it("leaves every secret-looking file out and names each in a warning", async () => {
