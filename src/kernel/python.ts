@@ -9,7 +9,7 @@ import { describeFailure, lastLine, runProcess } from "./proc.js";
  * The one Python finder. Two modes:
  *
  * - **A version** (`findPython({ version: "3.12" })`): the interpreter a target runs on, found
- *   in order by `--interpreter` (taken as given once it runs), uv's discovery
+ *   by `--interpreter` (taken as given once it runs), else, asked at once and taken in this order, uv's discovery
  *   (`uv python find --system cpython@3.12`, with `uv` on PATH or `python3 -m uv`; see
  *   https://docs.astral.sh/uv/concepts/python-versions/), `python3.12` on PATH, then pyenv's
  *   installs (`$(pyenv root)/versions/3.12.*`). Never another version: when none matches it
@@ -185,50 +185,69 @@ async function findVersion(version: string, interpreter: string | undefined, env
     return take(interpreter, r, "interpreter")!;
   }
   const fits = (r: Probe) => r.ok && r.implementation === "CPython" && matches(r.version, version);
-  const tried: string[] = [];
+  type Source = Promise<{ found: FoundPython | null; tried: string }>;
+
   // uv's discovery: managed installs and the system's, never a virtual environment (--system).
-  const uvArgs = ["python", "find", "--system", `cpython@${version}`];
-  const uvRuns: Array<[string, string[]]> = [["uv", uvArgs], ...pythonCandidates(undefined, env).candidates.slice(0, 1).map((py): [string, string[]] => [py, ["-m", "uv", ...uvArgs]])];
-  let uvRan = false;
-  for (const [cmd, args] of uvRuns) {
-    const r = await runProcess(cmd, args, { env: { ...env, UV_PYTHON_DOWNLOADS: "never" }, timeoutMs: 30_000 });
-    const exe = lastLine(r.stdout);
-    if (r.code === 0 && exe) {
-      const probe = await probePython(exe, env);
-      if (fits(probe)) return take(exe, probe, "uv")!;
+  const viaUv = async (): Source => {
+    const uvArgs = ["python", "find", "--system", `cpython@${version}`];
+    const uvRuns: Array<[string, string[]]> = [["uv", uvArgs], ...pythonCandidates(undefined, env).candidates.slice(0, 1).map((py): [string, string[]] => [py, ["-m", "uv", ...uvArgs]])];
+    for (const [cmd, args] of uvRuns) {
+      const r = await runProcess(cmd, args, { env: { ...env, UV_PYTHON_DOWNLOADS: "never" }, timeoutMs: 30_000 });
+      const exe = lastLine(r.stdout);
+      const shown = cmd === "uv" ? "uv" : `${cmd} -m uv`;
+      if (r.code === 0 && exe) {
+        const probe = await probePython(exe, env);
+        if (fits(probe)) return { found: take(exe, probe, "uv"), tried: "" };
+        return { found: null, tried: `${shown} python find (no match)` };
+      }
+      // uv ran and answered ("No interpreter found", or an error such as a broken shim first on
+      // PATH): do not ask another uv. Only a uv that is not there makes the next one worth a try.
+      if (cmd === "uv" ? !r.startError?.notFound : /No interpreter found/i.test(r.stderr)) return { found: null, tried: `${shown} python find (no match)` };
     }
-    // uv ran and answered (a match that does not run, or "No interpreter found"): do not ask it twice.
-    if ((r.code === 0 && exe) || /No interpreter found/i.test(r.stderr)) {
-      tried.push(`${cmd === "uv" ? "uv" : `${cmd} -m uv`} python find (no match)`);
-      uvRan = true;
-      break;
-    }
-  }
-  if (!uvRan) tried.push("uv (not installed)");
+    return { found: null, tried: "uv (not installed)" };
+  };
+
   // `python3.12` on PATH: each one, as a pyenv shim of a version not selected exits 127.
-  const name = `python${version.split(".").slice(0, 2).join(".")}`;
-  let onPath = 0;
-  for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
-    const exe = path.join(dir, process.platform === "win32" ? `${name}.exe` : name);
-    if (!(await stat(exe).then((s) => s.isFile(), () => false))) continue;
-    onPath++;
-    const probe = await probePython(exe, env);
-    if (fits(probe)) return take(exe, probe, "path")!;
-  }
-  tried.push(`${name} on PATH (${onPath ? "none runs as " + version : "none"})`);
+  const viaPath = async (): Source => {
+    const name = `python${version.split(".").slice(0, 2).join(".")}`;
+    let onPath = 0;
+    for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+      const exe = path.join(dir, process.platform === "win32" ? `${name}.exe` : name);
+      if (!(await stat(exe).then((st) => st.isFile(), () => false))) continue;
+      onPath++;
+      const probe = await probePython(exe, env);
+      if (fits(probe)) return { found: take(exe, probe, "path"), tried: "" };
+    }
+    return { found: null, tried: `${name} on PATH (${onPath ? "none runs as " + version : "none"})` };
+  };
+
   // pyenv's installs, newest patch release first.
-  const root = await pyenvRoot(env);
-  if (root) {
+  const viaPyenv = async (): Source => {
+    const root = await pyenvRoot(env);
+    if (!root) return { found: null, tried: "pyenv (not installed)" };
     const dirs = await readdir(path.join(root, "versions")).catch(() => [] as string[]);
     const pattern = new RegExp(`^${version.replace(/\./g, "\\.")}(\\.\\d+)*$`);
     const byNewest = dirs.filter((d) => pattern.test(d)).sort((a, b) => compareVersions(b, a));
     for (const d of byNewest) {
       const exe = path.join(root, "versions", d, "bin", "python");
       const probe = await probePython(exe, env);
-      if (fits(probe)) return take(exe, probe, "pyenv")!;
+      if (fits(probe)) return { found: take(exe, probe, "pyenv"), tried: "" };
     }
-    tried.push(`pyenv (${byNewest.length ? byNewest.join(", ") + " do not run" : "no " + version}) `.trimEnd());
-  } else tried.push("pyenv (not installed)");
+    return { found: null, tried: `pyenv (${byNewest.length ? byNewest.join(", ") + " do not run" : "no " + version})`.trimEnd() };
+  };
+
+  // The three sources run at once (each is a few process starts; pyenv's shims alone take a few
+  // hundred milliseconds) and are taken in their order of precedence: the answer is the same as
+  // asking them one after another.
+  const tried: string[] = [];
+  const sources = [viaUv(), viaPath(), viaPyenv()];
+  // A source left unread (an earlier one answered) must not surface as an unhandled rejection.
+  for (const source of sources) source.catch(() => {});
+  for (const source of sources) {
+    const { found, tried: why } = await source;
+    if (found) return found;
+    tried.push(why);
+  }
   throw new CannotRunError(`no Python ${version} found (tried ${tried.join(", ")}); install it with \`uv python install ${version}\`, or pass --interpreter PATH`);
 }
 

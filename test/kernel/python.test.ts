@@ -84,6 +84,20 @@ describe("findPython({ version })", () => {
     expect(await readFile(log, "utf8")).toContain("python3 -m uv python find --system cpython@3.13\n");
   });
 
+  it("a uv that fails (a broken shim first on PATH) is not asked again as `python3 -m uv`; a slow uv still wins over a quick python3.12", async () => {
+    await shim("uv", 'echo "error: Failed to inspect Python interpreter" >&2; exit 2');
+    await shim("python3", `if [ "$1" = "-m" ]; then exit 9; else ${fakePython("3.11.7", "/x")}; fi`);
+    const quick = await shim("python3.12", fakePython("3.12.3", path.join(bin, "d", "python3.12")));
+    expect(await findPython({ version: "3.12", env: shimEnv() })).toMatchObject({ path: quick, source: "path" });
+    expect(await readFile(log, "utf8")).not.toContain("python3 -m uv");
+
+    // The sources run at once but are taken in order: uv's answer, late, beats python3.12 on PATH.
+    clearPythonCache();
+    const target = await shim("py312", fakePython("3.12.9", path.join(bin, "d", "py312")));
+    await shim("uv", `sleep 1; echo ${target}`);
+    expect(await findPython({ version: "3.12", env: shimEnv() })).toMatchObject({ path: target, version: "3.12.9", source: "uv" });
+  });
+
   it("then python3.12 on PATH, skipping a shim that does not run (pyenv's exit 127) or another version", async () => {
     const dead = path.join(bin, "d", "dead");
     await shim("python3.12", 'echo "pyenv: python3.12: command not found" >&2; exit 127', dead);
