@@ -140,15 +140,22 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
   const outDir = opts.out ?? path.join(root, "dist");
   const shownOut = opts.out === undefined ? "dist/" : opts.shownOut ?? opts.out;
   await checkOutDir(outDir, root, shownOut);
-  const pythonExe = await findBuildPython(opts.python, opts.env);
   const uvType = opts.type === "uv";
   // A uv bundle holds no deps/ and no bytecode (uv installs for whatever Python runs it).
   const compile = opts.compile !== false && !uvType;
   // The load gate imports compiled wheels, so it runs only for this machine's platform.
   const gate = opts.verify !== false && platform === hostPlatform();
   if (opts.verify !== false && !gate) opts.warn?.(`the load check is skipped: a ${platform} bundle cannot be imported on this ${hostPlatform() ?? process.platform} machine (build it there, or pass --no-verify to say so)`);
-  const targetPython = compile || gate ? await findTargetPython(manifest.python, { explicit: opts.python, env: opts.env }) : null;
-  const uv = opts.installer === "pip" ? null : await findUv(opts.env, pythonExe, opts.signal);
+  // The interpreters and uv are looked up at once (each is a few process starts); their errors
+  // are reported in this order: the Python that runs pip, the target's Python, uv.
+  const [buildSettled, targetSettled] = await Promise.allSettled([
+    findBuildPython(opts.python, opts.env).then(async (pythonExe) => ({ pythonExe, uv: opts.installer === "pip" ? null : await findUv(opts.env, pythonExe, opts.signal) })),
+    compile || gate ? findTargetPython(manifest.python, { explicit: opts.python, env: opts.env }) : Promise.resolve(null),
+  ]);
+  if (buildSettled.status === "rejected") throw buildSettled.reason;
+  if (targetSettled.status === "rejected") throw targetSettled.reason;
+  const { pythonExe, uv } = buildSettled.value;
+  const targetPython = targetSettled.value;
   if (opts.installer === "uv" && !uv) throw new UserError("--installer uv: uv not found ($MCPM_UV, uv on PATH, or beside the Python that runs pip); install it (https://docs.astral.sh/uv/) or leave --installer out to use pip");
 
   // Everything that can be refused is checked for every server before anything is written.

@@ -5,6 +5,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { acquireBusy, BUSY_FILE } from "../../src/monorepo/busy.js";
 import { runCli, tempDir } from "../helpers/cli.js";
+import { deadPid } from "../helpers/pid.js";
 
 describe("busy marker", () => {
   it("refuses a second writer while a live process holds it, and releases on finish", async () => {
@@ -22,8 +23,7 @@ describe("busy marker", () => {
 
   it("takes over a marker left by a killed run", async () => {
     const root = await tempDir("mcpm-busy-");
-    const dead = spawn(process.execPath, ["-e", ""]);
-    await new Promise((r) => dead.on("exit", r));
+    const dead = { pid: await deadPid() };
     await fs.writeFile(path.join(root, BUSY_FILE), JSON.stringify({ pid: dead.pid, command: "sync" }));
     const release = await acquireBusy(root, "sync");
     expect(JSON.parse(await fs.readFile(path.join(root, BUSY_FILE), "utf8")).pid).toBe(process.pid);

@@ -15,6 +15,7 @@ import { REPO_ROOT } from "../helpers/python.js";
 import { tempDir } from "../helpers/cli.js";
 import { ensureBuilt } from "../sync/build.js";
 import { SLOW } from "./harness.js";
+import { deadPid } from "../helpers/pid.js";
 
 const ROUNDS = Number(process.env.MCPM_CONCURRENCY_ROUNDS ?? (SLOW ? 50 : 12));
 
@@ -98,8 +99,7 @@ console.log(JSON.stringify({ entered, refused }));
   }, 120_000);
 
   it("a stale marker (its process killed) raced by four writers: at most one takes it over at a time", async () => {
-    const dead = spawn(process.execPath, ["-e", ""]);
-    await new Promise((r) => dead.on("exit", r));
+    const dead = { pid: await deadPid() };
     let entered = 0;
     for (let round = 0; round < 8; round++) {
       const root = await tempDir("mcpm-race-stale-");

@@ -12,6 +12,7 @@ import { cli, makeFixture } from "../sync/fixture.js";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { PYTHON } from "../helpers/python.js";
 import { changedPaths, fingerprint } from "./harness.js";
+import { deadPid } from "../helpers/pid.js";
 
 const live: ChildProcess[] = [];
 afterEach(() => {
@@ -115,9 +116,8 @@ describe("bundle and the writers exclude each other", () => {
 
   it("a killed bundle's shared hold is no longer in the way, and is removed", async () => {
     const root = await monorepo();
-    const dead = spawn(process.execPath, ["-e", ""]);
-    await new Promise((r) => dead.on("exit", r));
-    const hold = `${BUSY_FILE}.r-0123abcd-bundle.mcpm-tmp-${dead.pid!.toString(16).padStart(8, "0")}`;
+    const dead = { pid: await deadPid() };
+    const hold = `${BUSY_FILE}.r-0123abcd-bundle.mcpm-tmp-${dead.pid.toString(16).padStart(8, "0")}`;
     await fs.writeFile(path.join(root, hold), "");
     await fs.appendFile(path.join(root, "shared", "config.py"), "# changed\n");
     const r = await run(["sync"], root);
