@@ -31,7 +31,14 @@ export const removeTargetAction: CommandAction<{ targets: string[]; options: Rem
       kept: r.kept,
       warnings: r.warnings,
       dirty: r.dirty,
+      ...(r.upToDate ? { upToDate: r.upToDate } : {}),
     }, null, 2));
+    return 0;
+  }
+  if (r.upToDate) {
+    for (const k of r.kept) writeLine(ctx.stdout, `KEPT      ${k.path}  (${k.reason}; --force deletes it)`);
+    for (const w of r.warnings) writeLine(ctx.stderr, `note: ${w}`);
+    writeLine(ctx.stdout, `${r.upToDate} (nothing was written).`);
     return 0;
   }
   const what = [...r.removed, ...r.notListed].join(", ");

@@ -24,7 +24,7 @@ export function registerRemoveTarget(program: Command, ctx: Context, state: RunS
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      `\nExit codes: 0 removed; 1 refused (unknown target, nothing to remove, uncommitted changes; nothing changed); 2 could not run (no or broken mcp-monorepo.yaml).\n\n` +
+      `\nExit codes: 0 removed, or nothing to remove; 1 refused (uncommitted changes; nothing changed); 2 could not run (an unknown target; no or broken mcp-monorepo.yaml).\n\n` +
         `Examples:\n  npx create-mcp-monorepo remove-target docker --dry-run\n  npx create-mcp-monorepo remove-target docker k8s\n  npx create-mcp-monorepo remove-target mcpb --force`,
     )
     .action(async (targets: string[], options: RemoveTargetFlags) => {

@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
-import { UserError } from "../kernel/errors.js";
+import { CannotRunError } from "../kernel/errors.js";
 import { isWrite, type DesiredFile, type FileChange } from "../monorepo/changes.js";
 import { MANIFEST_FILE, TARGETS, type Manifest, type Target } from "../monorepo/manifest.js";
 import type { Monorepo } from "../monorepo/monorepo.js";
@@ -34,6 +34,12 @@ export interface RemoveTargetPlan {
   kept: Array<{ path: string; reason: string }>;
   manifest: Manifest;
   warnings: string[];
+  /**
+   * Set when there is nothing to remove (no requested target is listed and no server has their
+   * files): the plan changes nothing and says why. Running it again after it removed them, or after
+   * a killed run was finished by the next command, is a no-op, as `add-target` of a listed target is.
+   */
+  upToDate?: string;
 }
 
 /** The result of `remove-target`. */
@@ -45,14 +51,14 @@ export interface RemoveTargetResult extends RemoveTargetPlan {
 /**
  * Validates target names (one of TARGETS, with a did-you-mean).
  *
- * @throws UserError naming the unknown value.
+ * @throws CannotRunError naming the unknown value (a bad option value: exit 2, as in every command).
  */
 export function parseTargets(values: string[]): Target[] {
-  if (values.length === 0) throw new UserError(`name at least one target: ${TARGETS.join(", ")}`);
+  if (values.length === 0) throw new CannotRunError(`name at least one target: ${TARGETS.join(", ")}`);
   for (const v of values) {
     if (!(TARGETS as readonly string[]).includes(v)) {
       const near = didYouMean(v, TARGETS);
-      throw new UserError(`unknown target "${v}"${near ? ` (did you mean "${near}"?)` : ""}; use one of ${TARGETS.join(", ")}`);
+      throw new CannotRunError(`unknown target "${v}"${near ? ` (did you mean "${near}"?)` : ""}; use one of ${TARGETS.join(", ")}`);
     }
   }
   return TARGETS.filter((t) => values.includes(t));
@@ -94,7 +100,8 @@ export async function planRemoveTarget(repo: Monorepo, opts: RemoveTargetOptions
     warnings.push("k8s stays: its manifests run the image built from each server's Dockerfile; build the image another way, or remove k8s too");
   }
   if (removed.length === 0 && changes.length === 0) {
-    throw new UserError(`${targets.join(", ")} ${targets.length === 1 ? "is" : "are"} not listed in ${MANIFEST_FILE} (targets: ${listed.join(", ") || "none"}) and no server has ${targets.length === 1 ? "its" : "their"} generated files; nothing to remove`);
+    const upToDate = `${targets.join(", ")} ${targets.length === 1 ? "is" : "are"} not listed in ${MANIFEST_FILE} (targets: ${listed.join(", ") || "none"}) and no server has ${targets.length === 1 ? "its" : "their"} generated files; nothing to remove`;
+    return { root: repo.root, removed: [], notListed, changes: [], kept, manifest: repo.manifest, warnings, upToDate };
   }
   const root = await rootListingChanges(repo.root, { manifestText: removeTargetsFromManifestText(repo.loaded, removed) });
   return { root: repo.root, removed, notListed, changes: [...changes, ...root.changes], kept, manifest: root.manifest, warnings: [...warnings, ...root.warnings] };

@@ -134,7 +134,12 @@ describe("remove-target", () => {
     expect(await read(root, "kustomization.yaml")).toContain("# ours");
     expect(await exists(root, "server-billing/k8s.yaml")).toBe(false);
     const bad = await runCli(["remove-target", "dokcer"], { cwd: root });
+    expect(bad.code).toBe(2); // a bad option value, as in add-target and check
     expect(bad.stderr.trim()).toBe('error: unknown target "dokcer" (did you mean "docker"?); use one of fastmcp-cloud, docker, k8s, mcpb');
+    // Nothing left to remove (docker went above): a no-op that says so, exit 0, as add-target of a listed target.
+    const gone = await runCli(["remove-target", "docker", "--json"], { cwd: root });
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(JSON.parse(gone.stdout)).toMatchObject({ removed: [], changes: [], upToDate: expect.stringMatching(/docker is not listed in mcp-monorepo\.yaml .*; nothing to remove$/) });
   });
 });
 
