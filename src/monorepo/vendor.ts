@@ -9,8 +9,9 @@ import { secretKind } from "./secrets.js";
 /**
  * The canonical shared package and its vendored copies.
  *
- * Seed 002 ("Handling Shared Code", option 1) requires shared code to be
- * embedded in each server (`server-x/src/shared/`), never referenced by path.
+ * The deployment checklist ("Handling Shared Code", option 1) requires shared code to be
+ * embedded in each server (`server-x/src/shared/`), never referenced by path: FastMCP Cloud
+ * builds each server from its own folder.
  * `shared/` at the root is the source of truth; `sync` copies it and records
  * what it wrote in {@link LOCK_FILE}.
  */

@@ -12,7 +12,7 @@ import { bytecodeEnv, ensureVenv, InstallError, type Venv } from "../lock/index.
 /**
  * Verifies one server locally, the way the platform runs it: a fresh venv from its requirements
  * alone; the entry module loaded and its server object found (by `fastmcp inspect`, which loads it
- * as the platform does; seed 002's import test runs on its own only to explain an inspect that
+ * as the platform does; the deployment checklist's local module import test runs on its own only to explain an inspect that
  * failed); `fastmcp inspect`'s tools; `fastmcp run` over streamable HTTP, then MCP `initialize` + `tools/list`
  * with the official TypeScript SDK client. Stops at the first failing step.
  */
@@ -39,7 +39,7 @@ export interface LocalOptions {
   onStep?: (server: string, step: StepName, result: StepResult | null) => void;
 }
 
-/** Seed 002's "Local Module Import Test", loading the file as FastMCP's loader does (its folder first on sys.path). */
+/** The deployment checklist's "Local Module Import Test", loading the file as FastMCP's loader does (its folder first on sys.path). */
 const IMPORT_TEST = `
 import importlib.util, json, os, sys, time
 path, obj = sys.argv[1], sys.argv[2]
@@ -129,7 +129,7 @@ export async function verifyServer(s: LocalServer, opts: LocalOptions, until: "i
   let venv: Venv | null = null;
   let inspected: { ok: boolean; detail: string; log?: string; ms: number } | null = null;
 
-  /** Seed 002's import test in its own process. */
+  /** The local module import test in its own process. */
   const importTest = async (): Promise<{ ok: boolean; detail: string; log?: string }> => {
     const r = await runProcess(venv!.python, ["-c", IMPORT_TEST, path.join(dir, s.server.entryFile), s.server.entryObject ?? ""], { cwd: dir, env: processEnv(opts.env, venv, s.vars), timeoutMs: 120_000 });
     const m = /@@MCPM (.*)/.exec(r.stdout);
@@ -171,7 +171,7 @@ export async function verifyServer(s: LocalServer, opts: LocalOptions, until: "i
     (await run("import", async () => {
       // `fastmcp inspect` loads the entry as FastMCP's loader does and finds the server object, which
       // is the whole import test; a separate Python start for it costs as much as the inspect. So
-      // the inspect runs first, and only when it fails does seed 002's import test run, to say
+      // the inspect runs first, and only when it fails does the local module import test run, to say
       // whether the module itself fails to import (and why) or the inspect does.
       inspected = await runInspect();
       if (inspected.ok) return { ok: true, ms: 0, detail: `${s.server.entryFile} loaded and its server object found by fastmcp inspect (next step)` };
