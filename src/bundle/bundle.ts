@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import path from "node:path";
 import { cacheDir } from "../kernel/cache.js";
-import { CancelledError, CannotRunError, UserError } from "../kernel/errors.js";
+import { CannotRunError, throwIfCancelled, UserError } from "../kernel/errors.js";
 import { acquireShared } from "../monorepo/busy.js";
 import { openMonorepo, UnknownServerError, type Monorepo, type MonorepoServer } from "../monorepo/monorepo.js";
 import { collectBundleFiles, type BundleFile } from "./files.js";
@@ -159,7 +159,7 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
   if (opts.installer === "uv" && !uv) throw new UserError("--installer uv: uv not found ($MCPM_UV, uv on PATH, or beside the Python that runs pip); install it (https://docs.astral.sh/uv/) or leave --installer out to use pip");
 
   // Everything that can be refused is checked for every server before anything is written.
-  const plans: Array<{ s: MonorepoServer; dir: string; entry: BundleEntry; files: BundleFile[]; file: string; version: string; mcpbManifest: unknown; envText: string }> = [];
+  const plans: Array<{ s: MonorepoServer; dir: string; entry: BundleEntry; files: BundleFile[]; file: string; version: string; mcpbManifest: unknown; envText: string; requirements: string }> = [];
   for (const s of selected) {
     const dir = s.dir;
     const entry = bundleEntry(s);
@@ -173,7 +173,7 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
     if (requirements === null) throw new UserError(`${s.folder}/requirements.txt is missing or unreadable; bundle installs the server's dependencies from it`);
     const bad = findNonPypiLines(requirements);
     if (bad.length) throw new UserError(`${s.folder}/requirements.txt line ${bad[0]!.line} \`${bad[0]!.text.slice(0, 120)}\`: ${bad[0]!.message}; bundle vendors PyPI packages only`);
-    cancelled(opts.signal);
+    throwIfCancelled(opts.signal);
     const facts = await introspectServer(pythonExe, path.join(dir, ...entry.file.split("/")), `${s.folder}/${entry.file}`, opts.env);
     const version = facts.version ?? DEFAULT_VERSION;
     if (!SAFE_VERSION.test(version)) {
@@ -196,28 +196,28 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
     });
     const file = path.join(outDir, bundleFileName(s.folder, version, uvType ? "uv" : platform));
     await checkTargets(file, (p) => path.relative(root, p).split(path.sep).join("/") || p);
-    plans.push({ s, dir, entry, files, file, version, mcpbManifest, envText });
+    plans.push({ s, dir, entry, files, file, version, mcpbManifest, envText, requirements });
   }
 
-  cancelled(opts.signal);
+  throwIfCancelled(opts.signal);
   // Bytecode and deflated entries of earlier builds (build-cache.ts): the bytes are the same with or without it.
   const buildCache = path.join(cacheDir(opts.env), "bundle");
   const undoOutDir = await makeOutDir(outDir);
   const built: BuiltBundle[] = [];
   try {
-    for (const { s, dir, entry, files, file, version, mcpbManifest, envText } of plans) {
+    for (const { s, dir, entry, files, file, version, mcpbManifest, envText, requirements } of plans) {
       const staged = await stage(file);
       try {
         const progress: Progress = (line) => opts.progress?.(s.name, line);
         // The zip is written from copies: a file edited while the bundle is built cannot tear it.
         await copyFiles(files, staged.root);
-        cancelled(opts.signal);
-        const requirements = path.join(dir, "requirements.txt");
+        throwIfCancelled(opts.signal);
+        const requirementsFile = path.join(dir, "requirements.txt");
         if (uvType && !gate) {
           // Nothing to install: the host's uv installs the dependencies.
-        } else if (uv) await uvInstall({ uv, interpreter: targetPython ?? pythonExe, target: staged.deps, requirements, python: manifest.python, platform, folder: s.folder, env: opts.env, signal: opts.signal, progress });
-        else await pipInstall({ pythonExe, target: staged.deps, requirements, python: manifest.python, platform, folder: s.folder, env: opts.env, progress, signal: opts.signal });
-        cancelled(opts.signal);
+        } else if (uv) await uvInstall({ uv, interpreter: targetPython ?? pythonExe, target: staged.deps, requirements: requirementsFile, python: manifest.python, platform, folder: s.folder, env: opts.env, signal: opts.signal, progress });
+        else await pipInstall({ pythonExe, target: staged.deps, requirements: requirementsFile, python: manifest.python, platform, folder: s.folder, env: opts.env, progress, signal: opts.signal });
+        throwIfCancelled(opts.signal);
         await fs.mkdir(staged.deps, { recursive: true });
         await normalizeDeps(staged.deps);
         if (!uvType) await fs.writeFile(path.join(staged.root, GUARD_FILE), guardSource(manifest.python, platform));
@@ -226,10 +226,10 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
         const tree = await listFiles(staged.root);
         if (compile) progress(`compiling bytecode for Python ${manifest.python}`);
         const packed = await packTree({ root: staged.root, rels: tree.map((f) => f.rel).filter((rel) => !(uvType && rel.startsWith("deps/"))), python: compile ? targetPython! : null, env: opts.env, signal: opts.signal, cache: buildCache });
-        cancelled(opts.signal);
+        throwIfCancelled(opts.signal);
         const entries: ZipEntry[] = [{ name: "manifest.json", data: Buffer.from(JSON.stringify(mcpbManifest, null, 2) + "\n") }, ...packed.entries];
         if (uvType && !tree.some((f) => f.rel === "pyproject.toml")) {
-          entries.push({ name: "pyproject.toml", data: Buffer.from(uvPyproject(`${manifest.project}-${s.name}`, version, manifest.python, await fs.readFile(path.join(dir, "requirements.txt"), "utf8"))) });
+          entries.push({ name: "pyproject.toml", data: Buffer.from(uvPyproject(`${manifest.project}-${s.name}`, version, manifest.python, requirements)) });
         }
         // Written in staging; only a bundle that loads is moved into place.
         const { size, sha256 } = await writeReproducibleZip(entries, staged.zip, { signal: opts.signal });
@@ -243,7 +243,7 @@ async function bundleIn(repo: Monorepo, opts: BundleOptions): Promise<BuiltBundl
           // from source instead costs about twice the CPU).
           loadedTools = (await loadGate({ pythonExe: targetPython!, root: staged.root, entry, folder: s.folder, python: manifest.python, env: gateEnv, signal: opts.signal, zip: compile ? staged.zip : undefined })).tools;
         }
-        cancelled(opts.signal);
+        throwIfCancelled(opts.signal);
         await staged.commit(sha256);
         built.push({ server: s.name, file, sha256File: sha256FileName(file), size, sha256, platform: uvType ? "uv" : platform, python: manifest.python, version, entries: entries.length, loadedTools, compiled: compile, installer: uv ? "uv" : "pip" });
       } finally {
@@ -288,10 +288,6 @@ export function uvPyproject(name: string, version: string, python: string, requi
   ].join("\n");
 }
 
-/** Throws a CancelledError once the build was aborted. */
-function cancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new CancelledError();
-}
 
 /** Copies the server's files into the staged tree (same relative paths). */
 async function copyFiles(files: BundleFile[], root: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { CancelledError, UserError } from "../kernel/errors.js";
+import { throwIfCancelled, UserError } from "../kernel/errors.js";
 import { cacheKey, entryPath, readEntry, writeEntry } from "./build-cache.js";
 import { compileJobs, compileUnit, isSource, pycPath, pythonIdentity, unitOf } from "./compile.js";
 import { deflateContent, type Deflated } from "./zip.js";
@@ -64,7 +64,7 @@ export async function packTree(opts: { root: string; rels: readonly string[]; py
   const misses: Array<{ unit: string; rels: string[]; pycs: string[]; key: string | null; weight: number }> = [];
   let cached = 0;
   for (const unit of [...units.keys()].sort()) {
-    cancelled(signal);
+    throwIfCancelled(signal);
     const rels = units.get(unit)!.sort();
     const pycs = identity ? rels.filter(isSource).map((r) => pycPath(r, identity.tag)) : [];
     let key: string | null = null;
@@ -95,7 +95,7 @@ export async function packTree(opts: { root: string; rels: readonly string[]; py
     for (let i = next++; i < misses.length; i = next++) {
       const m = misses[i]!;
       if (m.pycs.length) await compileUnit(opts.python!, root, m.rels.filter(isSource), opts.env, signal);
-      cancelled(signal);
+      throwIfCancelled(signal);
       const rows = await deflateFiles(root, m.rels, m.pycs);
       entries.push(...rows);
       if (m.key && cache) await writeEntry(entryPath(cache, "unit", m.key), serialize(rows));
@@ -174,7 +174,3 @@ function readStaged(root: string, rel: string, optional: boolean): Buffer | null
   }
 }
 
-/** Throws a CancelledError once the build was aborted. */
-function cancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new CancelledError();
-}

@@ -5,7 +5,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { promisify } from "node:util";
 import type { ZipInputFile } from "fflate";
-import { CancelledError, UserError } from "../kernel/errors.js";
+import { CancelledError, throwIfCancelled, UserError } from "../kernel/errors.js";
 
 /**
  * A reproducible zip: the same entries give the same bytes, whoever builds it and whenever.
@@ -140,7 +140,7 @@ async function writeWithFflate(sorted: ZipEntry[], out: string, opts: { signal?:
     fh = await fs.open(out, "w");
     fill();
     for (const e of sorted) {
-      cancelled(opts.signal);
+      throwIfCancelled(opts.signal);
       const d = await pending.shift()!;
       fill();
       if (d.size > MAX_OFFSET || d.data.length > MAX_OFFSET) throw new NeedsZip64();
@@ -200,10 +200,6 @@ async function writeWithYazl(sorted: ZipEntry[], out: string, opts: { signal?: A
   });
 }
 
-/** Throws a CancelledError once the write was aborted. */
-function cancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new CancelledError();
-}
 
 /** CRC-32 (the zip one) of `data`: Node's zlib.crc32 where there is one (Node 20.15+), else a table. */
 function crc32(data: Uint8Array): number {

@@ -51,6 +51,11 @@ export class CancelledError extends UserError {
   }
 }
 
+/** Throws a {@link CancelledError} once `signal` was aborted (Ctrl-C); a no-op without one. */
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
 /** Type guard for {@link UserError} (including {@link CancelledError}). */
 export function isUserError(err: unknown): err is UserError {
   return err instanceof UserError;

@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { coerce, compare as semverCompare } from "semver";
 import { CannotRunError } from "./errors.js";
 import { describeFailure, lastLine, runProcess } from "./proc.js";
 
@@ -227,7 +226,12 @@ async function findVersion(version: string, interpreter: string | undefined, env
     if (!root) return { found: null, tried: "pyenv (not installed)" };
     const dirs = await readdir(path.join(root, "versions")).catch(() => [] as string[]);
     const pattern = new RegExp(`^${version.replace(/\./g, "\\.")}(\\.\\d+)*$`);
-    const byNewest = dirs.filter((d) => pattern.test(d)).sort((a, b) => compareVersions(b, a));
+    const byNewest = dirs.filter((d) => pattern.test(d));
+    // semver (versions.ts) loads only to order several patch releases: this module is on every command's path.
+    if (byNewest.length > 1) {
+      const { byReleaseNumber } = await import("./versions.js");
+      byNewest.sort((a, b) => byReleaseNumber(b, a));
+    }
     for (const d of byNewest) {
       const exe = path.join(root, "versions", d, "bin", "python");
       const probe = await probePython(exe, env);
@@ -264,7 +268,4 @@ async function pyenvRoot(env: NodeJS.ProcessEnv): Promise<string | null> {
   return shims ? path.dirname(shims) : null;
 }
 
-/** Orders `3.12.10` after `3.12.9` (and `3.12` as `3.12.0`). */
-function compareVersions(a: string, b: string): number {
-  return semverCompare(coerce(a) ?? "0.0.0", coerce(b) ?? "0.0.0");
-}
+

@@ -186,3 +186,16 @@ export function readPyproject(text: string): PyprojectFacts {
     optionalDependencies,
   };
 }
+
+/**
+ * Whether a pyproject.toml has a `[build-system]` table (PEP 518): the project itself can be built
+ * and installed. False for text that is not valid TOML.
+ */
+export function hasBuildSystem(text: string): boolean {
+  try {
+    const data = parseToml(text) as { "build-system"?: unknown };
+    return typeof data["build-system"] === "object" && data["build-system"] !== null;
+  } catch {
+    return false;
+  }
+}

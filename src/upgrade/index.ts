@@ -2,7 +2,7 @@ import * as fsSync from "node:fs";
 import path from "node:path";
 import { compare as semverCompare } from "semver";
 import { byCodeUnit } from "../kernel/compare.js";
-import { CancelledError, CannotRunError, UserError } from "../kernel/errors.js";
+import { CancelledError, CannotRunError, throwIfCancelled, UserError } from "../kernel/errors.js";
 import { isWrite, resolveInside, type FileChange } from "../monorepo/changes.js";
 import { MANIFEST_FILE, type Manifest } from "../monorepo/manifest.js";
 import type { Monorepo } from "../monorepo/monorepo.js";
@@ -331,7 +331,7 @@ export async function upgradeMonorepo(o: UpgradeOptions): Promise<UpgradeResult>
   }
   const abortable = async <T>(p: Promise<T>): Promise<T> => {
     const r = await p;
-    if (o.signal?.aborted) throw new CancelledError();
+    throwIfCancelled(o.signal);
     return r;
   };
   const done = await runWrite<Plan>({

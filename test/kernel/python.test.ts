@@ -126,6 +126,13 @@ describe("findPython({ version })", () => {
     expect(message).not.toContain("\n");
   });
 
+  it("pyenv's installs: the newest patch release first by number (3.12.10 before 3.12.9 and 3.12.1), another minor never", async () => {
+    const root = path.join(bin, "d", "pyenv");
+    for (const v of ["3.12.1", "3.12.9", "3.12.10", "3.13.1"]) await shim("python", fakePython(v, path.join(root, "versions", v, "bin", "python")), path.join(root, "versions", v, "bin"));
+    const found = await findPython({ version: "3.12", env: { PATH: path.join(bin, "d", "empty"), PYENV_ROOT: root } });
+    expect(found).toMatchObject({ version: "3.12.10", source: "pyenv", path: path.join(root, "versions", "3.12.10", "bin", "python") });
+  });
+
   it("--interpreter overrides the search once it runs; one that does not run is a CannotRunError", async () => {
     await shim("uv", "echo /unused");
     expect(await findPython({ version: "3.12", interpreter: PYTHON, env: shimEnv() })).toMatchObject({ path: PYTHON, source: "interpreter" });

@@ -1,3 +1,4 @@
+import { byReleaseNumber } from "../../kernel/versions.js";
 import { requirementName } from "../../monorepo/requirements.js";
 import { parsedSources, type ServerData } from "../collect.js";
 import type { DbCall, DbCallable, DbEvent, DbUrl, FileFacts } from "../facts.js";
@@ -59,13 +60,6 @@ export function defaultDriver(dialect: string, version: [number, number]): strin
   return null;
 }
 
-/** Compares dotted versions numerically. */
-function cmp(a: string, b: string): number {
-  const x = a.split(".").map((n) => parseInt(n, 10) || 0);
-  const y = b.split(".").map((n) => parseInt(n, 10) || 0);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
-  return 0;
-}
 
 /** Whether a requirement's version clauses (`>=2.0,<2.1`, `==2.0.*`, `~=2.0`) admit `v` (simplified PEP 440, no pre-releases). */
 export function admits(spec: string, v: string): boolean {
@@ -73,7 +67,7 @@ export function admits(spec: string, v: string): boolean {
     const m = /^(===|==|!=|~=|>=|<=|>|<)\s*([0-9][0-9.]*)(\.\*)?$/.exec(clause);
     if (!m) continue;
     const [, op, ver, star] = m;
-    const c = cmp(v, ver!);
+    const c = byReleaseNumber(v, ver!);
     const prefix = v.split(".").slice(0, ver!.split(".").length).join(".");
     if ((op === "==" || op === "===") && !(star ? prefix === ver : c === 0)) return false;
     if (op === "!=" && (star ? prefix === ver : c === 0)) return false;
@@ -84,7 +78,7 @@ export function admits(spec: string, v: string): boolean {
     if (op === "~=") {
       const parts = ver!.split(".");
       const upper = [...parts.slice(0, -2), String(parseInt(parts[parts.length - 2] ?? "0", 10) + 1)].join(".");
-      if (c < 0 || cmp(v, upper) >= 0) return false;
+      if (c < 0 || byReleaseNumber(v, upper) >= 0) return false;
     }
   }
   return true;

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { hasBuildSystem } from "../../monorepo/pyproject.js";
 import type { PathTarget } from "../facts.js";
 import { parsedSources, reachableFiles, type ServerData } from "../collect.js";
 import { finding, type Rule } from "../rule.js";
@@ -37,7 +38,7 @@ function installable(server: ServerData): boolean {
       return null;
     }
   };
-  return /^\s*\[build-system\]/m.test(read("pyproject.toml") ?? "") || read("setup.py") !== null || read("setup.cfg") !== null;
+  return hasBuildSystem(read("pyproject.toml") ?? "") || read("setup.py") !== null || read("setup.cfg") !== null;
 }
 
 /** Absolute imports, at load, of a folder the entry file sits in (not importable from the entry's own folder). */
